@@ -1,0 +1,35 @@
+//! `weft list`: the shipped scenarios.
+
+use crate::Exit;
+use anyhow::Result;
+use weft_model::Scenario;
+
+pub fn run(json: bool) -> Result<Exit> {
+    let mut rows = Vec::new();
+    for name in Scenario::shipped_names() {
+        let s = Scenario::shipped(name).expect("listed")?;
+        rows.push(s);
+    }
+    if json {
+        let docs: Vec<_> = rows
+            .iter()
+            .map(|s| {
+                serde_json::json!({
+                    "name": s.name, "path": s.path, "model": s.model, "variant": s.variant,
+                    "summary": s.summary,
+                    "expect": s.expect.as_ref().map(|e| e.to_string()),
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&docs)?);
+        return Ok(Exit::Pass);
+    }
+    let width = rows.iter().map(|s| s.name.len()).max().unwrap_or(0);
+    let vwidth = rows.iter().map(|s| s.variant.len()).max().unwrap_or(0);
+    for s in &rows {
+        let summary = s.summary.split(';').next().unwrap_or("");
+        println!("{:<width$}  {:<8} {:<vwidth$}  {}", s.name, s.model, s.variant, summary);
+    }
+    println!("\n{} scenarios; check one with `weft check NAME`", rows.len());
+    Ok(Exit::Pass)
+}

@@ -1,0 +1,144 @@
+//! `weft`: check kernel memory-management models for races, and look at counterexamples.
+//!
+//! The command-line contract (subcommands, options, exit codes) is what scripts rely on:
+//! 0 explored fully with no violation, 1 a violation was found, 2 bad input or usage,
+//! 3 stopped by a limit (states, depth, time, Ctrl-C) before a verdict.
+
+mod check;
+mod list;
+mod progress;
+mod render;
+mod replay;
+mod trace_file;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// weft explores every interleaving of a kernel memory-management model, and when a check
+/// breaks, prints the shortest schedule that breaks it.
+///
+/// Start with `weft list`, then `weft check pt_frag/set_page_count_L`.
+#[derive(Parser)]
+#[command(name = "weft", version, propagate_version = true, max_term_width = 100)]
+struct Cli {
+    /// More log output on stderr (-v info, -vv debug); RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List the shipped scenarios: name, model, variant and summary.
+    List {
+        /// One JSON document on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Explore every schedule of one or more scenarios and report the verdict.
+    ///
+    /// SCENARIO is a file (models/pt_frag/set_page_count_L.toml) or a shipped name
+    /// (pt_frag/set_page_count_L). Exit code: 0 no violation in any, 1 a violation in some,
+    /// 2 bad input, 3 a limit stopped some search before its verdict.
+    #[command(after_help = "Examples:\n  weft check pt_frag/set_page_count_L --trace-out lost-update.json\n  \
+        weft check models/pt_frag/*.toml\n  weft check my-scenario.toml --max-states 1000000 --time-limit 60")]
+    Check(check::CheckArgs),
+    /// Print a saved counterexample step by step.
+    Show {
+        /// A trace file written by `weft check --trace-out`.
+        trace: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
+        format: ShowFormat,
+        /// Write to this file instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Re-execute a saved counterexample against its model and confirm it.
+    ///
+    /// Exit code 0 when every step and the final violation reproduce; 2 when the trace is
+    /// unreadable or does not match the model any more.
+    Replay {
+        /// A trace file written by `weft check --trace-out`.
+        trace: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ShowFormat {
+    /// Numbered steps with the fields each one changed.
+    Text,
+    /// The trace file's JSON.
+    Json,
+}
+
+/// The exit codes of the command-line contract.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Exit {
+    /// Explored fully, no violation.
+    Pass = 0,
+    /// Stopped by a limit before a verdict.
+    Stopped = 3,
+    /// A violation was found.
+    Violation = 1,
+    /// Bad input or usage.
+    BadInput = 2,
+}
+
+impl Exit {
+    /// Combines the results of several scenarios: bad input, then violation, then stopped.
+    pub fn worst(self, other: Exit) -> Exit {
+        let rank = |e: Exit| match e {
+            Exit::Pass => 0,
+            Exit::Stopped => 1,
+            Exit::Violation => 2,
+            Exit::BadInput => 3,
+        };
+        if rank(other) > rank(self) {
+            other
+        } else {
+            self
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    init_logging(cli.verbose);
+    let result = match cli.command {
+        Command::List { json } => list::run(json),
+        Command::Check(args) => check::run(&args),
+        Command::Show { trace, format, out } => replay::show(&trace, format, out.as_deref()),
+        Command::Replay { trace } => replay::run(&trace),
+    };
+    match result {
+        Ok(exit) => ExitCode::from(exit as u8),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(Exit::BadInput as u8)
+        }
+    }
+}
+
+fn init_logging(verbose: u8) {
+    use tracing_subscriber::EnvFilter;
+    let level = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .without_time()
+        .try_init();
+}

@@ -1,0 +1,134 @@
+//! `weft show` and `weft replay`: read a saved trace, print it, or re-execute it.
+
+use crate::trace_file::TraceFile;
+use crate::{render, Exit, ShowFormat};
+use anyhow::{bail, Context, Result};
+use std::path::Path;
+use weft_explorer::{trace, Model, Trace};
+use weft_model::{Scenario, WithModel};
+
+pub fn show(path: &Path, format: ShowFormat, out: Option<&Path>) -> Result<Exit> {
+    let t = TraceFile::read(path)?;
+    let text = match format {
+        ShowFormat::Json => serde_json::to_string_pretty(&t)? + "\n",
+        ShowFormat::Text => {
+            let mut s = format!(
+                "{}  (model {}, variant {}, found by {})\n",
+                t.scenario.name, t.model, t.variant, t.engine
+            );
+            s += &format!("{} steps:\n", t.steps.len());
+            s += &render::steps(&t.steps);
+            s += &format!("  => {}\n", render::violation(&t.violation));
+            s
+        }
+    };
+    match out {
+        Some(p) => std::fs::write(p, text).with_context(|| format!("cannot write {}", p.display()))?,
+        None => print!("{text}"),
+    }
+    Ok(Exit::Pass)
+}
+
+struct Replay<'a> {
+    file: &'a TraceFile,
+}
+
+impl WithModel for Replay<'_> {
+    type Output = Result<Trace>;
+    fn run<M: Model>(self, model: &M) -> Result<Trace> {
+        let names: Vec<&str> = (0..model.thread_count()).map(|t| model.thread_name(t)).collect();
+        let schedule = self
+            .file
+            .schedule
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                names.iter().position(|m| m == n).with_context(|| {
+                    format!("step {}: the scenario has no thread named `{n}`", i + 1)
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        trace::execute(model, &schedule).map_err(|e| anyhow::anyhow!("{e}"))
+    }
+}
+
+pub fn run(path: &Path) -> Result<Exit> {
+    let file = TraceFile::read(path)?;
+    let scenario = Scenario::parse(&file.scenario.name, &file.scenario.path, &file.scenario.text)
+        .map_err(|e| anyhow::anyhow!("the trace's embedded scenario no longer loads: {e}"))?;
+    if scenario.model != file.model || scenario.variant != file.variant {
+        bail!(
+            "refused: the trace says model {} variant {}, but its scenario is model {} variant {}",
+            file.model,
+            file.variant,
+            scenario.model,
+            scenario.variant
+        );
+    }
+    if file.steps.len() != file.schedule.len() {
+        bail!(
+            "refused: the trace lists {} steps but its schedule has {}",
+            file.steps.len(),
+            file.schedule.len()
+        );
+    }
+    let replayed = scenario
+        .with_model(Replay { file: &file })
+        .with_context(|| format!("refused: {} does not re-execute", path.display()))?;
+    for (i, (got, want)) in replayed.steps.iter().zip(&file.steps).enumerate() {
+        if got.thread_name != want.thread_name || got.label != want.label {
+            bail!(
+                "refused: step {} differs: the trace says {} `{}`, the model does {} `{}`",
+                i + 1,
+                want.thread_name,
+                want.label,
+                got.thread_name,
+                got.label
+            );
+        }
+        if got.changes != want.changes {
+            let show = |cs: &[weft_explorer::Change]| {
+                cs.iter()
+                    .map(|c| format!("{} {} -> {}", c.field, c.before, c.after))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            };
+            bail!(
+                "refused: step {} ({}) changes different fields: the trace says [{}], the model [{}]",
+                i + 1,
+                want.label,
+                show(&want.changes),
+                show(&got.changes)
+            );
+        }
+    }
+    match &replayed.violation {
+        Some(v) if *v == file.violation => {}
+        Some(v) => bail!(
+            "refused: the schedule ends in {} but the trace says {}",
+            render::violation(v),
+            render::violation(&file.violation)
+        ),
+        None => bail!(
+            "refused: the schedule ends in no violation, but the trace says {}",
+            render::violation(&file.violation)
+        ),
+    }
+    if let Some(current) = Scenario::shipped_text(&file.scenario.name) {
+        if current != file.scenario.text {
+            eprintln!(
+                "note: the shipped scenario {} has changed since this trace was written; \
+                 the trace's own copy was replayed",
+                file.scenario.name
+            );
+        }
+    }
+    println!(
+        "confirmed: {} steps of {} (variant {}) re-execute exactly and end in {}",
+        replayed.steps.len(),
+        file.scenario.name,
+        file.variant,
+        render::violation(&file.violation)
+    );
+    Ok(Exit::Pass)
+}

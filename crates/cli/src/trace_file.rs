@@ -1,0 +1,91 @@
+//! The trace file format (`weft-trace/1`): self-contained JSON that `weft show` and
+//! `weft replay` read back. It embeds the whole scenario, so replay needs nothing else.
+
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+use weft_explorer::{Trace, TraceStep, Violation};
+use weft_model::Scenario;
+
+/// The format tag every trace file carries.
+pub const FORMAT: &str = "weft-trace/1";
+
+/// A counterexample as written to disk.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TraceFile {
+    /// Always [`FORMAT`].
+    pub format: String,
+    /// The scenario that was explored, in full.
+    pub scenario: EmbeddedScenario,
+    /// The model's name.
+    pub model: String,
+    /// The variant's name.
+    pub variant: String,
+    /// The scenario's parameters.
+    pub params: BTreeMap<String, i64>,
+    /// The engine that found it.
+    pub engine: String,
+    /// The check that fails and what it saw.
+    pub violation: Violation,
+    /// The thread that moves at each step, by name.
+    pub schedule: Vec<String>,
+    /// Every step with its label, kernel source and the fields it changed.
+    pub steps: Vec<TraceStep>,
+}
+
+/// The scenario as it was when the trace was made.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct EmbeddedScenario {
+    /// Its name.
+    pub name: String,
+    /// Where it was read from.
+    pub path: String,
+    /// The file's full text.
+    pub text: String,
+}
+
+impl TraceFile {
+    /// The trace file for a violation found in `scenario`.
+    pub fn new(scenario: &Scenario, engine: &str, threads: &[String], trace: &Trace) -> Self {
+        TraceFile {
+            format: FORMAT.into(),
+            scenario: EmbeddedScenario {
+                name: scenario.name.clone(),
+                path: scenario.path.clone(),
+                text: scenario.text.clone(),
+            },
+            model: scenario.model.clone(),
+            variant: scenario.variant.clone(),
+            params: scenario.params.clone(),
+            engine: engine.into(),
+            violation: trace.violation.clone().expect("a counterexample ends in a violation"),
+            schedule: trace.steps.iter().map(|s| threads[s.thread].clone()).collect(),
+            steps: trace.steps.clone(),
+        }
+    }
+
+    /// Writes the file (pretty JSON), replacing it atomically.
+    pub fn write(&self, path: &Path) -> Result<()> {
+        let tmp = path.with_extension("json.tmp");
+        let file = std::fs::File::create(&tmp)
+            .with_context(|| format!("cannot create {}", tmp.display()))?;
+        serde_json::to_writer_pretty(std::io::BufWriter::new(file), self)?;
+        std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
+    }
+
+    /// Reads and validates a trace file.
+    pub fn read(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let value: serde_json::Value = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not JSON", path.display()))?;
+        match value.get("format").and_then(|f| f.as_str()) {
+            Some(FORMAT) => {}
+            Some(other) => bail!("{}: trace format `{other}` is not {FORMAT}", path.display()),
+            None => bail!("{}: not a weft trace (no \"format\" field)", path.display()),
+        }
+        serde_json::from_value(value)
+            .with_context(|| format!("{}: malformed {FORMAT} trace", path.display()))
+    }
+}

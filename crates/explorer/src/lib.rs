@@ -1,0 +1,21 @@
+//! weft-explorer: the model-agnostic engine of weft.
+//!
+//! A [`Model`] is an initial state and a fixed set of threads; each thread advances one
+//! atomic [step](Model::step) at a time. The [`bfs`] engine enumerates every schedule, stores
+//! a 64-bit [fingerprint] per distinct state plus a parent link, and on a violation rebuilds
+//! the shortest [`Counterexample`] by re-executing its schedule ([`trace`]).
+//!
+//! The explorer knows nothing about the kernel: models live in `weft-model`.
+
+pub mod bfs;
+pub mod fingerprint;
+mod model;
+pub mod naive;
+pub mod trace;
+mod visited;
+
+pub use bfs::{explore, Limits, Observer, Options, Outcome, Progress, Stats, StopReason, Verdict};
+pub use fingerprint::fingerprint;
+pub use model::{check_state, Footprint, Model, Source, Status, StepInfo, Violation};
+pub use trace::{Change, Counterexample, Trace, TraceStep};
+pub use visited::FingerprintSet;

@@ -1,0 +1,148 @@
+//! The [`Model`] trait every engine explores, and the vocabulary of steps and violations.
+
+use serde::{Deserialize, Serialize};
+use std::fmt::Debug;
+use std::hash::Hash;
+
+/// A concurrent program with a fixed set of threads, explored one atomic step at a time.
+///
+/// Contract every engine relies on: [`step`](Model::step) is deterministic (same state and
+/// thread, same successor), threads are numbered `0..thread_count()` in a fixed order, and a
+/// step's [`Footprint`] over-approximates the shared objects it reads and writes.
+pub trait Model: Sync {
+    /// Shared state, every thread's program counter and locals, and ghost state.
+    type State: Clone + Eq + Hash + Debug + Send + Sync;
+
+    /// The state every schedule starts from.
+    fn initial_state(&self) -> Self::State;
+
+    /// How many threads the model has.
+    fn thread_count(&self) -> usize;
+
+    /// The name of `thread`, as the scenario calls it.
+    fn thread_name(&self, thread: usize) -> &str;
+
+    /// Whether `thread` can take a step in `state`, must wait (a held lock), or is done.
+    fn status(&self, state: &Self::State, thread: usize) -> Status;
+
+    /// Executes the next step of `thread`, which must be [`Status::Enabled`], in place.
+    /// An assertion that fails inside the step (the kernel's `BUG_ON`) is a [`Violation`].
+    fn step(&self, state: &mut Self::State, thread: usize) -> Result<(), Violation>;
+
+    /// What the next step of the enabled `thread` is: label, kernel source and footprint.
+    /// Engines call it off the hot path (traces) and for partial-order reduction.
+    fn step_info(&self, state: &Self::State, thread: usize) -> StepInfo;
+
+    /// Checks that must hold in every reachable state.
+    fn invariant(&self, _state: &Self::State) -> Result<(), Violation> {
+        Ok(())
+    }
+
+    /// Checks that must hold in a terminal state (every thread finished).
+    fn end_check(&self, _state: &Self::State) -> Result<(), Violation> {
+        Ok(())
+    }
+
+    /// The state as named fields, in a stable order, for traces and state views.
+    fn fields(&self, state: &Self::State) -> Vec<(String, String)>;
+}
+
+/// Whether a thread can move.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// The thread's next step can run now.
+    Enabled,
+    /// The thread waits (for a lock held by another thread).
+    Blocked,
+    /// The thread has run all its operations.
+    Finished,
+}
+
+/// A broken check: which one, and what it saw.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Violation {
+    /// The check's name, as scenarios and `[expect]` spell it (`refcount_underflow`).
+    pub check: String,
+    /// What the check saw, in the model's words.
+    pub message: String,
+}
+
+impl Violation {
+    /// A violation of `check`, explained by `message`.
+    pub fn new(check: impl Into<String>, message: impl Into<String>) -> Self {
+        Violation {
+            check: check.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The violation reported when no thread can move but some have not finished.
+    pub fn deadlock(blocked: &[&str]) -> Self {
+        Violation::new(
+            "deadlock",
+            format!(
+                "no thread can move, but {} not finished: {}",
+                if blocked.len() == 1 { "one has" } else { "some have" },
+                blocked.join(", ")
+            ),
+        )
+    }
+}
+
+/// Where a step comes from in the kernel: function, file and commit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Source {
+    /// The kernel function the step is part of (`__alloc_for_ptecache`).
+    pub function: String,
+    /// The file it lives in (`arch/powerpc/mm/pgtable-book3s64.c`).
+    pub file: String,
+    /// The commit or release the step was read from.
+    pub commit: String,
+}
+
+/// The shared objects a step reads and writes, as bit sets over the model's object numbers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Footprint {
+    /// Objects read.
+    pub reads: u64,
+    /// Objects written (a read-modify-write is in both sets).
+    pub writes: u64,
+}
+
+impl Footprint {
+    /// Whether two steps touch a common object and at least one of them writes it.
+    pub fn conflicts(&self, other: &Footprint) -> bool {
+        (self.writes & (other.reads | other.writes)) != 0 || (other.writes & self.reads) != 0
+    }
+}
+
+/// What a thread's next step is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StepInfo {
+    /// The kernel expression the step stands for (`set_page_count(page0, 2)`).
+    pub label: String,
+    /// Where it is in the kernel.
+    pub source: Source,
+    /// What it touches.
+    pub footprint: Footprint,
+}
+
+/// Checks one reached state: the invariants, then, if no thread can move, the end checks
+/// (every thread finished) or deadlock (some thread blocked). Ok(true) means terminal.
+pub fn check_state<M: Model + ?Sized>(model: &M, state: &M::State) -> Result<bool, Violation> {
+    model.invariant(state)?;
+    let mut blocked = Vec::new();
+    for t in 0..model.thread_count() {
+        match model.status(state, t) {
+            Status::Enabled => return Ok(false),
+            Status::Blocked => blocked.push(model.thread_name(t)),
+            Status::Finished => {}
+        }
+    }
+    if blocked.is_empty() {
+        model.end_check(state)?;
+        Ok(true)
+    } else {
+        Err(Violation::deadlock(&blocked))
+    }
+}

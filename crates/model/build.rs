@@ -1,0 +1,37 @@
+//! Embeds the shipped scenario files (models/<model>/<name>.toml) into the crate, so that
+//! `weft list` and `weft check pt_frag/<name>` work wherever the binary is.
+
+use std::fmt::Write;
+use std::path::Path;
+
+fn main() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models");
+    println!("cargo:rerun-if-changed={}", root.display());
+    let mut entries = Vec::new();
+    if let Ok(dirs) = std::fs::read_dir(&root) {
+        for dir in dirs.flatten().filter(|d| d.path().is_dir()) {
+            println!("cargo:rerun-if-changed={}", dir.path().display());
+            for file in std::fs::read_dir(dir.path()).into_iter().flatten().flatten() {
+                let path = file.path();
+                if path.extension().is_some_and(|e| e == "toml") {
+                    let name = format!(
+                        "{}/{}",
+                        dir.file_name().to_string_lossy(),
+                        path.file_stem().unwrap().to_string_lossy()
+                    );
+                    entries.push((name, path.canonicalize().unwrap()));
+                }
+            }
+        }
+    }
+    entries.sort();
+    let mut out = String::from("/// Shipped scenarios: (name, path under models/, contents).\npub static SHIPPED: &[(&str, &str, &str)] = &[\n");
+    for (name, path) in &entries {
+        println!("cargo:rerun-if-changed={}", path.display());
+        let rel = format!("models/{name}.toml");
+        writeln!(out, "    ({name:?}, {rel:?}, include_str!({:?})),", path.display().to_string()).unwrap();
+    }
+    out.push_str("];\n");
+    let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("shipped.rs");
+    std::fs::write(dest, out).unwrap();
+}

@@ -1,0 +1,12 @@
+//! weft-model: models of Linux kernel memory-management paths, and the scenario files that
+//! instantiate them.
+//!
+//! - [`page`]: the `struct page` fields the bugs touch, with ghost truth beside them.
+//! - [`pt_frag`]: the powerpc page-table fragment allocator vs speculative references.
+//! - [`scenario`]: loading scenario files (TOML) into a runnable model, with precise errors.
+
+pub mod page;
+pub mod pt_frag;
+pub mod scenario;
+
+pub use scenario::{Expect, Scenario, ScenarioError, WithModel};

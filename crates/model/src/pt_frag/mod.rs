@@ -1,0 +1,396 @@
+//! The powerpc page-table fragment allocator (kernel-paths.md §2) and the speculative
+//! reference that raced with it (fixed by 4231aba000f5, "powerpc/64s: Fix page table fragment
+//! refcount race vs speculative references").
+//!
+//! One mm owns a cache of PTE fragments (`mm->context.pte_frag`) carved out of a page-table
+//! page; owner threads allocate and free fragments, `pte_frag_destroy` tears the cache down,
+//! and walker threads hold a stale pointer to the first page the allocator hands out and take
+//! a speculative reference on it. The five variants differ only in how the fragment count is
+//! kept ([`Variant`]).
+//!
+//! Simplifications, written down:
+//! - Pages come from a pool with one page per `pte_fragment_alloc` in the scenario; the page
+//!   allocator hands out the lowest-numbered free page (the real one may pick any).
+//! - The identity recheck after `get_page_unless_zero` reads the page-cache slot, which the
+//!   model does not hold: the pointer is stale, so the recheck always fails and is folded into
+//!   the `put_page` step that follows it.
+//! - `pgtable_page_ctor`/`dtor` are one step each: apart from the page type they touch only
+//!   fields private to the page-table owner (ptlock, `NR_PAGETABLE`), which nobody else reads.
+//! - `pte_frag_destroy` runs at `exit_mmap`, when no other thread of the mm can allocate; the
+//!   model clears `mm->context.pte_frag` in the step that reads it so that a scenario which
+//!   allocates again afterwards starts a fresh cache.
+//! - Only user page tables (`kernel == 0`), so the ctor and dtor always run.
+
+mod scenario;
+mod steps;
+
+pub use scenario::{build, PARAMS};
+
+use crate::page::{Page, TOP_SHIFT};
+use smallvec::SmallVec;
+use steps::Pc;
+use weft_explorer::{Model, StepInfo, Violation};
+
+/// How the fragment count of a page-table page is kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Variant {
+    /// Before 4231aba000f5: the count lives in `_refcount`, installed by `set_page_count()`,
+    /// a plain store over a counter that speculative users may have raised.
+    SetPageCount,
+    /// Wilcox's first suggestion in the 4231aba000f5 thread: `page_ref_add()` instead of the
+    /// store; the dtor still runs only if a fragment free brings `_refcount` to zero.
+    PageRefAdd,
+    /// The merged fix 4231aba000f5: a dedicated `pt_frag_refcount`; `_refcount` is left to
+    /// the page allocator and speculative users.
+    PtFragRefcount,
+    /// kernel-paths.md F4, after Wilcox's "top 16 bits" idea: the fragment count lives in bits
+    /// 16 and up of `_refcount`, the dtor runs when they reach zero, then the allocation
+    /// reference is dropped with `put_page()`.
+    TopBits,
+    /// kernel-paths.md F4-bad, a tempting wrong encoding: the allocation reference is folded
+    /// into the fragment count, so the dtor runs only if the last fragment free brings the
+    /// whole `_refcount` to zero.
+    TopBitsBad,
+}
+
+impl Variant {
+    /// Every variant, in the order scenarios list them.
+    pub const ALL: [Variant; 5] = [
+        Variant::SetPageCount,
+        Variant::PageRefAdd,
+        Variant::PtFragRefcount,
+        Variant::TopBits,
+        Variant::TopBitsBad,
+    ];
+
+    /// The variant's name in scenario files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Variant::SetPageCount => "set_page_count",
+            Variant::PageRefAdd => "page_ref_add",
+            Variant::PtFragRefcount => "pt_frag_refcount",
+            Variant::TopBits => "top_bits",
+            Variant::TopBitsBad => "top_bits_bad",
+        }
+    }
+
+    /// The variant called `name`.
+    pub fn from_name(name: &str) -> Option<Variant> {
+        Variant::ALL.into_iter().find(|v| v.name() == name)
+    }
+
+    fn top_bits(self) -> bool {
+        matches!(self, Variant::TopBits | Variant::TopBitsBad)
+    }
+}
+
+/// An operation a scenario thread performs, in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Op {
+    /// `pte_fragment_alloc()`: a fragment from the mm's cache, or a new fragment page.
+    Alloc,
+    /// `pte_fragment_free()` of the oldest fragment held by `from` (this thread if `None`),
+    /// e.g. an RCU callback freeing the owner's page table. Waits until `from` holds one.
+    Free {
+        /// Index of the thread whose fragment is freed.
+        from: Option<u8>,
+    },
+    /// `pte_frag_destroy()` at mm teardown: drops the cache's unused fragments.
+    Destroy,
+    /// A stale lookup (`find_get_entry`, RCU GUP): `get_page_unless_zero()` on the first page
+    /// the allocator hands out, the identity recheck fails, `put_page()`.
+    SpeculativeGetPut,
+}
+
+/// The operation names scenario files may use, with their argument forms.
+pub const OPERATIONS: [&str; 5] = [
+    "pte_fragment_alloc",
+    "pte_fragment_free",
+    "pte_fragment_free(thread)",
+    "pte_frag_destroy",
+    "speculative_get_put",
+];
+
+/// A scenario thread of this model.
+#[derive(Clone, Debug)]
+pub struct Thread {
+    /// Its name.
+    pub name: String,
+    /// What it does, in order.
+    pub ops: Vec<Op>,
+}
+
+/// A pt_frag model instance: a variant, `PTE_FRAG_NR`, and the scenario's threads.
+#[derive(Clone, Debug)]
+pub struct PtFrag {
+    variant: Variant,
+    frag_nr: u8,
+    threads: Vec<Thread>,
+    pages: u8,
+}
+
+/// No page in a thread's locals.
+const NO_PAGE: u8 = u8::MAX;
+
+/// A fragment handed out as a page table: which page, in which generation, which slot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Fragment {
+    page: u8,
+    generation: u8,
+    index: u8,
+}
+
+/// A thread's position and locals.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ThreadState {
+    op: u8,
+    pc: Pc,
+    /// The page the current operation works on, and its generation when it was taken.
+    page: u8,
+    generation: u8,
+    /// A fragment index read from `mm->context.pte_frag`.
+    index: u8,
+    /// The result of the last test (`put_page_testzero`, a NULL check).
+    test: bool,
+    /// Ghost: a speculative reference taken and not yet dropped.
+    holds_reference: bool,
+    /// Ghost: fragments this thread holds as page tables, oldest first.
+    fragments: SmallVec<[Fragment; 2]>,
+}
+
+/// The whole state: pages, the mm's fragment cache and lock, and every thread.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct State {
+    pages: SmallVec<[Page; 4]>,
+    /// `mm->context.pte_frag`: the next unused fragment (page, slot), or NULL.
+    pte_frag: Option<(u8, u8)>,
+    /// `mm->page_table_lock`: the thread holding it.
+    lock: Option<u8>,
+    threads: SmallVec<[ThreadState; 6]>,
+}
+
+/// Largest `frag_nr` accepted (PTE_FRAG_NR is 16 on hash-64K, 256 on radix; the model's
+/// fragment slots are bytes).
+pub const MAX_FRAG_NR: u8 = 64;
+
+/// Largest number of threads and of pages a scenario may use (footprints are 64-bit sets).
+pub const MAX_THREADS: usize = 16;
+
+impl PtFrag {
+    /// A model of `variant` with `frag_nr` fragments per page and these threads.
+    /// Errors say which thread or operation is wrong.
+    pub fn new(variant: Variant, frag_nr: u8, threads: Vec<Thread>) -> Result<Self, String> {
+        if frag_nr == 0 || frag_nr > MAX_FRAG_NR {
+            return Err(format!("frag_nr must be between 1 and {MAX_FRAG_NR}"));
+        }
+        if threads.is_empty() || threads.len() > MAX_THREADS {
+            return Err(format!("a scenario has 1 to {MAX_THREADS} threads"));
+        }
+        for t in &threads {
+            let mut held = 0usize;
+            for op in &t.ops {
+                match op {
+                    Op::Alloc => held += 1,
+                    Op::Free { from: None } if held == 0 => {
+                        return Err(format!(
+                            "thread `{}` frees a fragment before it has allocated one",
+                            t.name
+                        ))
+                    }
+                    Op::Free { from: None } => held -= 1,
+                    _ => {}
+                }
+            }
+        }
+        let allocs = threads
+            .iter()
+            .flat_map(|t| &t.ops)
+            .filter(|o| **o == Op::Alloc)
+            .count();
+        if allocs > 15 {
+            return Err("at most 15 pte_fragment_alloc operations in a scenario".into());
+        }
+        Ok(PtFrag {
+            variant,
+            frag_nr,
+            threads,
+            pages: allocs.max(1) as u8,
+        })
+    }
+
+    /// The variant explored.
+    pub fn variant(&self) -> Variant {
+        self.variant
+    }
+
+    fn first_pc(&self, op: Option<&Op>) -> Pc {
+        match op {
+            None => Pc::Done,
+            Some(Op::Alloc) => Pc::CacheLock,
+            Some(Op::Free { .. }) if self.variant == Variant::PtFragRefcount => Pc::FragBugOn,
+            Some(Op::Free { .. }) => Pc::FragDec,
+            Some(Op::Destroy) => Pc::DestroyRead,
+            Some(Op::SpeculativeGetPut) => Pc::SpecGet,
+        }
+    }
+
+    fn page_name(p: u8) -> String {
+        format!("page{p}")
+    }
+}
+
+impl Model for PtFrag {
+    type State = State;
+
+    fn initial_state(&self) -> State {
+        State {
+            pages: (0..self.pages).map(|_| Page::default()).collect(),
+            pte_frag: None,
+            lock: None,
+            threads: self
+                .threads
+                .iter()
+                .map(|t| ThreadState {
+                    op: 0,
+                    pc: self.first_pc(t.ops.first()),
+                    page: NO_PAGE,
+                    generation: 0,
+                    index: 0,
+                    test: false,
+                    holds_reference: false,
+                    fragments: SmallVec::new(),
+                })
+                .collect(),
+        }
+    }
+
+    fn thread_count(&self) -> usize {
+        self.threads.len()
+    }
+
+    fn thread_name(&self, thread: usize) -> &str {
+        &self.threads[thread].name
+    }
+
+    fn status(&self, s: &State, t: usize) -> weft_explorer::Status {
+        self.status_of(s, t)
+    }
+
+    fn step(&self, s: &mut State, t: usize) -> Result<(), Violation> {
+        self.exec(s, t)
+    }
+
+    fn step_info(&self, s: &State, t: usize) -> StepInfo {
+        self.info(s, t)
+    }
+
+    /// `refcount_underflow`: no counter is ever negative.
+    fn invariant(&self, s: &State) -> Result<(), Violation> {
+        for (i, p) in s.pages.iter().enumerate() {
+            if p.refcount < 0 {
+                return Err(Violation::new(
+                    "refcount_underflow",
+                    format!("page{i}._refcount is {} (below zero)", p.refcount),
+                ));
+            }
+            if p.frag_refcount < 0 {
+                return Err(Violation::new(
+                    "refcount_underflow",
+                    format!("page{i}.pt_frag_refcount is {} (below zero)", p.frag_refcount),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// `page_leak`: once every thread is done and no fragment is in use, every page that the
+    /// mm's cache does not still hold is back with the page allocator.
+    fn end_check(&self, s: &State) -> Result<(), Violation> {
+        if s.pages.iter().any(|p| p.live_fragments > 0) {
+            return Ok(());
+        }
+        let cached = s.pte_frag.map(|(p, _)| p);
+        for (i, p) in s.pages.iter().enumerate() {
+            if p.allocated && cached != Some(i as u8) {
+                return Err(Violation::new(
+                    "page_leak",
+                    format!(
+                        "page{i} is still allocated (_refcount {}{}) after every thread finished \
+                         and every fragment was freed",
+                        p.show_refcount(self.variant.top_bits()),
+                        if p.page_table { ", PageTable set" } else { "" }
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn fields(&self, s: &State) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for (i, p) in s.pages.iter().enumerate() {
+            let name = Self::page_name(i as u8);
+            out.push((
+                format!("{name}._refcount"),
+                p.show_refcount(self.variant.top_bits()),
+            ));
+            if self.variant == Variant::PtFragRefcount {
+                out.push((
+                    format!("{name}.pt_frag_refcount"),
+                    p.frag_refcount.to_string(),
+                ));
+            }
+            out.push((format!("{name}.PageTable"), p.page_table.to_string()));
+            out.push((
+                format!("{name}.state (ghost)"),
+                if p.allocated {
+                    format!("allocated (generation {})", p.generation)
+                } else if p.generation == 0 {
+                    "free".into()
+                } else {
+                    format!("free (after generation {})", p.generation)
+                },
+            ));
+            out.push((
+                format!("{name}.live_fragments (ghost)"),
+                p.live_fragments.to_string(),
+            ));
+            out.push((format!("{name}.dtor_runs (ghost)"), p.dtor_runs.to_string()));
+        }
+        out.push((
+            "mm.pte_frag".into(),
+            match s.pte_frag {
+                None => "NULL".into(),
+                Some((p, i)) => format!("page{p} fragment {i}"),
+            },
+        ));
+        out.push((
+            "mm.page_table_lock".into(),
+            match s.lock {
+                None => "unlocked".into(),
+                Some(t) => format!("held by {}", self.threads[t as usize].name),
+            },
+        ));
+        for (t, th) in s.threads.iter().enumerate() {
+            let name = &self.threads[t].name;
+            if th.holds_reference {
+                out.push((
+                    format!("{name}.reference (ghost)"),
+                    Self::page_name(th.page),
+                ));
+            }
+            if !th.fragments.is_empty() {
+                let held: Vec<String> = th
+                    .fragments
+                    .iter()
+                    .map(|f| format!("page{} fragment {}", f.page, f.index))
+                    .collect();
+                out.push((format!("{name}.fragments (ghost)"), held.join(", ")));
+            }
+        }
+        out
+    }
+}
+
+/// `B`, one unit of fragment count in the top-bits encodings.
+const B: i32 = 1 << TOP_SHIFT;

@@ -1,0 +1,73 @@
+//! Building a pt_frag model from a scenario's variant, parameters and threads.
+
+use super::{Op, PtFrag, Thread, Variant, OPERATIONS};
+use crate::scenario::{BuildError, OpCall, Params, Where};
+
+/// Parameters this model accepts, with their meaning.
+pub const PARAMS: [(&str, &str); 1] = [("frag_nr", "PTE_FRAG_NR, fragments per page (default 2)")];
+
+/// Builds the model; errors point at the part of the scenario that is wrong.
+pub fn build(
+    variant: &str,
+    params: &Params,
+    threads: &[(String, Vec<OpCall>)],
+) -> Result<PtFrag, BuildError> {
+    let variant = Variant::from_name(variant).ok_or_else(|| BuildError {
+        at: Where::Variant,
+        message: format!("unknown pt_frag variant `{variant}`"),
+        help: Some(format!(
+            "expected one of: {}",
+            Variant::ALL.map(Variant::name).join(", ")
+        )),
+    })?;
+    let frag_nr = params.int("frag_nr", 2, 1, super::MAX_FRAG_NR as i64)? as u8;
+    params.only(&PARAMS)?;
+    let names: Vec<&str> = threads.iter().map(|(n, _)| n.as_str()).collect();
+    let mut built = Vec::new();
+    for (t, (name, calls)) in threads.iter().enumerate() {
+        let mut ops = Vec::new();
+        for (i, call) in calls.iter().enumerate() {
+            let at = Where::Op(t, i);
+            let op = match (call.name.as_str(), call.args.as_slice()) {
+                ("pte_fragment_alloc", []) => Op::Alloc,
+                ("pte_fragment_free", []) => Op::Free { from: None },
+                ("pte_fragment_free", [owner]) => {
+                    let from = names.iter().position(|n| n == owner).ok_or_else(|| BuildError {
+                        at,
+                        message: format!("no thread is named `{owner}`"),
+                        help: Some(format!("threads: {}", names.join(", "))),
+                    })?;
+                    Op::Free {
+                        from: (from != t).then_some(from as u8),
+                    }
+                }
+                ("pte_frag_destroy", []) => Op::Destroy,
+                ("speculative_get_put", []) => Op::SpeculativeGetPut,
+                (op, args) if OPERATIONS.iter().any(|o| o.split('(').next() == Some(op)) => {
+                    return Err(BuildError {
+                        at,
+                        message: format!("`{op}` does not take {} argument(s)", args.len()),
+                        help: Some(format!("operations: {}", OPERATIONS.join(", "))),
+                    })
+                }
+                (op, _) => {
+                    return Err(BuildError {
+                        at,
+                        message: format!("unknown pt_frag operation `{op}`"),
+                        help: Some(format!("operations: {}", OPERATIONS.join(", "))),
+                    })
+                }
+            };
+            ops.push(op);
+        }
+        built.push(Thread {
+            name: name.clone(),
+            ops,
+        });
+    }
+    PtFrag::new(variant, frag_nr, built).map_err(|message| BuildError {
+        at: Where::Threads,
+        message,
+        help: None,
+    })
+}

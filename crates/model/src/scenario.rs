@@ -1,0 +1,494 @@
+//! Scenario files: a model, a variant, parameters, threads built from the model's named
+//! operations, and what kernel history says should happen (`[expect]`).
+//!
+//! ```toml
+//! summary = "speculative get_page_unless_zero races set_page_count on a fresh fragment page"
+//! model = "pt_frag"
+//! variant = "set_page_count"
+//! [params]
+//! frag_nr = 2
+//! [[thread]]
+//! name = "owner"
+//! ops = ["pte_fragment_alloc", "pte_fragment_alloc", "pte_fragment_free", "pte_fragment_free"]
+//! [[thread]]
+//! name = "walker"
+//! ops = ["speculative_get_put"]
+//! [expect]
+//! verdict = "violation"
+//! check = "free_with_live_fragment"
+//! ```
+//!
+//! Every error names the file, line and column, and what would be valid there.
+
+use crate::pt_frag::{self, PtFrag};
+use miette::{Diagnostic, NamedSource, SourceSpan};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::Path;
+use toml::Spanned;
+use weft_explorer::Model;
+
+include!(concat!(env!("OUT_DIR"), "/shipped.rs"));
+
+/// The models weft ships, with one line each.
+pub const MODELS: [(&str, &str); 1] = [(
+    "pt_frag",
+    "powerpc page-table fragments vs speculative references (4231aba000f5)",
+)];
+
+/// A loaded scenario, ready to explore.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// `pt_frag/set_page_count_L` for a shipped or `models/`-style path, else the file stem.
+    pub name: String,
+    /// Where it was read from (a path, or `models/...` for a shipped one).
+    pub path: String,
+    /// The file's full text (traces embed it).
+    pub text: String,
+    /// One line: what the scenario shows.
+    pub summary: String,
+    /// The model's name.
+    pub model: String,
+    /// The variant's name.
+    pub variant: String,
+    /// Parameters as written.
+    pub params: BTreeMap<String, i64>,
+    /// What kernel history says the verdict is.
+    pub expect: Option<Expect>,
+    instance: Instance,
+}
+
+/// The expected result written in a scenario's `[expect]` table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Expect {
+    /// `pass` or `violation`.
+    pub violation: bool,
+    /// For a violation, which check fails (any check if absent).
+    pub check: Option<String>,
+}
+
+impl Expect {
+    /// Whether an exploration's result (the failed check, if any) is what was expected.
+    pub fn matches(&self, failed: Option<&str>) -> bool {
+        match failed {
+            None => !self.violation,
+            Some(c) => self.violation && self.check.as_deref().is_none_or(|e| e == c),
+        }
+    }
+}
+
+impl std::fmt::Display for Expect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (&self.violation, &self.check) {
+            (false, _) => write!(f, "pass"),
+            (true, None) => write!(f, "violation"),
+            (true, Some(c)) => write!(f, "violation of {c}"),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Instance {
+    PtFrag(PtFrag),
+}
+
+/// Something to do with a scenario's model, whatever its concrete type.
+pub trait WithModel {
+    /// What it produces.
+    type Output;
+    /// Does it.
+    fn run<M: Model>(self, model: &M) -> Self::Output;
+}
+
+impl Scenario {
+    /// Runs `f` with the scenario's model.
+    pub fn with_model<W: WithModel>(&self, f: W) -> W::Output {
+        match &self.instance {
+            Instance::PtFrag(m) => f.run(m),
+        }
+    }
+
+    /// Loads a scenario from a file.
+    pub fn from_file(path: &Path) -> Result<Scenario, ScenarioError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+            location: path.display().to_string(),
+            message: format!("cannot read the scenario file: {e}"),
+            src: NamedSource::new(path.display().to_string(), String::new()),
+            span: None,
+            label: String::new(),
+            help: None,
+        })?;
+        let name = name_for(path);
+        Scenario::parse(&name, &path.display().to_string(), &text)
+    }
+
+    /// A shipped scenario by name (`pt_frag/set_page_count_L`).
+    pub fn shipped(name: &str) -> Option<Result<Scenario, ScenarioError>> {
+        let (n, path, text) = SHIPPED.iter().find(|(n, _, _)| *n == name)?;
+        Some(Scenario::parse(n, path, text))
+    }
+
+    /// Every shipped scenario's name.
+    pub fn shipped_names() -> impl Iterator<Item = &'static str> {
+        SHIPPED.iter().map(|(n, _, _)| *n)
+    }
+
+    /// The current text of the shipped scenario `name`, if there is one.
+    pub fn shipped_text(name: &str) -> Option<&'static str> {
+        SHIPPED.iter().find(|(n, _, _)| *n == name).map(|(_, _, t)| *t)
+    }
+
+    /// A file path if it exists, else a shipped scenario's name.
+    pub fn resolve(arg: &str) -> Result<Scenario, ScenarioError> {
+        let path = Path::new(arg);
+        if path.exists() {
+            return Scenario::from_file(path);
+        }
+        let trimmed = arg.trim_start_matches("models/").trim_end_matches(".toml");
+        if let Some(found) = Scenario::shipped(trimmed) {
+            return found;
+        }
+        let close: Vec<&str> = Scenario::shipped_names()
+            .filter(|n| n.contains(trimmed) || trimmed.contains(n.split('/').next_back().unwrap_or("")))
+            .take(5)
+            .collect();
+        Err(ScenarioError {
+            location: arg.to_string(),
+            message: "no such scenario file, and no shipped scenario by that name".into(),
+            src: NamedSource::new(arg, String::new()),
+            span: None,
+            label: String::new(),
+            help: Some(if close.is_empty() {
+                "`weft list` shows the shipped scenarios".into()
+            } else {
+                format!("did you mean: {}? (`weft list` shows them all)", close.join(", "))
+            }),
+        })
+    }
+
+    /// Parses scenario text; `path` is only used in messages.
+    pub fn parse(name: &str, path: &str, text: &str) -> Result<Scenario, ScenarioError> {
+        let err = |span: Option<Range<usize>>, message: String, label: &str, help: Option<String>| {
+            ScenarioError::at(path, text, span, message, label, help)
+        };
+        let raw: RawScenario = toml::from_str(text).map_err(|e| {
+            err(
+                e.span(),
+                e.message().to_string(),
+                "here",
+                Some("a scenario has `model`, `variant`, optional `summary`, `[params]`, \
+                      `[[thread]]` tables with `name` and `ops`, and `[expect]`"
+                    .into()),
+            )
+        })?;
+        let model = raw.model.get_ref().clone();
+        if !MODELS.iter().any(|(m, _)| *m == model) {
+            return Err(err(
+                Some(raw.model.span()),
+                format!("unknown model `{model}`"),
+                "this model",
+                Some(format!(
+                    "models: {}",
+                    MODELS.map(|(m, _)| m).join(", ")
+                )),
+            ));
+        }
+        if raw.threads.is_empty() {
+            return Err(err(
+                None,
+                "the scenario has no threads".into(),
+                "",
+                Some("add `[[thread]]` tables with `name` and `ops`".into()),
+            ));
+        }
+        let mut threads = Vec::new();
+        for (i, t) in raw.threads.iter().enumerate() {
+            let tname = t.name.get_ref();
+            if raw.threads[..i].iter().any(|o| o.name.get_ref() == tname) {
+                return Err(err(
+                    Some(t.name.span()),
+                    format!("two threads are named `{tname}`"),
+                    "second one",
+                    None,
+                ));
+            }
+            let mut calls = Vec::new();
+            for op in &t.ops {
+                calls.push(OpCall::parse(op.get_ref()).map_err(|m| {
+                    err(Some(op.span()), m, "this operation", None)
+                })?);
+            }
+            threads.push((tname.clone(), calls));
+        }
+        let params = Params {
+            values: raw
+                .params
+                .iter()
+                .map(|(k, v)| (k.clone(), (v.get_ref().clone(), v.span())))
+                .collect(),
+        };
+        let variant = raw.variant.get_ref().clone();
+        let built = match model.as_str() {
+            "pt_frag" => pt_frag::build(&variant, &params, &threads).map(Instance::PtFrag),
+            _ => unreachable!("checked above"),
+        };
+        let instance = built.map_err(|e| {
+            let (span, label) = match e.at {
+                Where::Variant => (Some(raw.variant.span()), "this variant"),
+                Where::Param(ref p) => (params.values.get(p).map(|(_, s)| s.clone()), "this value"),
+                Where::Op(t, i) => (Some(raw.threads[t].ops[i].span()), "this operation"),
+                Where::Threads => (None, ""),
+            };
+            err(span, e.message, label, e.help)
+        })?;
+        let expect = match raw.expect {
+            None => None,
+            Some(e) => {
+                let violation = match e.verdict.get_ref().as_str() {
+                    "pass" => false,
+                    "violation" => true,
+                    other => {
+                        return Err(err(
+                            Some(e.verdict.span()),
+                            format!("unknown verdict `{other}`"),
+                            "this verdict",
+                            Some("expected `pass` or `violation`".into()),
+                        ))
+                    }
+                };
+                if let (false, Some(c)) = (violation, &e.check) {
+                    return Err(err(
+                        Some(c.span()),
+                        "a passing scenario names no failed check".into(),
+                        "remove this",
+                        None,
+                    ));
+                }
+                Some(Expect {
+                    violation,
+                    check: e.check.map(|c| c.into_inner()),
+                })
+            }
+        };
+        Ok(Scenario {
+            name: name.to_string(),
+            path: path.to_string(),
+            text: text.to_string(),
+            summary: raw.summary.unwrap_or_default(),
+            model,
+            variant,
+            params: params
+                .values
+                .iter()
+                .filter_map(|(k, (v, _))| v.as_integer().map(|i| (k.clone(), i)))
+                .collect(),
+            expect,
+            instance,
+        })
+    }
+}
+
+/// `models/pt_frag/x.toml` is `pt_frag/x`; any other file is its stem.
+fn name_for(path: &Path) -> String {
+    let stem = path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
+    let parent = path
+        .parent()
+        .and_then(|p| p.file_name())
+        .map(|s| s.to_string_lossy().to_string());
+    match parent {
+        Some(dir) if MODELS.iter().any(|(m, _)| *m == dir) => format!("{dir}/{stem}"),
+        _ => stem,
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScenario {
+    summary: Option<String>,
+    model: Spanned<String>,
+    variant: Spanned<String>,
+    #[serde(default)]
+    params: BTreeMap<String, Spanned<toml::Value>>,
+    #[serde(default, rename = "thread")]
+    threads: Vec<RawThread>,
+    expect: Option<RawExpect>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawThread {
+    name: Spanned<String>,
+    #[serde(default)]
+    ops: Vec<Spanned<String>>,
+    #[allow(dead_code)]
+    child_of: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawExpect {
+    verdict: Spanned<String>,
+    check: Option<Spanned<String>>,
+}
+
+/// An operation as written in a scenario: `name` or `name(arg, ...)`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpCall {
+    /// The operation's name.
+    pub name: String,
+    /// Its arguments, as written.
+    pub args: Vec<String>,
+}
+
+impl OpCall {
+    /// Parses `name` or `name(arg, ...)`.
+    pub fn parse(text: &str) -> Result<OpCall, String> {
+        let text = text.trim();
+        let (name, args) = match text.split_once('(') {
+            None => (text, Vec::new()),
+            Some((name, rest)) => {
+                let inner = rest.strip_suffix(')').ok_or_else(|| {
+                    format!("`{text}` opens a parenthesis it does not close")
+                })?;
+                let args = inner
+                    .split(',')
+                    .map(|a| a.trim().to_string())
+                    .filter(|a| !a.is_empty())
+                    .collect();
+                (name.trim(), args)
+            }
+        };
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(format!("`{text}` is not an operation: write `name` or `name(arg, ...)`"));
+        }
+        Ok(OpCall {
+            name: name.to_string(),
+            args,
+        })
+    }
+}
+
+/// The `[params]` table, with where each value was written.
+pub struct Params {
+    values: BTreeMap<String, (toml::Value, Range<usize>)>,
+}
+
+impl Params {
+    /// The integer parameter `name`, `default` if absent, within `min..=max`.
+    pub fn int(&self, name: &str, default: i64, min: i64, max: i64) -> Result<i64, BuildError> {
+        let Some((value, _)) = self.values.get(name) else {
+            return Ok(default);
+        };
+        let at = Where::Param(name.to_string());
+        let i = value.as_integer().ok_or_else(|| BuildError {
+            at: at.clone(),
+            message: format!("`{name}` must be an integer, not {}", value.type_str()),
+            help: Some(format!("for example `{name} = {default}`")),
+        })?;
+        if i < min || i > max {
+            return Err(BuildError {
+                at,
+                message: format!("`{name}` must be between {min} and {max}"),
+                help: None,
+            });
+        }
+        Ok(i)
+    }
+
+    /// Fails on any parameter not in `known`.
+    pub fn only(&self, known: &[(&str, &str)]) -> Result<(), BuildError> {
+        match self.values.keys().find(|k| !known.iter().any(|(n, _)| n == k)) {
+            None => Ok(()),
+            Some(k) => Err(BuildError {
+                at: Where::Param(k.clone()),
+                message: format!("unknown parameter `{k}`"),
+                help: Some(format!(
+                    "parameters: {}",
+                    known
+                        .iter()
+                        .map(|(n, d)| format!("{n} ({d})"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            }),
+        }
+    }
+}
+
+/// The part of a scenario a model's builder objects to.
+#[derive(Clone, Debug)]
+pub enum Where {
+    /// The `variant` value.
+    Variant,
+    /// A parameter's value.
+    Param(String),
+    /// Operation `.1` of thread `.0`.
+    Op(usize, usize),
+    /// The threads as a whole.
+    Threads,
+}
+
+/// A model builder's objection.
+#[derive(Clone, Debug)]
+pub struct BuildError {
+    /// Where.
+    pub at: Where,
+    /// What is wrong.
+    pub message: String,
+    /// What would be valid.
+    pub help: Option<String>,
+}
+
+/// A scenario that cannot be loaded: where, what, and what would be valid.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+#[error("{location}: {message}")]
+pub struct ScenarioError {
+    /// `file:line:column`, or the file alone.
+    pub location: String,
+    /// What is wrong.
+    pub message: String,
+    #[source_code]
+    src: NamedSource<String>,
+    #[label("{label}")]
+    span: Option<SourceSpan>,
+    label: String,
+    /// What would be valid.
+    #[help]
+    pub help: Option<String>,
+}
+
+impl ScenarioError {
+    fn at(
+        path: &str,
+        text: &str,
+        span: Option<Range<usize>>,
+        message: String,
+        label: &str,
+        help: Option<String>,
+    ) -> ScenarioError {
+        let location = match &span {
+            Some(r) => {
+                let (line, col) = line_col(text, r.start);
+                format!("{path}:{line}:{col}")
+            }
+            None => path.to_string(),
+        };
+        ScenarioError {
+            location,
+            message,
+            src: NamedSource::new(path, text.to_string()),
+            span: span.map(Into::into),
+            label: label.to_string(),
+            help,
+        }
+    }
+}
+
+/// 1-based line and column (in characters) of byte `offset`.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
