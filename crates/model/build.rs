@@ -11,7 +11,11 @@ fn main() {
     if let Ok(dirs) = std::fs::read_dir(&root) {
         for dir in dirs.flatten().filter(|d| d.path().is_dir()) {
             println!("cargo:rerun-if-changed={}", dir.path().display());
-            for file in std::fs::read_dir(dir.path()).into_iter().flatten().flatten() {
+            for file in std::fs::read_dir(dir.path())
+                .into_iter()
+                .flatten()
+                .flatten()
+            {
                 let path = file.path();
                 if path.extension().is_some_and(|e| e == "toml") {
                     let name = format!(
@@ -29,7 +33,12 @@ fn main() {
     for (name, path) in &entries {
         println!("cargo:rerun-if-changed={}", path.display());
         let rel = format!("models/{name}.toml");
-        writeln!(out, "    ({name:?}, {rel:?}, include_str!({:?})),", path.display().to_string()).unwrap();
+        writeln!(
+            out,
+            "    ({name:?}, {rel:?}, include_str!({:?})),",
+            path.display().to_string()
+        )
+        .unwrap();
     }
     out.push_str("];\n");
     let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("shipped.rs");

@@ -164,7 +164,13 @@ pub fn run(args: &CheckArgs) -> Result<Exit> {
             Verdict::Stopped(_) => Exit::Stopped,
         });
         if args.json {
-            docs.push(json_doc(&scenario, &report, args.engine, trace_path.as_deref(), as_expected));
+            docs.push(json_doc(
+                &scenario,
+                &report,
+                args.engine,
+                trace_path.as_deref(),
+                as_expected,
+            ));
         } else {
             print_human(&scenario, &report, args, trace_path.as_deref(), as_expected);
         }
@@ -177,9 +183,7 @@ pub fn run(args: &CheckArgs) -> Result<Exit> {
         };
         println!("{}", serde_json::to_string_pretty(&doc)?);
     } else if several && expected > 0 {
-        println!(
-            "{matched} of {expected} scenarios with an [expect] gave the expected verdict"
-        );
+        println!("{matched} of {expected} scenarios with an [expect] gave the expected verdict");
     }
     Ok(exit)
 }
@@ -217,7 +221,11 @@ fn print_human(
     if let Verdict::Violation(c) = &o.verdict {
         println!("  {}", c.violation.message);
     }
-    let partial = if matches!(o.verdict, Verdict::Pass) { "" } else { "so far: " };
+    let partial = if matches!(o.verdict, Verdict::Pass) {
+        ""
+    } else {
+        "so far: "
+    };
     println!(
         "  explored {partial}{} states, {} transitions, depth {}, {} terminal states, {:.3}s on {} thread{}",
         s.states,
@@ -237,7 +245,10 @@ fn print_human(
         println!("  expected {e}, got {got}{mark}");
     }
     if let Some(trace) = &report.trace {
-        println!("\n  counterexample ({} steps, shortest):", trace.steps.len());
+        println!(
+            "\n  counterexample ({} steps, shortest):",
+            trace.steps.len()
+        );
         print!("{}", render::steps(&trace.steps));
         if let Some(v) = &trace.violation {
             println!("  => {}", render::violation(v));
@@ -247,7 +258,9 @@ fn print_human(
                 "\n  trace saved to {0}  (view: weft show {0}; confirm: weft replay {0})",
                 p.display()
             ),
-            None => println!("\n  save it with --trace-out FILE, then `weft show FILE` or `weft replay FILE`"),
+            None => println!(
+                "\n  save it with --trace-out FILE, then `weft show FILE` or `weft replay FILE`"
+            ),
         }
     }
     println!();

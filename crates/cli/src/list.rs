@@ -28,8 +28,14 @@ pub fn run(json: bool) -> Result<Exit> {
     let vwidth = rows.iter().map(|s| s.variant.len()).max().unwrap_or(0);
     for s in &rows {
         let summary = s.summary.split(';').next().unwrap_or("");
-        println!("{:<width$}  {:<8} {:<vwidth$}  {}", s.name, s.model, s.variant, summary);
+        println!(
+            "{:<width$}  {:<8} {:<vwidth$}  {}",
+            s.name, s.model, s.variant, summary
+        );
     }
-    println!("\n{} scenarios; check one with `weft check NAME`", rows.len());
+    println!(
+        "\n{} scenarios; check one with `weft check NAME`",
+        rows.len()
+    );
     Ok(Exit::Pass)
 }

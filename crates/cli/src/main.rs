@@ -42,8 +42,10 @@ enum Command {
     /// SCENARIO is a file (models/pt_frag/set_page_count_L.toml) or a shipped name
     /// (pt_frag/set_page_count_L). Exit code: 0 no violation in any, 1 a violation in some,
     /// 2 bad input, 3 a limit stopped some search before its verdict.
-    #[command(after_help = "Examples:\n  weft check pt_frag/set_page_count_L --trace-out lost-update.json\n  \
-        weft check models/pt_frag/*.toml\n  weft check my-scenario.toml --max-states 1000000 --time-limit 60")]
+    #[command(
+        after_help = "Examples:\n  weft check pt_frag/set_page_count_L --trace-out lost-update.json\n  \
+        weft check models/pt_frag/*.toml\n  weft check my-scenario.toml --max-states 1000000 --time-limit 60"
+    )]
     Check(check::CheckArgs),
     /// Print a saved counterexample step by step.
     Show {

@@ -23,7 +23,9 @@ pub fn show(path: &Path, format: ShowFormat, out: Option<&Path>) -> Result<Exit>
         }
     };
     match out {
-        Some(p) => std::fs::write(p, text).with_context(|| format!("cannot write {}", p.display()))?,
+        Some(p) => {
+            std::fs::write(p, text).with_context(|| format!("cannot write {}", p.display()))?
+        }
         None => print!("{text}"),
     }
     Ok(Exit::Pass)
@@ -36,7 +38,9 @@ struct Replay<'a> {
 impl WithModel for Replay<'_> {
     type Output = Result<Trace>;
     fn run<M: Model>(self, model: &M) -> Result<Trace> {
-        let names: Vec<&str> = (0..model.thread_count()).map(|t| model.thread_name(t)).collect();
+        let names: Vec<&str> = (0..model.thread_count())
+            .map(|t| model.thread_name(t))
+            .collect();
         let schedule = self
             .file
             .schedule
@@ -54,8 +58,12 @@ impl WithModel for Replay<'_> {
 
 pub fn run(path: &Path) -> Result<Exit> {
     let file = TraceFile::read(path)?;
-    let scenario = Scenario::parse(&file.scenario.name, &file.scenario.path, &file.scenario.text)
-        .map_err(|e| anyhow::anyhow!("the trace's embedded scenario no longer loads: {e}"))?;
+    let scenario = Scenario::parse(
+        &file.scenario.name,
+        &file.scenario.path,
+        &file.scenario.text,
+    )
+    .map_err(|e| anyhow::anyhow!("the trace's embedded scenario no longer loads: {e}"))?;
     if scenario.model != file.model || scenario.variant != file.variant {
         bail!(
             "refused: the trace says model {} variant {}, but its scenario is model {} variant {}",

@@ -59,8 +59,15 @@ impl TraceFile {
             variant: scenario.variant.clone(),
             params: scenario.params.clone(),
             engine: engine.into(),
-            violation: trace.violation.clone().expect("a counterexample ends in a violation"),
-            schedule: trace.steps.iter().map(|s| threads[s.thread].clone()).collect(),
+            violation: trace
+                .violation
+                .clone()
+                .expect("a counterexample ends in a violation"),
+            schedule: trace
+                .steps
+                .iter()
+                .map(|s| threads[s.thread].clone())
+                .collect(),
             steps: trace.steps.clone(),
         }
     }

@@ -6,10 +6,10 @@
 //! So state numbers, counts and the counterexample do not depend on the number of threads,
 //! and the first violation met in that order is a shortest one.
 
+use crate::fingerprint;
 use crate::model::{check_state, Model, Status, Violation};
 use crate::trace::Counterexample;
 use crate::visited::{FingerprintSet, Parents, ROOT};
-use crate::fingerprint;
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};

@@ -7,9 +7,10 @@
 use std::hash::{Hash, Hasher};
 use xxhash_rust::xxh3::{xxh3_64, Xxh3};
 
-const INLINE: usize = 256;
+const INLINE: usize = 1024;
 
 /// The fingerprint of `value`.
+#[inline]
 pub fn fingerprint<T: Hash + ?Sized>(value: &T) -> u64 {
     let mut h = FingerprintHasher::default();
     value.hash(&mut h);
@@ -33,50 +34,82 @@ impl Default for FingerprintHasher {
     }
 }
 
-impl Hasher for FingerprintHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        if self.len + bytes.len() > INLINE {
-            let spill = self.spill.get_or_insert_with(|| Box::new(Xxh3::new()));
-            spill.update(&self.buf[..self.len]);
-            self.len = 0;
-            if bytes.len() > INLINE {
-                spill.update(bytes);
-                return;
-            }
+impl FingerprintHasher {
+    /// Appends a fixed-size chunk: one store on the fast path.
+    #[inline(always)]
+    fn push<const N: usize>(&mut self, bytes: [u8; N]) {
+        if self.len + N <= INLINE {
+            self.buf[self.len..self.len + N].copy_from_slice(&bytes);
+            self.len += N;
+        } else {
+            self.spill(&bytes);
         }
-        self.buf[self.len..self.len + bytes.len()].copy_from_slice(bytes);
-        self.len += bytes.len();
     }
 
+    #[cold]
+    fn spill(&mut self, bytes: &[u8]) {
+        let spill = self.spill.get_or_insert_with(|| Box::new(Xxh3::new()));
+        spill.update(&self.buf[..self.len]);
+        self.len = 0;
+        if bytes.len() > INLINE {
+            spill.update(bytes);
+        } else {
+            self.buf[..bytes.len()].copy_from_slice(bytes);
+            self.len = bytes.len();
+        }
+    }
+}
+
+impl Hasher for FingerprintHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        if self.len + bytes.len() <= INLINE {
+            self.buf[self.len..self.len + bytes.len()].copy_from_slice(bytes);
+            self.len += bytes.len();
+        } else {
+            self.spill(bytes);
+        }
+    }
+
+    #[inline]
     fn write_u8(&mut self, i: u8) {
-        self.write(&[i]);
+        self.push([i]);
     }
+    #[inline]
     fn write_u16(&mut self, i: u16) {
-        self.write(&i.to_le_bytes());
+        self.push(i.to_le_bytes());
     }
+    #[inline]
     fn write_u32(&mut self, i: u32) {
-        self.write(&i.to_le_bytes());
+        self.push(i.to_le_bytes());
     }
+    #[inline]
     fn write_u64(&mut self, i: u64) {
-        self.write(&i.to_le_bytes());
+        self.push(i.to_le_bytes());
     }
+    #[inline]
     fn write_usize(&mut self, i: usize) {
-        self.write(&(i as u64).to_le_bytes());
+        self.push((i as u64).to_le_bytes());
     }
+    #[inline]
     fn write_i8(&mut self, i: i8) {
-        self.write_u8(i as u8);
+        self.push([i as u8]);
     }
+    #[inline]
     fn write_i16(&mut self, i: i16) {
-        self.write_u16(i as u16);
+        self.push(i.to_le_bytes());
     }
+    #[inline]
     fn write_i32(&mut self, i: i32) {
-        self.write_u32(i as u32);
+        self.push(i.to_le_bytes());
     }
+    #[inline]
     fn write_i64(&mut self, i: i64) {
-        self.write_u64(i as u64);
+        self.push(i.to_le_bytes());
     }
+    #[inline]
     fn write_isize(&mut self, i: isize) {
-        self.write_u64(i as u64);
+        self.push((i as i64).to_le_bytes());
     }
 
     fn finish(&self) -> u64 {

@@ -82,7 +82,11 @@ impl Violation {
             "deadlock",
             format!(
                 "no thread can move, but {} not finished: {}",
-                if blocked.len() == 1 { "one has" } else { "some have" },
+                if blocked.len() == 1 {
+                    "one has"
+                } else {
+                    "some have"
+                },
                 blocked.join(", ")
             ),
         )

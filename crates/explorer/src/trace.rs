@@ -96,7 +96,11 @@ pub fn execute<M: Model>(model: &M, schedule: &[usize]) -> Result<Trace, ReplayE
                     step: i,
                     message: format!(
                         "thread {name} cannot move here (it is {})",
-                        if other == Status::Blocked { "blocked" } else { "finished" }
+                        if other == Status::Blocked {
+                            "blocked"
+                        } else {
+                            "finished"
+                        }
                     ),
                 })
             }

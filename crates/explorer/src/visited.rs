@@ -127,7 +127,8 @@ pub(crate) struct ChunkedVec<T: Copy + Default> {
 impl<T: Copy + Default> ChunkedVec<T> {
     pub(crate) fn push(&mut self, v: T) {
         if self.len % CHUNK == 0 {
-            self.chunks.push(vec![T::default(); CHUNK].into_boxed_slice());
+            self.chunks
+                .push(vec![T::default(); CHUNK].into_boxed_slice());
         }
         self.chunks[self.len / CHUNK][self.len % CHUNK] = v;
         self.len += 1;

@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 /// One physical page, as the fragment allocator and the page allocator see it.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Page {
     /// `page->_refcount` (include/linux/mm_types.h): the page allocator's reference count.
     pub refcount: i32,
@@ -26,6 +26,23 @@ pub struct Page {
     pub live_fragments: u8,
     /// Ghost: `pgtable_page_dtor` runs in this generation.
     pub dtor_runs: u8,
+}
+
+impl std::hash::Hash for Page {
+    /// One write of every field (fingerprints are hashed on the hot path).
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        let mut bytes = [0u8; 13];
+        bytes[..4].copy_from_slice(&self.refcount.to_le_bytes());
+        bytes[4..8].copy_from_slice(&self.frag_refcount.to_le_bytes());
+        bytes[8..].copy_from_slice(&[
+            self.page_table as u8,
+            self.allocated as u8,
+            self.generation,
+            self.live_fragments,
+            self.dtor_runs,
+        ]);
+        h.write(&bytes);
+    }
 }
 
 impl Page {

@@ -136,7 +136,10 @@ impl Scenario {
 
     /// The current text of the shipped scenario `name`, if there is one.
     pub fn shipped_text(name: &str) -> Option<&'static str> {
-        SHIPPED.iter().find(|(n, _, _)| *n == name).map(|(_, _, t)| *t)
+        SHIPPED
+            .iter()
+            .find(|(n, _, _)| *n == name)
+            .map(|(_, _, t)| *t)
     }
 
     /// A file path if it exists, else a shipped scenario's name.
@@ -150,7 +153,9 @@ impl Scenario {
             return found;
         }
         let close: Vec<&str> = Scenario::shipped_names()
-            .filter(|n| n.contains(trimmed) || trimmed.contains(n.split('/').next_back().unwrap_or("")))
+            .filter(|n| {
+                n.contains(trimmed) || trimmed.contains(n.split('/').next_back().unwrap_or(""))
+            })
             .take(5)
             .collect();
         Err(ScenarioError {
@@ -162,24 +167,30 @@ impl Scenario {
             help: Some(if close.is_empty() {
                 "`weft list` shows the shipped scenarios".into()
             } else {
-                format!("did you mean: {}? (`weft list` shows them all)", close.join(", "))
+                format!(
+                    "did you mean: {}? (`weft list` shows them all)",
+                    close.join(", ")
+                )
             }),
         })
     }
 
     /// Parses scenario text; `path` is only used in messages.
     pub fn parse(name: &str, path: &str, text: &str) -> Result<Scenario, ScenarioError> {
-        let err = |span: Option<Range<usize>>, message: String, label: &str, help: Option<String>| {
-            ScenarioError::at(path, text, span, message, label, help)
-        };
+        let err =
+            |span: Option<Range<usize>>, message: String, label: &str, help: Option<String>| {
+                ScenarioError::at(path, text, span, message, label, help)
+            };
         let raw: RawScenario = toml::from_str(text).map_err(|e| {
             err(
                 e.span(),
                 e.message().to_string(),
                 "here",
-                Some("a scenario has `model`, `variant`, optional `summary`, `[params]`, \
+                Some(
+                    "a scenario has `model`, `variant`, optional `summary`, `[params]`, \
                       `[[thread]]` tables with `name` and `ops`, and `[expect]`"
-                    .into()),
+                        .into(),
+                ),
             )
         })?;
         let model = raw.model.get_ref().clone();
@@ -188,10 +199,7 @@ impl Scenario {
                 Some(raw.model.span()),
                 format!("unknown model `{model}`"),
                 "this model",
-                Some(format!(
-                    "models: {}",
-                    MODELS.map(|(m, _)| m).join(", ")
-                )),
+                Some(format!("models: {}", MODELS.map(|(m, _)| m).join(", "))),
             ));
         }
         if raw.threads.is_empty() {
@@ -215,9 +223,10 @@ impl Scenario {
             }
             let mut calls = Vec::new();
             for op in &t.ops {
-                calls.push(OpCall::parse(op.get_ref()).map_err(|m| {
-                    err(Some(op.span()), m, "this operation", None)
-                })?);
+                calls.push(
+                    OpCall::parse(op.get_ref())
+                        .map_err(|m| err(Some(op.span()), m, "this operation", None))?,
+                );
             }
             threads.push((tname.clone(), calls));
         }
@@ -291,7 +300,10 @@ impl Scenario {
 
 /// `models/pt_frag/x.toml` is `pt_frag/x`; any other file is its stem.
 fn name_for(path: &Path) -> String {
-    let stem = path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_default();
     let parent = path
         .parent()
         .and_then(|p| p.file_name())
@@ -348,9 +360,9 @@ impl OpCall {
         let (name, args) = match text.split_once('(') {
             None => (text, Vec::new()),
             Some((name, rest)) => {
-                let inner = rest.strip_suffix(')').ok_or_else(|| {
-                    format!("`{text}` opens a parenthesis it does not close")
-                })?;
+                let inner = rest
+                    .strip_suffix(')')
+                    .ok_or_else(|| format!("`{text}` opens a parenthesis it does not close"))?;
                 let args = inner
                     .split(',')
                     .map(|a| a.trim().to_string())
@@ -360,7 +372,9 @@ impl OpCall {
             }
         };
         if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            return Err(format!("`{text}` is not an operation: write `name` or `name(arg, ...)`"));
+            return Err(format!(
+                "`{text}` is not an operation: write `name` or `name(arg, ...)`"
+            ));
         }
         Ok(OpCall {
             name: name.to_string(),
@@ -398,7 +412,11 @@ impl Params {
 
     /// Fails on any parameter not in `known`.
     pub fn only(&self, known: &[(&str, &str)]) -> Result<(), BuildError> {
-        match self.values.keys().find(|k| !known.iter().any(|(n, _)| n == k)) {
+        match self
+            .values
+            .keys()
+            .find(|k| !known.iter().any(|(n, _)| n == k))
+        {
             None => Ok(()),
             Some(k) => Err(BuildError {
                 at: Where::Param(k.clone()),

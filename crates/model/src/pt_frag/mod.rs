@@ -133,15 +133,18 @@ pub struct PtFrag {
 const NO_PAGE: u8 = u8::MAX;
 
 /// A fragment handed out as a page table: which page, in which generation, which slot.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Fragment {
     page: u8,
     generation: u8,
     index: u8,
 }
 
+/// Most fragments one thread may hold at once.
+pub const MAX_HELD: usize = 4;
+
 /// A thread's position and locals.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ThreadState {
     op: u8,
     pc: Pc,
@@ -154,12 +157,40 @@ pub struct ThreadState {
     test: bool,
     /// Ghost: a speculative reference taken and not yet dropped.
     holds_reference: bool,
-    /// Ghost: fragments this thread holds as page tables, oldest first.
-    fragments: SmallVec<[Fragment; 2]>,
+    /// Ghost: fragments this thread holds as page tables, oldest first; unused slots zero.
+    fragments: [Fragment; MAX_HELD],
+    held: u8,
+}
+
+impl std::hash::Hash for ThreadState {
+    /// One write of the meaningful bytes (fingerprints are hashed on the hot path).
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        let mut bytes = [0u8; 7 + 3 * MAX_HELD];
+        bytes[..7].copy_from_slice(&[
+            self.op,
+            self.pc as u8,
+            self.page,
+            self.generation,
+            self.index,
+            self.test as u8 | (self.holds_reference as u8) << 1,
+            self.held,
+        ]);
+        for (i, f) in self.fragments().iter().enumerate() {
+            bytes[7 + 3 * i..10 + 3 * i].copy_from_slice(&[f.page, f.generation, f.index]);
+        }
+        h.write(&bytes[..7 + 3 * self.held as usize]);
+    }
+}
+
+impl ThreadState {
+    /// The fragments held, oldest first.
+    fn fragments(&self) -> &[Fragment] {
+        &self.fragments[..self.held as usize]
+    }
 }
 
 /// The whole state: pages, the mm's fragment cache and lock, and every thread.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Debug, PartialEq, Eq, Hash)]
 pub struct State {
     pages: SmallVec<[Page; 4]>,
     /// `mm->context.pte_frag`: the next unused fragment (page, slot), or NULL.
@@ -167,6 +198,18 @@ pub struct State {
     /// `mm->page_table_lock`: the thread holding it.
     lock: Option<u8>,
     threads: SmallVec<[ThreadState; 6]>,
+}
+
+impl Clone for State {
+    /// A plain copy of the inline arrays (the derived clone goes element by element).
+    fn clone(&self) -> Self {
+        State {
+            pages: SmallVec::from_slice(&self.pages),
+            pte_frag: self.pte_frag,
+            lock: self.lock,
+            threads: SmallVec::from_slice(&self.threads),
+        }
+    }
 }
 
 /// Largest `frag_nr` accepted (PTE_FRAG_NR is 16 on hash-64K, 256 on radix; the model's
@@ -190,6 +233,12 @@ impl PtFrag {
             let mut held = 0usize;
             for op in &t.ops {
                 match op {
+                    Op::Alloc if held == MAX_HELD => {
+                        return Err(format!(
+                            "thread `{}` would hold more than {MAX_HELD} fragments at once",
+                            t.name
+                        ))
+                    }
                     Op::Alloc => held += 1,
                     Op::Free { from: None } if held == 0 => {
                         return Err(format!(
@@ -258,7 +307,8 @@ impl Model for PtFrag {
                     index: 0,
                     test: false,
                     holds_reference: false,
-                    fragments: SmallVec::new(),
+                    fragments: [Fragment::default(); MAX_HELD],
+                    held: 0,
                 })
                 .collect(),
         }
@@ -296,7 +346,10 @@ impl Model for PtFrag {
             if p.frag_refcount < 0 {
                 return Err(Violation::new(
                     "refcount_underflow",
-                    format!("page{i}.pt_frag_refcount is {} (below zero)", p.frag_refcount),
+                    format!(
+                        "page{i}.pt_frag_refcount is {} (below zero)",
+                        p.frag_refcount
+                    ),
                 ));
             }
         }
@@ -379,9 +432,9 @@ impl Model for PtFrag {
                     Self::page_name(th.page),
                 ));
             }
-            if !th.fragments.is_empty() {
+            if th.held > 0 {
                 let held: Vec<String> = th
-                    .fragments
+                    .fragments()
                     .iter()
                     .map(|f| format!("page{} fragment {}", f.page, f.index))
                     .collect();

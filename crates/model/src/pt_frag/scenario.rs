@@ -32,11 +32,14 @@ pub fn build(
                 ("pte_fragment_alloc", []) => Op::Alloc,
                 ("pte_fragment_free", []) => Op::Free { from: None },
                 ("pte_fragment_free", [owner]) => {
-                    let from = names.iter().position(|n| n == owner).ok_or_else(|| BuildError {
-                        at,
-                        message: format!("no thread is named `{owner}`"),
-                        help: Some(format!("threads: {}", names.join(", "))),
-                    })?;
+                    let from = names
+                        .iter()
+                        .position(|n| n == owner)
+                        .ok_or_else(|| BuildError {
+                            at,
+                            message: format!("no thread is named `{owner}`"),
+                            help: Some(format!("threads: {}", names.join(", "))),
+                        })?;
                     Op::Free {
                         from: (from != t).then_some(from as u8),
                     }

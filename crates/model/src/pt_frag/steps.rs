@@ -4,11 +4,12 @@
 //! [`Pc`] names a thread's next step. `info` says what that step is (label, source,
 //! footprint) and `exec` performs it and moves the thread on; both match on the same `Pc`.
 
-use super::{Fragment, Op, PtFrag, State, ThreadState, Variant, B, NO_PAGE};
+use super::{Fragment, Op, PtFrag, State, ThreadState, Variant, B, MAX_HELD, NO_PAGE};
 use weft_explorer::{Footprint, Source, Status, StepInfo, Violation};
 
 /// A thread's next step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u8)]
 pub enum Pc {
     // pte_fragment_alloc() -> get_pte_from_cache()
     /// `spin_lock(&mm->page_table_lock)`
@@ -118,7 +119,7 @@ impl PtFrag {
             Pc::Done => Status::Finished,
             Pc::CacheLock | Pc::InstallLock if s.lock.is_some() => Status::Blocked,
             Pc::FragBugOn | Pc::FragDec if th.page == NO_PAGE => {
-                if s.threads[self.free_source(t, th)].fragments.is_empty() {
+                if s.threads[self.free_source(t, th)].held == 0 {
                     Status::Blocked
                 } else {
                     Status::Enabled
@@ -142,7 +143,7 @@ impl PtFrag {
         let p = if th.page == NO_PAGE {
             match th.pc {
                 Pc::FragBugOn | Pc::FragDec => s.threads[self.free_source(t, th)]
-                    .fragments
+                    .fragments()
                     .first()
                     .map_or(0, |f| f.page),
                 Pc::AllocPage => s.pages.iter().position(|p| !p.allocated).unwrap_or(0) as u8,
@@ -213,7 +214,9 @@ impl PtFrag {
                     rw(refcount(p)),
                 ),
                 _ => (
-                    format!("page_ref_add({page}, (1 << 16) - 1)  [allocation reference folded in]"),
+                    format!(
+                        "page_ref_add({page}, (1 << 16) - 1)  [allocation reference folded in]"
+                    ),
                     self.frag_source("__alloc_for_ptecache", PGTABLE),
                     rw(refcount(p)),
                 ),
@@ -228,9 +231,10 @@ impl PtFrag {
             ),
             Pc::InstallCount => {
                 let (label, obj) = match v {
-                    Variant::SetPageCount => {
-                        (format!("set_page_count({page}, PTE_FRAG_NR={n})"), refcount(p))
-                    }
+                    Variant::SetPageCount => (
+                        format!("set_page_count({page}, PTE_FRAG_NR={n})"),
+                        refcount(p),
+                    ),
                     Variant::PageRefAdd => (
                         format!("page_ref_add({page}, PTE_FRAG_NR - 1 = {})", n - 1),
                         refcount(p),
@@ -240,11 +244,18 @@ impl PtFrag {
                         fields(p),
                     ),
                     Variant::TopBits | Variant::TopBitsBad => (
-                        format!("page_ref_add({page}, (PTE_FRAG_NR - 1) << 16 = {})", (n as i32 - 1) * B),
+                        format!(
+                            "page_ref_add({page}, (PTE_FRAG_NR - 1) << 16 = {})",
+                            (n as i32 - 1) * B
+                        ),
                         refcount(p),
                     ),
                 };
-                (label, self.frag_source("__alloc_for_ptecache", PGTABLE), rw(obj))
+                (
+                    label,
+                    self.frag_source("__alloc_for_ptecache", PGTABLE),
+                    rw(obj),
+                )
             }
             Pc::InstallCache => (
                 format!("mm->context.pte_frag = ret + PTE_FRAG_SIZE ({page} fragment 1)"),
@@ -317,7 +328,9 @@ impl PtFrag {
                 )
             }
             Pc::SpecGet => (
-                format!("get_page_unless_zero({page})  [stale pointer: page_cache_get_speculative]"),
+                format!(
+                    "get_page_unless_zero({page})  [stale pointer: page_cache_get_speculative]"
+                ),
                 self.source("find_get_entry", FILEMAP, V4_18),
                 rw(refcount(p)),
             ),
@@ -333,7 +346,11 @@ impl PtFrag {
             ),
             Pc::Release => {
                 let (label, function, file) = if v == Variant::PtFragRefcount {
-                    (format!("__free_page({page})  [put_page_testzero]"), "__free_page", PAGE_ALLOC)
+                    (
+                        format!("__free_page({page})  [put_page_testzero]"),
+                        "__free_page",
+                        PAGE_ALLOC,
+                    )
                 } else {
                     (format!("put_page({page})"), "put_page", MM_H)
                 };
@@ -347,7 +364,11 @@ impl PtFrag {
                     writes: fields(p),
                 },
             ),
-            Pc::Done => ("(finished)".into(), self.source("", "", ""), Footprint::default()),
+            Pc::Done => (
+                "(finished)".into(),
+                self.source("", "", ""),
+                Footprint::default(),
+            ),
         };
         StepInfo {
             label,
@@ -484,7 +505,9 @@ impl PtFrag {
                 if fr <= 0 {
                     return Err(Violation::new(
                         "refcount_underflow",
-                        format!("BUG_ON: page{p}.pt_frag_refcount is {fr} when a fragment is freed"),
+                        format!(
+                            "BUG_ON: page{p}.pt_frag_refcount is {fr} when a fragment is freed"
+                        ),
                     ));
                 }
                 s.threads[t].pc = Pc::FragDec;
@@ -623,18 +646,24 @@ impl PtFrag {
         let th = &s.threads[t];
         let (p, generation) = (th.page, th.generation);
         s.pages[p as usize].live_fragments += 1;
-        s.threads[t].fragments.push(Fragment {
+        let th = &mut s.threads[t];
+        th.fragments[th.held as usize] = Fragment {
             page: p,
             generation,
             index,
-        });
+        };
+        th.held += 1;
         self.finish_op(s, t);
     }
 
     /// The first step of `pte_fragment_free`: the page table stops being used.
     fn take_fragment(&self, s: &mut State, t: usize) -> Result<(), Violation> {
         let from = self.free_source(t, &s.threads[t]);
-        let f = s.threads[from].fragments.remove(0);
+        let holder = &mut s.threads[from];
+        let f = holder.fragments[0];
+        holder.fragments.copy_within(1.., 0);
+        holder.fragments[MAX_HELD - 1] = Fragment::default();
+        holder.held -= 1;
         let th = &mut s.threads[t];
         th.page = f.page;
         th.generation = f.generation;
@@ -693,10 +722,12 @@ impl PtFrag {
                 .iter()
                 .enumerate()
                 .flat_map(|(i, th)| {
-                    th.fragments
+                    th.fragments()
                         .iter()
                         .filter(|f| f.page == p && f.generation == page.generation)
-                        .map(move |f| format!("fragment {} held by {}", f.index, self.threads[i].name))
+                        .map(move |f| {
+                            format!("fragment {} held by {}", f.index, self.threads[i].name)
+                        })
                 })
                 .collect();
             return Err(Violation::new(
