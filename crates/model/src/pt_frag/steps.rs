@@ -232,7 +232,10 @@ impl PtFrag {
             Pc::InstallCount => {
                 let (label, obj) = match v {
                     Variant::SetPageCount => (
-                        format!("set_page_count({page}, PTE_FRAG_NR={n})"),
+                        format!(
+                            "set_page_count({page}, PTE_FRAG_NR={n})  [plain store: _refcount {} -> {n}]",
+                            s.pages[p as usize].refcount
+                        ),
                         refcount(p),
                     ),
                     Variant::PageRefAdd => (

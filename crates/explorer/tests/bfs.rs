@@ -1,0 +1,118 @@
+//! The breadth-first engine against brute-force enumeration, and its limits.
+
+mod toy;
+
+use std::collections::HashSet;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+use toy::{Locks, LostUpdate};
+use weft_explorer::bfs::explore_observed;
+use weft_explorer::{explore, naive, trace, Limits, Observer, Options, StopReason, Verdict};
+
+
+struct Collect(HashSet<u64>, u64);
+impl<S> Observer<S> for Collect {
+    fn state(&mut self, fp: u64, _: &S, _: usize) {
+        self.0.insert(fp);
+    }
+    fn transition(&mut self, _: u64, _: usize, _: u64) {
+        self.1 += 1;
+    }
+}
+
+fn opts(threads: usize) -> Options<'static> {
+    Options { threads, ..Options::default() }
+}
+
+#[test]
+fn finds_the_lost_update_with_a_shortest_trace() {
+    let m = LostUpdate { threads: 2, rounds: 1 };
+    let out = explore(&m, &opts(1));
+    let Verdict::Violation(cex) = out.verdict else { panic!("expected a violation") };
+    assert_eq!(cex.violation.check, "lost_update");
+    // t0 reads, t1 reads, both write: 4 steps is the shortest losing schedule.
+    assert_eq!(cex.schedule.len(), 4);
+    let naive = naive::enumerate(&m, 1_000_000);
+    assert_eq!(naive.shortest_violation, Some((4, "lost_update".to_string())));
+    let t = cex.trace(&m).unwrap();
+    assert_eq!(t.violation.unwrap().check, "lost_update");
+    assert_eq!(t.steps.len(), 4);
+}
+
+#[test]
+fn reaches_exactly_the_states_of_brute_force_enumeration() {
+    // A passing model: one thread cannot lose updates.
+    for m in [LostUpdate { threads: 1, rounds: 3 }] {
+        let mut seen = Collect(HashSet::new(), 0);
+        let out = explore_observed(&m, &opts(1), &mut seen);
+        assert!(matches!(out.verdict, Verdict::Pass));
+        let naive = naive::enumerate(&m, 1_000_000);
+        assert_eq!(seen.0, naive.states);
+        assert_eq!(out.stats.states as usize, naive.states.len());
+    }
+    // Ordered locks: no deadlock; compare the whole reachable set.
+    let m = Locks { ordered: true };
+    let mut seen = Collect(HashSet::new(), 0);
+    let out = explore_observed(&m, &opts(2), &mut seen);
+    assert!(matches!(out.verdict, Verdict::Pass));
+    assert_eq!(seen.0, naive::enumerate(&m, 1_000_000).states);
+    assert_eq!(seen.1, out.stats.transitions);
+}
+
+#[test]
+fn counts_and_counterexample_do_not_depend_on_threads() {
+    let m = LostUpdate { threads: 4, rounds: 2 };
+    let limits = Limits::default();
+    let a = explore(&m, &Options { threads: 1, limits: limits.clone(), ..Options::default() });
+    let b = explore(&m, &Options { threads: 2, limits, ..Options::default() });
+    assert_eq!(a.stats.states, b.stats.states);
+    assert_eq!(a.stats.transitions, b.stats.transitions);
+    match (a.verdict, b.verdict) {
+        (Verdict::Violation(x), Verdict::Violation(y)) => assert_eq!(x, y),
+        other => panic!("expected violations, got {other:?}"),
+    }
+}
+
+#[test]
+fn reports_deadlock_with_the_blocked_threads() {
+    let out = explore(&Locks { ordered: false }, &opts(1));
+    let Verdict::Violation(cex) = out.verdict else { panic!("expected a deadlock") };
+    assert_eq!(cex.violation.check, "deadlock");
+    assert!(cex.violation.message.contains("a, b"), "{}", cex.violation.message);
+    assert_eq!(cex.schedule.len(), 2);
+}
+
+#[test]
+fn limits_stop_cleanly_with_a_reason() {
+    let m = LostUpdate { threads: 3, rounds: 2 };
+    let limited = |limits: Limits| {
+        explore(&m, &Options { threads: 1, limits, ..Options::default() })
+    };
+    let out = limited(Limits { max_states: Some(10), ..Limits::default() });
+    assert!(matches!(out.verdict, Verdict::Stopped(StopReason::MaxStates(10))));
+    assert_eq!(out.stats.states, 10);
+    let out = limited(Limits { max_depth: Some(2), ..Limits::default() });
+    assert!(matches!(out.verdict, Verdict::Stopped(StopReason::MaxDepth(2))));
+    let out = limited(Limits { time_limit: Some(Duration::ZERO), ..Limits::default() });
+    assert!(matches!(out.verdict, Verdict::Stopped(StopReason::TimeLimit(_))));
+    let stop = AtomicBool::new(true);
+    let out = explore(&m, &Options { threads: 1, stop: Some(&stop), ..Options::default() });
+    assert!(matches!(out.verdict, Verdict::Stopped(StopReason::Interrupted)));
+    // A depth limit at or past the deepest state is no limit at all.
+    let m1 = LostUpdate { threads: 1, rounds: 1 };
+    let out = explore(&m1, &Options {
+        threads: 1,
+        limits: Limits { max_depth: Some(2), ..Limits::default() },
+        ..Options::default()
+    });
+    assert!(matches!(out.verdict, Verdict::Pass));
+}
+
+#[test]
+fn replaying_a_bad_schedule_says_where_it_breaks() {
+    let m = Locks { ordered: false };
+    // a takes L0, b takes L1, then a wants L1: blocked.
+    let err = trace::execute(&m, &[0, 1, 0]).unwrap_err();
+    assert_eq!(err.step, 2);
+    assert!(err.message.contains("blocked"), "{}", err.message);
+}

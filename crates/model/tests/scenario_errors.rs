@@ -1,0 +1,65 @@
+//! Bad scenario files are refused with the file, line and column, and what is valid there.
+
+use weft_model::Scenario;
+
+fn error(text: &str) -> String {
+    Scenario::parse("bad", "bad.toml", text).unwrap_err().to_string()
+}
+
+const GOOD: &str = r#"model = "pt_frag"
+variant = "set_page_count"
+[params]
+frag_nr = 2
+[[thread]]
+name = "owner"
+ops = ["pte_fragment_alloc", "pte_fragment_free"]
+"#;
+
+#[test]
+fn a_good_file_loads() {
+    let s = Scenario::parse("good", "good.toml", GOOD).unwrap();
+    assert_eq!(s.variant, "set_page_count");
+    assert_eq!(s.params.get("frag_nr"), Some(&2));
+}
+
+#[test]
+fn unknown_model_variant_operation_parameter() {
+    let e = error(&GOOD.replace("\"pt_frag\"", "\"pt_frog\""));
+    assert!(e.starts_with("bad.toml:1:9: unknown model `pt_frog`"), "{e}");
+    let e = error(&GOOD.replace("\"set_page_count\"", "\"set_page_cnt\""));
+    assert!(e.starts_with("bad.toml:2:11: unknown pt_frag variant"), "{e}");
+    let e = error(&GOOD.replace("\"pte_fragment_free\"", "\"pte_fragment_fre\""));
+    assert!(e.starts_with("bad.toml:7:30: unknown pt_frag operation `pte_fragment_fre`"), "{e}");
+    let e = error(&GOOD.replace("frag_nr = 2", "frag_nr = 2\nfrags = 3"));
+    assert!(e.starts_with("bad.toml:5:9: unknown parameter `frags`"), "{e}");
+    let e = error(&GOOD.replace("\"pte_fragment_free\"", "\"pte_fragment_free(nobody)\""));
+    assert!(e.contains("no thread is named `nobody`"), "{e}");
+}
+
+#[test]
+fn wrong_types_and_values() {
+    let e = error(&GOOD.replace("frag_nr = 2", "frag_nr = \"two\""));
+    assert!(e.starts_with("bad.toml:4:11: `frag_nr` must be an integer"), "{e}");
+    let e = error(&GOOD.replace("frag_nr = 2", "frag_nr = 0"));
+    assert!(e.starts_with("bad.toml:4:11: `frag_nr` must be between 1 and"), "{e}");
+    let e = error(&GOOD.replace("ops = [", "ops = [1, "));
+    assert!(e.starts_with("bad.toml:7:"), "{e}");
+}
+
+#[test]
+fn broken_toml_and_missing_fields() {
+    let e = error("model = \"pt_frag\"\nvariant = ");
+    assert!(e.starts_with("bad.toml:2:"), "{e}");
+    let e = error("variant = \"set_page_count\"\n[[thread]]\nname = \"t\"\n");
+    assert!(e.contains("missing field `model`"), "{e}");
+    let e = error(&GOOD.replace("[[thread]]", "[[threads]]"));
+    assert!(e.contains("unknown field `threads`"), "{e}");
+}
+
+#[test]
+fn scenario_logic_errors() {
+    let e = error(&GOOD.replace("[\"pte_fragment_alloc\", \"pte_fragment_free\"]", "[\"pte_fragment_free\"]"));
+    assert!(e.contains("frees a fragment before it has allocated one"), "{e}");
+    let e = error(&format!("{GOOD}[expect]\nverdict = \"maybe\"\n"));
+    assert!(e.starts_with("bad.toml:9:11: unknown verdict `maybe`"), "{e}");
+}
