@@ -249,7 +249,7 @@ fn print_human(
             "\n  counterexample ({} steps, shortest):",
             trace.steps.len()
         );
-        print!("{}", render::steps(&trace.steps));
+        print!("{}", render::steps(&trace.steps, false));
         if let Some(v) = &trace.violation {
             println!("  => {}", render::violation(v));
         }

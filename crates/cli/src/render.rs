@@ -3,8 +3,9 @@
 use std::fmt::Write;
 use weft_explorer::{TraceStep, Violation};
 
-/// The steps as numbered lines, each followed by the fields it changed.
-pub fn steps(steps: &[TraceStep]) -> String {
+/// The steps as numbered lines, each followed by its kernel source (if asked) and the fields
+/// it changed.
+pub fn steps(steps: &[TraceStep], with_source: bool) -> String {
     let width = steps.iter().map(|s| s.thread_name.len()).max().unwrap_or(0);
     let num = steps.len().to_string().len();
     let mut out = String::new();
@@ -17,7 +18,7 @@ pub fn steps(steps: &[TraceStep]) -> String {
             s.label
         )
         .unwrap();
-        if !s.source.function.is_empty() {
+        if with_source && !s.source.function.is_empty() {
             writeln!(
                 out,
                 "  {:num$}  {:width$}    in {} ({} @ {})",

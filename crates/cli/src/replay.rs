@@ -17,7 +17,7 @@ pub fn show(path: &Path, format: ShowFormat, out: Option<&Path>) -> Result<Exit>
                 t.scenario.name, t.model, t.variant, t.engine
             );
             s += &format!("{} steps:\n", t.steps.len());
-            s += &render::steps(&t.steps);
+            s += &render::steps(&t.steps, true);
             s += &format!("  => {}\n", render::violation(&t.violation));
             s
         }

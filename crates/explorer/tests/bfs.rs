@@ -9,7 +9,6 @@ use toy::{Locks, LostUpdate};
 use weft_explorer::bfs::explore_observed;
 use weft_explorer::{explore, naive, trace, Limits, Observer, Options, StopReason, Verdict};
 
-
 struct Collect(HashSet<u64>, u64);
 impl<S> Observer<S> for Collect {
     fn state(&mut self, fp: u64, _: &S, _: usize) {
@@ -21,19 +20,30 @@ impl<S> Observer<S> for Collect {
 }
 
 fn opts(threads: usize) -> Options<'static> {
-    Options { threads, ..Options::default() }
+    Options {
+        threads,
+        ..Options::default()
+    }
 }
 
 #[test]
 fn finds_the_lost_update_with_a_shortest_trace() {
-    let m = LostUpdate { threads: 2, rounds: 1 };
+    let m = LostUpdate {
+        threads: 2,
+        rounds: 1,
+    };
     let out = explore(&m, &opts(1));
-    let Verdict::Violation(cex) = out.verdict else { panic!("expected a violation") };
+    let Verdict::Violation(cex) = out.verdict else {
+        panic!("expected a violation")
+    };
     assert_eq!(cex.violation.check, "lost_update");
     // t0 reads, t1 reads, both write: 4 steps is the shortest losing schedule.
     assert_eq!(cex.schedule.len(), 4);
     let naive = naive::enumerate(&m, 1_000_000);
-    assert_eq!(naive.shortest_violation, Some((4, "lost_update".to_string())));
+    assert_eq!(
+        naive.shortest_violation,
+        Some((4, "lost_update".to_string()))
+    );
     let t = cex.trace(&m).unwrap();
     assert_eq!(t.violation.unwrap().check, "lost_update");
     assert_eq!(t.steps.len(), 4);
@@ -42,14 +52,16 @@ fn finds_the_lost_update_with_a_shortest_trace() {
 #[test]
 fn reaches_exactly_the_states_of_brute_force_enumeration() {
     // A passing model: one thread cannot lose updates.
-    for m in [LostUpdate { threads: 1, rounds: 3 }] {
-        let mut seen = Collect(HashSet::new(), 0);
-        let out = explore_observed(&m, &opts(1), &mut seen);
-        assert!(matches!(out.verdict, Verdict::Pass));
-        let naive = naive::enumerate(&m, 1_000_000);
-        assert_eq!(seen.0, naive.states);
-        assert_eq!(out.stats.states as usize, naive.states.len());
-    }
+    let m = LostUpdate {
+        threads: 1,
+        rounds: 3,
+    };
+    let mut seen = Collect(HashSet::new(), 0);
+    let out = explore_observed(&m, &opts(1), &mut seen);
+    assert!(matches!(out.verdict, Verdict::Pass));
+    let naive = naive::enumerate(&m, 1_000_000);
+    assert_eq!(seen.0, naive.states);
+    assert_eq!(out.stats.states as usize, naive.states.len());
     // Ordered locks: no deadlock; compare the whole reachable set.
     let m = Locks { ordered: true };
     let mut seen = Collect(HashSet::new(), 0);
@@ -61,10 +73,27 @@ fn reaches_exactly_the_states_of_brute_force_enumeration() {
 
 #[test]
 fn counts_and_counterexample_do_not_depend_on_threads() {
-    let m = LostUpdate { threads: 4, rounds: 2 };
+    let m = LostUpdate {
+        threads: 4,
+        rounds: 2,
+    };
     let limits = Limits::default();
-    let a = explore(&m, &Options { threads: 1, limits: limits.clone(), ..Options::default() });
-    let b = explore(&m, &Options { threads: 2, limits, ..Options::default() });
+    let a = explore(
+        &m,
+        &Options {
+            threads: 1,
+            limits: limits.clone(),
+            ..Options::default()
+        },
+    );
+    let b = explore(
+        &m,
+        &Options {
+            threads: 2,
+            limits,
+            ..Options::default()
+        },
+    );
     assert_eq!(a.stats.states, b.stats.states);
     assert_eq!(a.stats.transitions, b.stats.transitions);
     match (a.verdict, b.verdict) {
@@ -76,35 +105,88 @@ fn counts_and_counterexample_do_not_depend_on_threads() {
 #[test]
 fn reports_deadlock_with_the_blocked_threads() {
     let out = explore(&Locks { ordered: false }, &opts(1));
-    let Verdict::Violation(cex) = out.verdict else { panic!("expected a deadlock") };
+    let Verdict::Violation(cex) = out.verdict else {
+        panic!("expected a deadlock")
+    };
     assert_eq!(cex.violation.check, "deadlock");
-    assert!(cex.violation.message.contains("a, b"), "{}", cex.violation.message);
+    assert!(
+        cex.violation.message.contains("a, b"),
+        "{}",
+        cex.violation.message
+    );
     assert_eq!(cex.schedule.len(), 2);
 }
 
 #[test]
 fn limits_stop_cleanly_with_a_reason() {
-    let m = LostUpdate { threads: 3, rounds: 2 };
-    let limited = |limits: Limits| {
-        explore(&m, &Options { threads: 1, limits, ..Options::default() })
+    let m = LostUpdate {
+        threads: 3,
+        rounds: 2,
     };
-    let out = limited(Limits { max_states: Some(10), ..Limits::default() });
-    assert!(matches!(out.verdict, Verdict::Stopped(StopReason::MaxStates(10))));
-    assert_eq!(out.stats.states, 10);
-    let out = limited(Limits { max_depth: Some(2), ..Limits::default() });
-    assert!(matches!(out.verdict, Verdict::Stopped(StopReason::MaxDepth(2))));
-    let out = limited(Limits { time_limit: Some(Duration::ZERO), ..Limits::default() });
-    assert!(matches!(out.verdict, Verdict::Stopped(StopReason::TimeLimit(_))));
-    let stop = AtomicBool::new(true);
-    let out = explore(&m, &Options { threads: 1, stop: Some(&stop), ..Options::default() });
-    assert!(matches!(out.verdict, Verdict::Stopped(StopReason::Interrupted)));
-    // A depth limit at or past the deepest state is no limit at all.
-    let m1 = LostUpdate { threads: 1, rounds: 1 };
-    let out = explore(&m1, &Options {
-        threads: 1,
-        limits: Limits { max_depth: Some(2), ..Limits::default() },
-        ..Options::default()
+    let limited = |limits: Limits| {
+        explore(
+            &m,
+            &Options {
+                threads: 1,
+                limits,
+                ..Options::default()
+            },
+        )
+    };
+    let out = limited(Limits {
+        max_states: Some(10),
+        ..Limits::default()
     });
+    assert!(matches!(
+        out.verdict,
+        Verdict::Stopped(StopReason::MaxStates(10))
+    ));
+    assert_eq!(out.stats.states, 10);
+    let out = limited(Limits {
+        max_depth: Some(2),
+        ..Limits::default()
+    });
+    assert!(matches!(
+        out.verdict,
+        Verdict::Stopped(StopReason::MaxDepth(2))
+    ));
+    let out = limited(Limits {
+        time_limit: Some(Duration::ZERO),
+        ..Limits::default()
+    });
+    assert!(matches!(
+        out.verdict,
+        Verdict::Stopped(StopReason::TimeLimit(_))
+    ));
+    let stop = AtomicBool::new(true);
+    let out = explore(
+        &m,
+        &Options {
+            threads: 1,
+            stop: Some(&stop),
+            ..Options::default()
+        },
+    );
+    assert!(matches!(
+        out.verdict,
+        Verdict::Stopped(StopReason::Interrupted)
+    ));
+    // A depth limit at or past the deepest state is no limit at all.
+    let m1 = LostUpdate {
+        threads: 1,
+        rounds: 1,
+    };
+    let out = explore(
+        &m1,
+        &Options {
+            threads: 1,
+            limits: Limits {
+                max_depth: Some(2),
+                ..Limits::default()
+            },
+            ..Options::default()
+        },
+    );
     assert!(matches!(out.verdict, Verdict::Pass));
 }
 

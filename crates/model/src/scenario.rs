@@ -20,6 +20,9 @@
 //!
 //! Every error names the file, line and column, and what would be valid there.
 
+// Errors carry the scenario text so they can be drawn with a caret; they are rare and cold.
+#![allow(clippy::result_large_err)]
+
 use crate::pt_frag::{self, PtFrag};
 use miette::{Diagnostic, NamedSource, SourceSpan};
 use serde::Deserialize;

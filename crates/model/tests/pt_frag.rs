@@ -17,7 +17,13 @@ struct Explore(usize);
 impl WithModel for Explore {
     type Output = (Outcome, Option<Trace>);
     fn run<M: Model>(self, m: &M) -> Self::Output {
-        let out = explore(m, &Options { threads: self.0, ..Options::default() });
+        let out = explore(
+            m,
+            &Options {
+                threads: self.0,
+                ..Options::default()
+            },
+        );
         let trace = match &out.verdict {
             Verdict::Violation(c) => Some(c.trace(m).expect("the counterexample re-executes")),
             _ => None,
@@ -37,9 +43,15 @@ fn failed_check(o: &Outcome) -> Option<&str> {
 #[test]
 fn every_shipped_scenario_gives_its_expected_verdict() {
     let all = pt_frag_scenarios();
-    assert!(all.len() >= 20, "the L, D, C, E scenarios for five variants are shipped");
+    assert!(
+        all.len() >= 20,
+        "the L, D, C, E scenarios for five variants are shipped"
+    );
     for s in all {
-        let expect = s.expect.clone().unwrap_or_else(|| panic!("{} has no [expect]", s.name));
+        let expect = s
+            .expect
+            .clone()
+            .unwrap_or_else(|| panic!("{} has no [expect]", s.name));
         let (out, trace) = s.with_model(Explore(2));
         assert!(
             expect.matches(failed_check(&out)),
@@ -48,7 +60,10 @@ fn every_shipped_scenario_gives_its_expected_verdict() {
             failed_check(&out)
         );
         if let Some(t) = trace {
-            assert_eq!(t.violation.as_ref().map(|v| v.check.as_str()), failed_check(&out));
+            assert_eq!(
+                t.violation.as_ref().map(|v| v.check.as_str()),
+                failed_check(&out)
+            );
         }
     }
 }
@@ -61,8 +76,14 @@ fn the_issue_verdicts_hold() {
         failed_check(&out).map(str::to_string)
     };
     assert!(check("pt_frag/set_page_count_L").is_some());
-    assert_eq!(check("pt_frag/page_ref_add_D").as_deref(), Some("dtor_missed"));
-    assert_eq!(check("pt_frag/top_bits_bad_D").as_deref(), Some("dtor_missed"));
+    assert_eq!(
+        check("pt_frag/page_ref_add_D").as_deref(),
+        Some("dtor_missed")
+    );
+    assert_eq!(
+        check("pt_frag/top_bits_bad_D").as_deref(),
+        Some("dtor_missed")
+    );
     for v in ["pt_frag_refcount", "top_bits"] {
         for sc in ["L", "D", "C", "E"] {
             assert_eq!(check(&format!("pt_frag/{v}_{sc}")), None, "{v}_{sc}");
@@ -72,7 +93,9 @@ fn the_issue_verdicts_hold() {
 
 #[test]
 fn set_page_count_counterexample_shows_the_lost_update() {
-    let s = Scenario::shipped("pt_frag/set_page_count_L").unwrap().unwrap();
+    let s = Scenario::shipped("pt_frag/set_page_count_L")
+        .unwrap()
+        .unwrap();
     let (_, trace) = s.with_model(Explore(1));
     let t = trace.expect("a counterexample");
     let get = t
@@ -85,7 +108,10 @@ fn set_page_count_counterexample_shows_the_lost_update() {
         .iter()
         .position(|s| s.label.starts_with("set_page_count(page0"))
         .expect("the owner stores the fragment count");
-    assert!(get < store, "the walker's reference is taken before the store overwrites it");
+    assert!(
+        get < store,
+        "the walker's reference is taken before the store overwrites it"
+    );
     // The store leaves _refcount where the walker's increment had put it: 2 -> 2 is the
     // walker's reference being lost.
     assert!(
@@ -97,7 +123,10 @@ fn set_page_count_counterexample_shows_the_lost_update() {
         .changes
         .iter()
         .find(|c| c.field == "page0._refcount");
-    assert!(change.is_none(), "set_page_count(2) over 2 changes nothing visible: {change:?}");
+    assert!(
+        change.is_none(),
+        "set_page_count(2) over 2 changes nothing visible: {change:?}"
+    );
     assert_eq!(t.steps[get].changes[0].field, "page0._refcount");
     assert_eq!(t.steps[get].changes[0].after, "2");
 }
@@ -124,7 +153,14 @@ impl WithModel for Compare {
             }
         }
         let mut seen = Seen(HashSet::new());
-        let out = explore_observed(m, &Options { threads: 1, ..Options::default() }, &mut seen);
+        let out = explore_observed(
+            m,
+            &Options {
+                threads: 1,
+                ..Options::default()
+            },
+            &mut seen,
+        );
         let all = naive::enumerate(m, 2_000_000);
         assert!(!all.truncated, "small scenarios enumerate fully");
         match &out.verdict {
@@ -144,7 +180,10 @@ impl WithModel for Compare {
 
 #[test]
 fn bfs_matches_brute_force_enumeration_on_small_scenarios() {
-    for s in pt_frag_scenarios().into_iter().filter(|s| !s.name.contains("scaled")) {
+    for s in pt_frag_scenarios()
+        .into_iter()
+        .filter(|s| !s.name.contains("scaled"))
+    {
         s.with_model(Compare);
     }
 }

@@ -3,7 +3,9 @@
 use weft_model::Scenario;
 
 fn error(text: &str) -> String {
-    Scenario::parse("bad", "bad.toml", text).unwrap_err().to_string()
+    Scenario::parse("bad", "bad.toml", text)
+        .unwrap_err()
+        .to_string()
 }
 
 const GOOD: &str = r#"model = "pt_frag"
@@ -25,13 +27,25 @@ fn a_good_file_loads() {
 #[test]
 fn unknown_model_variant_operation_parameter() {
     let e = error(&GOOD.replace("\"pt_frag\"", "\"pt_frog\""));
-    assert!(e.starts_with("bad.toml:1:9: unknown model `pt_frog`"), "{e}");
+    assert!(
+        e.starts_with("bad.toml:1:9: unknown model `pt_frog`"),
+        "{e}"
+    );
     let e = error(&GOOD.replace("\"set_page_count\"", "\"set_page_cnt\""));
-    assert!(e.starts_with("bad.toml:2:11: unknown pt_frag variant"), "{e}");
+    assert!(
+        e.starts_with("bad.toml:2:11: unknown pt_frag variant"),
+        "{e}"
+    );
     let e = error(&GOOD.replace("\"pte_fragment_free\"", "\"pte_fragment_fre\""));
-    assert!(e.starts_with("bad.toml:7:30: unknown pt_frag operation `pte_fragment_fre`"), "{e}");
+    assert!(
+        e.starts_with("bad.toml:7:30: unknown pt_frag operation `pte_fragment_fre`"),
+        "{e}"
+    );
     let e = error(&GOOD.replace("frag_nr = 2", "frag_nr = 2\nfrags = 3"));
-    assert!(e.starts_with("bad.toml:5:9: unknown parameter `frags`"), "{e}");
+    assert!(
+        e.starts_with("bad.toml:5:9: unknown parameter `frags`"),
+        "{e}"
+    );
     let e = error(&GOOD.replace("\"pte_fragment_free\"", "\"pte_fragment_free(nobody)\""));
     assert!(e.contains("no thread is named `nobody`"), "{e}");
 }
@@ -39,9 +53,15 @@ fn unknown_model_variant_operation_parameter() {
 #[test]
 fn wrong_types_and_values() {
     let e = error(&GOOD.replace("frag_nr = 2", "frag_nr = \"two\""));
-    assert!(e.starts_with("bad.toml:4:11: `frag_nr` must be an integer"), "{e}");
+    assert!(
+        e.starts_with("bad.toml:4:11: `frag_nr` must be an integer"),
+        "{e}"
+    );
     let e = error(&GOOD.replace("frag_nr = 2", "frag_nr = 0"));
-    assert!(e.starts_with("bad.toml:4:11: `frag_nr` must be between 1 and"), "{e}");
+    assert!(
+        e.starts_with("bad.toml:4:11: `frag_nr` must be between 1 and"),
+        "{e}"
+    );
     let e = error(&GOOD.replace("ops = [", "ops = [1, "));
     assert!(e.starts_with("bad.toml:7:"), "{e}");
 }
@@ -58,8 +78,17 @@ fn broken_toml_and_missing_fields() {
 
 #[test]
 fn scenario_logic_errors() {
-    let e = error(&GOOD.replace("[\"pte_fragment_alloc\", \"pte_fragment_free\"]", "[\"pte_fragment_free\"]"));
-    assert!(e.contains("frees a fragment before it has allocated one"), "{e}");
+    let e = error(&GOOD.replace(
+        "[\"pte_fragment_alloc\", \"pte_fragment_free\"]",
+        "[\"pte_fragment_free\"]",
+    ));
+    assert!(
+        e.contains("frees a fragment before it has allocated one"),
+        "{e}"
+    );
     let e = error(&format!("{GOOD}[expect]\nverdict = \"maybe\"\n"));
-    assert!(e.starts_with("bad.toml:9:11: unknown verdict `maybe`"), "{e}");
+    assert!(
+        e.starts_with("bad.toml:9:11: unknown verdict `maybe`"),
+        "{e}"
+    );
 }

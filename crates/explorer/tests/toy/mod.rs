@@ -59,9 +59,17 @@ impl Model for LostUpdate {
     }
     fn step_info(&self, s: &Counter, t: usize) -> StepInfo {
         StepInfo {
-            label: if s.pc[t] % 2 == 0 { "tmp = counter" } else { "counter = tmp + 1" }.into(),
+            label: if s.pc[t] % 2 == 0 {
+                "tmp = counter"
+            } else {
+                "counter = tmp + 1"
+            }
+            .into(),
             source: source(),
-            footprint: Footprint { reads: 1, writes: (s.pc[t] % 2) as u64 },
+            footprint: Footprint {
+                reads: 1,
+                writes: (s.pc[t] % 2) as u64,
+            },
         }
     }
     fn end_check(&self, s: &Counter) -> Result<(), Violation> {
@@ -69,7 +77,10 @@ impl Model for LostUpdate {
         if s.counter == want {
             Ok(())
         } else {
-            Err(Violation::new("lost_update", format!("counter is {} not {want}", s.counter)))
+            Err(Violation::new(
+                "lost_update",
+                format!("counter is {} not {want}", s.counter),
+            ))
         }
     }
     fn fields(&self, s: &Counter) -> Vec<(String, String)> {
@@ -108,7 +119,10 @@ impl LocksModel {
 impl Model for LocksModel {
     type State = LockState;
     fn initial_state(&self) -> LockState {
-        LockState { held: [None; 2], pc: [0; 2] }
+        LockState {
+            held: [None; 2],
+            pc: [0; 2],
+        }
     }
     fn thread_count(&self) -> usize {
         2
@@ -136,12 +150,18 @@ impl Model for LocksModel {
     fn step_info(&self, s: &LockState, t: usize) -> StepInfo {
         let pc = s.pc[t];
         StepInfo {
-            label: format!("{}(L{})", if pc < 2 { "lock" } else { "unlock" }, self.lock_of(t, pc)),
+            label: format!(
+                "{}(L{})",
+                if pc < 2 { "lock" } else { "unlock" },
+                self.lock_of(t, pc)
+            ),
             source: source(),
             footprint: Footprint::default(),
         }
     }
     fn fields(&self, s: &LockState) -> Vec<(String, String)> {
-        (0..2).map(|l| (format!("L{l}"), format!("{:?}", s.held[l]))).collect()
+        (0..2)
+            .map(|l| (format!("L{l}"), format!("{:?}", s.held[l])))
+            .collect()
     }
 }

@@ -1,0 +1,254 @@
+//! The command-line contract, end to end through the `weft` binary.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn weft(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_weft"))
+        .args(args)
+        .current_dir(workspace())
+        .output()
+        .expect("weft runs")
+}
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("weft-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+#[test]
+fn check_prints_the_shortest_counterexample_and_saves_it() {
+    let trace = temp("lost-update.json");
+    let o = weft(&[
+        "check",
+        "pt_frag/set_page_count_L",
+        "--trace-out",
+        trace.to_str().unwrap(),
+    ]);
+    let (out, _) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("VIOLATION of refcount_underflow  (as expected)"),
+        "{out}"
+    );
+    assert!(out.contains("counterexample (18 steps, shortest)"), "{out}");
+    assert!(
+        out.contains("set_page_count(page0, PTE_FRAG_NR=2)"),
+        "{out}"
+    );
+    assert!(out.contains("page0._refcount 1 -> 2"), "{out}");
+
+    let o = weft(&["show", trace.to_str().unwrap()]);
+    let (shown, _) = text(&o);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(shown.contains("18 steps:"), "{shown}");
+    assert!(
+        shown.contains("=> violation of refcount_underflow"),
+        "{shown}"
+    );
+
+    let o = weft(&["replay", trace.to_str().unwrap()]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}{err}");
+    assert!(out.starts_with("confirmed: 18 steps"), "{out}");
+}
+
+#[test]
+fn replay_refuses_a_tampered_trace() {
+    let trace = temp("tamper.json");
+    weft(&[
+        "check",
+        "pt_frag/page_ref_add_D",
+        "--trace-out",
+        trace.to_str().unwrap(),
+        "-q",
+    ]);
+    let original = std::fs::read_to_string(&trace).unwrap();
+    let mut doc: serde_json::Value = serde_json::from_str(&original).unwrap();
+
+    // A step whose recorded effect was edited.
+    doc["steps"][0]["changes"] = serde_json::json!([]);
+    let edited = temp("tamper-changes.json");
+    std::fs::write(&edited, doc.to_string()).unwrap();
+    let o = weft(&["replay", edited.to_str().unwrap()]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err.contains("refused: step 1"), "{err}");
+
+    // A schedule that names a thread the scenario does not have.
+    let mut doc: serde_json::Value = serde_json::from_str(&original).unwrap();
+    doc["schedule"][1] = serde_json::json!("intruder");
+    std::fs::write(&edited, doc.to_string()).unwrap();
+    let (_, err) = text(&weft(&["replay", edited.to_str().unwrap()]));
+    assert!(err.contains("no thread named `intruder`"), "{err}");
+
+    // A claimed violation the schedule does not produce.
+    let mut doc: serde_json::Value = serde_json::from_str(&original).unwrap();
+    doc["violation"]["check"] = serde_json::json!("double_free");
+    std::fs::write(&edited, doc.to_string()).unwrap();
+    let o = weft(&["replay", edited.to_str().unwrap()]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        err.contains("the trace says violation of double_free"),
+        "{err}"
+    );
+
+    // A variant that no longer matches the embedded scenario.
+    let mut doc: serde_json::Value = serde_json::from_str(&original).unwrap();
+    doc["variant"] = serde_json::json!("pt_frag_refcount");
+    std::fs::write(&edited, doc.to_string()).unwrap();
+    let (_, err) = text(&weft(&["replay", edited.to_str().unwrap()]));
+    assert!(
+        err.contains("refused: the trace says model pt_frag variant pt_frag_refcount"),
+        "{err}"
+    );
+
+    // Not a trace at all.
+    std::fs::write(&edited, "{\"hello\": 1}").unwrap();
+    let o = weft(&["replay", edited.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("not a weft trace"));
+}
+
+#[test]
+fn the_fixed_variant_passes_and_every_shipped_verdict_is_as_expected() {
+    let o = weft(&["check", "pt_frag/pt_frag_refcount_L"]);
+    let (out, _) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("PASS: no violation in any schedule  (as expected)"),
+        "{out}"
+    );
+
+    let mut args = vec!["check", "--json", "-j", "2"];
+    let files: Vec<String> = std::fs::read_dir(workspace().join("models/pt_frag"))
+        .unwrap()
+        .map(|e| {
+            format!(
+                "models/pt_frag/{}",
+                e.unwrap().file_name().to_string_lossy()
+            )
+        })
+        .filter(|f| !f.contains("scaled_3x3"))
+        .collect();
+    args.extend(files.iter().map(String::as_str));
+    let o = weft(&args);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "some shipped scenarios fail, as kernel history says"
+    );
+    let docs: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let docs = docs.as_array().unwrap();
+    assert_eq!(docs.len(), files.len());
+    for d in docs {
+        assert_eq!(d["as_expected"], serde_json::json!(true), "{d}");
+        assert!(d["states"].as_u64().unwrap() > 0);
+    }
+}
+
+#[test]
+fn bad_scenario_files_exit_2_with_line_and_column() {
+    let bad = temp("bad.toml");
+    std::fs::write(
+        &bad,
+        "model = \"pt_frag\"\nvariant = \"set_page_count\"\n[[thread]]\nname = \"t\"\nops = [\"pte_fragment_alloc\", \"frobnicate\"]\n",
+    )
+    .unwrap();
+    let o = weft(&["check", bad.to_str().unwrap()]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        err.contains("bad.toml:5:30: unknown pt_frag operation `frobnicate`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("pte_fragment_alloc, pte_fragment_free"),
+        "the valid operations are listed: {err}"
+    );
+
+    std::fs::write(&bad, "model = [\n").unwrap();
+    let o = weft(&["check", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("bad.toml:"), "{}", text(&o).1);
+
+    let o = weft(&["check", "pt_frag/no_such_scenario"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("weft list"));
+
+    let o = weft(&["check"]);
+    assert_eq!(o.status.code(), Some(2), "usage errors exit 2");
+}
+
+#[test]
+fn limits_stop_with_exit_3_and_a_summary() {
+    let o = weft(&[
+        "check",
+        "pt_frag/pt_frag_refcount_scaled_2x2",
+        "--max-states",
+        "100",
+    ]);
+    let (out, _) = text(&o);
+    assert_eq!(o.status.code(), Some(3), "{out}");
+    assert!(
+        out.contains("STOPPED before a verdict: state limit reached (100 states)"),
+        "{out}"
+    );
+    assert!(out.contains("explored so far: 100 states"), "{out}");
+
+    let o = weft(&[
+        "check",
+        "pt_frag/pt_frag_refcount_scaled_2x2",
+        "--max-depth",
+        "5",
+        "--json",
+    ]);
+    assert_eq!(o.status.code(), Some(3));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["verdict"], "stopped");
+    assert_eq!(doc["stopped"], "depth limit reached (depth 5)");
+
+    let o = weft(&[
+        "check",
+        "pt_frag/pt_frag_refcount_scaled_3x3",
+        "--time-limit",
+        "0.05",
+        "-q",
+    ]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(text(&o).0.contains("time limit reached"));
+}
+
+#[test]
+fn list_names_every_shipped_scenario() {
+    let o = weft(&["list", "--json"]);
+    assert_eq!(o.status.code(), Some(0));
+    let docs: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let names: Vec<&str> = docs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"pt_frag/set_page_count_L"));
+    let on_disk = std::fs::read_dir(workspace().join("models/pt_frag"))
+        .unwrap()
+        .count();
+    assert_eq!(
+        names.iter().filter(|n| n.starts_with("pt_frag/")).count(),
+        on_disk
+    );
+}
