@@ -3,10 +3,12 @@
 //!
 //! - [`page`]: the `struct page` fields the bugs touch, with ghost truth beside them.
 //! - [`pt_frag`]: the powerpc page-table fragment allocator vs speculative references.
+//! - [`thp`]: THP copy-on-write reuse vs GUP pins, and the THP mapcount bookkeeping.
 //! - [`scenario`]: loading scenario files (TOML) into a runnable model, with precise errors.
 
 pub mod page;
 pub mod pt_frag;
 pub mod scenario;
+pub mod thp;
 
 pub use scenario::{Expect, Scenario, ScenarioError, WithModel};

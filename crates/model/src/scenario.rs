@@ -24,6 +24,7 @@
 #![allow(clippy::result_large_err)]
 
 use crate::pt_frag::{self, PtFrag};
+use crate::thp::{self, Thp};
 use miette::{Diagnostic, NamedSource, SourceSpan};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -35,10 +36,16 @@ use weft_explorer::Model;
 include!(concat!(env!("OUT_DIR"), "/shipped.rs"));
 
 /// The models weft ships, with one line each.
-pub const MODELS: [(&str, &str); 1] = [(
-    "pt_frag",
-    "powerpc page-table fragments vs speculative references (4231aba000f5)",
-)];
+pub const MODELS: [(&str, &str); 2] = [
+    (
+        "pt_frag",
+        "powerpc page-table fragments vs speculative references (4231aba000f5)",
+    ),
+    (
+        "thp",
+        "THP write-fault reuse vs GUP pins and the THP mapcount (6d0a07edd17c)",
+    ),
+];
 
 /// A loaded scenario, ready to explore.
 #[derive(Clone, Debug)]
@@ -94,6 +101,7 @@ impl std::fmt::Display for Expect {
 #[derive(Clone, Debug)]
 enum Instance {
     PtFrag(PtFrag),
+    Thp(Thp),
 }
 
 /// Something to do with a scenario's model, whatever its concrete type.
@@ -109,6 +117,7 @@ impl Scenario {
     pub fn with_model<W: WithModel>(&self, f: W) -> W::Output {
         match &self.instance {
             Instance::PtFrag(m) => f.run(m),
+            Instance::Thp(m) => f.run(m),
         }
     }
 
@@ -214,6 +223,7 @@ impl Scenario {
             ));
         }
         let mut threads = Vec::new();
+        let mut child_of = Vec::new();
         for (i, t) in raw.threads.iter().enumerate() {
             let tname = t.name.get_ref();
             if raw.threads[..i].iter().any(|o| o.name.get_ref() == tname) {
@@ -232,6 +242,7 @@ impl Scenario {
                 );
             }
             threads.push((tname.clone(), calls));
+            child_of.push(t.child_of.as_ref().map(|c| c.get_ref().clone()));
         }
         let params = Params {
             values: raw
@@ -243,6 +254,7 @@ impl Scenario {
         let variant = raw.variant.get_ref().clone();
         let built = match model.as_str() {
             "pt_frag" => pt_frag::build(&variant, &params, &threads).map(Instance::PtFrag),
+            "thp" => thp::build(&variant, &params, &threads, &child_of).map(Instance::Thp),
             _ => unreachable!("checked above"),
         };
         let instance = built.map_err(|e| {
@@ -336,7 +348,6 @@ struct RawThread {
     name: Spanned<String>,
     #[serde(default)]
     ops: Vec<Spanned<String>>,
-    #[allow(dead_code)]
     child_of: Option<Spanned<String>>,
 }
 

@@ -1,4 +1,4 @@
-//! The powerpc page-table fragment allocator (kernel-paths.md §2) and the speculative
+//! The powerpc page-table fragment allocator and the speculative
 //! reference that raced with it (fixed by 4231aba000f5, "powerpc/64s: Fix page table fragment
 //! refcount race vs speculative references").
 //!
@@ -43,11 +43,11 @@ pub enum Variant {
     /// The merged fix 4231aba000f5: a dedicated `pt_frag_refcount`; `_refcount` is left to
     /// the page allocator and speculative users.
     PtFragRefcount,
-    /// kernel-paths.md F4, after Wilcox's "top 16 bits" idea: the fragment count lives in bits
+    /// Construction F4, after Wilcox's "top 16 bits" idea: the fragment count lives in bits
     /// 16 and up of `_refcount`, the dtor runs when they reach zero, then the allocation
     /// reference is dropped with `put_page()`.
     TopBits,
-    /// kernel-paths.md F4-bad, a tempting wrong encoding: the allocation reference is folded
+    /// Construction F4-bad, a tempting wrong encoding: the allocation reference is folded
     /// into the fragment count, so the dtor runs only if the last fragment free brings the
     /// whole `_refcount` to zero.
     TopBitsBad,

@@ -1,5 +1,5 @@
 //! The steps of every pt_frag operation: one shared access each, labelled with the kernel
-//! expression it stands for (kernel-paths.md §2.4).
+//! expression it stands for (arch/powerpc/mm, mm/page_alloc.c, mm/filemap.c).
 //!
 //! [`Pc`] names a thread's next step. `info` says what that step is (label, source,
 //! footprint) and `exec` performs it and moves the thread on; both match on the same `Pc`.

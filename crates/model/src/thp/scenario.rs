@@ -1,0 +1,256 @@
+//! Building a thp model from a scenario's variant, parameters and threads, with a check that
+//! every operation applies to what its process maps at that point (each process's page-table
+//! shape depends only on its own operations and, for a child, on its parent's at the fork).
+
+use super::{Op, Thp, Thread, Variant, MAX_THREADS, OPERATIONS};
+use crate::scenario::{BuildError, OpCall, Params, Where};
+
+/// Parameters this model accepts, with their meaning.
+pub const PARAMS: [(&str, &str); 1] = [(
+    "subpages",
+    "subpages per THP (HPAGE_PMD_NR, 512 in the kernel; default 2, 1 to 8)",
+)];
+
+/// What a process maps, as far as the builder's check is concerned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Shape {
+    None,
+    Huge,
+    Table(u8),
+}
+
+impl Shape {
+    fn maps(self, i: u8) -> bool {
+        match self {
+            Shape::None => false,
+            Shape::Huge => true,
+            Shape::Table(m) => m & (1 << i) != 0,
+        }
+    }
+}
+
+/// Builds the model; errors point at the part of the scenario that is wrong.
+pub fn build(
+    variant: &str,
+    params: &Params,
+    threads: &[(String, Vec<OpCall>)],
+    child_of: &[Option<String>],
+) -> Result<Thp, BuildError> {
+    let variant = Variant::from_name(variant).ok_or_else(|| BuildError {
+        at: Where::Variant,
+        message: format!("unknown thp variant `{variant}`"),
+        help: Some(format!(
+            "expected one of: {}",
+            Variant::ALL.map(Variant::name).join(", ")
+        )),
+    })?;
+    let n = params.int("subpages", 2, 1, super::MAX_SUBPAGES as i64)? as u8;
+    params.only(&PARAMS)?;
+    if threads.len() > MAX_THREADS {
+        return Err(BuildError {
+            at: Where::Threads,
+            message: format!("a thp scenario has at most {MAX_THREADS} threads (processes)"),
+            help: None,
+        });
+    }
+    let names: Vec<&str> = threads.iter().map(|(n, _)| n.as_str()).collect();
+    let mut parents = Vec::new();
+    for (t, c) in child_of.iter().enumerate() {
+        parents.push(match c {
+            None => None,
+            Some(p) => {
+                let idx = names
+                    .iter()
+                    .position(|n| n == p)
+                    .ok_or_else(|| BuildError {
+                        at: Where::Threads,
+                        message: format!(
+                            "thread `{}` is child_of `{p}`, but no thread is named so",
+                            names[t]
+                        ),
+                        help: Some(format!("threads: {}", names.join(", "))),
+                    })?;
+                if idx == t {
+                    return Err(BuildError {
+                        at: Where::Threads,
+                        message: format!("thread `{p}` cannot be its own child"),
+                        help: None,
+                    });
+                }
+                Some(idx as u8)
+            }
+        });
+    }
+    // Parse the operations.
+    let mut built: Vec<Thread> = Vec::new();
+    for (t, (name, calls)) in threads.iter().enumerate() {
+        let mut ops = Vec::new();
+        let mut children = (0..threads.len()).filter(|&c| parents[c] == Some(t as u8));
+        for (i, call) in calls.iter().enumerate() {
+            let at = Where::Op(t, i);
+            let index = |a: &str| -> Result<u8, BuildError> {
+                a.parse::<u8>()
+                    .ok()
+                    .filter(|&x| x < n)
+                    .ok_or_else(|| BuildError {
+                        at: Where::Op(t, i),
+                        message: format!("`{a}` is not a subpage index: expected 0 to {}", n - 1),
+                        help: None,
+                    })
+            };
+            let op = match (call.name.as_str(), call.args.as_slice()) {
+                ("thp_fault", []) => Op::ThpFault,
+                ("gup_pin", [a]) => Op::GupPin(index(a)?),
+                ("gup_unpin", [a]) => Op::GupUnpin(index(a)?),
+                ("fork", []) => Op::Fork {
+                    child: children.next().ok_or_else(|| BuildError {
+                        at: at.clone(),
+                        message: format!(
+                            "`{name}` forks, but no (further) thread has child_of = \"{name}\""
+                        ),
+                        help: Some("add a [[thread]] with `child_of` naming this thread".into()),
+                    })? as u8,
+                },
+                ("split_huge_pmd", []) => Op::SplitHugePmd,
+                ("munmap", [a]) => Op::Munmap(index(a)?),
+                ("write", [a]) => Op::Write(index(a)?),
+                ("exit", []) => Op::Exit,
+                (op, args) if OPERATIONS.iter().any(|o| o.split('(').next() == Some(op)) => {
+                    return Err(BuildError {
+                        at,
+                        message: format!("`{op}` does not take {} argument(s)", args.len()),
+                        help: Some(format!("operations: {}", OPERATIONS.join(", "))),
+                    })
+                }
+                (op, _) => {
+                    return Err(BuildError {
+                        at,
+                        message: format!("unknown thp operation `{op}`"),
+                        help: Some(format!("operations: {}", OPERATIONS.join(", "))),
+                    })
+                }
+            };
+            ops.push(op);
+        }
+        if let Some(c) = children.next() {
+            return Err(BuildError {
+                at: Where::Threads,
+                message: format!(
+                    "thread `{}` is child_of `{name}`, but `{name}` has no fork for it",
+                    names[c]
+                ),
+                help: Some("each child needs its own `fork` in the parent's ops".into()),
+            });
+        }
+        built.push(Thread {
+            name: name.clone(),
+            ops,
+            child_of: parents[t],
+        });
+    }
+    check_shapes(variant, n, &built)?;
+    Thp::new(variant, n, built).map_err(|message| BuildError {
+        at: Where::Threads,
+        message,
+        help: None,
+    })
+}
+
+/// Simulates each process's page-table shape (parents before children) and refuses
+/// operations that do not apply.
+fn check_shapes(variant: Variant, n: u8, threads: &[Thread]) -> Result<(), BuildError> {
+    let all = ((1u16 << n) - 1) as u8;
+    let mut start: Vec<Option<Shape>> = threads
+        .iter()
+        .map(|t| t.child_of.is_none().then_some(Shape::None))
+        .collect();
+    let mut done = vec![false; threads.len()];
+    let mut faults = 0;
+    while let Some(t) = (0..threads.len()).find(|&t| !done[t] && start[t].is_some()) {
+        done[t] = true;
+        let mut shape = start[t].unwrap();
+        let mut pins = [0u8; 8];
+        for (k, op) in threads[t].ops.iter().enumerate() {
+            let err = |message: String| BuildError {
+                at: Where::Op(t, k),
+                message,
+                help: None,
+            };
+            let name = &threads[t].name;
+            match *op {
+                Op::ThpFault => {
+                    if shape != Shape::None {
+                        return Err(err(format!("`{name}` already has the range mapped")));
+                    }
+                    faults += 1;
+                    if faults > 1 {
+                        return Err(err(
+                            "the model has one THP: one thp_fault per scenario".into()
+                        ));
+                    }
+                    shape = Shape::Huge;
+                }
+                Op::GupPin(i) | Op::Write(i) if !shape.maps(i) => {
+                    return Err(err(format!("`{name}` does not map subpage {i} here")));
+                }
+                Op::GupPin(i) => pins[i as usize] += 1,
+                Op::GupUnpin(i) => {
+                    if pins[i as usize] == 0 {
+                        return Err(err(format!("`{name}` holds no pin on subpage {i} here")));
+                    }
+                    pins[i as usize] -= 1;
+                }
+                Op::Write(_) => {}
+                Op::Fork { child } => start[child as usize] = Some(shape),
+                Op::SplitHugePmd | Op::Munmap(_) if variant == Variant::V44 && n > 1 => {
+                    return Err(err(
+                        "v4_4 cannot map a THP with PTEs (old refcounting: a split splits the \
+                         compound page in every process); not modelled"
+                            .into(),
+                    ));
+                }
+                Op::SplitHugePmd => {
+                    if variant == Variant::V44 {
+                        return Err(err("v4_4 has no PMD-only split (not modelled)".into()));
+                    }
+                    if shape != Shape::Huge {
+                        return Err(err(format!("`{name}` has no huge PMD to split here")));
+                    }
+                    shape = Shape::Table(all);
+                }
+                Op::Munmap(i) => {
+                    if !shape.maps(i) {
+                        return Err(err(format!("`{name}` does not map subpage {i} here")));
+                    }
+                    shape = match shape {
+                        Shape::Huge if n == 1 => Shape::None,
+                        Shape::Huge => Shape::Table(all & !(1 << i)),
+                        Shape::Table(m) => Shape::Table(m & !(1 << i)),
+                        Shape::None => unreachable!(),
+                    };
+                }
+                Op::Exit => {
+                    shape = match shape {
+                        Shape::None | Shape::Table(0) => {
+                            return Err(err(format!("`{name}` maps nothing to unmap here")))
+                        }
+                        Shape::Huge => Shape::None,
+                        Shape::Table(_) => Shape::Table(0),
+                    };
+                }
+            }
+        }
+    }
+    if let Some(t) = (0..threads.len()).find(|&t| !done[t]) {
+        return Err(BuildError {
+            at: Where::Threads,
+            message: format!(
+                "thread `{}` is never created: its child_of chain does not reach a thread \
+                 that runs from the start",
+                threads[t].name
+            ),
+            help: None,
+        });
+    }
+    Ok(())
+}
