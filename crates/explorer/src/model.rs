@@ -45,6 +45,24 @@ pub trait Model: Sync {
 
     /// The state as named fields, in a stable order, for traces and state views.
     fn fields(&self, state: &Self::State) -> Vec<(String, String)>;
+
+    /// The names of every check the model runs (assertions, invariants, end checks), for
+    /// views that show each check's status; `deadlock` is implied.
+    fn checks(&self) -> Vec<&'static str> {
+        Vec::new()
+    }
+
+    /// A short one-line label of `state` for state graphs: the fields that matter and where
+    /// each thread is. With `shared_only`, only the shared state (no thread positions, no
+    /// locals), so that states differing only in them can be drawn as one.
+    fn state_label(&self, state: &Self::State, shared_only: bool) -> String {
+        let _ = shared_only;
+        self.fields(state)
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
 }
 
 /// Whether a thread can move.

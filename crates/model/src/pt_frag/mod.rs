@@ -379,6 +379,49 @@ impl Model for PtFrag {
         Ok(())
     }
 
+    fn checks(&self) -> Vec<&'static str> {
+        vec![
+            "refcount_underflow",
+            "free_while_referenced",
+            "double_free",
+            "free_with_live_fragment",
+            "dtor_missed",
+            "dtor_twice",
+            "page_leak",
+        ]
+    }
+
+    /// Pages as `pN:rc=R[/fr=F][,PT][,free]`, the cache, the lock holder; then each thread's
+    /// next step.
+    fn state_label(&self, s: &State, shared_only: bool) -> String {
+        let mut parts = Vec::new();
+        for (i, p) in s.pages.iter().enumerate() {
+            let mut page = format!("p{i}:rc={}", p.show_refcount(self.variant.top_bits()));
+            if self.variant == Variant::PtFragRefcount {
+                page += &format!("/fr={}", p.frag_refcount);
+            }
+            if p.page_table {
+                page += ",PT";
+            }
+            if !p.allocated {
+                page += ",free";
+            }
+            parts.push(page);
+        }
+        if let Some((p, i)) = s.pte_frag {
+            parts.push(format!("cache=p{p}#{i}"));
+        }
+        if let Some(t) = s.lock {
+            parts.push(format!("lock={}", self.threads[t as usize].name));
+        }
+        if !shared_only {
+            for (t, th) in s.threads.iter().enumerate() {
+                parts.push(format!("{}@{:?}", self.threads[t].name, th.pc));
+            }
+        }
+        parts.join(" ")
+    }
+
     fn fields(&self, s: &State) -> Vec<(String, String)> {
         let mut out = Vec::new();
         for (i, p) in s.pages.iter().enumerate() {

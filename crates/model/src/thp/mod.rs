@@ -578,6 +578,18 @@ impl Model for Thp {
         Ok(())
     }
 
+    fn checks(&self) -> Vec<&'static str> {
+        vec![
+            "counter_mismatch",
+            "false_cow",
+            "cow_isolation",
+            "rmap_unreachable",
+            "tail_mapping_write",
+            "refcount_underflow",
+            "free_while_referenced",
+        ]
+    }
+
     fn fields(&self, s: &State) -> Vec<(String, String)> {
         let mut out = Vec::new();
         let p = &s.thp;
