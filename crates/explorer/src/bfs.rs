@@ -11,6 +11,7 @@ use crate::model::{check_state, Model, Status, Violation};
 use crate::trace::Counterexample;
 use crate::visited::{FingerprintSet, Parents, ROOT};
 use rayon::prelude::*;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -39,6 +40,11 @@ pub struct Options<'a> {
     pub stop: Option<&'a AtomicBool>,
     /// Called after each chunk with the search's progress.
     pub progress: Option<&'a (dyn Fn(&Progress) + Sync)>,
+    /// Explore the whole state space even after a violation (violating states are not
+    /// expanded); the verdict still names the first, shortest, violation. For state graphs.
+    pub keep_going: bool,
+    /// Count the distinct complete schedules (paths through the state graph).
+    pub count_schedules: bool,
 }
 
 /// A snapshot of a running search.
@@ -108,6 +114,35 @@ pub struct Stats {
     pub visited_bytes: usize,
     /// Worker threads used.
     pub threads: usize,
+    /// Distinct complete schedules, when counted ([`Options::count_schedules`]).
+    pub schedules: Option<Schedules>,
+    /// Per thread, how many transitions fired each of the model's coverage points.
+    pub coverage: Vec<Vec<u64>>,
+    /// Per thread, how many transitions it made.
+    pub thread_steps: Vec<u64>,
+}
+
+/// The number of distinct complete schedules: paths from the initial state to a state where
+/// no thread can move (or to a violation).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Schedules {
+    /// Exactly this many.
+    Exactly(u128),
+    /// More than `u128::MAX`.
+    Overflow,
+    /// Not counted: some step leads back to a state of an earlier level (the state graph is
+    /// not layered by depth, so level-by-level path counting does not apply; it may be cyclic).
+    NotLayered,
+}
+
+impl std::fmt::Display for Schedules {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Schedules::Exactly(n) => write!(f, "{n}"),
+            Schedules::Overflow => write!(f, "more than {}", u128::MAX),
+            Schedules::NotLayered => write!(f, "not counted (steps return to earlier states)"),
+        }
+    }
 }
 
 /// A search's verdict and its counts.
@@ -123,8 +158,12 @@ pub struct Outcome {
 pub trait Observer<S> {
     /// A new state, first reached at `depth`.
     fn state(&mut self, _fp: u64, _state: &S, _depth: usize) {}
-    /// A step of `thread` from the state `from` to the state `to` (both fingerprints).
-    fn transition(&mut self, _from: u64, _thread: usize, _to: u64) {}
+    /// A step of `thread` from the state `from` (fingerprint `from_fp`) to the state `to_fp`.
+    fn transition(&mut self, _from_fp: u64, _from: &S, _thread: usize, _to_fp: u64) {}
+    /// The state `fp` (already reported to [`state`](Observer::state)) breaks a check.
+    fn bad_state(&mut self, _fp: u64, _violation: &Violation) {}
+    /// The step of `thread` from `from` fails an assertion.
+    fn failed_step(&mut self, _from_fp: u64, _from: &S, _thread: usize, _violation: &Violation) {}
 }
 
 impl<S> Observer<S> for () {}
@@ -136,9 +175,11 @@ pub fn explore<M: Model>(model: &M, options: &Options) -> Outcome {
 
 /// One successor produced by the parallel phase.
 struct Candidate<S> {
-    parent: u32,
-    parent_fp: u64,
+    /// Index of the parent in the chunk being expanded.
+    src: u32,
     thread: u8,
+    /// The coverage point of the step.
+    point: u32,
     fp: u64,
     kind: Kind<S>,
 }
@@ -158,6 +199,10 @@ enum Kind<S> {
 struct Frontier<S> {
     idx: u32,
     fp: u64,
+    /// Schedules from the initial state to this one (when counting).
+    paths: u128,
+    /// No thread can move here.
+    terminal: bool,
     state: S,
 }
 
@@ -182,6 +227,9 @@ pub fn explore_observed<M: Model, O: Observer<M::State>>(
             .build()
             .expect("a rayon thread pool")
     });
+    let coverage = (0..model.thread_count())
+        .map(|t| vec![0; model.coverage_points(t).len()])
+        .collect();
     let mut search = Search {
         model,
         options,
@@ -191,18 +239,56 @@ pub fn explore_observed<M: Model, O: Observer<M::State>>(
         parents: Parents::default(),
         stats: Stats {
             threads,
+            coverage,
+            thread_steps: vec![0; model.thread_count()],
             ..Stats::default()
         },
+        first: None,
+        schedules: Some(0),
+        layered: true,
+        next_index: HashMap::default(),
     };
     let verdict = search.run(observer);
     search.stats.elapsed = search.start.elapsed();
     search.stats.states = search.parents.len() as u64;
     search.stats.visited_bytes = search.visited.bytes() + search.parents.bytes();
+    let complete = match verdict {
+        Verdict::Pass => true,
+        Verdict::Violation(_) => options.keep_going,
+        Verdict::Stopped(_) => false,
+    };
+    if options.count_schedules && complete {
+        search.stats.schedules = Some(match (search.layered, search.schedules) {
+            (false, _) => Schedules::NotLayered,
+            (true, Some(n)) => Schedules::Exactly(n),
+            (true, None) => Schedules::Overflow,
+        });
+    }
     Outcome {
         verdict,
         stats: search.stats,
     }
 }
+
+/// A hasher for keys that are already fingerprints.
+#[derive(Default, Clone, Copy)]
+struct IdentityHasher(u64);
+
+impl std::hash::Hasher for IdentityHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ *b as u64;
+        }
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.0 = i;
+    }
+}
+
+type FpMap<V> = HashMap<u64, V, std::hash::BuildHasherDefault<IdentityHasher>>;
 
 struct Search<'a, M: Model> {
     model: &'a M,
@@ -212,6 +298,15 @@ struct Search<'a, M: Model> {
     visited: FingerprintSet,
     parents: Parents,
     stats: Stats,
+    /// With `keep_going`: the first violation met, which is the verdict.
+    first: Option<Verdict>,
+    /// Complete schedules counted so far; `None` once it overflowed.
+    schedules: Option<u128>,
+    /// Whether every step so far went from one level to the next.
+    layered: bool,
+    /// When counting schedules: the position in the next level of each state stored there,
+    /// or `u32::MAX` for a violating state (which is not expanded).
+    next_index: FpMap<u32>,
 }
 
 impl<M: Model> Search<'_, M> {
@@ -221,13 +316,20 @@ impl<M: Model> Search<'_, M> {
         self.visited.insert(fp);
         let root = self.parents.push(ROOT, 0);
         observer.state(fp, &init, 0);
-        match check_state(self.model, &init) {
-            Err(violation) => return self.counterexample(root, None, violation),
-            Ok(terminal) => self.stats.terminal_states += terminal as u64,
-        }
+        let terminal = match check_state(self.model, &init) {
+            Err(violation) => {
+                observer.bad_state(fp, &violation);
+                self.add_schedules(1);
+                return self.counterexample(root, None, violation);
+            }
+            Ok(terminal) => terminal,
+        };
+        self.stats.terminal_states += terminal as u64;
         let mut frontier = vec![Frontier {
             idx: root,
             fp,
+            paths: 1,
+            terminal,
             state: init,
         }];
         let mut depth = 0;
@@ -238,19 +340,25 @@ impl<M: Model> Search<'_, M> {
                     (0..self.model.thread_count())
                         .any(|t| self.model.status(&f.state, t) == Status::Enabled)
                 });
-                return if more {
-                    Verdict::Stopped(StopReason::MaxDepth(depth))
-                } else {
-                    Verdict::Pass
+                return match self.first.take() {
+                    Some(v) => v,
+                    None if more => Verdict::Stopped(StopReason::MaxDepth(depth)),
+                    None => Verdict::Pass,
                 };
             }
             let mut next = Vec::new();
+            self.next_index.clear();
             for chunk in frontier.chunks(CHUNK) {
                 if let Some(reason) = self.should_stop() {
                     return Verdict::Stopped(reason);
                 }
+                for f in chunk.iter().filter(|f| f.terminal) {
+                    self.add_schedules(f.paths);
+                }
                 let candidates = self.expand(chunk);
-                if let Some(verdict) = self.insert(candidates, &mut next, depth + 1, observer) {
+                if let Some(verdict) =
+                    self.insert(chunk, candidates, &mut next, depth + 1, observer)
+                {
                     return verdict;
                 }
                 if let Some(progress) = self.options.progress {
@@ -266,7 +374,11 @@ impl<M: Model> Search<'_, M> {
             frontier = next;
             depth += 1;
         }
-        Verdict::Pass
+        self.first.take().unwrap_or(Verdict::Pass)
+    }
+
+    fn add_schedules(&mut self, n: u128) {
+        self.schedules = self.schedules.and_then(|s| s.checked_add(n));
     }
 
     fn should_stop(&self) -> Option<StopReason> {
@@ -281,17 +393,18 @@ impl<M: Model> Search<'_, M> {
     fn expand(&self, chunk: &[Frontier<M::State>]) -> Vec<Candidate<M::State>> {
         let Some(pool) = &self.pool else {
             let mut out = Vec::new();
-            for f in chunk {
-                self.successors(f, &mut out);
+            for (i, f) in chunk.iter().enumerate() {
+                self.successors(i as u32, f, &mut out);
             }
             return out;
         };
         let parts: Vec<Vec<Candidate<M::State>>> = pool.install(|| {
             chunk
                 .par_iter()
+                .enumerate()
                 .with_min_len(64)
-                .fold(Vec::new, |mut out, f| {
-                    self.successors(f, &mut out);
+                .fold(Vec::new, |mut out, (i, f)| {
+                    self.successors(i as u32, f, &mut out);
                     out
                 })
                 .collect()
@@ -303,11 +416,17 @@ impl<M: Model> Search<'_, M> {
         out
     }
 
-    fn successors(&self, f: &Frontier<M::State>, out: &mut Vec<Candidate<M::State>>) {
+    fn successors(&self, src: u32, f: &Frontier<M::State>, out: &mut Vec<Candidate<M::State>>) {
+        let cover = !self.stats.coverage.is_empty();
         for t in 0..self.model.thread_count() {
             if self.model.status(&f.state, t) != Status::Enabled {
                 continue;
             }
+            let point = if cover && !self.stats.coverage[t].is_empty() {
+                self.model.coverage_point(&f.state, t) as u32
+            } else {
+                u32::MAX
+            };
             let mut state = f.state.clone();
             let (fp, kind) = match self.model.step(&mut state, t) {
                 Err(v) => (0, Kind::StepFailed(Box::new(v))),
@@ -322,18 +441,39 @@ impl<M: Model> Search<'_, M> {
                 }
             };
             out.push(Candidate {
-                parent: f.idx,
-                parent_fp: f.fp,
+                src,
                 thread: t as u8,
+                point,
                 fp,
                 kind,
             });
         }
     }
 
-    /// The sequential phase: store new states in candidate order; stop at the first violation.
+    /// Adds a parent's schedules to a state of the next level; a step to any older state
+    /// means the graph is not layered.
+    fn flow(&mut self, next: &mut [Frontier<M::State>], fp: u64, paths: u128) {
+        if !self.options.count_schedules {
+            return;
+        }
+        match self.next_index.get(&fp) {
+            Some(&u32::MAX) => self.add_schedules(paths),
+            Some(&i) => {
+                let f = &mut next[i as usize];
+                f.paths = f.paths.saturating_add(paths);
+                if f.paths == u128::MAX {
+                    self.schedules = None;
+                }
+            }
+            None => self.layered = false,
+        }
+    }
+
+    /// The sequential phase: store new states in candidate order; stop at the first violation
+    /// (or, with `keep_going`, remember it and go on).
     fn insert<O: Observer<M::State>>(
         &mut self,
+        chunk: &[Frontier<M::State>],
         candidates: Vec<Candidate<M::State>>,
         next: &mut Vec<Frontier<M::State>>,
         depth: usize,
@@ -341,37 +481,81 @@ impl<M: Model> Search<'_, M> {
     ) -> Option<Verdict> {
         for c in candidates {
             self.stats.transitions += 1;
+            self.stats.thread_steps[c.thread as usize] += 1;
+            if c.point != u32::MAX {
+                if let Some(n) = self.stats.coverage[c.thread as usize].get_mut(c.point as usize) {
+                    *n += 1;
+                }
+            }
+            let parent = &chunk[c.src as usize];
             match c.kind {
                 Kind::StepFailed(v) => {
-                    return Some(self.counterexample(c.parent, Some(c.thread), *v));
+                    observer.failed_step(parent.fp, &parent.state, c.thread as usize, &v);
+                    self.add_schedules(parent.paths);
+                    let verdict = self.counterexample(parent.idx, Some(c.thread), *v);
+                    if let Some(v) = self.violation(verdict) {
+                        return Some(v);
+                    }
                 }
-                Kind::Seen => observer.transition(c.parent_fp, c.thread as usize, c.fp),
+                Kind::Seen => {
+                    observer.transition(parent.fp, &parent.state, c.thread as usize, c.fp);
+                    self.flow(next, c.fp, parent.paths);
+                }
                 Kind::New { state, check } => {
-                    if !self.visited.contains(c.fp) {
-                        if self.options.limits.max_states == Some(self.parents.len() as u64) {
-                            return Some(Verdict::Stopped(StopReason::MaxStates(
-                                self.parents.len() as u64,
-                            )));
+                    if self.visited.contains(c.fp) {
+                        observer.transition(parent.fp, &parent.state, c.thread as usize, c.fp);
+                        self.flow(next, c.fp, parent.paths);
+                        continue;
+                    }
+                    if self.options.limits.max_states == Some(self.parents.len() as u64) {
+                        return Some(Verdict::Stopped(StopReason::MaxStates(
+                            self.parents.len() as u64
+                        )));
+                    }
+                    self.visited.insert(c.fp);
+                    let idx = self.parents.push(parent.idx, c.thread);
+                    observer.state(c.fp, &state, depth);
+                    observer.transition(parent.fp, &parent.state, c.thread as usize, c.fp);
+                    self.stats.depth = depth;
+                    match check {
+                        Err(v) => {
+                            observer.bad_state(c.fp, &v);
+                            self.add_schedules(parent.paths);
+                            if self.options.count_schedules {
+                                self.next_index.insert(c.fp, u32::MAX);
+                            }
+                            let verdict = self.counterexample(idx, None, *v);
+                            if let Some(v) = self.violation(verdict) {
+                                return Some(v);
+                            }
                         }
-                        self.visited.insert(c.fp);
-                        let idx = self.parents.push(c.parent, c.thread);
-                        observer.state(c.fp, &state, depth);
-                        observer.transition(c.parent_fp, c.thread as usize, c.fp);
-                        self.stats.depth = depth;
-                        match check {
-                            Err(v) => return Some(self.counterexample(idx, None, *v)),
-                            Ok(terminal) => self.stats.terminal_states += terminal as u64,
+                        Ok(terminal) => {
+                            self.stats.terminal_states += terminal as u64;
+                            if self.options.count_schedules {
+                                self.next_index.insert(c.fp, next.len() as u32);
+                            }
+                            next.push(Frontier {
+                                idx,
+                                fp: c.fp,
+                                paths: parent.paths,
+                                terminal,
+                                state,
+                            });
                         }
-                        next.push(Frontier {
-                            idx,
-                            fp: c.fp,
-                            state,
-                        });
-                    } else {
-                        observer.transition(c.parent_fp, c.thread as usize, c.fp);
                     }
                 }
             }
+        }
+        None
+    }
+
+    /// A violation ends the search, unless `keep_going`: then the first one is kept.
+    fn violation(&mut self, verdict: Verdict) -> Option<Verdict> {
+        if !self.options.keep_going {
+            return Some(verdict);
+        }
+        if self.first.is_none() {
+            self.first = Some(verdict);
         }
         None
     }

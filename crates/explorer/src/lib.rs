@@ -9,12 +9,17 @@
 
 pub mod bfs;
 pub mod fingerprint;
+pub mod graph;
 mod model;
 pub mod naive;
+pub mod preemption;
 pub mod trace;
 mod visited;
 
-pub use bfs::{explore, Limits, Observer, Options, Outcome, Progress, Stats, StopReason, Verdict};
+pub use bfs::{
+    explore, explore_observed, Limits, Observer, Options, Outcome, Progress, Schedules, Stats,
+    StopReason, Verdict,
+};
 pub use fingerprint::fingerprint;
 pub use model::{check_state, Footprint, Model, Source, Status, StepInfo, Violation};
 pub use trace::{Change, Counterexample, Trace, TraceStep};

@@ -52,6 +52,18 @@ pub trait Model: Sync {
         Vec::new()
     }
 
+    /// Every step `thread`'s program contains, reached or not, named for coverage reports
+    /// (`op 2 pte_fragment_free: pgtable_page_dtor`). Empty: the model reports no coverage.
+    fn coverage_points(&self, _thread: usize) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// Which of [`coverage_points`](Model::coverage_points)`(thread)` the enabled `thread`'s
+    /// next step is. Called for every transition: keep it cheap.
+    fn coverage_point(&self, _state: &Self::State, _thread: usize) -> usize {
+        0
+    }
+
     /// A short one-line label of `state` for state graphs: the fields that matter and where
     /// each thread is. With `shared_only`, only the shared state (no thread positions, no
     /// locals), so that states differing only in them can be drawn as one.

@@ -14,7 +14,7 @@ impl<S> Observer<S> for Collect {
     fn state(&mut self, fp: u64, _: &S, _: usize) {
         self.0.insert(fp);
     }
-    fn transition(&mut self, _: u64, _: usize, _: u64) {
+    fn transition(&mut self, _: u64, _: &S, _: usize, _: u64) {
         self.1 += 1;
     }
 }

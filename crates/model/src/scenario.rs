@@ -154,6 +154,40 @@ impl Scenario {
             .map(|(_, _, t)| *t)
     }
 
+    /// The variants of this scenario's model.
+    pub fn variants(&self) -> Vec<&'static str> {
+        match &self.instance {
+            Instance::PtFrag(_) => pt_frag::Variant::ALL.map(pt_frag::Variant::name).to_vec(),
+            Instance::Thp(_) => thp::Variant::ALL.map(thp::Variant::name).to_vec(),
+        }
+    }
+
+    /// The same scenario with another variant of its model. Its `[expect]` is kept only for
+    /// its own variant: kernel history speaks of one variant per file.
+    pub fn with_variant(&self, variant: &str) -> Result<Scenario, ScenarioError> {
+        if variant == self.variant {
+            return Ok(self.clone());
+        }
+        let mut table: toml::Table = self.text.parse().map_err(|e: toml::de::Error| {
+            ScenarioError::at(
+                &self.path,
+                &self.text,
+                e.span(),
+                e.message().into(),
+                "here",
+                None,
+            )
+        })?;
+        table.insert("variant".into(), toml::Value::String(variant.into()));
+        table.remove("expect");
+        let text = toml::to_string(&table).expect("a TOML table serializes");
+        Scenario::parse(
+            &self.name,
+            &format!("{} (variant {variant})", self.path),
+            &text,
+        )
+    }
+
     /// A file path if it exists, else a shipped scenario's name.
     pub fn resolve(arg: &str) -> Result<Scenario, ScenarioError> {
         let path = Path::new(arg);

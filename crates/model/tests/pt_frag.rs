@@ -163,6 +163,22 @@ impl WithModel for Compare {
         );
         let all = naive::enumerate(m, 2_000_000);
         assert!(!all.truncated, "small scenarios enumerate fully");
+        // With keep_going the whole space is explored: schedules and states match brute force.
+        let full = explore(
+            m,
+            &Options {
+                threads: 2,
+                keep_going: true,
+                count_schedules: true,
+                ..Options::default()
+            },
+        );
+        assert_eq!(
+            full.stats.schedules,
+            Some(weft_explorer::Schedules::Exactly(all.schedules as u128)),
+            "schedule count equals brute-force enumeration"
+        );
+        assert_eq!(full.stats.states as usize, all.states.len());
         match &out.verdict {
             Verdict::Pass => {
                 assert_eq!(all.shortest_violation, None);

@@ -102,6 +102,19 @@ pub enum Op {
     SpeculativeGetPut,
 }
 
+impl Op {
+    /// The operation's name in scenario files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Op::Alloc => "pte_fragment_alloc",
+            Op::Free { from: None } => "pte_fragment_free",
+            Op::Free { from: Some(_) } => "pte_fragment_free(thread)",
+            Op::Destroy => "pte_frag_destroy",
+            Op::SpeculativeGetPut => "speculative_get_put",
+        }
+    }
+}
+
 /// The operation names scenario files may use, with their argument forms.
 pub const OPERATIONS: [&str; 5] = [
     "pte_fragment_alloc",
@@ -127,6 +140,10 @@ pub struct PtFrag {
     frag_nr: u8,
     threads: Vec<Thread>,
     pages: u8,
+    /// Coverage: per thread, per operation, the point number of each step (`u16::MAX`: the
+    /// operation has no such step), and the points' names.
+    cover: Vec<Vec<[u16; Pc::ALL.len()]>>,
+    cover_names: Vec<Vec<String>>,
 }
 
 /// No page in a thread's locals.
@@ -259,12 +276,29 @@ impl PtFrag {
         if allocs > 15 {
             return Err("at most 15 pte_fragment_alloc operations in a scenario".into());
         }
-        Ok(PtFrag {
+        let mut model = PtFrag {
             variant,
             frag_nr,
             threads,
             pages: allocs.max(1) as u8,
-        })
+            cover: Vec::new(),
+            cover_names: Vec::new(),
+        };
+        for t in &model.threads {
+            let mut per_op = Vec::new();
+            let mut names = Vec::new();
+            for (i, op) in t.ops.iter().enumerate() {
+                let mut table = [u16::MAX; Pc::ALL.len()];
+                for pc in model.program(*op) {
+                    table[pc as usize] = names.len() as u16;
+                    names.push(format!("op {} {}: {}", i + 1, op.name(), pc.name()));
+                }
+                per_op.push(table);
+            }
+            model.cover.push(per_op);
+            model.cover_names.push(names);
+        }
+        Ok(model)
     }
 
     /// The variant explored.
@@ -379,6 +413,15 @@ impl Model for PtFrag {
         Ok(())
     }
 
+    fn coverage_points(&self, thread: usize) -> Vec<String> {
+        self.cover_names[thread].clone()
+    }
+
+    fn coverage_point(&self, s: &State, thread: usize) -> usize {
+        let th = &s.threads[thread];
+        self.cover[thread][th.op as usize][th.pc as usize] as usize
+    }
+
     fn checks(&self) -> Vec<&'static str> {
         vec![
             "refcount_underflow",
@@ -396,6 +439,9 @@ impl Model for PtFrag {
     fn state_label(&self, s: &State, shared_only: bool) -> String {
         let mut parts = Vec::new();
         for (i, p) in s.pages.iter().enumerate() {
+            if !p.allocated && p.generation == 0 && p.refcount == 0 {
+                continue; // never allocated: nothing to show
+            }
             let mut page = format!("p{i}:rc={}", p.show_refcount(self.variant.top_bits()));
             if self.variant == Variant::PtFragRefcount {
                 page += &format!("/fr={}", p.frag_refcount);

@@ -63,6 +63,60 @@ pub enum Pc {
     Done,
 }
 
+impl Pc {
+    /// Every step, in program order (the discriminant order).
+    pub const ALL: [Pc; 22] = [
+        Pc::CacheLock,
+        Pc::CacheRead,
+        Pc::CacheAdvance,
+        Pc::CacheUnlock,
+        Pc::AllocPage,
+        Pc::Ctor,
+        Pc::InitCount,
+        Pc::InstallLock,
+        Pc::InstallRead,
+        Pc::InstallCount,
+        Pc::InstallCache,
+        Pc::InstallUnlock,
+        Pc::FragBugOn,
+        Pc::FragDec,
+        Pc::DestroyRead,
+        Pc::DestroyDec,
+        Pc::SpecGet,
+        Pc::SpecPut,
+        Pc::Dtor,
+        Pc::Release,
+        Pc::FreePage,
+        Pc::Done,
+    ];
+
+    /// The step's kernel expression, without the variant's or the state's particulars.
+    pub fn name(self) -> &'static str {
+        match self {
+            Pc::CacheLock | Pc::InstallLock => "spin_lock(&mm->page_table_lock)",
+            Pc::CacheRead => "ret = mm->context.pte_frag",
+            Pc::CacheAdvance => "mm->context.pte_frag = next",
+            Pc::CacheUnlock | Pc::InstallUnlock => "spin_unlock(&mm->page_table_lock)",
+            Pc::AllocPage => "page = alloc_page()",
+            Pc::Ctor => "pgtable_page_ctor(page)",
+            Pc::InitCount => "first fragment count",
+            Pc::InstallRead => "if (!mm->context.pte_frag)",
+            Pc::InstallCount => "fragment count of the cache page",
+            Pc::InstallCache => "mm->context.pte_frag = ret + PTE_FRAG_SIZE",
+            Pc::FragBugOn => "BUG_ON(pt_frag_refcount <= 0)",
+            Pc::FragDec => "fragment count decrement and test",
+            Pc::DestroyRead => "pte_frag = mm->context.pte_frag",
+            Pc::DestroyDec => "unused fragments subtracted, and test",
+            Pc::SpecGet => "get_page_unless_zero(page)",
+            Pc::SpecPut => "put_page(page)",
+            Pc::Dtor => "pgtable_page_dtor(page)",
+            Pc::Release => "drop the allocation reference",
+            Pc::FreePage => "free_unref_page(page)",
+            Pc::Done => "(finished)",
+        }
+    }
+}
+
 const PGTABLE: &str = "arch/powerpc/mm/pgtable-book3s64.c";
 const MMU_CONTEXT: &str = "arch/powerpc/mm/mmu_context_book3s64.c";
 const MM_H: &str = "include/linux/mm.h";
@@ -88,6 +142,51 @@ fn rw(objects: u64) -> Footprint {
 }
 
 impl PtFrag {
+    /// The steps operation `op` can take under this variant, in program order.
+    pub(super) fn program(&self, op: Op) -> Vec<Pc> {
+        let v = self.variant;
+        let release = matches!(v, Variant::PtFragRefcount | Variant::TopBits);
+        let tail = |mut steps: Vec<Pc>| {
+            steps.push(Pc::Dtor);
+            if release {
+                steps.push(Pc::Release);
+            }
+            steps.push(Pc::FreePage);
+            steps
+        };
+        match op {
+            Op::Alloc => {
+                let mut steps = vec![
+                    Pc::CacheLock,
+                    Pc::CacheRead,
+                    Pc::CacheAdvance,
+                    Pc::CacheUnlock,
+                    Pc::AllocPage,
+                    Pc::Ctor,
+                ];
+                if !matches!(v, Variant::SetPageCount | Variant::PageRefAdd) {
+                    steps.push(Pc::InitCount);
+                }
+                if self.frag_nr > 1 {
+                    steps.extend([
+                        Pc::InstallLock,
+                        Pc::InstallRead,
+                        Pc::InstallCount,
+                        Pc::InstallCache,
+                        Pc::InstallUnlock,
+                    ]);
+                }
+                steps
+            }
+            Op::Free { .. } if v == Variant::PtFragRefcount => {
+                tail(vec![Pc::FragBugOn, Pc::FragDec])
+            }
+            Op::Free { .. } => tail(vec![Pc::FragDec]),
+            Op::Destroy => tail(vec![Pc::DestroyRead, Pc::DestroyDec]),
+            Op::SpeculativeGetPut => vec![Pc::SpecGet, Pc::SpecPut, Pc::FreePage],
+        }
+    }
+
     /// The commit the fragment code of this variant is read from.
     fn frag_commit(&self) -> &'static str {
         match self.variant {

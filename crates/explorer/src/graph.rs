@@ -1,0 +1,363 @@
+//! The reachable-state graph as a petgraph graph: nodes are states, edges are steps, with the
+//! counterexample path, violating states and terminal states marked; and its DOT rendering.
+//!
+//! Built from a complete search ([`Options::keep_going`]), so a graph shows every reachable
+//! state even when some violate a check. With `shared_only`, states that differ only in thread
+//! positions and locals are drawn as one node (the graph quotiented by the shared state).
+
+use crate::bfs::{explore_observed, Observer, Options, Outcome, StopReason, Verdict};
+use crate::fingerprint;
+use crate::model::{Model, Status, Violation};
+use petgraph::graph::{DiGraph, NodeIndex};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::fmt::Write;
+
+/// A node of the state graph: one state, or with a projection, every state with the same
+/// shared part.
+#[derive(Clone, Debug, Serialize)]
+pub struct Node {
+    /// The model's short label of the state.
+    pub label: String,
+    /// Depth at which it was first reached.
+    pub depth: usize,
+    /// The initial state.
+    pub initial: bool,
+    /// No thread can move (every thread finished).
+    pub terminal: bool,
+    /// The check it breaks, if any.
+    pub violation: Option<String>,
+    /// On the counterexample path.
+    pub on_counterexample: bool,
+    /// How many states it stands for (1 without a projection).
+    pub states: usize,
+}
+
+/// An edge of the state graph: a step.
+#[derive(Clone, Debug, Serialize)]
+pub struct Edge {
+    /// The thread that moves.
+    pub thread: usize,
+    /// The thread's name.
+    pub thread_name: String,
+    /// The kernel label of the step.
+    pub label: String,
+    /// On the counterexample path.
+    pub on_counterexample: bool,
+    /// How many transitions it stands for (more than 1 only with a projection).
+    pub transitions: usize,
+}
+
+/// A state graph and the search it came from.
+pub struct StateGraph {
+    /// The graph.
+    pub graph: DiGraph<Node, Edge>,
+    /// The search's verdict and counts (states and transitions of the model, before any
+    /// projection).
+    pub outcome: Outcome,
+}
+
+/// Why a graph was not built.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GraphError {
+    /// More nodes than the limit: how many were found when it stopped, and whether the search
+    /// was complete.
+    TooLarge {
+        /// Nodes (or states) found.
+        nodes: usize,
+        /// Whether every state had been explored.
+        complete: bool,
+    },
+    /// The search stopped for another reason.
+    Stopped(StopReason),
+}
+
+struct Builder<'m, M: Model> {
+    model: &'m M,
+    shared_only: bool,
+    graph: DiGraph<Node, Edge>,
+    nodes: HashMap<u64, NodeIndex>,
+    edges: HashMap<(NodeIndex, NodeIndex, usize, String), petgraph::graph::EdgeIndex>,
+}
+
+impl<M: Model> Builder<'_, M> {
+    /// The node key of a state: its fingerprint, or that of its shared label.
+    fn key(&self, fp: u64, state: &M::State) -> u64 {
+        if self.shared_only {
+            fingerprint(&self.model.state_label(state, true))
+        } else {
+            fp
+        }
+    }
+
+    fn edge(&mut self, from: NodeIndex, to: NodeIndex, thread: usize, label: String) {
+        let key = (from, to, thread, label.clone());
+        match self.edges.get(&key) {
+            Some(&e) => self.graph[e].transitions += 1,
+            None => {
+                let e = self.graph.add_edge(
+                    from,
+                    to,
+                    Edge {
+                        thread,
+                        thread_name: self.model.thread_name(thread).to_string(),
+                        label,
+                        on_counterexample: false,
+                        transitions: 1,
+                    },
+                );
+                self.edges.insert(key, e);
+            }
+        }
+    }
+}
+
+/// Keys of states by fingerprint, so transitions (which carry fingerprints) find their nodes.
+struct Collect<'b, 'm, M: Model> {
+    b: &'b mut Builder<'m, M>,
+    by_fp: HashMap<u64, NodeIndex>,
+}
+
+impl<M: Model> Observer<M::State> for Collect<'_, '_, M> {
+    fn state(&mut self, fp: u64, state: &M::State, depth: usize) {
+        let key = self.b.key(fp, state);
+        let model = self.b.model;
+        let terminal =
+            (0..model.thread_count()).all(|t| model.status(state, t) == Status::Finished);
+        let node = match self.b.nodes.get(&key) {
+            Some(&n) => {
+                self.b.graph[n].states += 1;
+                self.b.graph[n].terminal |= terminal;
+                n
+            }
+            None => {
+                let n = self.b.graph.add_node(Node {
+                    label: model.state_label(state, self.b.shared_only),
+                    depth,
+                    initial: depth == 0,
+                    terminal,
+                    violation: None,
+                    on_counterexample: false,
+                    states: 1,
+                });
+                self.b.nodes.insert(key, n);
+                n
+            }
+        };
+        self.by_fp.insert(fp, node);
+    }
+
+    fn transition(&mut self, from_fp: u64, from: &M::State, thread: usize, to_fp: u64) {
+        let (Some(&a), Some(&b)) = (self.by_fp.get(&from_fp), self.by_fp.get(&to_fp)) else {
+            return;
+        };
+        let label = self.b.model.step_info(from, thread).label;
+        self.b.edge(a, b, thread, label);
+    }
+
+    fn bad_state(&mut self, fp: u64, violation: &Violation) {
+        if let Some(&n) = self.by_fp.get(&fp) {
+            self.b.graph[n].violation = Some(violation.check.clone());
+        }
+    }
+
+    fn failed_step(&mut self, from_fp: u64, from: &M::State, thread: usize, violation: &Violation) {
+        let Some(&a) = self.by_fp.get(&from_fp) else {
+            return;
+        };
+        let depth = self.b.graph[a].depth + 1;
+        let label = self.b.model.step_info(from, thread).label;
+        let n = self.b.graph.add_node(Node {
+            label: "assertion fails".into(),
+            depth,
+            initial: false,
+            terminal: false,
+            violation: Some(violation.check.clone()),
+            on_counterexample: false,
+            states: 1,
+        });
+        self.b.edge(a, n, thread, label);
+    }
+}
+
+/// Builds the state graph of `model`, refusing graphs of more than `max_nodes` nodes.
+/// `options.limits` bound the search; `max_states` defaults to `max_nodes` + 1 without a
+/// projection.
+pub fn build<M: Model>(
+    model: &M,
+    options: &Options,
+    shared_only: bool,
+    max_nodes: usize,
+) -> Result<StateGraph, GraphError> {
+    let mut limits = options.limits.clone();
+    if !shared_only && limits.max_states.is_none() {
+        limits.max_states = Some(max_nodes as u64 + 1);
+    }
+    let opts = Options {
+        threads: options.threads,
+        limits,
+        stop: options.stop,
+        progress: options.progress,
+        keep_going: true,
+        count_schedules: true,
+    };
+    let mut b = Builder {
+        model,
+        shared_only,
+        graph: DiGraph::new(),
+        nodes: HashMap::new(),
+        edges: HashMap::new(),
+    };
+    let mut collect = Collect {
+        b: &mut b,
+        by_fp: HashMap::new(),
+    };
+    let outcome = explore_observed(model, &opts, &mut collect);
+    let by_fp = std::mem::take(&mut collect.by_fp);
+    match &outcome.verdict {
+        Verdict::Stopped(StopReason::MaxStates(n)) if !shared_only => {
+            return Err(GraphError::TooLarge {
+                nodes: *n as usize,
+                complete: false,
+            })
+        }
+        Verdict::Stopped(r) => return Err(GraphError::Stopped(r.clone())),
+        _ => {}
+    }
+    if b.graph.node_count() > max_nodes {
+        return Err(GraphError::TooLarge {
+            nodes: b.graph.node_count(),
+            complete: true,
+        });
+    }
+    if let Verdict::Violation(cex) = &outcome.verdict {
+        mark_counterexample(model, &mut b, &by_fp, &cex.schedule);
+    }
+    Ok(StateGraph {
+        graph: b.graph,
+        outcome,
+    })
+}
+
+/// Marks the nodes and edges the counterexample's schedule goes through.
+fn mark_counterexample<M: Model>(
+    model: &M,
+    b: &mut Builder<'_, M>,
+    by_fp: &HashMap<u64, NodeIndex>,
+    schedule: &[usize],
+) {
+    let mut state = model.initial_state();
+    let mut at = by_fp.get(&fingerprint(&state)).copied();
+    if let Some(n) = at {
+        b.graph[n].on_counterexample = true;
+    }
+    for &t in schedule {
+        let label = model.step_info(&state, t).label;
+        let failed = model.step(&mut state, t).is_err();
+        let next = if failed {
+            at.and_then(|a| {
+                b.graph
+                    .edges(a)
+                    .find(|e| e.weight().thread == t && e.weight().label == label)
+                    .map(|e| petgraph::visit::EdgeRef::target(&e))
+            })
+        } else {
+            by_fp.get(&fingerprint(&state)).copied()
+        };
+        if let (Some(a), Some(n)) = (at, next) {
+            if let Some(&e) = b.edges.get(&(a, n, t, label)) {
+                b.graph[e].on_counterexample = true;
+            }
+            b.graph[n].on_counterexample = true;
+        }
+        at = next;
+        if failed {
+            break;
+        }
+    }
+}
+
+/// Colours for threads, in order.
+const THREAD_COLORS: [&str; 8] = [
+    "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2", "#7f7f7f",
+];
+
+fn escape(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+/// The graph in Graphviz DOT: one colour per thread, the counterexample path drawn thick and
+/// red, violating states filled red, terminal states with a double border, the initial state
+/// bold.
+pub fn to_dot(g: &StateGraph, title: &str) -> String {
+    let mut out = String::new();
+    writeln!(out, "digraph weft {{").unwrap();
+    writeln!(
+        out,
+        "  label=\"{}\"; labelloc=t; fontname=\"Helvetica\";",
+        escape(title)
+    )
+    .unwrap();
+    writeln!(
+        out,
+        "  node [shape=box, style=rounded, fontname=\"Helvetica\", fontsize=10];"
+    )
+    .unwrap();
+    writeln!(out, "  edge [fontname=\"Helvetica\", fontsize=9];").unwrap();
+    for n in g.graph.node_indices() {
+        let node = &g.graph[n];
+        let mut lines: Vec<String> = node.label.split(' ').map(str::to_string).collect();
+        if node.states > 1 {
+            lines.push(format!("({} states)", node.states));
+        }
+        if let Some(v) = &node.violation {
+            lines.push(format!("✗ {v}"));
+        }
+        let label: Vec<String> = lines.iter().map(|l| escape(l)).collect();
+        let mut attrs = vec![format!("label=\"{}\"", label.join("\\n"))];
+        if node.violation.is_some() {
+            attrs.push("style=\"rounded,filled\", fillcolor=\"#f4a6a6\"".into());
+        }
+        if node.terminal {
+            attrs.push("peripheries=2".into());
+        }
+        if node.initial {
+            attrs.push("penwidth=2".into());
+        }
+        if node.on_counterexample {
+            attrs.push("color=\"#d62728\", penwidth=2.5".into());
+        }
+        writeln!(out, "  n{} [{}];", n.index(), attrs.join(", ")).unwrap();
+    }
+    for e in g.graph.edge_indices() {
+        let (a, b) = g.graph.edge_endpoints(e).expect("edge");
+        let edge = &g.graph[e];
+        let color = if edge.on_counterexample {
+            "#d62728"
+        } else {
+            THREAD_COLORS[edge.thread % THREAD_COLORS.len()]
+        };
+        let mut label = format!("{}: {}", edge.thread_name, edge.label);
+        if edge.transitions > 1 {
+            label += &format!(" (x{})", edge.transitions);
+        }
+        let mut attrs = vec![
+            format!("label=\"{}\"", escape(&label)),
+            format!("color=\"{color}\""),
+            format!("fontcolor=\"{color}\""),
+        ];
+        if edge.on_counterexample {
+            attrs.push("penwidth=3".into());
+        }
+        writeln!(
+            out,
+            "  n{} -> n{} [{}];",
+            a.index(),
+            b.index(),
+            attrs.join(", ")
+        )
+        .unwrap();
+    }
+    writeln!(out, "}}").unwrap();
+    out
+}
