@@ -7,7 +7,7 @@
 //! and the first violation met in that order is a shortest one.
 
 use crate::fingerprint;
-use crate::model::{check_state, Model, Status, Violation};
+use crate::model::{check_state, Footprint, Model, Status, Violation};
 use crate::trace::Counterexample;
 use crate::visited::{FingerprintSet, Parents, ROOT};
 use rayon::prelude::*;
@@ -45,6 +45,12 @@ pub struct Options<'a> {
     pub keep_going: bool,
     /// Count the distinct complete schedules (paths through the state graph).
     pub count_schedules: bool,
+    /// Partial-order reduction: in a state where some thread's next step is invisible to the
+    /// invariants and independent of everything the other threads may still do, explore only
+    /// that step (a persistent singleton set, with the BFS cycle proviso). Verdicts and failed
+    /// checks are kept; a counterexample is shortened afterwards by an unreduced search up to
+    /// its length. Schedules are not counted under reduction.
+    pub por: bool,
 }
 
 /// A snapshot of a running search.
@@ -216,6 +222,19 @@ pub fn explore_observed<M: Model, O: Observer<M::State>>(
         model.thread_count() <= u8::MAX as usize,
         "weft explores at most 255 threads"
     );
+    if options.por && !options.count_schedules && !options.keep_going {
+        return explore_reduced(model, options, observer);
+    }
+    run_search(model, options, observer, false)
+}
+
+/// One breadth-first search, reduced or not.
+fn run_search<M: Model, O: Observer<M::State>>(
+    model: &M,
+    options: &Options,
+    observer: &mut O,
+    reduce: bool,
+) -> Outcome {
     let threads = if options.threads == 0 {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     } else {
@@ -230,6 +249,7 @@ pub fn explore_observed<M: Model, O: Observer<M::State>>(
     let coverage = (0..model.thread_count())
         .map(|t| vec![0; model.coverage_points(t).len()])
         .collect();
+    let invisible = !model.invariant_reads();
     let mut search = Search {
         model,
         options,
@@ -247,6 +267,8 @@ pub fn explore_observed<M: Model, O: Observer<M::State>>(
         schedules: Some(0),
         layered: true,
         next_index: HashMap::default(),
+        reduce,
+        invisible,
     };
     let verdict = search.run(observer);
     search.stats.elapsed = search.start.elapsed();
@@ -268,6 +290,34 @@ pub fn explore_observed<M: Model, O: Observer<M::State>>(
         verdict,
         stats: search.stats,
     }
+}
+
+/// The reduced search, then, on a violation, an unreduced search bounded by the
+/// counterexample's length: it reports what the unreduced search would (the first violation
+/// of a shortest length), so reduction changes no verdict, check or trace.
+fn explore_reduced<M: Model, O: Observer<M::State>>(
+    model: &M,
+    options: &Options,
+    observer: &mut O,
+) -> Outcome {
+    let mut out = run_search(model, options, observer, true);
+    if let Verdict::Violation(cex) = &out.verdict {
+        let mut limits = options.limits.clone();
+        limits.max_depth = Some(cex.schedule.len());
+        let bounded = Options {
+            threads: options.threads,
+            limits,
+            stop: options.stop,
+            progress: None,
+            ..Options::default()
+        };
+        match run_search(model, &bounded, &mut (), false).verdict {
+            Verdict::Violation(short) => out.verdict = Verdict::Violation(short),
+            Verdict::Stopped(r) => out.verdict = Verdict::Stopped(r),
+            Verdict::Pass => unreachable!("the reduced graph's counterexample is a real schedule"),
+        }
+    }
+    out
 }
 
 /// A hasher for keys that are already fingerprints.
@@ -304,9 +354,13 @@ struct Search<'a, M: Model> {
     schedules: Option<u128>,
     /// Whether every step so far went from one level to the next.
     layered: bool,
-    /// When counting schedules: the position in the next level of each state stored there,
-    /// or `u32::MAX` for a violating state (which is not expanded).
+    /// When counting schedules or reducing: the position in the next level of each state
+    /// stored there, or `u32::MAX` for a violating state (which is not expanded).
     next_index: FpMap<u32>,
+    /// Partial-order reduction is on.
+    reduce: bool,
+    /// Objects the invariants do not read.
+    invisible: u64,
 }
 
 impl<M: Model> Search<'_, M> {
@@ -417,36 +471,79 @@ impl<M: Model> Search<'_, M> {
     }
 
     fn successors(&self, src: u32, f: &Frontier<M::State>, out: &mut Vec<Candidate<M::State>>) {
-        let cover = !self.stats.coverage.is_empty();
-        for t in 0..self.model.thread_count() {
-            if self.model.status(&f.state, t) != Status::Enabled {
-                continue;
-            }
-            let point = if cover && !self.stats.coverage[t].is_empty() {
-                self.model.coverage_point(&f.state, t) as u32
-            } else {
-                u32::MAX
-            };
-            let mut state = f.state.clone();
-            let (fp, kind) = match self.model.step(&mut state, t) {
-                Err(v) => (0, Kind::StepFailed(Box::new(v))),
-                Ok(()) => {
-                    let fp = fingerprint(&state);
-                    if self.visited.contains(fp) {
-                        (fp, Kind::Seen)
-                    } else {
-                        let check = check_state(self.model, &state).map_err(Box::new);
-                        (fp, Kind::New { state, check })
-                    }
+        if self.reduce {
+            if let Some(t) = self.ample(&f.state) {
+                let c = self.candidate(src, f, t);
+                // Cycle proviso: the step must lead one level deeper (to a new state or one
+                // of the next level); a step back to an older state could close a cycle on
+                // which the other threads' steps are postponed forever.
+                let older = matches!(c.kind, Kind::Seen) && !self.next_index.contains_key(&c.fp);
+                if !older {
+                    out.push(c);
+                    return;
                 }
-            };
-            out.push(Candidate {
-                src,
-                thread: t as u8,
-                point,
-                fp,
-                kind,
-            });
+            }
+        }
+        for t in 0..self.model.thread_count() {
+            if self.model.status(&f.state, t) == Status::Enabled {
+                let c = self.candidate(src, f, t);
+                out.push(c);
+            }
+        }
+    }
+
+    /// A thread whose next step alone is a persistent set: enabled, invisible to the
+    /// invariants, and independent of everything every other unfinished thread may still do.
+    fn ample(&self, s: &M::State) -> Option<usize> {
+        let n = self.model.thread_count();
+        let enabled: Vec<usize> = (0..n)
+            .filter(|&t| self.model.status(s, t) == Status::Enabled)
+            .collect();
+        if enabled.len() < 2 {
+            return None;
+        }
+        let futures: Vec<Option<Footprint>> = (0..n)
+            .map(|u| {
+                (self.model.status(s, u) != Status::Finished)
+                    .then(|| self.model.future_footprint(s, u))
+            })
+            .collect();
+        enabled.into_iter().find(|&t| {
+            let fp = self.model.footprint(s, t);
+            fp.writes & !self.invisible == 0
+                && futures
+                    .iter()
+                    .enumerate()
+                    .all(|(u, f)| u == t || f.is_none_or(|f| !fp.conflicts(&f)))
+        })
+    }
+
+    /// The successor of `f` by `thread`'s step, fingerprinted, looked up and checked.
+    fn candidate(&self, src: u32, f: &Frontier<M::State>, t: usize) -> Candidate<M::State> {
+        let point = if self.stats.coverage.get(t).is_some_and(|c| !c.is_empty()) {
+            self.model.coverage_point(&f.state, t) as u32
+        } else {
+            u32::MAX
+        };
+        let mut state = f.state.clone();
+        let (fp, kind) = match self.model.step(&mut state, t) {
+            Err(v) => (0, Kind::StepFailed(Box::new(v))),
+            Ok(()) => {
+                let fp = fingerprint(&state);
+                if self.visited.contains(fp) {
+                    (fp, Kind::Seen)
+                } else {
+                    let check = check_state(self.model, &state).map_err(Box::new);
+                    (fp, Kind::New { state, check })
+                }
+            }
+        };
+        Candidate {
+            src,
+            thread: t as u8,
+            point,
+            fp,
+            kind,
         }
     }
 
@@ -521,7 +618,7 @@ impl<M: Model> Search<'_, M> {
                         Err(v) => {
                             observer.bad_state(c.fp, &v);
                             self.add_schedules(parent.paths);
-                            if self.options.count_schedules {
+                            if self.options.count_schedules || self.reduce {
                                 self.next_index.insert(c.fp, u32::MAX);
                             }
                             let verdict = self.counterexample(idx, None, *v);
@@ -531,7 +628,7 @@ impl<M: Model> Search<'_, M> {
                         }
                         Ok(terminal) => {
                             self.stats.terminal_states += terminal as u64;
-                            if self.options.count_schedules {
+                            if self.options.count_schedules || self.reduce {
                                 self.next_index.insert(c.fp, next.len() as u32);
                             }
                             next.push(Frontier {

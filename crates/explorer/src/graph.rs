@@ -200,6 +200,7 @@ pub fn build<M: Model>(
         progress: options.progress,
         keep_going: true,
         count_schedules: true,
+        por: false,
     };
     let mut b = Builder {
         model,

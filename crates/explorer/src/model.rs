@@ -46,6 +46,25 @@ pub trait Model: Sync {
     /// The state as named fields, in a stable order, for traces and state views.
     fn fields(&self, state: &Self::State) -> Vec<(String, String)>;
 
+    /// The footprint of the enabled `thread`'s next step, cheaply (partial-order reduction
+    /// calls it on the hot path). Defaults to [`step_info`](Model::step_info)'s.
+    fn footprint(&self, state: &Self::State, thread: usize) -> Footprint {
+        self.step_info(state, thread).footprint
+    }
+
+    /// Everything `thread` may still read or write, its next step included: an
+    /// over-approximation (partial-order reduction is only as sound as it). The default,
+    /// everything, disables reduction for the model.
+    fn future_footprint(&self, _state: &Self::State, _thread: usize) -> Footprint {
+        Footprint::ALL
+    }
+
+    /// The objects [`invariant`](Model::invariant) reads: steps that write them are visible
+    /// and never postponed by partial-order reduction. The default, everything, is safe.
+    fn invariant_reads(&self) -> u64 {
+        u64::MAX
+    }
+
     /// The names of every check the model runs (assertions, invariants, end checks), for
     /// views that show each check's status; `deadlock` is implied.
     fn checks(&self) -> Vec<&'static str> {
@@ -144,6 +163,20 @@ pub struct Footprint {
 }
 
 impl Footprint {
+    /// Every object, read and written.
+    pub const ALL: Footprint = Footprint {
+        reads: u64::MAX,
+        writes: u64::MAX,
+    };
+
+    /// Both footprints together.
+    pub fn union(self, other: Footprint) -> Footprint {
+        Footprint {
+            reads: self.reads | other.reads,
+            writes: self.writes | other.writes,
+        }
+    }
+
     /// Whether two steps touch a common object and at least one of them writes it.
     pub fn conflicts(&self, other: &Footprint) -> bool {
         (self.writes & (other.reads | other.writes)) != 0 || (other.writes & self.reads) != 0

@@ -368,26 +368,19 @@ impl Model for PtFrag {
         self.info(s, t)
     }
 
-    /// `refcount_underflow`: no counter is ever negative.
-    fn invariant(&self, s: &State) -> Result<(), Violation> {
-        for (i, p) in s.pages.iter().enumerate() {
-            if p.refcount < 0 {
-                return Err(Violation::new(
-                    "refcount_underflow",
-                    format!("page{i}._refcount is {} (below zero)", p.refcount),
-                ));
-            }
-            if p.frag_refcount < 0 {
-                return Err(Violation::new(
-                    "refcount_underflow",
-                    format!(
-                        "page{i}.pt_frag_refcount is {} (below zero)",
-                        p.frag_refcount
-                    ),
-                ));
-            }
-        }
-        Ok(())
+    /// No invariant over whole states: `refcount_underflow` is checked by the only steps that
+    /// can make a counter negative (the unchecked subtractions), so no step is visible to an
+    /// invariant and partial-order reduction can postpone any independent step.
+    fn invariant_reads(&self) -> u64 {
+        0
+    }
+
+    fn footprint(&self, s: &State, t: usize) -> weft_explorer::Footprint {
+        self.step_footprint(s, t)
+    }
+
+    fn future_footprint(&self, s: &State, t: usize) -> weft_explorer::Footprint {
+        self.future(s, t)
     }
 
     /// `page_leak`: once every thread is done and no fragment is in use, every page that the

@@ -254,7 +254,7 @@ impl PtFrag {
         let page = format!("page{p}");
         let n = self.frag_nr;
         let v = self.variant;
-        let (label, source, footprint) = match th.pc {
+        let (label, source) = match th.pc {
             Pc::CacheLock | Pc::InstallLock | Pc::CacheUnlock | Pc::InstallUnlock => {
                 let lock = matches!(th.pc, Pc::CacheLock | Pc::InstallLock);
                 let function = if matches!(th.pc, Pc::CacheLock | Pc::CacheUnlock) {
@@ -268,16 +268,11 @@ impl PtFrag {
                         if lock { "lock" } else { "unlock" }
                     ),
                     self.frag_source(function, PGTABLE),
-                    rw(LOCK),
                 )
             }
             Pc::CacheRead => (
                 "ret = mm->context.pte_frag".into(),
                 self.frag_source("get_pte_from_cache", PGTABLE),
-                Footprint {
-                    reads: PTE_FRAG,
-                    writes: 0,
-                },
             ),
             Pc::CacheAdvance => (
                 format!(
@@ -289,162 +284,102 @@ impl PtFrag {
                     }
                 ),
                 self.frag_source("get_pte_from_cache", PGTABLE),
-                rw(PTE_FRAG | fields(p)),
             ),
             Pc::AllocPage => (
                 format!("{page} = alloc_page(PGALLOC_GFP)  [set_page_refcounted: _refcount = 1]"),
                 self.source("get_page_from_freelist", PAGE_ALLOC, V4_18),
-                rw(self.all_pages()),
             ),
             Pc::Ctor => (
                 format!("pgtable_page_ctor({page})  [__SetPageTable]"),
                 self.source("pgtable_page_ctor", MM_H, V4_18),
-                rw(fields(p)),
             ),
             Pc::InitCount => match v {
                 Variant::PtFragRefcount => (
                     format!("atomic_set(&{page}->pt_frag_refcount, 1)"),
                     self.frag_source("__alloc_for_ptecache", PGTABLE),
-                    rw(fields(p)),
                 ),
                 Variant::TopBits => (
                     format!("page_ref_add({page}, 1 << 16)"),
                     self.frag_source("__alloc_for_ptecache", PGTABLE),
-                    rw(refcount(p)),
                 ),
                 _ => (
                     format!(
                         "page_ref_add({page}, (1 << 16) - 1)  [allocation reference folded in]"
                     ),
                     self.frag_source("__alloc_for_ptecache", PGTABLE),
-                    rw(refcount(p)),
                 ),
             },
             Pc::InstallRead => (
                 "if (!mm->context.pte_frag)".into(),
                 self.frag_source("__alloc_for_ptecache", PGTABLE),
-                Footprint {
-                    reads: PTE_FRAG,
-                    writes: 0,
-                },
             ),
             Pc::InstallCount => {
-                let (label, obj) = match v {
-                    Variant::SetPageCount => (
-                        format!(
+                let label = match v {
+                    Variant::SetPageCount => format!(
                             "set_page_count({page}, PTE_FRAG_NR={n})  [plain store: _refcount {} -> {n}]",
                             s.pages[p as usize].refcount
                         ),
-                        refcount(p),
-                    ),
-                    Variant::PageRefAdd => (
-                        format!("page_ref_add({page}, PTE_FRAG_NR - 1 = {})", n - 1),
-                        refcount(p),
-                    ),
-                    Variant::PtFragRefcount => (
-                        format!("atomic_set(&{page}->pt_frag_refcount, PTE_FRAG_NR={n})"),
-                        fields(p),
-                    ),
-                    Variant::TopBits | Variant::TopBitsBad => (
-                        format!(
-                            "page_ref_add({page}, (PTE_FRAG_NR - 1) << 16 = {})",
-                            (n as i32 - 1) * B
-                        ),
-                        refcount(p),
+                    Variant::PageRefAdd => format!("page_ref_add({page}, PTE_FRAG_NR - 1 = {})", n - 1),
+                    Variant::PtFragRefcount => format!("atomic_set(&{page}->pt_frag_refcount, PTE_FRAG_NR={n})"),
+                    Variant::TopBits | Variant::TopBitsBad => format!(
+                        "page_ref_add({page}, (PTE_FRAG_NR - 1) << 16 = {})",
+                        (n as i32 - 1) * B
                     ),
                 };
-                (
-                    label,
-                    self.frag_source("__alloc_for_ptecache", PGTABLE),
-                    rw(obj),
-                )
+                (label, self.frag_source("__alloc_for_ptecache", PGTABLE))
             }
             Pc::InstallCache => (
                 format!("mm->context.pte_frag = ret + PTE_FRAG_SIZE ({page} fragment 1)"),
                 self.frag_source("__alloc_for_ptecache", PGTABLE),
-                rw(PTE_FRAG),
             ),
             Pc::FragBugOn => (
                 format!("BUG_ON(atomic_read(&{page}->pt_frag_refcount) <= 0)"),
                 self.frag_source("pte_fragment_free", PGTABLE),
-                Footprint {
-                    reads: fields(p),
-                    writes: fields(p),
-                },
             ),
             Pc::FragDec => {
-                let (label, obj) = match v {
+                let label = match v {
                     Variant::SetPageCount | Variant::PageRefAdd => {
-                        (format!("if (put_page_testzero({page}))"), refcount(p))
+                        format!("if (put_page_testzero({page}))")
                     }
-                    Variant::PtFragRefcount => (
-                        format!("if (atomic_dec_and_test(&{page}->pt_frag_refcount))"),
-                        fields(p),
-                    ),
-                    Variant::TopBits => (
-                        format!("if (!(page_ref_sub_return({page}, 1 << 16) >> 16))"),
-                        refcount(p),
-                    ),
-                    Variant::TopBitsBad => (
-                        format!("if (page_ref_sub_and_test({page}, 1 << 16))"),
-                        refcount(p),
-                    ),
+                    Variant::PtFragRefcount => {
+                        format!("if (atomic_dec_and_test(&{page}->pt_frag_refcount))")
+                    }
+                    Variant::TopBits => {
+                        format!("if (!(page_ref_sub_return({page}, 1 << 16) >> 16))")
+                    }
+                    Variant::TopBitsBad => format!("if (page_ref_sub_and_test({page}, 1 << 16))"),
                 };
-                (
-                    label,
-                    self.frag_source("pte_fragment_free", PGTABLE),
-                    rw(obj | fields(p)),
-                )
+                (label, self.frag_source("pte_fragment_free", PGTABLE))
             }
             Pc::DestroyRead => (
                 "pte_frag = mm->context.pte_frag".into(),
                 self.frag_source("destroy_pagetable_cache", MMU_CONTEXT),
-                rw(PTE_FRAG),
             ),
             Pc::DestroyDec => {
                 let k = n.saturating_sub(th.index);
-                let (label, obj) = match v {
-                    Variant::SetPageCount | Variant::PageRefAdd => (
-                        format!("if (page_ref_sub_and_test({page}, PTE_FRAG_NR - count = {k}))"),
-                        refcount(p),
-                    ),
-                    Variant::PtFragRefcount => (
-                        format!(
+                let label = match v {
+                    Variant::SetPageCount | Variant::PageRefAdd => format!("if (page_ref_sub_and_test({page}, PTE_FRAG_NR - count = {k}))"),
+                    Variant::PtFragRefcount => format!(
                             "if (atomic_sub_and_test(PTE_FRAG_NR - count = {k}, &{page}->pt_frag_refcount))"
                         ),
-                        fields(p),
-                    ),
-                    Variant::TopBits => (
-                        format!("if (!(page_ref_sub_return({page}, {k} << 16) >> 16))"),
-                        refcount(p),
-                    ),
-                    Variant::TopBitsBad => (
-                        format!("if (page_ref_sub_and_test({page}, {k} << 16))"),
-                        refcount(p),
-                    ),
+                    Variant::TopBits => format!("if (!(page_ref_sub_return({page}, {k} << 16) >> 16))"),
+                    Variant::TopBitsBad => format!("if (page_ref_sub_and_test({page}, {k} << 16))"),
                 };
-                (
-                    label,
-                    self.frag_source("pte_frag_destroy", MMU_CONTEXT),
-                    rw(obj),
-                )
+                (label, self.frag_source("pte_frag_destroy", MMU_CONTEXT))
             }
             Pc::SpecGet => (
                 format!(
                     "get_page_unless_zero({page})  [stale pointer: page_cache_get_speculative]"
                 ),
                 self.source("find_get_entry", FILEMAP, V4_18),
-                rw(refcount(p)),
             ),
             Pc::SpecPut => (
                 format!("put_page({page})  [identity recheck failed]"),
                 self.source("find_get_entry", FILEMAP, V4_18),
-                rw(refcount(p)),
             ),
             Pc::Dtor => (
                 format!("pgtable_page_dtor({page})  [__ClearPageTable]"),
                 self.source("pgtable_page_dtor", MM_H, V4_18),
-                rw(fields(p)),
             ),
             Pc::Release => {
                 let (label, function, file) = if v == Variant::PtFragRefcount {
@@ -456,36 +391,119 @@ impl PtFrag {
                 } else {
                     (format!("put_page({page})"), "put_page", MM_H)
                 };
-                (label, self.source(function, file, V4_18), rw(refcount(p)))
+                (label, self.source(function, file, V4_18))
             }
             Pc::FreePage => (
                 format!("free_unref_page({page})  [free_pages_check]"),
                 self.source("free_unref_page", PAGE_ALLOC, V4_18),
-                Footprint {
-                    reads: fields(p) | refcount(p) | self.all_threads_ghost(),
-                    writes: fields(p),
-                },
             ),
-            Pc::Done => (
-                "(finished)".into(),
-                self.source("", "", ""),
-                Footprint::default(),
-            ),
+            Pc::Done => ("(finished)".into(), self.source("", "", "")),
         };
         StepInfo {
             label,
             source,
-            footprint,
+            footprint: self.step_footprint(s, t),
         }
+    }
+
+    /// The page thread `t`'s next step works on (the fragment's page before a free has taken
+    /// it, the lowest free page before `alloc_page`).
+    fn next_page(&self, s: &State, t: usize) -> u8 {
+        let th = &s.threads[t];
+        if th.page != NO_PAGE {
+            return th.page;
+        }
+        match th.pc {
+            Pc::FragBugOn | Pc::FragDec => s.threads[self.free_source(t, th)]
+                .fragments()
+                .first()
+                .map_or(0, |f| f.page),
+            Pc::AllocPage => s.pages.iter().position(|p| !p.allocated).unwrap_or(0) as u8,
+            _ => 0,
+        }
+    }
+
+    /// What thread `t`'s next step reads and writes, ghost state included: a page's ghost
+    /// fields count as its other fields, a thread's fragments and references as the page they
+    /// are on (every step that changes them also writes that page).
+    pub(super) fn step_footprint(&self, s: &State, t: usize) -> Footprint {
+        let p = self.next_page(s, t);
+        let counter = |v: Variant| {
+            if v == Variant::PtFragRefcount {
+                fields(p)
+            } else {
+                refcount(p)
+            }
+        };
+        let read = |o: u64| Footprint {
+            reads: o,
+            writes: 0,
+        };
+        match s.threads[t].pc {
+            Pc::CacheLock | Pc::InstallLock => rw(LOCK),
+            // Handing the fragment out writes the page's ghost count and the thread's list.
+            Pc::CacheUnlock | Pc::InstallUnlock => rw(LOCK | fields(p)),
+            Pc::CacheRead | Pc::InstallRead => read(PTE_FRAG),
+            Pc::CacheAdvance => rw(PTE_FRAG).union(read(fields(p))),
+            Pc::AllocPage => rw(self.all_pages()),
+            Pc::Ctor | Pc::Dtor | Pc::FragBugOn => rw(fields(p)),
+            Pc::InitCount | Pc::InstallCount => rw(counter(self.variant)),
+            Pc::InstallCache => rw(PTE_FRAG),
+            Pc::FragDec => rw(counter(self.variant) | fields(p)),
+            // The page is known only once the cache pointer is read: any page's generation.
+            Pc::DestroyRead => rw(PTE_FRAG).union(read(self.all_pages())),
+            Pc::DestroyDec => rw(counter(self.variant)),
+            Pc::SpecGet => rw(refcount(0)).union(read(fields(0))),
+            Pc::SpecPut | Pc::Release => rw(refcount(p)),
+            Pc::FreePage => rw(fields(p)).union(read(refcount(p))),
+            Pc::Done => Footprint::default(),
+        }
+    }
+
+    /// Everything thread `t` may still touch: its next step, the rest of its current
+    /// operation on the same page, and its later operations.
+    pub(super) fn future(&self, s: &State, t: usize) -> Footprint {
+        let th = &s.threads[t];
+        if th.pc == Pc::Done {
+            return Footprint::default();
+        }
+        let page = |p: u8| rw(fields(p) | refcount(p));
+        let ops = &self.threads[t].ops[th.op as usize..];
+        let mut f = self.step_footprint(s, t);
+        // The rest of the current operation.
+        let current = match (ops[0], th.pc) {
+            (Op::Alloc, Pc::CacheLock | Pc::CacheRead | Pc::CacheAdvance | Pc::CacheUnlock) => {
+                rw(LOCK | PTE_FRAG | self.all_pages())
+            }
+            (Op::Alloc, Pc::AllocPage) => rw(LOCK | PTE_FRAG | self.all_pages()),
+            (Op::Alloc, _) => rw(LOCK | PTE_FRAG).union(page(th.page)),
+            (Op::Free { .. } | Op::Destroy, _) if th.page != NO_PAGE => page(th.page),
+            (Op::Free { .. }, _) => page(self.next_page(s, t)),
+            (Op::Destroy, _) => rw(PTE_FRAG | self.all_pages()),
+            (Op::SpeculativeGetPut, _) => page(if th.page == NO_PAGE { 0 } else { th.page }),
+        };
+        f = f.union(current);
+        // Later operations: pages are known only for frees of fragments held now and before
+        // any later allocation.
+        let mut held: Vec<u8> = th.fragments().iter().map(|fr| fr.page).collect();
+        let mut allocated = false;
+        for op in &ops[1..] {
+            f = f.union(match op {
+                Op::Alloc => {
+                    allocated = true;
+                    rw(LOCK | PTE_FRAG | self.all_pages())
+                }
+                Op::Free { from: None } if !allocated && !held.is_empty() => page(held.remove(0)),
+                Op::Free { .. } => rw(self.all_pages()),
+                Op::Destroy => rw(PTE_FRAG | self.all_pages()),
+                Op::SpeculativeGetPut => page(0),
+            });
+        }
+        f
     }
 
     fn all_pages(&self) -> u64 {
         (0..self.pages).fold(0, |acc, p| acc | fields(p) | refcount(p))
-    }
-
-    /// The free check reads which threads hold references (ghost state kept with the pages).
-    fn all_threads_ghost(&self) -> u64 {
-        self.all_pages()
     }
 
     /// Runs thread `t`'s next step.
@@ -637,6 +655,7 @@ impl PtFrag {
                         page.refcount == 0
                     }
                 };
+                self.underflow(s, p)?;
                 self.then_dtor(s, t, zero);
             }
             Pc::DestroyRead => match s.pte_frag.take() {
@@ -671,6 +690,7 @@ impl PtFrag {
                         page.refcount == 0
                     }
                 };
+                self.underflow(s, p)?;
                 self.then_dtor(s, t, zero);
             }
             Pc::SpecGet => {
@@ -782,6 +802,27 @@ impl PtFrag {
             ));
         }
         page.live_fragments -= 1;
+        Ok(())
+    }
+
+    /// `refcount_underflow` after an unchecked subtraction: no counter may go below zero.
+    fn underflow(&self, s: &State, p: u8) -> Result<(), Violation> {
+        let page = &s.pages[p as usize];
+        if page.refcount < 0 {
+            return Err(Violation::new(
+                "refcount_underflow",
+                format!("page{p}._refcount is {} (below zero)", page.refcount),
+            ));
+        }
+        if page.frag_refcount < 0 {
+            return Err(Violation::new(
+                "refcount_underflow",
+                format!(
+                    "page{p}.pt_frag_refcount is {} (below zero)",
+                    page.frag_refcount
+                ),
+            ));
+        }
         Ok(())
     }
 
