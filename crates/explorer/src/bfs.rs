@@ -9,14 +9,18 @@
 use crate::fingerprint;
 use crate::model::{check_state, Footprint, Model, Status, Violation};
 use crate::trace::Counterexample;
-use crate::visited::{FingerprintSet, Parents, ROOT};
+use crate::visited::{Parents, ShardedSet, ROOT, SHARDS};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-/// States expanded per chunk: the unit of parallel work and of limit checks.
-const CHUNK: usize = 1 << 13;
+/// States expanded per chunk: the unit of parallel work, of limit checks, and of the
+/// segments a level is stored in (so a growing level is never copied).
+const CHUNK: usize = 1 << 12;
+
+/// States one parallel task expands at a time.
+const TASK: usize = 64;
 
 /// Budgets that stop a search before its verdict.
 #[derive(Clone, Debug, Default)]
@@ -51,6 +55,11 @@ pub struct Options<'a> {
     /// checks are kept; a counterexample is shortened afterwards by an unreduced search up to
     /// its length. Schedules are not counted under reduction.
     pub por: bool,
+    /// Bitstate hashing (SPIN's supertrace): a visited set of this many bytes of bits, three
+    /// bits a state, instead of exact fingerprints. Memory is fixed, but a new state whose bits
+    /// are all set by others is taken for seen, so the search may miss states:
+    /// [`Stats::bitstate`] estimates how many.
+    pub bitstate_bytes: Option<usize>,
 }
 
 /// A snapshot of a running search.
@@ -126,6 +135,17 @@ pub struct Stats {
     pub coverage: Vec<Vec<u64>>,
     /// Per thread, how many transitions it made.
     pub thread_steps: Vec<u64>,
+    /// With bitstate hashing: the bit array's size and the expected number of states missed.
+    pub bitstate: Option<Bitstate>,
+}
+
+/// What a bitstate search can and cannot claim.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Bitstate {
+    /// Bits in the array.
+    pub bits: u64,
+    /// Expected number of distinct states wrongly taken for seen (and so not explored).
+    pub expected_missed: f64,
 }
 
 /// The number of distinct complete schedules: paths from the initial state to a state where
@@ -202,6 +222,41 @@ enum Kind<S> {
     StepFailed(Box<Violation>),
 }
 
+/// One BFS level, stored in segments of [`CHUNK`] states.
+struct Level<S> {
+    segments: Vec<Vec<Frontier<S>>>,
+    len: usize,
+}
+
+impl<S> Level<S> {
+    fn new() -> Self {
+        Level {
+            segments: Vec::new(),
+            len: 0,
+        }
+    }
+
+    fn push(&mut self, f: Frontier<S>) {
+        match self.segments.last_mut() {
+            Some(seg) if seg.len() < CHUNK => seg.push(f),
+            _ => {
+                let mut seg = Vec::with_capacity(CHUNK);
+                seg.push(f);
+                self.segments.push(seg);
+            }
+        }
+        self.len += 1;
+    }
+
+    fn get_mut(&mut self, i: usize) -> &mut Frontier<S> {
+        &mut self.segments[i / CHUNK][i % CHUNK]
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &Frontier<S>> {
+        self.segments.iter().flatten()
+    }
+}
+
 struct Frontier<S> {
     idx: u32,
     fp: u64,
@@ -249,13 +304,15 @@ fn run_search<M: Model, O: Observer<M::State>>(
     let coverage = (0..model.thread_count())
         .map(|t| vec![0; model.coverage_points(t).len()])
         .collect();
-    let invisible = !model.invariant_reads();
     let mut search = Search {
         model,
         options,
         pool,
         start: Instant::now(),
-        visited: FingerprintSet::default(),
+        visited: options
+            .bitstate_bytes
+            .map_or_else(ShardedSet::default, ShardedSet::bitstate),
+        next_set: ShardedSet::default(),
         parents: Parents::default(),
         stats: Stats {
             threads,
@@ -268,12 +325,15 @@ fn run_search<M: Model, O: Observer<M::State>>(
         layered: true,
         next_index: HashMap::default(),
         reduce,
-        invisible,
     };
     let verdict = search.run(observer);
     search.stats.elapsed = search.start.elapsed();
     search.stats.states = search.parents.len() as u64;
     search.stats.visited_bytes = search.visited.bytes() + search.parents.bytes();
+    search.stats.bitstate = search.visited.bits().map(|bits| Bitstate {
+        bits,
+        expected_missed: crate::visited::bitstate_expected_omissions(search.stats.states, bits),
+    });
     let complete = match verdict {
         Verdict::Pass => true,
         Verdict::Violation(_) => options.keep_going,
@@ -320,6 +380,25 @@ fn explore_reduced<M: Model, O: Observer<M::State>>(
     out
 }
 
+/// Among the `enabled` threads, the first whose next step alone is a persistent set: invisible
+/// to the invariants, and independent of everything every other unfinished thread may still
+/// do (so no other thread can enable, disable or be affected by it before it runs).
+pub(crate) fn ample_thread<M: Model>(model: &M, s: &M::State, enabled: &[usize]) -> Option<usize> {
+    let visible = model.invariant_reads();
+    let n = model.thread_count();
+    let futures: Vec<Option<Footprint>> = (0..n)
+        .map(|u| (model.status(s, u) != Status::Finished).then(|| model.future_footprint(s, u)))
+        .collect();
+    enabled.iter().copied().find(|&t| {
+        let fp = model.footprint(s, t);
+        fp.writes & visible == 0
+            && futures
+                .iter()
+                .enumerate()
+                .all(|(u, f)| u == t || f.is_none_or(|f| !fp.conflicts(&f)))
+    })
+}
+
 /// A hasher for keys that are already fingerprints.
 #[derive(Default, Clone, Copy)]
 struct IdentityHasher(u64);
@@ -345,7 +424,9 @@ struct Search<'a, M: Model> {
     options: &'a Options<'a>,
     pool: Option<rayon::ThreadPool>,
     start: Instant,
-    visited: FingerprintSet,
+    visited: ShardedSet,
+    /// The states stored in the next level (for the reduction's cycle proviso).
+    next_set: ShardedSet,
     parents: Parents,
     stats: Stats,
     /// With `keep_going`: the first violation met, which is the verdict.
@@ -359,8 +440,6 @@ struct Search<'a, M: Model> {
     next_index: FpMap<u32>,
     /// Partial-order reduction is on.
     reduce: bool,
-    /// Objects the invariants do not read.
-    invisible: u64,
 }
 
 impl<M: Model> Search<'_, M> {
@@ -368,6 +447,7 @@ impl<M: Model> Search<'_, M> {
         let init = self.model.initial_state();
         let fp = fingerprint(&init);
         self.visited.insert(fp);
+        self.next_set.insert(fp);
         let root = self.parents.push(ROOT, 0);
         observer.state(fp, &init, 0);
         let terminal = match check_state(self.model, &init) {
@@ -379,15 +459,16 @@ impl<M: Model> Search<'_, M> {
             Ok(terminal) => terminal,
         };
         self.stats.terminal_states += terminal as u64;
-        let mut frontier = vec![Frontier {
+        let mut frontier = Level::new();
+        frontier.push(Frontier {
             idx: root,
             fp,
             paths: 1,
             terminal,
             state: init,
-        }];
+        });
         let mut depth = 0;
-        while !frontier.is_empty() {
+        while frontier.len > 0 {
             self.stats.depth = depth;
             if self.options.limits.max_depth == Some(depth) {
                 let more = frontier.iter().any(|f| {
@@ -400,9 +481,10 @@ impl<M: Model> Search<'_, M> {
                     None => Verdict::Pass,
                 };
             }
-            let mut next = Vec::new();
+            let mut next = Level::new();
             self.next_index.clear();
-            for chunk in frontier.chunks(CHUNK) {
+            self.next_set.clear();
+            for chunk in &frontier.segments {
                 if let Some(reason) = self.should_stop() {
                     return Verdict::Stopped(reason);
                 }
@@ -420,7 +502,7 @@ impl<M: Model> Search<'_, M> {
                         depth,
                         states: self.parents.len() as u64,
                         transitions: self.stats.transitions,
-                        frontier: frontier.len() + next.len(),
+                        frontier: frontier.len + next.len,
                         elapsed: self.start.elapsed(),
                     });
                 }
@@ -443,31 +525,79 @@ impl<M: Model> Search<'_, M> {
         (self.start.elapsed() >= limit).then_some(StopReason::TimeLimit(limit))
     }
 
-    /// The parallel, read-only phase: every successor of every state in `chunk`, in order.
-    fn expand(&self, chunk: &[Frontier<M::State>]) -> Vec<Candidate<M::State>> {
+    /// The parallel, read-only phase: every successor of every state in `chunk`, in order,
+    /// in consecutive parts.
+    fn expand(&self, chunk: &[Frontier<M::State>]) -> Vec<Vec<Candidate<M::State>>> {
         let Some(pool) = &self.pool else {
             let mut out = Vec::new();
             for (i, f) in chunk.iter().enumerate() {
                 self.successors(i as u32, f, &mut out);
             }
-            return out;
+            return vec![out];
         };
-        let parts: Vec<Vec<Candidate<M::State>>> = pool.install(|| {
+        let threads = self.model.thread_count();
+        pool.install(|| {
             chunk
-                .par_iter()
+                .par_chunks(TASK)
                 .enumerate()
-                .with_min_len(64)
-                .fold(Vec::new, |mut out, (i, f)| {
-                    self.successors(i as u32, f, &mut out);
+                .map(|(k, task)| {
+                    // Room for every thread's step: no reallocation moves the states.
+                    let mut out = Vec::with_capacity(task.len() * threads);
+                    for (j, f) in task.iter().enumerate() {
+                        self.successors((k * TASK + j) as u32, f, &mut out);
+                    }
                     out
                 })
                 .collect()
-        });
-        let mut out = Vec::with_capacity(parts.iter().map(Vec::len).sum());
-        for p in parts {
-            out.extend(p);
+        })
+    }
+
+    /// Which new candidates are the first occurrence of their state, inserting them into the
+    /// visited set (and the next level's set): in parallel, one worker per shard, each going
+    /// through its shard's candidates in candidate order, so the answer does not depend on the
+    /// number of threads.
+    fn first_occurrences(&mut self, parts: &[Vec<Candidate<M::State>>]) -> Vec<bool> {
+        let fresh = |c: &Candidate<M::State>| matches!(c.kind, Kind::New { .. });
+        let total: usize = parts.iter().map(Vec::len).sum();
+        let Some(pool) = &self.pool else {
+            let mut first = Vec::with_capacity(total);
+            for c in parts.iter().flatten() {
+                let new = fresh(c) && self.visited.insert(c.fp);
+                if new {
+                    self.next_set.insert(c.fp);
+                }
+                first.push(new);
+            }
+            return first;
+        };
+        let mut by_shard: Vec<Vec<(u32, u64)>> = vec![Vec::new(); SHARDS];
+        for (i, c) in parts.iter().flatten().enumerate() {
+            if fresh(c) {
+                by_shard[ShardedSet::shard(c.fp)].push((i as u32, c.fp));
+            }
         }
-        out
+        let flags: Vec<std::sync::atomic::AtomicBool> = (0..total)
+            .map(|_| std::sync::atomic::AtomicBool::new(false))
+            .collect();
+        let visited = self.visited.shards_mut();
+        let next = self.next_set.shards_mut();
+        pool.install(|| {
+            visited
+                .par_iter_mut()
+                .zip(next.par_iter_mut())
+                .zip(by_shard.par_iter())
+                .for_each(|((v, n), list)| {
+                    for &(i, fp) in list {
+                        if v.insert(fp) {
+                            n.insert(fp);
+                            flags[i as usize].store(true, Ordering::Relaxed);
+                        }
+                    }
+                })
+        });
+        self.visited.recount();
+        self.next_set.recount();
+        flags.into_iter().map(|f| f.into_inner()).collect()
     }
 
     fn successors(&self, src: u32, f: &Frontier<M::State>, out: &mut Vec<Candidate<M::State>>) {
@@ -477,7 +607,7 @@ impl<M: Model> Search<'_, M> {
                 // Cycle proviso: the step must lead one level deeper (to a new state or one
                 // of the next level); a step back to an older state could close a cycle on
                 // which the other threads' steps are postponed forever.
-                let older = matches!(c.kind, Kind::Seen) && !self.next_index.contains_key(&c.fp);
+                let older = matches!(c.kind, Kind::Seen) && !self.next_set.contains(c.fp);
                 if !older {
                     out.push(c);
                     return;
@@ -492,30 +622,15 @@ impl<M: Model> Search<'_, M> {
         }
     }
 
-    /// A thread whose next step alone is a persistent set: enabled, invisible to the
-    /// invariants, and independent of everything every other unfinished thread may still do.
+    /// A thread whose next step alone is a persistent set.
     fn ample(&self, s: &M::State) -> Option<usize> {
-        let n = self.model.thread_count();
-        let enabled: Vec<usize> = (0..n)
+        let enabled: Vec<usize> = (0..self.model.thread_count())
             .filter(|&t| self.model.status(s, t) == Status::Enabled)
             .collect();
         if enabled.len() < 2 {
             return None;
         }
-        let futures: Vec<Option<Footprint>> = (0..n)
-            .map(|u| {
-                (self.model.status(s, u) != Status::Finished)
-                    .then(|| self.model.future_footprint(s, u))
-            })
-            .collect();
-        enabled.into_iter().find(|&t| {
-            let fp = self.model.footprint(s, t);
-            fp.writes & !self.invisible == 0
-                && futures
-                    .iter()
-                    .enumerate()
-                    .all(|(u, f)| u == t || f.is_none_or(|f| !fp.conflicts(&f)))
-        })
+        ample_thread(self.model, s, &enabled)
     }
 
     /// The successor of `f` by `thread`'s step, fingerprinted, looked up and checked.
@@ -549,14 +664,14 @@ impl<M: Model> Search<'_, M> {
 
     /// Adds a parent's schedules to a state of the next level; a step to any older state
     /// means the graph is not layered.
-    fn flow(&mut self, next: &mut [Frontier<M::State>], fp: u64, paths: u128) {
+    fn flow(&mut self, next: &mut Level<M::State>, fp: u64, paths: u128) {
         if !self.options.count_schedules {
             return;
         }
         match self.next_index.get(&fp) {
             Some(&u32::MAX) => self.add_schedules(paths),
             Some(&i) => {
-                let f = &mut next[i as usize];
+                let f = next.get_mut(i as usize);
                 f.paths = f.paths.saturating_add(paths);
                 if f.paths == u128::MAX {
                     self.schedules = None;
@@ -566,17 +681,24 @@ impl<M: Model> Search<'_, M> {
         }
     }
 
-    /// The sequential phase: store new states in candidate order; stop at the first violation
-    /// (or, with `keep_going`, remember it and go on).
+    /// The sequential phase: number the new states in candidate order and queue them; stop at
+    /// the first violation (or, with `keep_going`, remember it and go on).
     fn insert<O: Observer<M::State>>(
         &mut self,
         chunk: &[Frontier<M::State>],
-        candidates: Vec<Candidate<M::State>>,
-        next: &mut Vec<Frontier<M::State>>,
+        parts: Vec<Vec<Candidate<M::State>>>,
+        next: &mut Level<M::State>,
         depth: usize,
         observer: &mut O,
     ) -> Option<Verdict> {
-        for c in candidates {
+        // The state limit must stop at an exact count: insert one by one then.
+        let exact = self.options.limits.max_states.is_some();
+        let first = if exact {
+            Vec::new()
+        } else {
+            self.first_occurrences(&parts)
+        };
+        for (i, c) in parts.into_iter().flatten().enumerate() {
             self.stats.transitions += 1;
             self.stats.thread_steps[c.thread as usize] += 1;
             if c.point != u32::MAX {
@@ -599,17 +721,27 @@ impl<M: Model> Search<'_, M> {
                     self.flow(next, c.fp, parent.paths);
                 }
                 Kind::New { state, check } => {
-                    if self.visited.contains(c.fp) {
+                    let new = if exact {
+                        if self.visited.contains(c.fp) {
+                            false
+                        } else if self.options.limits.max_states == Some(self.parents.len() as u64)
+                        {
+                            return Some(Verdict::Stopped(StopReason::MaxStates(
+                                self.parents.len() as u64,
+                            )));
+                        } else {
+                            self.visited.insert(c.fp);
+                            self.next_set.insert(c.fp);
+                            true
+                        }
+                    } else {
+                        first[i]
+                    };
+                    if !new {
                         observer.transition(parent.fp, &parent.state, c.thread as usize, c.fp);
                         self.flow(next, c.fp, parent.paths);
                         continue;
                     }
-                    if self.options.limits.max_states == Some(self.parents.len() as u64) {
-                        return Some(Verdict::Stopped(StopReason::MaxStates(
-                            self.parents.len() as u64
-                        )));
-                    }
-                    self.visited.insert(c.fp);
                     let idx = self.parents.push(parent.idx, c.thread);
                     observer.state(c.fp, &state, depth);
                     observer.transition(parent.fp, &parent.state, c.thread as usize, c.fp);
@@ -618,7 +750,7 @@ impl<M: Model> Search<'_, M> {
                         Err(v) => {
                             observer.bad_state(c.fp, &v);
                             self.add_schedules(parent.paths);
-                            if self.options.count_schedules || self.reduce {
+                            if self.options.count_schedules {
                                 self.next_index.insert(c.fp, u32::MAX);
                             }
                             let verdict = self.counterexample(idx, None, *v);
@@ -628,8 +760,8 @@ impl<M: Model> Search<'_, M> {
                         }
                         Ok(terminal) => {
                             self.stats.terminal_states += terminal as u64;
-                            if self.options.count_schedules || self.reduce {
-                                self.next_index.insert(c.fp, next.len() as u32);
+                            if self.options.count_schedules {
+                                self.next_index.insert(c.fp, next.len as u32);
                             }
                             next.push(Frontier {
                                 idx,

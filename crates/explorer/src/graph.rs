@@ -201,6 +201,7 @@ pub fn build<M: Model>(
         keep_going: true,
         count_schedules: true,
         por: false,
+        bitstate_bytes: None,
     };
     let mut b = Builder {
         model,

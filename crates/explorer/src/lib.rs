@@ -8,6 +8,7 @@
 //! The explorer knows nothing about the kernel: models live in `weft-model`.
 
 pub mod bfs;
+pub mod dfs;
 pub mod fingerprint;
 pub mod graph;
 mod model;
@@ -17,10 +18,10 @@ pub mod trace;
 mod visited;
 
 pub use bfs::{
-    explore, explore_observed, Limits, Observer, Options, Outcome, Progress, Schedules, Stats,
-    StopReason, Verdict,
+    explore, explore_observed, Bitstate, Limits, Observer, Options, Outcome, Progress, Schedules,
+    Stats, StopReason, Verdict,
 };
 pub use fingerprint::fingerprint;
 pub use model::{check_state, Footprint, Model, Source, Status, StepInfo, Violation};
 pub use trace::{Change, Counterexample, Trace, TraceStep};
-pub use visited::FingerprintSet;
+pub use visited::{bitstate_expected_omissions, FingerprintSet, BITSTATE_HASHES};

@@ -11,7 +11,7 @@ pub struct FingerprintSet {
 
 /// Fingerprint 0 marks an empty slot, so it is stored as 1 (a collision of probability 2^-64).
 #[inline]
-fn key(fp: u64) -> u64 {
+pub(crate) fn key(fp: u64) -> u64 {
     if fp == 0 {
         1
     } else {
@@ -115,6 +115,171 @@ impl FingerprintSet {
     }
 }
 
+/// Number of shards of a [`ShardedSet`]; a fingerprint's top bits choose its shard.
+pub(crate) const SHARDS: usize = 64;
+
+/// Bits set per state in bitstate mode (SPIN's default is 3).
+pub const BITSTATE_HASHES: u32 = 3;
+
+/// One shard of the visited set: exact fingerprints, or (bitstate hashing) a bit array in
+/// which a state sets [`BITSTATE_HASHES`] bits and counts as seen when all of them are set.
+#[derive(Clone, Debug)]
+pub(crate) enum Shard {
+    Exact(FingerprintSet),
+    Bits { words: Vec<u64>, len: usize },
+}
+
+impl Shard {
+    #[inline]
+    fn bit_positions(fp: u64, nbits: u64) -> [u64; BITSTATE_HASHES as usize] {
+        // Independent-enough positions from one 64-bit fingerprint (its top bits chose the
+        // shard): multiply-rotate variants.
+        let mask = nbits - 1;
+        [
+            fp & mask,
+            fp.wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(29) & mask,
+            fp.wrapping_mul(0xc2b2_ae3d_27d4_eb4f).rotate_left(43) & mask,
+        ]
+    }
+
+    #[inline]
+    pub(crate) fn contains(&self, fp: u64) -> bool {
+        match self {
+            Shard::Exact(set) => set.contains(fp),
+            Shard::Bits { words, .. } => Self::bit_positions(fp, words.len() as u64 * 64)
+                .iter()
+                .all(|&b| words[(b / 64) as usize] & (1 << (b % 64)) != 0),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn insert(&mut self, fp: u64) -> bool {
+        match self {
+            Shard::Exact(set) => set.insert(fp),
+            Shard::Bits { words, len } => {
+                let mut new = false;
+                for b in Self::bit_positions(fp, words.len() as u64 * 64) {
+                    let w = &mut words[(b / 64) as usize];
+                    new |= *w & (1 << (b % 64)) == 0;
+                    *w |= 1 << (b % 64);
+                }
+                *len += new as usize;
+                new
+            }
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Shard::Exact(set) => set.len(),
+            Shard::Bits { len, .. } => *len,
+        }
+    }
+
+    fn bytes(&self) -> usize {
+        match self {
+            Shard::Exact(set) => set.bytes(),
+            Shard::Bits { words, .. } => words.len() * 8,
+        }
+    }
+
+    fn empty_like(&self) -> Shard {
+        match self {
+            Shard::Exact(_) => Shard::Exact(FingerprintSet::with_capacity(16)),
+            Shard::Bits { words, .. } => Shard::Bits {
+                words: vec![0; words.len()],
+                len: 0,
+            },
+        }
+    }
+}
+
+/// A fingerprint set split into [`SHARDS`] independent tables by the fingerprint's top bits,
+/// so that one worker per shard can insert without locks.
+#[derive(Debug)]
+pub(crate) struct ShardedSet {
+    shards: Vec<Shard>,
+    len: usize,
+}
+
+impl Default for ShardedSet {
+    fn default() -> Self {
+        ShardedSet {
+            shards: (0..SHARDS)
+                .map(|_| Shard::Exact(FingerprintSet::with_capacity(16)))
+                .collect(),
+            len: 0,
+        }
+    }
+}
+
+impl ShardedSet {
+    /// The shard of `fp` (its top 6 bits; the tables index by the low bits).
+    #[inline]
+    pub(crate) fn shard(fp: u64) -> usize {
+        (super::visited::key(fp) >> 58) as usize
+    }
+
+    #[inline]
+    pub(crate) fn contains(&self, fp: u64) -> bool {
+        self.shards[Self::shard(fp)].contains(fp)
+    }
+
+    #[inline]
+    pub(crate) fn insert(&mut self, fp: u64) -> bool {
+        let new = self.shards[Self::shard(fp)].insert(fp);
+        self.len += new as usize;
+        new
+    }
+
+    /// A bitstate set of about `bytes` bytes in all (each shard a power of two of bits).
+    pub(crate) fn bitstate(bytes: usize) -> ShardedSet {
+        let words = (bytes / SHARDS / 8).max(1).next_power_of_two();
+        let words = if words * SHARDS * 8 > bytes.max(SHARDS * 8) {
+            words / 2
+        } else {
+            words
+        };
+        ShardedSet {
+            shards: (0..SHARDS)
+                .map(|_| Shard::Bits {
+                    words: vec![0; words.max(1)],
+                    len: 0,
+                })
+                .collect(),
+            len: 0,
+        }
+    }
+
+    /// Whether this is a bitstate set, and its size in bits.
+    pub(crate) fn bits(&self) -> Option<u64> {
+        match &self.shards[0] {
+            Shard::Bits { words, .. } => Some(words.len() as u64 * 64 * SHARDS as u64),
+            Shard::Exact(_) => None,
+        }
+    }
+
+    /// The shards, to fill in parallel; call [`recount`](ShardedSet::recount) afterwards.
+    pub(crate) fn shards_mut(&mut self) -> &mut [Shard] {
+        &mut self.shards
+    }
+
+    pub(crate) fn recount(&mut self) {
+        self.len = self.shards.iter().map(Shard::len).sum();
+    }
+
+    pub(crate) fn clear(&mut self) {
+        if self.len > 0 {
+            self.shards = self.shards.iter().map(Shard::empty_like).collect();
+            self.len = 0;
+        }
+    }
+
+    pub(crate) fn bytes(&self) -> usize {
+        self.shards.iter().map(Shard::bytes).sum()
+    }
+}
+
 const CHUNK: usize = 1 << 16;
 
 /// An append-only array in fixed chunks: no doubling, so at most one chunk of slack.
@@ -186,10 +351,44 @@ impl Parents {
     }
 }
 
+/// The expected number of distinct states a bitstate search of `states` stored states in
+/// `bits` bits with [`BITSTATE_HASHES`] bits each wrongly took for seen (all of a new
+/// state's bits already set): the sum over insertions of (1 - e^(-k i / m))^k, integrated.
+pub fn bitstate_expected_omissions(states: u64, bits: u64) -> f64 {
+    let (n, m, k) = (states as f64, bits as f64, BITSTATE_HASHES as f64);
+    let steps = 1000;
+    let dx = n / steps as f64;
+    (0..steps)
+        .map(|i| {
+            let x = (i as f64 + 0.5) * dx;
+            (1.0 - (-k * x / m).exp()).powf(k) * dx
+        })
+        .sum()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn bitstate_never_forgets_and_rarely_confuses_when_large() {
+        let mut set = ShardedSet::bitstate(1 << 20);
+        let fps: Vec<u64> = (0..10_000u64).map(|i| crate::fingerprint(&i)).collect();
+        let new = fps.iter().filter(|&&f| set.insert(f)).count();
+        assert!(
+            new >= 9_990,
+            "8 Mbit for 10k states: almost no false positives ({new})"
+        );
+        assert!(fps.iter().all(|&f| set.contains(f)));
+        let est = bitstate_expected_omissions(10_000, set.bits().unwrap());
+        assert!(est < 1.0, "{est}");
+        // A tiny bit array saturates: many states are wrongly taken for seen.
+        let mut small = ShardedSet::bitstate(64 * 8);
+        let new = fps.iter().filter(|&&f| small.insert(f)).count();
+        assert!(new < 5_000);
+        assert!(bitstate_expected_omissions(10_000, small.bits().unwrap()) > 1000.0);
+    }
 
     proptest! {
         #[test]

@@ -1,0 +1,178 @@
+//! The depth-first engine: one thread, a stack of states, for memory-light runs and deep bugs.
+//!
+//! It stores the same fingerprints as the breadth-first engine but no parent links and no
+//! levels: memory is the visited set plus the current path. The counterexample is the path on
+//! the stack when a check fails, not necessarily a shortest one. Partial-order reduction uses
+//! the depth-first cycle proviso: a step explored alone must not lead back onto the stack.
+
+use crate::bfs::{Bitstate, Options, Outcome, Stats, StopReason, Verdict};
+use crate::fingerprint;
+use crate::model::{check_state, Model, Status};
+use crate::trace::Counterexample;
+use crate::visited::{bitstate_expected_omissions, ShardedSet};
+use std::collections::HashSet;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+struct Frame<S> {
+    state: S,
+    fp: u64,
+    /// The thread whose step led here (none for the initial state).
+    via: Option<usize>,
+    /// The threads still to try from here, in order (all enabled ones, or the ample one).
+    todo: Vec<usize>,
+}
+
+/// Explores every schedule of `model` depth-first. `options.threads`, `keep_going` and
+/// `count_schedules` do not apply.
+pub fn explore_dfs<M: Model>(model: &M, options: &Options) -> Outcome {
+    let start = Instant::now();
+    let mut visited = options
+        .bitstate_bytes
+        .map_or_else(ShardedSet::default, ShardedSet::bitstate);
+    let mut on_stack: HashSet<u64> = HashSet::new();
+    let mut stats = Stats {
+        threads: 1,
+        coverage: (0..model.thread_count())
+            .map(|t| vec![0; model.coverage_points(t).len()])
+            .collect(),
+        thread_steps: vec![0; model.thread_count()],
+        ..Stats::default()
+    };
+    let mut stack: Vec<Frame<M::State>> = Vec::new();
+    let mut cut_by_depth = false;
+    let verdict = 'search: {
+        let init = model.initial_state();
+        let fp = fingerprint(&init);
+        visited.insert(fp);
+        stats.states = 1;
+        match check_state(model, &init) {
+            Err(v) => {
+                break 'search Verdict::Violation(Counterexample {
+                    schedule: vec![],
+                    violation: v,
+                })
+            }
+            Ok(terminal) => stats.terminal_states += terminal as u64,
+        }
+        let todo = plan(model, options.por, &init, &on_stack, &visited);
+        on_stack.insert(fp);
+        stack.push(Frame {
+            state: init,
+            fp,
+            via: None,
+            todo,
+        });
+        let mut steps: u64 = 0;
+        while let Some(top) = stack.last_mut() {
+            steps += 1;
+            if steps % 4096 == 0 {
+                if options.stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
+                    break 'search Verdict::Stopped(StopReason::Interrupted);
+                }
+                if let Some(limit) = options.limits.time_limit {
+                    if start.elapsed() >= limit {
+                        break 'search Verdict::Stopped(StopReason::TimeLimit(limit));
+                    }
+                }
+            }
+            let Some(t) = top.todo.pop() else {
+                let done = stack.pop().expect("non-empty");
+                on_stack.remove(&done.fp);
+                continue;
+            };
+            stats.transitions += 1;
+            stats.thread_steps[t] += 1;
+            if let Some(c) = stats.coverage.get_mut(t).filter(|c| !c.is_empty()) {
+                c[model.coverage_point(&top.state, t)] += 1;
+            }
+            let mut next = top.state.clone();
+            let path = |stack: &[Frame<M::State>], last: Option<usize>| {
+                stack
+                    .iter()
+                    .filter_map(|f| f.via)
+                    .chain(last)
+                    .collect::<Vec<_>>()
+            };
+            if let Err(v) = model.step(&mut next, t) {
+                break 'search Verdict::Violation(Counterexample {
+                    schedule: path(&stack, Some(t)),
+                    violation: v,
+                });
+            }
+            let fp = fingerprint(&next);
+            if !visited.insert(fp) {
+                continue;
+            }
+            stats.states += 1;
+            if options.limits.max_states.is_some_and(|m| stats.states > m) {
+                stats.states -= 1;
+                break 'search Verdict::Stopped(StopReason::MaxStates(stats.states));
+            }
+            match check_state(model, &next) {
+                Err(v) => {
+                    break 'search Verdict::Violation(Counterexample {
+                        schedule: path(&stack, Some(t)),
+                        violation: v,
+                    })
+                }
+                Ok(terminal) => stats.terminal_states += terminal as u64,
+            }
+            let depth = stack.len();
+            stats.depth = stats.depth.max(depth);
+            if options.limits.max_depth.is_some_and(|d| depth >= d) {
+                cut_by_depth |= !terminal_state(model, &next);
+                continue;
+            }
+            let todo = plan(model, options.por, &next, &on_stack, &visited);
+            on_stack.insert(fp);
+            stack.push(Frame {
+                state: next,
+                fp,
+                via: Some(t),
+                todo,
+            });
+        }
+        if cut_by_depth {
+            Verdict::Stopped(StopReason::MaxDepth(options.limits.max_depth.unwrap_or(0)))
+        } else {
+            Verdict::Pass
+        }
+    };
+    stats.elapsed = start.elapsed();
+    stats.visited_bytes = visited.bytes();
+    stats.bitstate = visited.bits().map(|bits| Bitstate {
+        bits,
+        expected_missed: bitstate_expected_omissions(stats.states, bits),
+    });
+    Outcome { verdict, stats }
+}
+
+fn terminal_state<M: Model>(model: &M, s: &M::State) -> bool {
+    (0..model.thread_count()).all(|t| model.status(s, t) != Status::Enabled)
+}
+
+/// The threads to try from `s`, last first (popped from the end): every enabled thread, or
+/// with reduction a single one whose step is persistent and does not lead onto the stack.
+fn plan<M: Model>(
+    model: &M,
+    por: bool,
+    s: &M::State,
+    on_stack: &HashSet<u64>,
+    _visited: &ShardedSet,
+) -> Vec<usize> {
+    let enabled: Vec<usize> = (0..model.thread_count())
+        .filter(|&t| model.status(s, t) == Status::Enabled)
+        .collect();
+    if por && enabled.len() > 1 {
+        if let Some(t) = crate::bfs::ample_thread(model, s, &enabled) {
+            let mut next = s.clone();
+            let leads_back =
+                model.step(&mut next, t).is_ok() && on_stack.contains(&fingerprint(&next));
+            if !leads_back {
+                return vec![t];
+            }
+        }
+    }
+    enabled.into_iter().rev().collect()
+}
