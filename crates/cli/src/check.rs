@@ -8,7 +8,9 @@ use clap::{Args, ValueEnum};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use weft_explorer::{explore, Limits, Model, Options, Outcome, Trace, Verdict};
+use weft_explorer::dfs::explore_dfs;
+use weft_explorer::preemption::{self, Bounded, Fewer};
+use weft_explorer::{explore, Limits, Model, Options, Outcome, Schedules, Trace, Verdict};
 use weft_model::{Scenario, WithModel};
 
 #[derive(Args)]
@@ -40,37 +42,116 @@ pub struct CheckArgs {
     /// Only the verdict line per scenario.
     #[arg(long, short)]
     quiet: bool,
+    /// Explore only schedules with at most K preemptions (switches away from a thread that
+    /// could have continued); the verdict then holds up to K.
+    #[arg(long, value_name = "K")]
+    preemptions: Option<u32>,
+    /// Do not look for a counterexample with fewer preemptions (saves bounded re-searches).
+    #[arg(long)]
+    no_fewest_preemptions: bool,
+    /// Turn partial-order reduction off: explore every interleaving (and count schedules).
+    #[arg(long)]
+    no_por: bool,
+    /// Also explore the other way (with reduction if it was off, without if it was on) and
+    /// print both state counts.
+    #[arg(long)]
+    por_stats: bool,
+    /// Bitstate hashing (SPIN's supertrace) with a fixed visited set of MB megabytes: for
+    /// state spaces that do not fit; the search may miss states, and says how many it expects.
+    #[arg(long, value_name = "MB")]
+    bitstate: Option<usize>,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-enum Engine {
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Engine {
     /// Breadth-first, parallel, deterministic; shortest counterexamples.
     Bfs,
+    /// Depth-first, one thread, memory for the visited set and the current path only;
+    /// counterexamples are not necessarily shortest.
+    Dfs,
 }
 
 impl Engine {
-    fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             Engine::Bfs => "bfs",
+            Engine::Dfs => "dfs",
         }
     }
 }
 
 /// What exploring one scenario produced.
-struct Report {
-    outcome: Outcome,
-    trace: Option<Trace>,
-    threads: Vec<String>,
+pub struct Report {
+    pub outcome: Outcome,
+    pub trace: Option<Trace>,
+    pub threads: Vec<String>,
+    /// Preemptions the reported counterexample uses.
+    pub preemptions: Option<u32>,
+    /// A counterexample that needs fewer preemptions than the reported one.
+    pub fewer: Option<Fewer>,
+    /// Per thread, the names of the model's coverage points.
+    pub coverage_points: Vec<Vec<String>>,
+    /// The preemption bound explored under, if any.
+    pub bound: Option<u32>,
+    /// Partial-order reduction was on.
+    pub por: bool,
+    /// With `--por-stats`: the counts of the search made the other way.
+    pub other: Option<weft_explorer::Stats>,
 }
 
-struct Job<'a> {
-    options: Options<'a>,
+/// Explores a scenario's model with these options.
+pub struct Job<'a> {
+    pub options: Options<'a>,
+    /// Explore only schedules with at most this many preemptions.
+    pub bound: Option<u32>,
+    /// Look for a shortest counterexample with the fewest preemptions.
+    pub fewest: bool,
+    /// Also explore with reduction toggled, for `--por-stats`.
+    pub por_stats: bool,
+    /// Which engine explores.
+    pub engine: Engine,
 }
 
 impl WithModel for Job<'_> {
     type Output = Result<Report>;
     fn run<M: Model>(self, model: &M) -> Result<Report> {
-        let outcome = explore(model, &self.options);
+        let mut outcome = match (self.engine, self.bound) {
+            (Engine::Bfs, None) => explore(model, &self.options),
+            (Engine::Bfs, Some(bound)) => explore(&Bounded { model, bound }, &self.options),
+            (Engine::Dfs, None) => explore_dfs(model, &self.options),
+            (Engine::Dfs, Some(bound)) => explore_dfs(&Bounded { model, bound }, &self.options),
+        };
+        let por = self.options.por && !self.options.count_schedules && self.bound.is_none();
+        let other = self.por_stats.then(|| {
+            let toggled = Options {
+                threads: self.options.threads,
+                limits: self.options.limits.clone(),
+                stop: self.options.stop,
+                por: !por,
+                ..Options::default()
+            };
+            match self.engine {
+                Engine::Bfs => explore(model, &toggled).stats,
+                Engine::Dfs => explore_dfs(model, &toggled).stats,
+            }
+        });
+        let (mut preemptions, mut fewer) = (None, None);
+        if let Verdict::Violation(cex) = &mut outcome.verdict {
+            if self.fewest && self.engine == Engine::Bfs {
+                let quiet = Options {
+                    threads: self.options.threads,
+                    limits: self.options.limits.clone(),
+                    stop: self.options.stop,
+                    ..Options::default()
+                };
+                let found = preemption::fewest(model, &quiet, cex);
+                *cex = found.counterexample;
+                preemptions = Some(found.preemptions);
+                fewer = found.fewer;
+            } else {
+                preemptions = preemption::count(model, &cex.schedule);
+            }
+        }
         let trace = match &outcome.verdict {
             Verdict::Violation(cex) => Some(
                 cex.trace(model)
@@ -81,10 +162,19 @@ impl WithModel for Job<'_> {
         let threads = (0..model.thread_count())
             .map(|t| model.thread_name(t).to_string())
             .collect();
+        let coverage_points = (0..model.thread_count())
+            .map(|t| model.coverage_points(t))
+            .collect();
         Ok(Report {
             outcome,
             trace,
             threads,
+            preemptions,
+            fewer,
+            coverage_points,
+            bound: self.bound,
+            por,
+            other,
         })
     }
 }
@@ -128,7 +218,15 @@ pub fn run(args: &CheckArgs) -> Result<Exit> {
                 limits: limits.clone(),
                 stop: Some(&INTERRUPTED),
                 progress: Some(&update),
+                keep_going: false,
+                count_schedules: args.no_por && args.engine == Engine::Bfs,
+                por: !args.no_por,
+                bitstate_bytes: args.bitstate.map(|mb| mb << 20),
             },
+            bound: args.preemptions,
+            fewest: !args.no_fewest_preemptions,
+            por_stats: args.por_stats,
+            engine: args.engine,
         };
         let report = scenario.with_model(job);
         spinner.finish();
@@ -152,6 +250,11 @@ pub fn run(args: &CheckArgs) -> Result<Exit> {
         };
         let as_expected = match (&report.outcome.verdict, &scenario.expect) {
             (Verdict::Stopped(_), _) | (_, None) => None,
+            // Depth-first search meets whichever failure its order reaches first; the check
+            // named in [expect] is the one of a shortest schedule.
+            (Verdict::Violation(_), Some(e)) if args.engine == Engine::Dfs => Some(e.violation),
+            // A bounded search that passes says nothing about schedules beyond the bound.
+            (Verdict::Pass, Some(e)) if report.bound.is_some() && e.violation => None,
             (_, Some(e)) => Some(e.matches(failed)),
         };
         if let Some(ok) = as_expected {
@@ -236,6 +339,47 @@ fn print_human(
         s.threads,
         if s.threads == 1 { "" } else { "s" }
     );
+    match &s.bitstate {
+        Some(b) => println!(
+            "  bitstate hashing: {} Mbit for {} states (hash factor {:.1}); about {:.1} states may \
+             have been missed, so the search may be incomplete",
+            b.bits >> 20,
+            s.states,
+            b.bits as f64 / s.states.max(1) as f64,
+            b.expected_missed
+        ),
+        None => println!(
+            "  fingerprint collision probability at most {:.1e} ({} states, 64-bit fingerprints)",
+            collision_bound(s.states),
+            s.states
+        ),
+    }
+    if let Some(k) = report.bound {
+        println!("  bounded: only schedules with at most {k} preemptions were explored; the verdict holds up to {k}");
+    }
+    if let Some(other) = &report.other {
+        let (with, without) = if report.por {
+            (s.states, other.states)
+        } else {
+            (other.states, s.states)
+        };
+        println!(
+            "  partial-order reduction: {with} states with, {without} without ({:.2}x fewer)",
+            without as f64 / with.max(1) as f64
+        );
+    }
+    match (&s.schedules, &o.verdict) {
+        (Some(n), _) => println!("  distinct complete schedules: {n}"),
+        (None, _) if report.por => println!(
+            "  distinct complete schedules: not counted under partial-order reduction (--no-por counts them)"
+        ),
+        (None, Verdict::Violation(_)) => println!(
+            "  distinct complete schedules: not counted (the search stopped at the first violation; \
+             `weft compare` explores everything)"
+        ),
+        _ => {}
+    }
+    print_steps_and_coverage(report);
     if let Some(e) = &scenario.expect {
         let got = match &o.verdict {
             Verdict::Pass => "pass".to_string(),
@@ -245,13 +389,41 @@ fn print_human(
         println!("  expected {e}, got {got}{mark}");
     }
     if let Some(trace) = &report.trace {
+        let pre = match report.preemptions {
+            Some(p) if !args.no_fewest_preemptions && args.engine == Engine::Bfs => {
+                format!(
+                    ", {p} preemption{}, the fewest among the shortest",
+                    plural(p as usize)
+                )
+            }
+            Some(p) => format!(", {p} preemption{}", plural(p as usize)),
+            None => String::new(),
+        };
+        let kind = match args.engine {
+            Engine::Bfs => "shortest",
+            Engine::Dfs => "found depth-first, not necessarily shortest",
+        };
         println!(
-            "\n  counterexample ({} steps, shortest):",
+            "\n  counterexample ({} steps, {kind}{pre}):",
             trace.steps.len()
         );
         print!("{}", render::steps(&trace.steps, false));
         if let Some(v) = &trace.violation {
             println!("  => {}", render::violation(v));
+        }
+        if let Some(f) = &report.fewer {
+            println!(
+                "  (with {} preemption{}, a {}-step schedule breaks {}{})",
+                f.preemptions,
+                plural(f.preemptions as usize),
+                f.length,
+                f.check,
+                if f.check == trace.violation.as_ref().map_or("", |v| v.check.as_str()) {
+                    ""
+                } else {
+                    " instead"
+                }
+            );
         }
         match trace_path {
             Some(p) => println!(
@@ -264,6 +436,67 @@ fn print_human(
         }
     }
     println!();
+}
+
+/// The probability that two of `n` distinct states share a 64-bit fingerprint (the birthday
+/// bound n(n-1)/2^65); a collision could hide a state from the search.
+pub fn collision_bound(n: u64) -> f64 {
+    let n = n as f64;
+    n * (n - 1.0) / 2f64.powi(65)
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// Per-thread step counts, and coverage: steps reached and those never reached (like SPIN's
+/// "unreached in proctype").
+fn print_steps_and_coverage(report: &Report) {
+    let s = &report.outcome.stats;
+    let per: Vec<String> = report
+        .threads
+        .iter()
+        .zip(&s.thread_steps)
+        .map(|(t, n)| format!("{t} {n}"))
+        .collect();
+    println!("  steps per thread: {}", per.join(", "));
+    let total: usize = report.coverage_points.iter().map(Vec::len).sum();
+    if total == 0 {
+        return;
+    }
+    let reached: usize = s.coverage.iter().flatten().filter(|&&n| n > 0).count();
+    println!("  coverage: {reached} of {total} kernel steps reached");
+    for (t, names) in report.coverage_points.iter().enumerate() {
+        let unreached: Vec<&str> = names
+            .iter()
+            .zip(s.coverage.get(t).into_iter().flatten())
+            .filter(|(_, &n)| n == 0)
+            .map(|(name, _)| name.as_str())
+            .collect();
+        if !unreached.is_empty() {
+            println!("    unreached in {}:", report.threads[t]);
+            for u in unreached {
+                println!("      {u}");
+            }
+        }
+    }
+}
+
+/// The schedule count as JSON: a number, or null with the reason.
+pub fn schedules_json(s: &Option<Schedules>) -> (serde_json::Value, Option<String>) {
+    match s {
+        Some(Schedules::Exactly(n)) => match u64::try_from(*n) {
+            Ok(small) => (json!(small), None),
+            // JSON numbers past u64 lose precision in most readers: give the digits.
+            Err(_) => (json!(n.to_string()), None),
+        },
+        Some(other) => (serde_json::Value::Null, Some(other.to_string())),
+        None => (serde_json::Value::Null, Some("not counted".into())),
+    }
 }
 
 fn json_doc(
@@ -285,6 +518,23 @@ fn json_doc(
         ),
         Verdict::Stopped(r) => ("stopped", None, None, Some(r.to_string())),
     };
+    let (schedules, schedules_note) = schedules_json(&s.schedules);
+    let coverage: serde_json::Map<String, serde_json::Value> = report
+        .threads
+        .iter()
+        .enumerate()
+        .map(|(t, name)| {
+            let points: Vec<_> = report.coverage_points[t]
+                .iter()
+                .zip(s.coverage.get(t).into_iter().flatten())
+                .map(|(p, n)| json!({"step": p, "count": n}))
+                .collect();
+            (
+                name.clone(),
+                json!({"steps": s.thread_steps[t], "coverage": points}),
+            )
+        })
+        .collect();
     json!({
         "scenario": scenario.name,
         "path": scenario.path,
@@ -301,6 +551,16 @@ fn json_doc(
         "terminal_states": s.terminal_states,
         "elapsed": s.elapsed.as_secs_f64(),
         "threads": s.threads,
+        "schedules": schedules,
+        "schedules_note": schedules_note,
+        "preemption_bound": report.bound,
+        "por": report.por,
+        "fingerprint_collision_bound": s.bitstate.is_none().then(|| collision_bound(s.states)),
+        "bitstate": s.bitstate.map(|b| json!({"bits": b.bits, "expected_missed": b.expected_missed})),
+        "states_other_way": report.other.as_ref().map(|o| o.states),
+        "preemptions": report.preemptions,
+        "fewer_preemptions": report.fewer.as_ref().map(|f| json!({"length": f.length, "preemptions": f.preemptions, "check": f.check})),
+        "threads_detail": coverage,
         "trace_length": report.trace.as_ref().map(|t| t.steps.len()),
         "trace": trace_path.map(|p| p.display().to_string()),
         "expected": scenario.expect.as_ref().map(|e| e.to_string()),

@@ -5,11 +5,14 @@
 //! 3 stopped by a limit (states, depth, time, Ctrl-C) before a verdict.
 
 mod check;
+mod compare;
+mod graph;
 mod list;
 mod progress;
 mod render;
 mod replay;
 mod trace_file;
+mod view;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -47,7 +50,12 @@ enum Command {
         weft check models/pt_frag/*.toml\n  weft check my-scenario.toml --max-states 1000000 --time-limit 60"
     )]
     Check(check::CheckArgs),
-    /// Print a saved counterexample step by step.
+    /// Show a saved counterexample: swimlanes, a narrative, any step's state, or HTML.
+    #[command(
+        after_help = "Examples:\n  weft show lost-update.json\n  weft show lost-update.json --explain\n  \
+        weft show lost-update.json --state 9\n  \
+        weft show lost-update.json --format html --out lost-update.html"
+    )]
     Show {
         /// A trace file written by `weft check --trace-out`.
         trace: PathBuf,
@@ -57,7 +65,34 @@ enum Command {
         /// Write to this file instead of stdout.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Tell the counterexample as a story: a paragraph per step, then why the check fails.
+        #[arg(long, conflicts_with = "state")]
+        explain: bool,
+        /// Print the whole state after step N (0: the initial state), re-executing the
+        /// trace's embedded scenario; the fields step N changed are marked `*`.
+        #[arg(long, value_name = "N")]
+        state: Option<usize>,
+        /// Colour text output: auto (a terminal, unless NO_COLOR is set), always, never.
+        #[arg(long, value_enum, default_value_t = view::ColorWhen::Auto)]
+        color: view::ColorWhen,
     },
+    /// Draw the reachable-state graph: states as nodes, steps as edges, one colour per
+    /// thread, the counterexample path in red, violating states filled, terminal states
+    /// double-bordered.
+    #[command(
+        after_help = "Examples:\n  weft graph pt_frag/set_page_count_L --format svg --out lost-update.svg\n  \
+        weft graph pt_frag/pt_frag_refcount_scaled_2x2 --project shared --format svg --out shared.svg"
+    )]
+    Graph(graph::GraphArgs),
+    /// One row per scenario (and variant): verdict, failed check, states, schedules,
+    /// shortest trace length, fewest preemptions, and whether it matches [expect].
+    ///
+    /// Every scenario is explored completely (violating states are not expanded), so the
+    /// counts are those of the whole state space. Exit code 0, 2 for bad input, 3 if a limit
+    /// stopped some exploration.
+    #[command(after_help = "Examples:\n  weft compare models/pt_frag/*.toml\n  \
+        weft compare pt_frag/set_page_count_L --variants all --format markdown")]
+    Compare(compare::CompareArgs),
     /// Re-execute a saved counterexample against its model and confirm it.
     ///
     /// Exit code 0 when every step and the final violation reproduce; 2 when the trace is
@@ -70,10 +105,14 @@ enum Command {
 
 #[derive(Clone, Copy, ValueEnum)]
 enum ShowFormat {
-    /// Numbered steps with the fields each one changed.
+    /// Swimlanes: a column per thread, a row per step, the changed fields on the right.
     Text,
+    /// Numbered steps with each one's kernel source and the fields it changed.
+    List,
     /// The trace file's JSON.
     Json,
+    /// One self-contained HTML page to step through (use with --out).
+    Html,
 }
 
 /// The exit codes of the command-line contract.
@@ -118,8 +157,26 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::List { json } => list::run(json),
         Command::Check(args) => check::run(&args),
-        Command::Show { trace, format, out } => replay::show(&trace, format, out.as_deref()),
+        Command::Show {
+            trace,
+            format,
+            out,
+            explain,
+            state,
+            color,
+        } => replay::show(
+            &trace,
+            format,
+            out.as_deref(),
+            view::ShowOptions {
+                explain,
+                state,
+                color,
+            },
+        ),
         Command::Replay { trace } => replay::run(&trace),
+        Command::Graph(args) => graph::run(&args),
+        Command::Compare(args) => compare::run(&args),
     };
     match result {
         Ok(exit) => ExitCode::from(exit as u8),

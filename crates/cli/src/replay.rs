@@ -1,25 +1,60 @@
 //! `weft show` and `weft replay`: read a saved trace, print it, or re-execute it.
 
 use crate::trace_file::TraceFile;
-use crate::{render, Exit, ShowFormat};
+use crate::{render, view, Exit, ShowFormat};
 use anyhow::{bail, Context, Result};
 use std::path::Path;
 use weft_explorer::{trace, Model, Trace};
 use weft_model::{Scenario, WithModel};
 
-pub fn show(path: &Path, format: ShowFormat, out: Option<&Path>) -> Result<Exit> {
+/// `weft show`: the saved counterexample in the asked format (swimlanes by default).
+pub fn show(
+    path: &Path,
+    format: ShowFormat,
+    out: Option<&Path>,
+    opts: view::ShowOptions,
+) -> Result<Exit> {
     let t = TraceFile::read(path)?;
-    let text = match format {
-        ShowFormat::Json => serde_json::to_string_pretty(&t)? + "\n",
-        ShowFormat::Text => {
-            let mut s = format!(
-                "{}  (model {}, variant {}, found by {})\n",
-                t.scenario.name, t.model, t.variant, t.engine
-            );
-            s += &format!("{} steps:\n", t.steps.len());
-            s += &render::steps(&t.steps, true);
-            s += &format!("  => {}\n", render::violation(&t.violation));
-            s
+    let paint = view::Paint {
+        on: opts.color.enabled(out.is_some()),
+    };
+    const WIDTH: usize = 100;
+    let text = if let Some(n) = opts.state {
+        let replayed = view::replay(&t)?;
+        match format {
+            ShowFormat::Json => {
+                let fields = replayed.states.get(n).with_context(|| {
+                    format!("--state {n}: the trace has {} steps", t.steps.len())
+                })?;
+                serde_json::to_string_pretty(&serde_json::json!({
+                    "step": n,
+                    "fields": fields,
+                    "changed": if n == 0 { Vec::new() } else { t.steps[n - 1].changes.clone() },
+                }))? + "\n"
+            }
+            _ => view::state::render(&t, &replayed, n, paint)?,
+        }
+    } else if opts.explain && !matches!(format, ShowFormat::Html) {
+        view::explain::render(&t, WIDTH)
+    } else {
+        match format {
+            ShowFormat::Json => serde_json::to_string_pretty(&t)? + "\n",
+            ShowFormat::Text => view::swimlanes::render(&t, WIDTH, paint),
+            ShowFormat::List => {
+                let mut s = format!(
+                    "{}  (model {}, variant {}, found by {})\n",
+                    t.scenario.name, t.model, t.variant, t.engine
+                );
+                s += &format!("{} steps:\n", t.steps.len());
+                s += &render::steps(&t.steps, true);
+                s += &format!("  => {}\n", render::violation(&t.violation));
+                s
+            }
+            ShowFormat::Html => {
+                let replayed = view::replay(&t)?;
+                let story = view::explain::paragraphs(&t);
+                view::html::render(&t, &replayed, &story, None)
+            }
         }
     };
     match out {

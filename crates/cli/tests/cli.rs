@@ -43,7 +43,10 @@ fn check_prints_the_shortest_counterexample_and_saves_it() {
         out.contains("VIOLATION of refcount_underflow  (as expected)"),
         "{out}"
     );
-    assert!(out.contains("counterexample (18 steps, shortest)"), "{out}");
+    assert!(
+        out.contains("counterexample (18 steps, shortest, 3 preemptions"),
+        "{out}"
+    );
     assert!(
         out.contains("set_page_count(page0, PTE_FRAG_NR=2)"),
         "{out}"
@@ -251,4 +254,136 @@ fn list_names_every_shipped_scenario() {
         names.iter().filter(|n| n.starts_with("pt_frag/")).count(),
         on_disk
     );
+}
+
+#[test]
+fn graph_draws_dot_that_graphviz_parses_and_svg() {
+    let o = weft(&["graph", "pt_frag/set_page_count_L"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    let dot = text(&o).0;
+    assert!(
+        dot.contains("color=\"#d62728\""),
+        "the counterexample path is highlighted"
+    );
+    assert!(dot.contains("refcount_underflow"));
+    let mut child = Command::new("dot")
+        .arg("-Tsvg")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("graphviz's dot is installed (./scripts/test.sh installs it)");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(dot.as_bytes())
+        .unwrap();
+    let parsed = child.wait_with_output().unwrap();
+    assert!(parsed.status.success(), "dot parses weft's DOT");
+
+    let svg = temp("graph.svg");
+    let o = weft(&[
+        "graph",
+        "pt_frag/set_page_count_L",
+        "--format",
+        "svg",
+        "--out",
+        svg.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    assert!(std::fs::read_to_string(&svg).unwrap().contains("<svg"));
+
+    // Node and edge counts equal the explorer's states and transitions (plus one node per
+    // failing step, of which this model has none: its checks are on states).
+    let o = weft(&["graph", "pt_frag/pt_frag_refcount_D", "--format", "json"]);
+    let g: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        g["nodes"].as_array().unwrap().len() as u64,
+        g["states"].as_u64().unwrap()
+    );
+    assert_eq!(
+        g["edges"].as_array().unwrap().len() as u64,
+        g["transitions"].as_u64().unwrap()
+    );
+
+    let o = weft(&["graph", "pt_frag/pt_frag_refcount_scaled_2x2"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("--project shared"), "{}", text(&o).1);
+    let o = weft(&[
+        "graph",
+        "pt_frag/pt_frag_refcount_scaled_2x2",
+        "--project",
+        "shared",
+        "--max-nodes",
+        "2000",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+}
+
+#[test]
+fn preemption_bound_zero_hides_the_race_and_says_so() {
+    let o = weft(&["check", "pt_frag/set_page_count_L", "--preemptions", "0"]);
+    let (out, _) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(out.contains("at most 0 preemptions"), "{out}");
+    let o = weft(&["check", "pt_frag/set_page_count_L"]);
+    let (out, _) = text(&o);
+    assert!(
+        out.contains("3 preemptions, the fewest among the shortest"),
+        "{out}"
+    );
+    assert!(
+        out.contains("with 2 preemptions, a 19-step schedule breaks dtor_missed instead"),
+        "{out}"
+    );
+}
+
+#[test]
+fn check_summaries_show_schedules_and_coverage() {
+    let o = weft(&["check", "pt_frag/pt_frag_refcount_D", "--json", "--no-por"]);
+    let d: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(d["schedules"].as_u64().unwrap() > 1);
+    let owner = &d["threads_detail"]["owner"];
+    assert!(owner["steps"].as_u64().unwrap() > 0);
+    assert!(!owner["coverage"].as_array().unwrap().is_empty());
+    let o = weft(&["check", "pt_frag/set_page_count_D"]);
+    let out = text(&o).0;
+    assert!(out.contains("coverage: "), "{out}");
+    assert!(out.contains("unreached in"), "{out}");
+}
+
+#[test]
+fn compare_prints_one_row_per_variant() {
+    let o = weft(&[
+        "compare",
+        "pt_frag/set_page_count_L",
+        "--variants",
+        "all",
+        "--format",
+        "markdown",
+    ]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert_eq!(out.lines().count(), 2 + 5, "{out}");
+    assert!(
+        out.contains("| pt_frag/set_page_count_L | pt_frag_refcount | pass |"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "| pt_frag/set_page_count_L | set_page_count | violation | refcount_underflow |"
+        ),
+        "{out}"
+    );
+    let o = weft(&[
+        "compare",
+        "--json",
+        "pt_frag/page_ref_add_D",
+        "pt_frag/top_bits_D",
+    ]);
+    let rows: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(rows[0]["check"], "dtor_missed");
+    assert_eq!(rows[1]["verdict"], "pass");
+    assert_eq!(rows[0]["as_expected"], true);
 }

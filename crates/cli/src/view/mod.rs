@@ -1,0 +1,264 @@
+//! Views of a saved counterexample for people: swimlanes, a narrative, the state after any
+//! step, and a self-contained HTML report.
+
+pub mod explain;
+pub mod html;
+pub mod state;
+pub mod swimlanes;
+
+use crate::trace_file::TraceFile;
+use anyhow::{bail, Context, Result};
+use std::io::IsTerminal;
+use weft_explorer::{trace, Model};
+use weft_model::{Scenario, WithModel};
+
+/// When to colour text output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorWhen {
+    /// When stdout is a terminal, unless NO_COLOR is set (CLICOLOR_FORCE=1 forces it).
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+impl ColorWhen {
+    /// Whether to colour output written to stdout (`to_file` false) or to a file.
+    pub fn enabled(self, to_file: bool) -> bool {
+        let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty() && v != "0");
+        match self {
+            ColorWhen::Always => true,
+            ColorWhen::Never => false,
+            ColorWhen::Auto => {
+                if set("NO_COLOR") {
+                    false
+                } else if set("CLICOLOR_FORCE") {
+                    true
+                } else {
+                    !to_file && std::io::stdout().is_terminal()
+                }
+            }
+        }
+    }
+}
+
+/// What `weft show` was asked for, besides the format.
+#[derive(Clone, Copy, Debug)]
+pub struct ShowOptions {
+    /// A narrative paragraph per step instead of the table.
+    pub explain: bool,
+    /// The whole state after this step instead of the table.
+    pub state: Option<usize>,
+    /// When to colour text.
+    pub color: ColorWhen,
+}
+
+/// ANSI styling that is a no-op when colour is off.
+#[derive(Clone, Copy, Debug)]
+pub struct Paint {
+    /// Whether colour is on.
+    pub on: bool,
+}
+
+impl Paint {
+    /// `text` in the SGR style `code` (e.g. "1;31"), or plain.
+    pub fn paint(self, code: &str, text: &str) -> String {
+        if self.on && !code.is_empty() && !text.is_empty() {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    /// The colour of the `i`-th thread lane.
+    pub fn thread_code(i: usize) -> &'static str {
+        ["36", "35", "33", "32", "34", "31"][i % 6]
+    }
+}
+
+/// The trace re-executed against its embedded scenario: every state and the model's checks.
+pub struct Replayed {
+    /// The checks the model runs (with `deadlock`).
+    pub checks: Vec<String>,
+    /// The state before any step (index 0) and after each step (index n).
+    pub states: Vec<Vec<(String, String)>>,
+    /// The scenario's one-line summary.
+    pub summary: String,
+}
+
+struct States<'a> {
+    file: &'a TraceFile,
+}
+
+impl WithModel for States<'_> {
+    type Output = Result<Replayed>;
+    fn run<M: Model>(self, model: &M) -> Result<Replayed> {
+        let threads: Vec<String> = (0..model.thread_count())
+            .map(|t| model.thread_name(t).to_string())
+            .collect();
+        let schedule = self
+            .file
+            .schedule
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                threads.iter().position(|m| m == n).with_context(|| {
+                    format!("step {}: the scenario has no thread named `{n}`", i + 1)
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let states = (0..=schedule.len())
+            .map(|n| trace::state_after(model, &schedule, n).map_err(|e| anyhow::anyhow!("{e}")))
+            .collect::<Result<Vec<_>>>()?;
+        let mut checks: Vec<String> = model.checks().iter().map(|c| c.to_string()).collect();
+        if !checks.iter().any(|c| c == "deadlock") {
+            checks.push("deadlock".into());
+        }
+        if !checks.contains(&self.file.violation.check) {
+            checks.push(self.file.violation.check.clone());
+        }
+        Ok(Replayed {
+            checks,
+            states,
+            summary: String::new(),
+        })
+    }
+}
+
+/// Re-executes the trace's embedded scenario to recover the full state at every step.
+pub fn replay(file: &TraceFile) -> Result<Replayed> {
+    let scenario = Scenario::parse(
+        &file.scenario.name,
+        &file.scenario.path,
+        &file.scenario.text,
+    )
+    .map_err(|e| anyhow::anyhow!("the trace's embedded scenario no longer loads: {e}"))?;
+    if file.steps.len() != file.schedule.len() {
+        bail!(
+            "the trace lists {} steps but its schedule has {}",
+            file.steps.len(),
+            file.schedule.len()
+        );
+    }
+    let mut r = scenario.with_model(States { file })?;
+    r.summary = scenario.summary.clone();
+    Ok(r)
+}
+
+/// Splits a step label into the kernel expression and its bracketed note
+/// (`set_page_count(page0, 2)  [plain store: ...]`).
+pub fn split_label(label: &str) -> (&str, Option<&str>) {
+    if let Some(stripped) = label.strip_suffix(']') {
+        if let Some(at) = stripped.rfind("  [") {
+            return (label[..at].trim_end(), Some(&stripped[at + 3..]));
+        }
+    }
+    (label, None)
+}
+
+/// Whether a field is ghost state (the model's bookkeeping, not a kernel field).
+pub fn is_ghost(field: &str) -> bool {
+    field.contains("(ghost)")
+}
+
+/// Greedy word wrap of `text` into lines at most `width` characters wide. Lines break at
+/// spaces, and inside long expressions after `(`, `,` and `;`; a piece still wider than a
+/// line is split. Continuation lines are indented by `indent` spaces.
+pub fn wrap(text: &str, width: usize, indent: usize) -> Vec<String> {
+    wrap_at(text, width, indent, true)
+}
+
+/// Word wrap for prose: lines break at spaces only (see [`wrap`]).
+pub fn wrap_prose(text: &str, width: usize) -> Vec<String> {
+    wrap_at(text, width, 0, false)
+}
+
+fn wrap_at(text: &str, width: usize, indent: usize, code: bool) -> Vec<String> {
+    let width = width.max(indent + 4);
+    // Pieces of text, each with whether a space precedes it.
+    let mut atoms: Vec<(bool, Vec<char>)> = Vec::new();
+    let mut cur: Vec<char> = Vec::new();
+    let mut space = false;
+    for c in text.chars() {
+        if c == ' ' {
+            if !cur.is_empty() {
+                atoms.push((space, std::mem::take(&mut cur)));
+            }
+            space = true;
+            continue;
+        }
+        cur.push(c);
+        if code && matches!(c, '(' | ',' | ';') {
+            atoms.push((space, std::mem::take(&mut cur)));
+            space = false;
+        }
+    }
+    if !cur.is_empty() {
+        atoms.push((space, cur));
+    }
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    let mut len = 0;
+    for (space, mut atom) in atoms {
+        loop {
+            let room = if lines.is_empty() {
+                width
+            } else {
+                width - indent
+            };
+            let sep = usize::from(space && len > 0);
+            if len + sep + atom.len() <= room {
+                if sep == 1 {
+                    line.push(' ');
+                }
+                line.extend(atom.iter());
+                len += sep + atom.len();
+                break;
+            }
+            if len > 0 {
+                lines.push(std::mem::take(&mut line));
+                len = 0;
+                continue;
+            }
+            // A piece wider than a whole line: split it.
+            let head: String = atom[..room].iter().collect();
+            lines.push(head);
+            atom.drain(..room);
+        }
+    }
+    if len > 0 || lines.is_empty() {
+        lines.push(line);
+    }
+    for l in lines.iter_mut().skip(1) {
+        l.insert_str(0, &" ".repeat(indent));
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrap_respects_width_and_splits_long_words() {
+        let lines = wrap("aaaa bbbb cccccccccccccc dd", 8, 2);
+        assert!(lines.iter().all(|l| l.chars().count() <= 8), "{lines:?}");
+        assert_eq!(lines.concat().replace(' ', ""), "aaaabbbbccccccccccccccdd");
+        let lines = wrap("spin_lock(&mm->page_table_lock)", 12, 2);
+        assert_eq!(lines, ["spin_lock(", "  &mm->page_", "  table_lock", "  )"]);
+        assert_eq!(wrap("f(a, b)", 20, 2), ["f(a, b)"]);
+    }
+
+    #[test]
+    fn labels_split_off_their_note() {
+        assert_eq!(
+            split_label("set_page_count(page0, 2)  [plain store: _refcount 2 -> 2]"),
+            (
+                "set_page_count(page0, 2)",
+                Some("plain store: _refcount 2 -> 2")
+            )
+        );
+        assert_eq!(split_label("x[0] = 1"), ("x[0] = 1", None));
+    }
+}
