@@ -213,9 +213,10 @@ struct Candidate<S> {
 enum Kind<S> {
     /// Already stored in an earlier level.
     Seen,
-    /// Not stored before this level; `check` is its invariant/end/deadlock result.
+    /// Not stored before this level; `check` is its invariant/end/deadlock result. The
+    /// state is taken out (not the whole candidate moved) when it is stored.
     New {
-        state: S,
+        state: Option<S>,
         check: Result<bool, Box<Violation>>,
     },
     /// The step itself failed an assertion.
@@ -325,6 +326,7 @@ fn run_search<M: Model, O: Observer<M::State>>(
         layered: true,
         next_index: HashMap::default(),
         reduce,
+        by_shard: vec![Vec::new(); SHARDS],
     };
     let verdict = search.run(observer);
     search.stats.elapsed = search.start.elapsed();
@@ -399,6 +401,11 @@ pub(crate) fn ample_thread<M: Model>(model: &M, s: &M::State, enabled: &[usize])
     })
 }
 
+/// Flags written by the shard workers, each index by exactly one of them.
+struct SharedFlags(*mut bool);
+// SAFETY: workers write disjoint indices (see `first_occurrences`).
+unsafe impl Sync for SharedFlags {}
+
 /// A hasher for keys that are already fingerprints.
 #[derive(Default, Clone, Copy)]
 struct IdentityHasher(u64);
@@ -440,6 +447,8 @@ struct Search<'a, M: Model> {
     next_index: FpMap<u32>,
     /// Partial-order reduction is on.
     reduce: bool,
+    /// Reused per chunk: the new candidates of each shard, in candidate order.
+    by_shard: Vec<Vec<(u32, u64)>>,
 }
 
 impl<M: Model> Search<'_, M> {
@@ -559,45 +568,54 @@ impl<M: Model> Search<'_, M> {
     fn first_occurrences(&mut self, parts: &[Vec<Candidate<M::State>>]) -> Vec<bool> {
         let fresh = |c: &Candidate<M::State>| matches!(c.kind, Kind::New { .. });
         let total: usize = parts.iter().map(Vec::len).sum();
+        // The next level's set serves only the reduction's cycle proviso.
+        let track_next = self.reduce;
         let Some(pool) = &self.pool else {
             let mut first = Vec::with_capacity(total);
             for c in parts.iter().flatten() {
                 let new = fresh(c) && self.visited.insert(c.fp);
-                if new {
+                if new && track_next {
                     self.next_set.insert(c.fp);
                 }
                 first.push(new);
             }
             return first;
         };
-        let mut by_shard: Vec<Vec<(u32, u64)>> = vec![Vec::new(); SHARDS];
+        for list in &mut self.by_shard {
+            list.clear();
+        }
         for (i, c) in parts.iter().flatten().enumerate() {
             if fresh(c) {
-                by_shard[ShardedSet::shard(c.fp)].push((i as u32, c.fp));
+                self.by_shard[ShardedSet::shard(c.fp)].push((i as u32, c.fp));
             }
         }
-        let flags: Vec<std::sync::atomic::AtomicBool> = (0..total)
-            .map(|_| std::sync::atomic::AtomicBool::new(false))
-            .collect();
+        let mut first = vec![false; total];
+        let flags = SharedFlags(first.as_mut_ptr());
         let visited = self.visited.shards_mut();
         let next = self.next_set.shards_mut();
+        let by_shard = &self.by_shard;
         pool.install(|| {
             visited
                 .par_iter_mut()
                 .zip(next.par_iter_mut())
                 .zip(by_shard.par_iter())
                 .for_each(|((v, n), list)| {
+                    let flags = &flags;
                     for &(i, fp) in list {
                         if v.insert(fp) {
-                            n.insert(fp);
-                            flags[i as usize].store(true, Ordering::Relaxed);
+                            if track_next {
+                                n.insert(fp);
+                            }
+                            // SAFETY: each candidate index is in exactly one shard's list, so
+                            // no two workers write the same flag, and `first` outlives them.
+                            unsafe { *flags.0.add(i as usize) = true };
                         }
                     }
                 })
         });
         self.visited.recount();
         self.next_set.recount();
-        flags.into_iter().map(|f| f.into_inner()).collect()
+        first
     }
 
     fn successors(&self, src: u32, f: &Frontier<M::State>, out: &mut Vec<Candidate<M::State>>) {
@@ -649,7 +667,13 @@ impl<M: Model> Search<'_, M> {
                     (fp, Kind::Seen)
                 } else {
                     let check = check_state(self.model, &state).map_err(Box::new);
-                    (fp, Kind::New { state, check })
+                    (
+                        fp,
+                        Kind::New {
+                            state: Some(state),
+                            check,
+                        },
+                    )
                 }
             }
         };
@@ -686,7 +710,7 @@ impl<M: Model> Search<'_, M> {
     fn insert<O: Observer<M::State>>(
         &mut self,
         chunk: &[Frontier<M::State>],
-        parts: Vec<Vec<Candidate<M::State>>>,
+        mut parts: Vec<Vec<Candidate<M::State>>>,
         next: &mut Level<M::State>,
         depth: usize,
         observer: &mut O,
@@ -698,7 +722,7 @@ impl<M: Model> Search<'_, M> {
         } else {
             self.first_occurrences(&parts)
         };
-        for (i, c) in parts.into_iter().flatten().enumerate() {
+        for (i, c) in parts.iter_mut().flatten().enumerate() {
             self.stats.transitions += 1;
             self.stats.thread_steps[c.thread as usize] += 1;
             if c.point != u32::MAX {
@@ -707,11 +731,11 @@ impl<M: Model> Search<'_, M> {
                 }
             }
             let parent = &chunk[c.src as usize];
-            match c.kind {
+            match &mut c.kind {
                 Kind::StepFailed(v) => {
-                    observer.failed_step(parent.fp, &parent.state, c.thread as usize, &v);
+                    observer.failed_step(parent.fp, &parent.state, c.thread as usize, v);
                     self.add_schedules(parent.paths);
-                    let verdict = self.counterexample(parent.idx, Some(c.thread), *v);
+                    let verdict = self.counterexample(parent.idx, Some(c.thread), (**v).clone());
                     if let Some(v) = self.violation(verdict) {
                         return Some(v);
                     }
@@ -742,23 +766,25 @@ impl<M: Model> Search<'_, M> {
                         self.flow(next, c.fp, parent.paths);
                         continue;
                     }
+                    let state = state.take().expect("a new state is stored once");
                     let idx = self.parents.push(parent.idx, c.thread);
                     observer.state(c.fp, &state, depth);
                     observer.transition(parent.fp, &parent.state, c.thread as usize, c.fp);
                     self.stats.depth = depth;
                     match check {
                         Err(v) => {
-                            observer.bad_state(c.fp, &v);
+                            observer.bad_state(c.fp, v);
                             self.add_schedules(parent.paths);
                             if self.options.count_schedules {
                                 self.next_index.insert(c.fp, u32::MAX);
                             }
-                            let verdict = self.counterexample(idx, None, *v);
+                            let verdict = self.counterexample(idx, None, (**v).clone());
                             if let Some(v) = self.violation(verdict) {
                                 return Some(v);
                             }
                         }
                         Ok(terminal) => {
+                            let terminal = *terminal;
                             self.stats.terminal_states += terminal as u64;
                             if self.options.count_schedules {
                                 self.next_index.insert(c.fp, next.len as u32);
