@@ -60,6 +60,15 @@ pub struct Row {
 
 /// Explores `scenario` completely and makes its row.
 pub fn row(scenario: &Scenario, threads: usize, max_states: Option<u64>) -> Result<Row> {
+    Ok(explore_completely(scenario, threads, max_states)?.0)
+}
+
+/// Explores `scenario` completely: its row, and the report with the counterexample.
+pub fn explore_completely(
+    scenario: &Scenario,
+    threads: usize,
+    max_states: Option<u64>,
+) -> Result<(Row, Report)> {
     let report: Report = scenario.with_model(Job {
         options: Options {
             threads,
@@ -88,7 +97,7 @@ pub fn row(scenario: &Scenario, threads: usize, max_states: Option<u64>) -> Resu
         (_, Some(e)) => Some(e.matches(check.as_deref())),
     };
     let (schedules_json, _) = schedules_json(&o.stats.schedules);
-    Ok(Row {
+    let row = Row {
         scenario: scenario.name.clone(),
         variant: scenario.variant.clone(),
         verdict,
@@ -103,7 +112,8 @@ pub fn row(scenario: &Scenario, threads: usize, max_states: Option<u64>) -> Resu
         preemptions: report.preemptions,
         expected: scenario.expect.as_ref().map(|e| e.to_string()),
         as_expected,
-    })
+    };
+    Ok((row, report))
 }
 
 pub fn run(args: &CompareArgs) -> Result<Exit> {

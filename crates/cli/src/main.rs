@@ -11,6 +11,7 @@ mod list;
 mod progress;
 mod render;
 mod replay;
+mod report;
 mod trace_file;
 mod view;
 
@@ -93,6 +94,9 @@ enum Command {
     #[command(after_help = "Examples:\n  weft compare models/pt_frag/*.toml\n  \
         weft compare pt_frag/set_page_count_L --variants all --format markdown")]
     Compare(compare::CompareArgs),
+    /// Regenerate reports/ for every shipped scenario: a Markdown page, the trace, an HTML
+    /// stepper and the state graph each, indexed in reports/README.md as a teaching path.
+    Report(report::ReportArgs),
     /// Re-execute a saved counterexample against its model and confirm it.
     ///
     /// Exit code 0 when every step and the final violation reproduce; 2 when the trace is
@@ -177,6 +181,7 @@ fn main() -> ExitCode {
         Command::Replay { trace } => replay::run(&trace),
         Command::Graph(args) => graph::run(&args),
         Command::Compare(args) => compare::run(&args),
+        Command::Report(args) => report::run(&args),
     };
     match result {
         Ok(exit) => ExitCode::from(exit as u8),

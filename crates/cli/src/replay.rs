@@ -53,7 +53,7 @@ pub fn show(
             ShowFormat::Html => {
                 let replayed = view::replay(&t)?;
                 let story = view::explain::paragraphs(&t);
-                view::html::render(&t, &replayed, &story, None)
+                view::html::render(&t, &replayed, &story, None, &[])
             }
         }
     };

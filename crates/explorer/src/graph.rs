@@ -55,6 +55,9 @@ pub struct StateGraph {
     /// The search's verdict and counts (states and transitions of the model, before any
     /// projection).
     pub outcome: Outcome,
+    /// The nodes the counterexample goes through, from the initial state, one per step
+    /// (empty without a violation).
+    pub counterexample_path: Vec<NodeIndex>,
 }
 
 /// Why a graph was not built.
@@ -232,26 +235,31 @@ pub fn build<M: Model>(
             complete: true,
         });
     }
-    if let Verdict::Violation(cex) = &outcome.verdict {
-        mark_counterexample(model, &mut b, &by_fp, &cex.schedule);
-    }
+    let counterexample_path = match &outcome.verdict {
+        Verdict::Violation(cex) => mark_counterexample(model, &mut b, &by_fp, &cex.schedule),
+        _ => Vec::new(),
+    };
     Ok(StateGraph {
         graph: b.graph,
         outcome,
+        counterexample_path,
     })
 }
 
-/// Marks the nodes and edges the counterexample's schedule goes through.
+/// Marks the nodes and edges the counterexample's schedule goes through, and returns the
+/// nodes in order.
 fn mark_counterexample<M: Model>(
     model: &M,
     b: &mut Builder<'_, M>,
     by_fp: &HashMap<u64, NodeIndex>,
     schedule: &[usize],
-) {
+) -> Vec<NodeIndex> {
+    let mut path = Vec::new();
     let mut state = model.initial_state();
     let mut at = by_fp.get(&fingerprint(&state)).copied();
     if let Some(n) = at {
         b.graph[n].on_counterexample = true;
+        path.push(n);
     }
     for &t in schedule {
         let label = model.step_info(&state, t).label;
@@ -271,12 +279,14 @@ fn mark_counterexample<M: Model>(
                 b.graph[e].on_counterexample = true;
             }
             b.graph[n].on_counterexample = true;
+            path.push(n);
         }
         at = next;
         if failed {
             break;
         }
     }
+    path
 }
 
 /// Colours for threads, in order.

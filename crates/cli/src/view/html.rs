@@ -42,9 +42,17 @@ const LANE_COLOURS: [&str; 6] = [
 ];
 
 /// The report. `explain` holds one paragraph per step and a conclusion (see
-/// [`super::explain::paragraphs`]). `graph_svg` is an optional inline SVG state graph, shown
+/// [`super::explain::paragraphs`]). `graph_svg` is an optional inline SVG state graph, and
+/// `graph_path` the DOT ids of its nodes along the counterexample (one per state, from the
+/// initial one), so the page marks the current state in the graph; shown
 /// in its own section when given.
-pub fn render(t: &TraceFile, r: &Replayed, explain: &[String], graph_svg: Option<&str>) -> String {
+pub fn render(
+    t: &TraceFile,
+    r: &Replayed,
+    explain: &[String],
+    graph_svg: Option<&str>,
+    graph_path: &[String],
+) -> String {
     let lanes = lanes(t);
     let n = t.steps.len();
     let mut h = String::new();
@@ -184,6 +192,7 @@ pub fn render(t: &TraceFile, r: &Replayed, explain: &[String], graph_svg: Option
     }
 
     let data = json!({
+        "graph_path": graph_path,
         "lanes": lanes.iter().map(|(_, n)| n).collect::<Vec<_>>(),
         "steps": t.steps.iter().map(|s| json!({
             "thread": s.thread_name,
@@ -282,6 +291,7 @@ aside h2 + table, aside ul { margin-bottom: 14px; }
 #checks li.fails::before { content: "✗ "; }
 #checks li .why { display: block; font-weight: 400; font-size: 12px; }
 .graph { margin-top: 20px; border-top: 1px solid var(--line); padding-top: 10px; overflow: auto; }
+.graph g.node.here polygon, .graph g.node.here path, .graph g.node.here ellipse { stroke: #ff7f0e; stroke-width: 5px; fill: #ffe8a8; }
 "##;
 
 const JS: &str = r##"(function () {
@@ -322,6 +332,12 @@ const JS: &str = r##"(function () {
     var ex = n > 0 ? (D.explain[n - 1] || "") : "Press → (or Next) to run the first step.";
     if (n === N && D.explain.length > N) ex += " " + D.explain[N];
     $("step-explain").textContent = ex;
+    // The current state in the state graph (graphviz titles its nodes with their DOT ids).
+    var nodes = document.querySelectorAll("#graph g.node");
+    for (var g = 0; g < nodes.length; g++) {
+      var title = nodes[g].querySelector("title");
+      nodes[g].classList.toggle("here", !!title && title.textContent === D.graph_path[n]);
+    }
     // Swimlane rows.
     for (var i = 0; i <= N; i++) {
       var row = $("row-" + i);

@@ -1,0 +1,277 @@
+//! `weft report`: regenerate reports/ from every shipped scenario, as a teaching path.
+//!
+//! Per scenario: a Markdown page (summary, verdict, the comparison row, the swimlane
+//! counterexample or "no violation"), the trace JSON, the HTML stepper, and the state graph
+//! (DOT, and SVG through graphviz) where it is small. reports/README.md indexes them: the
+//! pt_frag story, then the THP story, variant by variant. Everything is deterministic (no
+//! times, no machine paths), so a test can tell when reports/ is out of date.
+
+use crate::compare::{self, Row};
+use crate::trace_file::TraceFile;
+use crate::view::{self, Paint};
+use crate::Exit;
+use anyhow::{Context, Result};
+use clap::Args;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use weft_explorer::graph::{self, StateGraph};
+use weft_explorer::{Model, Options};
+use weft_model::{Scenario, WithModel};
+
+#[derive(Args)]
+pub struct ReportArgs {
+    /// Where to write the reports.
+    #[arg(long, default_value = "reports", value_name = "DIR")]
+    out: PathBuf,
+    /// Largest state graph drawn into a report.
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    max_nodes: usize,
+    /// Worker threads (0 = one per core). Reports do not depend on it.
+    #[arg(long, short = 'j', default_value_t = 0, value_name = "N")]
+    threads: usize,
+}
+
+/// The order scenarios are told in: the story of each model, variant by variant.
+const STORY: [(&str, &[&str], &[&str]); 2] = [
+    (
+        "pt_frag",
+        &["L", "D", "E", "C", "scaled_2x2", "scaled_3x3"],
+        &[
+            "set_page_count",
+            "page_ref_add",
+            "pt_frag_refcount",
+            "top_bits",
+            "top_bits_bad",
+        ],
+    ),
+    (
+        "thp",
+        &["A", "B", "M", "K"],
+        &[
+            "v4_4",
+            "v4_5",
+            "v4_5_mapcount_only",
+            "andrea_v1",
+            "andrea_v1_head",
+            "merged_fix",
+            "v5_9_page_count",
+        ],
+    ),
+];
+
+const INTRO: &[(&str, &str)] = &[
+    (
+        "pt_frag",
+        "The powerpc page-table fragment allocator kept its fragment count in the page's \
+         `_refcount` and installed it with `set_page_count()`, a plain store that erased a \
+         concurrent speculative `get_page_unless_zero()`. 4231aba000f5 gave fragments their own \
+         counter. Scenarios: L (the lost update), D (the speculative put is the last one, so the \
+         destructor is missed), E (teardown with unused fragments), C (two allocators race to \
+         install the cache page), and scaled ones.",
+    ),
+    (
+        "thp",
+        "In 2016 the THP refcount redesign made a write fault copy a pinned huge page \
+         (`page_mapcount()==1 && page_count()==1`), breaking vfio DMA. Andrea Arcangeli's \
+         first fix (`page_trans_huge_mapcount()`) was shown wrong by Kirill Shutemov's split + \
+         fork + munmap-halves scenario; the merged fix 6d0a07edd17c added the \
+         `total_mapcount` guard. Scenarios: A (pinned PMD-mapped page, child gone, parent \
+         writes), B (the same with PTEs), M (why `page_count` was needed; exploring finds the \
+         split race that c444eb564fb1 later fixed), K (Kirill's counterexample).",
+    ),
+];
+
+struct Graph {
+    max_nodes: usize,
+    threads: usize,
+}
+
+impl WithModel for Graph {
+    type Output = Option<StateGraph>;
+    fn run<M: Model>(self, model: &M) -> Option<StateGraph> {
+        let options = Options {
+            threads: self.threads,
+            ..Options::default()
+        };
+        graph::build(model, &options, false, self.max_nodes).ok()
+    }
+}
+
+fn file_stem(name: &str) -> String {
+    name.replace('/', "_")
+}
+
+/// Writes `text` to `path` only if it differs (keeps timestamps of unchanged files).
+fn write(path: &Path, text: &str) -> Result<()> {
+    if std::fs::read_to_string(path).ok().as_deref() == Some(text) {
+        return Ok(());
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Orders shipped scenario names along the story.
+fn story_order(names: &[&str]) -> Vec<String> {
+    let mut ordered = Vec::new();
+    for (model, scenarios, variants) in STORY {
+        for sc in scenarios {
+            for v in variants {
+                let name = format!("{model}/{v}_{sc}");
+                if names.contains(&name.as_str()) {
+                    ordered.push(name);
+                }
+            }
+        }
+    }
+    for n in names {
+        if !ordered.iter().any(|o| o == n) {
+            ordered.push(n.to_string());
+        }
+    }
+    ordered
+}
+
+pub fn run(args: &ReportArgs) -> Result<Exit> {
+    let names: Vec<&str> = Scenario::shipped_names().collect();
+    let mut rows: BTreeMap<String, (Row, String)> = BTreeMap::new();
+    for name in story_order(&names) {
+        let scenario = Scenario::shipped(&name).expect("listed")?;
+        eprintln!("report: {name}");
+        let (row, report) = compare::explore_completely(&scenario, args.threads, None)?;
+        let stem = file_stem(&name);
+        let dir = args.out.join(&scenario.model);
+        let base = stem
+            .strip_prefix(&format!("{}_", scenario.model))
+            .unwrap_or(&stem)
+            .to_string();
+        let mut page = format!("# {name}\n\n{}\n\n", scenario.summary);
+        writeln!(
+            page,
+            "Model `{}`, variant `{}`; scenario file [`{}`](../../{}).\n",
+            scenario.model, scenario.variant, scenario.path, scenario.path
+        )?;
+        page += &compare::table(std::slice::from_ref(&row), true);
+        page += "\n";
+        let graph = scenario.with_model(Graph {
+            max_nodes: args.max_nodes,
+            threads: args.threads,
+        });
+        let mut svg = None;
+        let graph_path: Vec<String> = graph.as_ref().map_or(Vec::new(), |g| {
+            g.counterexample_path
+                .iter()
+                .map(|n| format!("n{}", n.index()))
+                .collect()
+        });
+        if let Some(g) = &graph {
+            let dot = graph::to_dot(g, &format!("{name}: {} states", g.outcome.stats.states));
+            write(&dir.join(format!("{base}.dot")), &dot)?;
+            let drawn = String::from_utf8(crate::graph::svg(&dot)?)?;
+            write(&dir.join(format!("{base}.svg")), &drawn)?;
+            svg = Some(drawn);
+        }
+        match &report.trace {
+            Some(trace) => {
+                let file = TraceFile::new(&scenario, "bfs", &report.threads, trace);
+                write(
+                    &dir.join(format!("{base}.trace.json")),
+                    &(serde_json::to_string_pretty(&file)? + "\n"),
+                )?;
+                let replayed = view::replay(&file)?;
+                let explain = view::explain::paragraphs(&file);
+                write(
+                    &dir.join(format!("{base}.html")),
+                    &view::html::render(&file, &replayed, &explain, svg.as_deref(), &graph_path),
+                )?;
+                writeln!(
+                    page,
+                    "## Counterexample: {} steps{}\n",
+                    trace.steps.len(),
+                    row.preemptions
+                        .map_or(String::new(), |p| format!(", {p} preemptions"))
+                )?;
+                writeln!(
+                    page,
+                    "Step through it in [{base}.html]({base}.html) (open it in a browser, then \
+                     use the arrow keys); the trace is [{base}.trace.json]({base}.trace.json) \
+                     (`weft show`, `weft replay`).\n"
+                )?;
+                page += "```text\n";
+                page += &view::swimlanes::render(&file, 100, Paint { on: false });
+                page += "```\n\n";
+                page += "### The story\n\n";
+                for p in &explain {
+                    page += p;
+                    page += "\n\n";
+                }
+            }
+            None => {
+                writeln!(
+                    page,
+                    "## No violation\n\nEvery schedule explored: {} states, {} complete schedules, \
+                     and no check fails.\n",
+                    row.states, row.schedules
+                )?;
+            }
+        }
+        if graph.is_some() {
+            writeln!(
+                page,
+                "## State graph\n\n![state graph]({base}.svg)\n\nOne colour per thread; the \
+                 counterexample path in red; violating states filled red; terminal states \
+                 double-bordered.\n"
+            )?;
+        }
+        write(&dir.join(format!("{base}.md")), &page)?;
+        rows.insert(name.clone(), (row, format!("{}/{base}.md", scenario.model)));
+    }
+    write(&args.out.join("README.md"), &index(&names, &rows))?;
+    println!("reports written to {}", args.out.display());
+    Ok(Exit::Pass)
+}
+
+fn index(names: &[&str], rows: &BTreeMap<String, (Row, String)>) -> String {
+    let mut out = String::from(
+        "# weft reports\n\nGenerated by `weft report` from every shipped scenario; do not edit \
+         by hand (a test fails when they are out of date). Each page has the verdict, the \
+         counts, the shortest counterexample as swimlanes and as a story, an HTML page to step \
+         through, and the state graph when it is small enough to draw.\n\n",
+    );
+    for (model, _, _) in STORY {
+        let intro = INTRO
+            .iter()
+            .find(|(m, _)| *m == model)
+            .map_or("", |(_, t)| t);
+        let _ = write!(out, "## The {model} story\n\n{intro}\n\n");
+        out += "| scenario | variant | verdict | check | states | trace | as expected |\n";
+        out += "|---|---|---|---|---|---|---|\n";
+        for name in story_order(names) {
+            if !name.starts_with(&format!("{model}/")) {
+                continue;
+            }
+            let Some((r, link)) = rows.get(&name) else {
+                continue;
+            };
+            let _ = writeln!(
+                out,
+                "| [{}]({link}) | {} | {} | {} | {} | {} | {} |",
+                name,
+                r.variant,
+                r.verdict,
+                r.check.as_deref().unwrap_or("-"),
+                r.states,
+                r.trace_length.map_or("-".into(), |l| l.to_string()),
+                match r.as_expected {
+                    Some(true) => "yes",
+                    Some(false) => "NO",
+                    None => "-",
+                }
+            );
+        }
+        out += "\n";
+    }
+    out
+}
