@@ -59,6 +59,7 @@ fn scenario(size: Size) -> Scenario {
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Tool {
     Weft { threads: usize },
+    WeftPor { threads: usize },
     Stateright { threads: usize },
     Spin { reduce: bool },
 }
@@ -67,14 +68,20 @@ impl Tool {
     fn name(self) -> String {
         match self {
             Tool::Weft { .. } => "weft".into(),
+            Tool::WeftPor { .. } => "weft + POR".into(),
             Tool::Stateright { .. } => "stateright 0.31 BFS".into(),
             Tool::Spin { reduce: false } => "SPIN 6.5 -DNOREDUCE".into(),
             Tool::Spin { reduce: true } => "SPIN 6.5 (POR)".into(),
         }
     }
+    fn reduces(self) -> bool {
+        matches!(self, Tool::WeftPor { .. } | Tool::Spin { reduce: true })
+    }
     fn threads(self) -> usize {
         match self {
-            Tool::Weft { threads } | Tool::Stateright { threads } => threads,
+            Tool::Weft { threads } | Tool::WeftPor { threads } | Tool::Stateright { threads } => {
+                threads
+            }
             Tool::Spin { .. } => 1,
         }
     }
@@ -99,7 +106,7 @@ struct Sample {
 // ---------------------------------------------------------------------------------------
 // Children: one exploration each, printing `states transitions search_nanos complete verdict`.
 
-struct WeftRun(usize, Duration);
+struct WeftRun(usize, Duration, bool);
 impl WithModel for WeftRun {
     type Output = Outcome;
     fn run<M: Model>(self, m: &M) -> Outcome {
@@ -111,6 +118,7 @@ impl WithModel for WeftRun {
                     time_limit: Some(self.1),
                     ..Limits::default()
                 },
+                por: self.2,
                 ..Options::default()
             },
         )
@@ -119,8 +127,8 @@ impl WithModel for WeftRun {
 
 fn child(tool: &str, size: Size, threads: usize, budget: Duration) {
     match tool {
-        "weft" => {
-            let out = scenario(size).with_model(WeftRun(threads, budget));
+        "weft" | "weft-por" => {
+            let out = scenario(size).with_model(WeftRun(threads, budget, tool == "weft-por"));
             let (complete, verdict) = match out.verdict {
                 Verdict::Pass => (true, "pass".to_string()),
                 Verdict::Violation(c) => (true, format!("violation of {}", c.violation.check)),
@@ -239,6 +247,7 @@ fn run_child(tool: Tool, size: Size, budget: Duration, mem: u64) -> Sample {
     let mut cmd = Command::new("/proc/self/exe");
     let name = match tool {
         Tool::Weft { .. } => "weft",
+        Tool::WeftPor { .. } => "weft-por",
         _ => "stateright",
     };
     cmd.args([
@@ -439,9 +448,10 @@ fn print_row(size: Size, r: &Row) {
         "-".into()
     };
     println!(
-        "| {size} | {} | {} | no | {} | {} | {:.3} | {:.3} | {rate} | {:.0} | {:.0} | {} | {} |",
+        "| {size} | {} | {} | {} | {} | {} | {:.3} | {:.3} | {rate} | {:.0} | {:.0} | {} | {} |",
         r.tool.name(),
         r.tool.threads(),
+        if r.tool.reduces() { "yes" } else { "no" },
         states,
         s.transitions,
         s.search,
@@ -534,6 +544,8 @@ fn main() {
         let mut tools = vec![
             Tool::Weft { threads: 1 },
             Tool::Weft { threads: 2 },
+            Tool::WeftPor { threads: 1 },
+            Tool::WeftPor { threads: 2 },
             Tool::Stateright { threads: 1 },
             Tool::Stateright { threads: 2 },
         ];
@@ -573,11 +585,8 @@ fn main() {
             .zip(&samples)
             .map(|(&t, s)| summarize(t, s))
             .collect();
-        for (i, r) in rows.iter().enumerate() {
+        for r in &rows {
             print_row(size, r);
-            if i == 1 {
-                println!("| {size} | weft + POR | 1, 2 | yes | n/a | n/a | n/a | n/a | n/a | n/a | n/a | POR not implemented yet | - |");
-            }
         }
         notes.extend(ratios(size, &rows, hash_bits));
         if size.walkers * size.owners <= 9 {
@@ -600,6 +609,8 @@ fn ratios(size: Size, rows: &[Row], hash_bits: u32) -> Vec<String> {
     let mut out = Vec::new();
     let w1 = find(Tool::Weft { threads: 1 });
     let w2 = find(Tool::Weft { threads: 2 });
+    let wp1 = find(Tool::WeftPor { threads: 1 });
+    let wp2 = find(Tool::WeftPor { threads: 2 });
     let s1 = find(Tool::Stateright { threads: 1 });
     let s2 = find(Tool::Stateright { threads: 2 });
     let sp = find(Tool::Spin { reduce: false });
@@ -668,6 +679,24 @@ fn ratios(size: Size, rows: &[Row], hash_bits: u32) -> Vec<String> {
             "{size}: weft speedup 1 -> 2 threads (search time 1t / 2t): {}",
             time(a, b)
         ));
+    }
+    if let (Some(full), Some(red)) = (w1, wp1) {
+        out.push(format!(
+            "{size}: weft's partial-order reduction (full / POR): states {:.2}, search time {}",
+            full.s.states as f64 / red.s.states.max(1) as f64,
+            time(full, red)
+        ));
+    }
+    for (w, t) in [(wp1, 1), (wp2, 2)] {
+        if let (Some(w), Some(s)) = (w, spr) {
+            out.push(format!(
+                "{size}: SPIN with POR / weft with POR, {t} thread{}: search time {}, process time \
+                 {:.2} (the target: at least 2)",
+                if t > 1 { "s" } else { "" },
+                time(s, w),
+                s.s.wall / w.s.wall
+            ));
+        }
     }
     out
 }
