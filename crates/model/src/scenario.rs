@@ -112,9 +112,29 @@ pub trait WithModel {
     fn run<M: Model>(self, model: &M) -> Self::Output;
 }
 
+/// Like [`WithModel`], for work whose states cross process boundaries (the distributed
+/// engine): the model can be cloned into worker threads and its states serialized.
+pub trait WithSerialModel {
+    /// What it produces.
+    type Output;
+    /// Does it.
+    fn run<M>(self, model: &M) -> Self::Output
+    where
+        M: Model + Clone + Send + 'static,
+        M::State: serde::Serialize + serde::de::DeserializeOwned + 'static;
+}
+
 impl Scenario {
     /// Runs `f` with the scenario's model.
     pub fn with_model<W: WithModel>(&self, f: W) -> W::Output {
+        match &self.instance {
+            Instance::PtFrag(m) => f.run(m),
+            Instance::Thp(m) => f.run(m),
+        }
+    }
+
+    /// Runs `f` with the scenario's model, for work that serializes states.
+    pub fn with_serial_model<W: WithSerialModel>(&self, f: W) -> W::Output {
         match &self.instance {
             Instance::PtFrag(m) => f.run(m),
             Instance::Thp(m) => f.run(m),
@@ -504,6 +524,29 @@ pub struct BuildError {
     pub message: String,
     /// What would be valid.
     pub help: Option<String>,
+}
+
+impl BuildError {
+    /// `call` is not one of `model`'s `operations` (written `name` or `name(arg)`): either the
+    /// name is unknown or it has the wrong number of arguments.
+    pub fn unknown_operation(model: &str, at: Where, call: &OpCall, operations: &[&str]) -> Self {
+        let known = operations
+            .iter()
+            .any(|o| o.split('(').next() == Some(call.name.as_str()));
+        BuildError {
+            at,
+            message: if known {
+                format!(
+                    "`{}` does not take {} argument(s)",
+                    call.name,
+                    call.args.len()
+                )
+            } else {
+                format!("unknown {model} operation `{}`", call.name)
+            },
+            help: Some(format!("operations: {}", operations.join(", "))),
+        }
+    }
 }
 
 /// A scenario that cannot be loaded: where, what, and what would be valid.

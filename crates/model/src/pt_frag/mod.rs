@@ -27,6 +27,7 @@ mod steps;
 pub use scenario::{build, PARAMS};
 
 use crate::page::{Page, TOP_SHIFT};
+use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
 use steps::Pc;
 use weft_explorer::{Model, StepInfo, Violation};
@@ -150,7 +151,7 @@ pub struct PtFrag {
 const NO_PAGE: u8 = u8::MAX;
 
 /// A fragment handed out as a page table: which page, in which generation, which slot.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Fragment {
     page: u8,
     generation: u8,
@@ -158,10 +159,10 @@ pub struct Fragment {
 }
 
 /// Most fragments one thread may hold at once.
-pub const MAX_HELD: usize = 4;
+pub const MAX_HELD: usize = 2;
 
 /// A thread's position and locals.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ThreadState {
     op: u8,
     pc: Pc,
@@ -207,14 +208,14 @@ impl ThreadState {
 }
 
 /// The whole state: pages, the mm's fragment cache and lock, and every thread.
-#[derive(Debug, PartialEq, Eq, Hash)]
+#[derive(Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct State {
     pages: SmallVec<[Page; 4]>,
     /// `mm->context.pte_frag`: the next unused fragment (page, slot), or NULL.
     pte_frag: Option<(u8, u8)>,
     /// `mm->page_table_lock`: the thread holding it.
     lock: Option<u8>,
-    threads: SmallVec<[ThreadState; 6]>,
+    threads: SmallVec<[ThreadState; 8]>,
 }
 
 impl Clone for State {

@@ -46,19 +46,13 @@ pub fn build(
                 }
                 ("pte_frag_destroy", []) => Op::Destroy,
                 ("speculative_get_put", []) => Op::SpeculativeGetPut,
-                (op, args) if OPERATIONS.iter().any(|o| o.split('(').next() == Some(op)) => {
-                    return Err(BuildError {
+                _ => {
+                    return Err(BuildError::unknown_operation(
+                        "pt_frag",
                         at,
-                        message: format!("`{op}` does not take {} argument(s)", args.len()),
-                        help: Some(format!("operations: {}", OPERATIONS.join(", "))),
-                    })
-                }
-                (op, _) => {
-                    return Err(BuildError {
-                        at,
-                        message: format!("unknown pt_frag operation `{op}`"),
-                        help: Some(format!("operations: {}", OPERATIONS.join(", "))),
-                    })
+                        call,
+                        &OPERATIONS,
+                    ))
                 }
             };
             ops.push(op);

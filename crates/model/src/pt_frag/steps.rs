@@ -5,10 +5,11 @@
 //! footprint) and `exec` performs it and moves the thread on; both match on the same `Pc`.
 
 use super::{Fragment, Op, PtFrag, State, ThreadState, Variant, B, MAX_HELD, NO_PAGE};
+use serde::{Deserialize, Serialize};
 use weft_explorer::{Footprint, Source, Status, StepInfo, Violation};
 
 /// A thread's next step.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[repr(u8)]
 pub enum Pc {
     // pte_fragment_alloc() -> get_pte_from_cache()

@@ -41,6 +41,7 @@ mod steps;
 
 pub use scenario::{build, PARAMS};
 
+use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
 use steps::{After, Pc, Read, RmapAfter};
 use weft_explorer::{Model, StepInfo, Violation};
@@ -171,7 +172,7 @@ pub(crate) const NONE: u8 = u8::MAX;
 pub(crate) const H: u8 = 0;
 
 /// A page-table entry: which page it maps (`NONE` if empty) and whether it is writable.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Entry {
     page: u8,
     write: bool,
@@ -188,7 +189,7 @@ impl Entry {
 }
 
 /// A process's PMD entry for the THP's range.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Pmd {
     /// `pmd_none`.
     None,
@@ -201,7 +202,7 @@ pub enum Pmd {
 }
 
 /// One process: its page tables, its vma's anon_vma and chain, its page-table locks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Mm {
     pmd: Pmd,
     pte: [Entry; MAX_SUBPAGES],
@@ -214,7 +215,7 @@ pub struct Mm {
 }
 
 /// The THP's counters (raw, −1 based mapcounts).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Page {
     /// Head `_refcount`.
     rc: i8,
@@ -229,14 +230,14 @@ pub struct Page {
 }
 
 /// A page made by a COW copy: its `_refcount`; whether it was a huge copy.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct CowCopy {
     rc: i8,
     huge: bool,
 }
 
 /// Ghost: a GUP pin taken by process `mm` on subpage `sub` of page `page`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Pin {
     mm: u8,
     page: u8,
@@ -244,7 +245,7 @@ pub struct Pin {
 }
 
 /// A thread's position and locals.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ThreadState {
     op: u8,
     pc: Pc,
@@ -277,7 +278,7 @@ pub struct ThreadState {
 }
 
 /// The whole state.
-#[derive(Debug, PartialEq, Eq, Hash)]
+#[derive(Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct State {
     thp: Page,
     copies: SmallVec<[CowCopy; 4]>,

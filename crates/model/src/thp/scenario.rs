@@ -115,20 +115,7 @@ pub fn build(
                 ("munmap", [a]) => Op::Munmap(index(a)?),
                 ("write", [a]) => Op::Write(index(a)?),
                 ("exit", []) => Op::Exit,
-                (op, args) if OPERATIONS.iter().any(|o| o.split('(').next() == Some(op)) => {
-                    return Err(BuildError {
-                        at,
-                        message: format!("`{op}` does not take {} argument(s)", args.len()),
-                        help: Some(format!("operations: {}", OPERATIONS.join(", "))),
-                    })
-                }
-                (op, _) => {
-                    return Err(BuildError {
-                        at,
-                        message: format!("unknown thp operation `{op}`"),
-                        help: Some(format!("operations: {}", OPERATIONS.join(", "))),
-                    })
-                }
+                _ => return Err(BuildError::unknown_operation("thp", at, call, &OPERATIONS)),
             };
             ops.push(op);
         }
