@@ -33,6 +33,17 @@ pub struct Limits {
     pub time_limit: Option<Duration>,
 }
 
+impl Limits {
+    /// The same limits with the time limit reduced by the time since `start`: for searches
+    /// that follow one another under one budget.
+    pub fn remaining_since(&self, start: Instant) -> Limits {
+        Limits {
+            time_limit: self.time_limit.map(|t| t.saturating_sub(start.elapsed())),
+            ..self.clone()
+        }
+    }
+}
+
 /// How to run a search.
 #[derive(Default)]
 pub struct Options<'a> {
@@ -362,9 +373,10 @@ fn explore_reduced<M: Model, O: Observer<M::State>>(
     options: &Options,
     observer: &mut O,
 ) -> Outcome {
+    let start = Instant::now();
     let mut out = run_search(model, options, observer, true);
     if let Verdict::Violation(cex) = &out.verdict {
-        let mut limits = options.limits.clone();
+        let mut limits = options.limits.remaining_since(start);
         limits.max_depth = Some(cex.schedule.len());
         let bounded = Options {
             threads: options.threads,

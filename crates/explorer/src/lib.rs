@@ -14,6 +14,9 @@ pub mod graph;
 mod model;
 pub mod naive;
 pub mod preemption;
+pub mod shuttle_engine;
+#[cfg(feature = "timely")]
+pub mod timely_engine;
 pub mod trace;
 mod visited;
 

@@ -151,9 +151,16 @@ pub fn fewest<M: Model>(model: &M, options: &Options, shortest: &Counterexample)
     let own = count(model, &shortest.schedule).unwrap_or(0);
     let len = shortest.schedule.len();
     let mut fewer = None;
+    let start = std::time::Instant::now();
     for bound in 0..own {
         let bounded = Bounded { model, bound };
-        if let Verdict::Violation(c) = explore(&bounded, options).verdict {
+        let within = Options {
+            threads: options.threads,
+            limits: options.limits.remaining_since(start),
+            stop: options.stop,
+            ..Options::default()
+        };
+        if let Verdict::Violation(c) = explore(&bounded, &within).verdict {
             let p = count(model, &c.schedule).unwrap_or(bound);
             if c.violation.check == shortest.violation.check && c.schedule.len() == len {
                 return Fewest {
