@@ -10,7 +10,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use weft_explorer::dfs::explore_dfs;
 use weft_explorer::preemption::{self, Bounded, Fewer};
+use weft_explorer::shuttle_engine::{explore_shuttle, ShuttleOptions, Strategy, Summary};
+use weft_explorer::timely_engine::{explore_timely, Cluster, TimelyError};
 use weft_explorer::{explore, Limits, Model, Options, Outcome, Schedules, Trace, Verdict};
+use weft_model::scenario::WithSerialModel;
 use weft_model::{Scenario, WithModel};
 
 #[derive(Args)]
@@ -60,6 +63,32 @@ pub struct CheckArgs {
     /// state spaces that do not fit; the search may miss states, and says how many it expects.
     #[arg(long, value_name = "MB")]
     bitstate: Option<usize>,
+    /// With --engine timely: worker threads in this process.
+    #[arg(long, value_name = "W", default_value_t = 1)]
+    workers: usize,
+    /// With --engine timely: processes in the run (list them with --hostfile).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    processes: usize,
+    /// With --engine timely: this process's index, 0 to N-1 (process 0 prints the result).
+    #[arg(long, value_name = "I", default_value_t = 0)]
+    process: usize,
+    /// With --engine timely: one host:port per line, process 0 first; each process listens
+    /// on its own line's port.
+    #[arg(long, value_name = "FILE")]
+    hostfile: Option<PathBuf>,
+    /// With --engine timely: give up (exit code 3) if a peer has not connected by then.
+    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    connect_timeout: f64,
+    /// random, pct, dfs-shuttle: executions to run (random and pct default to 1000; dfs-shuttle
+    /// runs every schedule unless given).
+    #[arg(long, value_name = "N")]
+    iterations: Option<usize>,
+    /// random, pct: the scheduler's seed; the same seed gives the same executions.
+    #[arg(long, default_value_t = 0, value_name = "S")]
+    seed: u64,
+    /// pct: the bug depth to aim at (priority change points + 1).
+    #[arg(long, default_value_t = 3, value_name = "D")]
+    pct_depth: usize,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -69,6 +98,18 @@ pub enum Engine {
     /// Depth-first, one thread, memory for the visited set and the current path only;
     /// counterexamples are not necessarily shortest.
     Dfs,
+    /// Breadth-first on timely-dataflow workers, threads or processes or machines
+    /// (--workers, --processes, --process, --hostfile); shortest counterexamples; every
+    /// interleaving (no partial-order reduction).
+    Timely,
+    /// Real shuttle threads, a uniformly random schedule per execution (--iterations, --seed).
+    Random,
+    /// Real shuttle threads under PCT: a bug of depth d shows up with probability at least
+    /// 1/(n*k^(d-1)) per execution (--pct-depth, --iterations, --seed).
+    Pct,
+    /// Real shuttle threads under shuttle's stateless depth-first search: every schedule, one
+    /// execution each (small scenarios only).
+    DfsShuttle,
 }
 
 impl Engine {
@@ -76,6 +117,20 @@ impl Engine {
         match self {
             Engine::Bfs => "bfs",
             Engine::Dfs => "dfs",
+            Engine::Timely => "timely",
+            Engine::Random => "random",
+            Engine::Pct => "pct",
+            Engine::DfsShuttle => "dfs-shuttle",
+        }
+    }
+
+    /// The shuttle scheduler behind a shuttle engine.
+    pub fn shuttle(self, pct_depth: usize) -> Option<Strategy> {
+        match self {
+            Engine::Random => Some(Strategy::Random),
+            Engine::Pct => Some(Strategy::Pct { depth: pct_depth }),
+            Engine::DfsShuttle => Some(Strategy::Dfs),
+            _ => None,
         }
     }
 }
@@ -99,6 +154,42 @@ pub struct Report {
     pub other: Option<weft_explorer::Stats>,
 }
 
+/// Runs a scenario's model on shuttle threads (engines random, pct, dfs-shuttle).
+struct ShuttleJob(ShuttleOptions);
+
+impl WithModel for ShuttleJob {
+    type Output = Result<(Report, Summary)>;
+    fn run<M: Model>(self, model: &M) -> Result<(Report, Summary)> {
+        let out = explore_shuttle(model, &self.0);
+        let (preemptions, trace) = match &out.outcome.verdict {
+            Verdict::Violation(cex) => (
+                preemption::count(model, &cex.schedule),
+                Some(
+                    cex.trace(model)
+                        .context("internal error: the counterexample does not re-execute")?,
+                ),
+            ),
+            _ => (None, None),
+        };
+        let report = Report {
+            outcome: out.outcome,
+            trace,
+            threads: (0..model.thread_count())
+                .map(|t| model.thread_name(t).to_string())
+                .collect(),
+            preemptions,
+            fewer: None,
+            coverage_points: (0..model.thread_count())
+                .map(|t| model.coverage_points(t))
+                .collect(),
+            bound: None,
+            por: false,
+            other: None,
+        };
+        Ok((report, out.summary))
+    }
+}
+
 /// Explores a scenario's model with these options.
 pub struct Job<'a> {
     pub options: Options<'a>,
@@ -115,11 +206,14 @@ pub struct Job<'a> {
 impl WithModel for Job<'_> {
     type Output = Result<Report>;
     fn run<M: Model>(self, model: &M) -> Result<Report> {
+        let start = std::time::Instant::now();
         let mut outcome = match (self.engine, self.bound) {
             (Engine::Bfs, None) => explore(model, &self.options),
             (Engine::Bfs, Some(bound)) => explore(&Bounded { model, bound }, &self.options),
             (Engine::Dfs, None) => explore_dfs(model, &self.options),
             (Engine::Dfs, Some(bound)) => explore_dfs(&Bounded { model, bound }, &self.options),
+            (Engine::Timely, _) => unreachable!("the timely engine runs through TimelyJob"),
+            (_, _) => unreachable!("the shuttle engines run through ShuttleJob"),
         };
         let por = self.options.por && !self.options.count_schedules && self.bound.is_none();
         let other = self.por_stats.then(|| {
@@ -131,8 +225,8 @@ impl WithModel for Job<'_> {
                 ..Options::default()
             };
             match self.engine {
-                Engine::Bfs => explore(model, &toggled).stats,
-                Engine::Dfs => explore_dfs(model, &toggled).stats,
+                Engine::Bfs | Engine::Timely => explore(model, &toggled).stats,
+                _ => explore_dfs(model, &toggled).stats,
             }
         });
         let (mut preemptions, mut fewer) = (None, None);
@@ -140,7 +234,7 @@ impl WithModel for Job<'_> {
             if self.fewest && self.engine == Engine::Bfs {
                 let quiet = Options {
                     threads: self.options.threads,
-                    limits: self.options.limits.clone(),
+                    limits: self.options.limits.remaining_since(start),
                     stop: self.options.stop,
                     ..Options::default()
                 };
@@ -210,7 +304,10 @@ pub fn run(args: &CheckArgs) -> Result<Exit> {
                 continue;
             }
         };
-        let spinner = Spinner::new(!args.quiet && !args.json, &scenario.name);
+        let spinner = Spinner::new(
+            !args.quiet && !args.json && args.engine != Engine::Timely,
+            &scenario.name,
+        );
         let update = |p: &weft_explorer::Progress| spinner.update(p);
         let job = Job {
             options: Options {
@@ -228,9 +325,43 @@ pub fn run(args: &CheckArgs) -> Result<Exit> {
             por_stats: args.por_stats,
             engine: args.engine,
         };
-        let report = scenario.with_model(job);
+        let mut shuttle: Option<Summary> = None;
+        let report = match args.engine {
+            Engine::Timely => timely_report(&scenario, args, &limits),
+            _ => match args.engine.shuttle(args.pct_depth) {
+                Some(strategy) => scenario
+                    .with_model(ShuttleJob(ShuttleOptions {
+                        strategy,
+                        iterations: args.iterations,
+                        seed: args.seed,
+                        time_limit: limits.time_limit,
+                        stop: Some(&INTERRUPTED),
+                        keep_going: false,
+                    }))
+                    .map(|(report, summary)| {
+                        shuttle = Some(summary);
+                        report
+                    }),
+                None => scenario.with_model(job),
+            },
+        };
         spinner.finish();
-        let report = report?;
+        let report = match report {
+            Err(e) if e.is::<TimelyError>() => {
+                eprintln!("error: {e:#}");
+                return Ok(exit.worst(Exit::Stopped));
+            }
+            other => other?,
+        };
+        if args.engine == Engine::Timely && args.process != 0 {
+            // Every process knows the verdict; only process 0 prints it.
+            exit = exit.worst(match report.outcome.verdict {
+                Verdict::Pass => Exit::Pass,
+                Verdict::Violation(_) => Exit::Violation,
+                Verdict::Stopped(_) => Exit::Stopped,
+            });
+            continue;
+        }
         let trace_path = match (&report.trace, &args.trace_out) {
             (Some(trace), Some(out)) => {
                 let path = if several {
@@ -238,8 +369,10 @@ pub fn run(args: &CheckArgs) -> Result<Exit> {
                 } else {
                     out.clone()
                 };
-                TraceFile::new(&scenario, args.engine.name(), &report.threads, trace)
-                    .write(&path)?;
+                let mut file =
+                    TraceFile::new(&scenario, args.engine.name(), &report.threads, trace);
+                file.shuttle_schedule = shuttle.as_ref().and_then(|s| s.shuttle_schedule.clone());
+                file.write(&path)?;
                 Some(path)
             }
             _ => None,
@@ -252,7 +385,11 @@ pub fn run(args: &CheckArgs) -> Result<Exit> {
             (Verdict::Stopped(_), _) | (_, None) => None,
             // Depth-first search meets whichever failure its order reaches first; the check
             // named in [expect] is the one of a shortest schedule.
-            (Verdict::Violation(_), Some(e)) if args.engine == Engine::Dfs => Some(e.violation),
+            (Verdict::Violation(_), Some(e))
+                if args.engine.shuttle(0).is_some() || args.engine == Engine::Dfs =>
+            {
+                Some(e.violation)
+            }
             // A bounded search that passes says nothing about schedules beyond the bound.
             (Verdict::Pass, Some(e)) if report.bound.is_some() && e.violation => None,
             (_, Some(e)) => Some(e.matches(failed)),
@@ -273,10 +410,21 @@ pub fn run(args: &CheckArgs) -> Result<Exit> {
                 args.engine,
                 trace_path.as_deref(),
                 as_expected,
+                shuttle.as_ref(),
             ));
         } else {
-            print_human(&scenario, &report, args, trace_path.as_deref(), as_expected);
+            print_human(
+                &scenario,
+                &report,
+                args,
+                trace_path.as_deref(),
+                as_expected,
+                shuttle.as_ref(),
+            );
         }
+    }
+    if args.engine == Engine::Timely && args.process != 0 {
+        return Ok(exit);
     }
     if args.json {
         let doc = if several {
@@ -305,6 +453,7 @@ fn print_human(
     args: &CheckArgs,
     trace_path: Option<&Path>,
     as_expected: Option<bool>,
+    shuttle: Option<&Summary>,
 ) {
     let o = &report.outcome;
     let s = &o.stats;
@@ -313,9 +462,19 @@ fn print_human(
         Some(false) => "  (NOT as expected)",
         None => "",
     };
-    println!("{}: {}{mark}", scenario.name, verdict_words(o));
+    let words = match (shuttle, &o.verdict) {
+        (Some(s), Verdict::Pass) if !s.exhausted => format!(
+            "PASS: no violation in {} sampled executions ({} distinct schedules; not a proof)",
+            s.iterations, s.schedules
+        ),
+        _ => verdict_words(o),
+    };
+    println!("{}: {words}{mark}", scenario.name);
     if args.quiet {
         return;
+    }
+    for line in shuttle.iter().flat_map(|s| s.lines()) {
+        println!("  {line}");
     }
     println!("  model {}, variant {}", scenario.model, scenario.variant);
     if !scenario.summary.is_empty() {
@@ -400,8 +559,9 @@ fn print_human(
             None => String::new(),
         };
         let kind = match args.engine {
-            Engine::Bfs => "shortest",
+            Engine::Bfs | Engine::Timely => "shortest",
             Engine::Dfs => "found depth-first, not necessarily shortest",
+            _ => "found on shuttle threads, not necessarily shortest",
         };
         println!(
             "\n  counterexample ({} steps, {kind}{pre}):",
@@ -505,6 +665,7 @@ fn json_doc(
     engine: Engine,
     trace_path: Option<&Path>,
     as_expected: Option<bool>,
+    shuttle: Option<&Summary>,
 ) -> serde_json::Value {
     let o = &report.outcome;
     let s = &o.stats;
@@ -565,5 +726,123 @@ fn json_doc(
         "trace": trace_path.map(|p| p.display().to_string()),
         "expected": scenario.expect.as_ref().map(|e| e.to_string()),
         "as_expected": as_expected,
+        "shuttle": shuttle.map(|s| json!({
+            "iterations": s.iterations,
+            "distinct_schedules": s.schedules,
+            "distinct_states": s.states,
+            "longest": s.longest,
+            "seed": s.seed,
+            "exhausted": s.exhausted,
+            "pct_bound": s.pct_bound(),
+            "shuttle_schedule": s.shuttle_schedule,
+        })),
     })
+}
+
+/// Runs one scenario on the timely engine, as `args` describe the cluster.
+fn timely_report(scenario: &Scenario, args: &CheckArgs, limits: &Limits) -> Result<Report> {
+    let addresses = match (&args.hostfile, args.processes) {
+        (_, 0) => anyhow::bail!("--processes must be at least 1"),
+        (None, 1) => Vec::new(),
+        (None, _) => anyhow::bail!("--processes above 1 needs --hostfile (one host:port a line)"),
+        (Some(path), n) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the hostfile {}", path.display()))?;
+            let lines: Vec<String> = text
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(String::from)
+                .collect();
+            anyhow::ensure!(
+                lines.len() >= n,
+                "the hostfile {} lists {} address(es) for {n} processes",
+                path.display(),
+                lines.len()
+            );
+            lines.into_iter().take(n).collect()
+        }
+    };
+    anyhow::ensure!(
+        args.process < args.processes,
+        "--process must be below --processes ({})",
+        args.processes
+    );
+    anyhow::ensure!(
+        args.preemptions.is_none() && args.bitstate.is_none(),
+        "--engine timely does not support --preemptions or --bitstate"
+    );
+    let cluster = Cluster {
+        workers: args.workers,
+        process: args.process,
+        addresses,
+        connect_timeout: Duration::try_from_secs_f64(args.connect_timeout)
+            .context("--connect-timeout takes seconds")?,
+    };
+    let quiet = args.quiet || args.process != 0;
+    let last = std::sync::Mutex::new((0u64, Duration::ZERO));
+    let line = |p: &weft_explorer::Progress| {
+        if quiet {
+            return;
+        }
+        let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
+        let (states, at) = *last;
+        let rate = (p.states - states) as f64 / (p.elapsed - at).as_secs_f64().max(1e-9);
+        *last = (p.states, p.elapsed);
+        eprintln!(
+            "  level {}: {} states, frontier {}, {:.0} states/s",
+            p.depth, p.states, p.frontier, rate
+        );
+    };
+    scenario.with_serial_model(TimelyJob {
+        options: Options {
+            limits: limits.clone(),
+            stop: Some(&INTERRUPTED),
+            progress: Some(&line),
+            ..Options::default()
+        },
+        cluster,
+    })
+}
+
+struct TimelyJob<'a> {
+    options: Options<'a>,
+    cluster: Cluster,
+}
+
+impl WithSerialModel for TimelyJob<'_> {
+    type Output = Result<Report>;
+    fn run<M>(self, model: &M) -> Result<Report>
+    where
+        M: Model + Clone + Send + 'static,
+        M::State: serde::Serialize + serde::de::DeserializeOwned + 'static,
+    {
+        let outcome = explore_timely(model, &self.options, &self.cluster)?;
+        let leader = self.cluster.process == 0;
+        let (trace, preemptions) = match &outcome.verdict {
+            Verdict::Violation(cex) if leader => (
+                Some(
+                    cex.trace(model)
+                        .context("internal error: the counterexample does not re-execute")?,
+                ),
+                preemption::count(model, &cex.schedule),
+            ),
+            _ => (None, None),
+        };
+        Ok(Report {
+            outcome,
+            trace,
+            threads: (0..model.thread_count())
+                .map(|t| model.thread_name(t).to_string())
+                .collect(),
+            preemptions,
+            fewer: None,
+            coverage_points: (0..model.thread_count())
+                .map(|t| model.coverage_points(t))
+                .collect(),
+            bound: None,
+            por: false,
+            other: None,
+        })
+    }
 }

@@ -104,6 +104,10 @@ enum Command {
     Replay {
         /// A trace file written by `weft check --trace-out`.
         trace: PathBuf,
+        /// `shuttle`: re-execute the trace's shuttle schedule (from `--engine random`, `pct` or
+        /// `dfs-shuttle`) as real shuttle threads through shuttle's replay scheduler.
+        #[arg(long, value_enum, default_value_t = replay::ReplayEngine::Model)]
+        engine: replay::ReplayEngine,
     },
 }
 
@@ -178,7 +182,7 @@ fn main() -> ExitCode {
                 color,
             },
         ),
-        Command::Replay { trace } => replay::run(&trace),
+        Command::Replay { trace, engine } => replay::run(&trace, engine),
         Command::Graph(args) => graph::run(&args),
         Command::Compare(args) => compare::run(&args),
         Command::Report(args) => report::run(&args),

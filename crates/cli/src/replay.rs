@@ -91,7 +91,34 @@ impl WithModel for Replay<'_> {
     }
 }
 
-pub fn run(path: &Path) -> Result<Exit> {
+/// How `weft replay` re-executes a trace.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReplayEngine {
+    /// Step the model through the trace's schedule.
+    Model,
+    /// Run the trace's shuttle schedule on real shuttle threads (shuttle's replay scheduler),
+    /// then step the model as well.
+    Shuttle,
+}
+
+/// Re-executes a shuttle schedule string on shuttle threads.
+struct ShuttleReplay<'a>(&'a str);
+
+impl WithModel for ShuttleReplay<'_> {
+    type Output = Result<(Vec<String>, Option<weft_explorer::Violation>)>;
+    fn run<M: Model>(self, model: &M) -> Self::Output {
+        let r = weft_explorer::shuttle_engine::replay(model, self.0)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let names = r
+            .schedule
+            .iter()
+            .map(|&t| model.thread_name(t).to_string())
+            .collect();
+        Ok((names, r.violation))
+    }
+}
+
+pub fn run(path: &Path, engine: ReplayEngine) -> Result<Exit> {
     let file = TraceFile::read(path)?;
     let scenario = Scenario::parse(
         &file.scenario.name,
@@ -114,6 +141,41 @@ pub fn run(path: &Path) -> Result<Exit> {
             file.steps.len(),
             file.schedule.len()
         );
+    }
+    let on_shuttle = engine == ReplayEngine::Shuttle;
+    if on_shuttle {
+        let Some(schedule) = &file.shuttle_schedule else {
+            bail!(
+                "refused: {} has no shuttle schedule (it was found by the {} engine); \
+                 `weft check --engine random|pct|dfs-shuttle --trace-out FILE` writes one",
+                path.display(),
+                file.engine
+            );
+        };
+        let (threads, violation) = scenario
+            .with_model(ShuttleReplay(schedule))
+            .with_context(|| format!("refused: {} does not replay on shuttle", path.display()))?;
+        if threads != file.schedule {
+            bail!(
+                "refused: on shuttle threads the schedule ran {} steps [{}], the trace says {} [{}]",
+                threads.len(),
+                threads.join(" "),
+                file.schedule.len(),
+                file.schedule.join(" ")
+            );
+        }
+        match violation {
+            Some(v) if v == file.violation => {}
+            Some(v) => bail!(
+                "refused: on shuttle threads the schedule ends in {} but the trace says {}",
+                render::violation(&v),
+                render::violation(&file.violation)
+            ),
+            None => bail!(
+                "refused: on shuttle threads the schedule ends in no violation, but the trace says {}",
+                render::violation(&file.violation)
+            ),
+        }
     }
     let replayed = scenario
         .with_model(Replay { file: &file })
@@ -167,10 +229,15 @@ pub fn run(path: &Path) -> Result<Exit> {
         }
     }
     println!(
-        "confirmed: {} steps of {} (variant {}) re-execute exactly and end in {}",
+        "confirmed: {} steps of {} (variant {}) re-execute exactly{} and end in {}",
         replayed.steps.len(),
         file.scenario.name,
         file.variant,
+        if on_shuttle {
+            " on shuttle threads (shuttle's replay scheduler) and in the model"
+        } else {
+            ""
+        },
         render::violation(&file.violation)
     );
     Ok(Exit::Pass)

@@ -32,6 +32,10 @@ pub struct TraceFile {
     pub schedule: Vec<String>,
     /// Every step with its label, kernel source and the fields it changed.
     pub steps: Vec<TraceStep>,
+    /// shuttle's schedule string, when a shuttle engine (random, pct, dfs-shuttle) found it:
+    /// `weft replay --engine shuttle` re-executes it on shuttle threads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shuttle_schedule: Option<String>,
 }
 
 /// The scenario as it was when the trace was made.
@@ -69,6 +73,7 @@ impl TraceFile {
                 .map(|s| threads[s.thread].clone())
                 .collect(),
             steps: trace.steps.clone(),
+            shuttle_schedule: None,
         }
     }
 

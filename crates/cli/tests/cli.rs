@@ -387,3 +387,34 @@ fn compare_prints_one_row_per_variant() {
     assert_eq!(rows[1]["verdict"], "pass");
     assert_eq!(rows[0]["as_expected"], true);
 }
+
+#[test]
+fn ctrl_c_stops_cleanly_with_exit_3_and_a_summary() {
+    let child = Command::new(env!("CARGO_BIN_EXE_weft"))
+        .args([
+            "check",
+            "bench/scenarios/pt_frag_refcount_scaled_4x4.toml",
+            "--no-por",
+            "-j",
+            "1",
+        ])
+        .current_dir(workspace())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("weft runs");
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let o = child.wait_with_output().unwrap();
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(3), "{out}{err}");
+    assert!(
+        out.contains("STOPPED before a verdict: interrupted"),
+        "{out}"
+    );
+    assert!(out.contains("explored so far: "), "{out}");
+}

@@ -1,0 +1,269 @@
+//! The timely engine against the bfs engine, on one machine over loopback: worker threads in
+//! one process, two processes, a peer that never comes, and a peer killed mid-run.
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const WEFT: &str = env!("CARGO_BIN_EXE_weft");
+
+/// Shipped scenarios whose full state space (no reduction) is at most this big are compared.
+const SMALL_ENOUGH: u64 = 200_000;
+
+fn weft(args: &[&str]) -> Output {
+    Command::new(WEFT)
+        .args(args)
+        .output()
+        .expect("run the weft binary")
+}
+
+fn json(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+fn shipped() -> Vec<String> {
+    let list = json(&weft(&["list", "--json"]));
+    list.as_array()
+        .expect("a list")
+        .iter()
+        .map(|s| s["name"].as_str().expect("a name").to_string())
+        .collect()
+}
+
+/// Two free loopback ports, in a hostfile.
+fn hostfile(dir: &str) -> PathBuf {
+    let a = TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let b = TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let text = format!(
+        "127.0.0.1:{}\n127.0.0.1:{}\n",
+        a.local_addr().unwrap().port(),
+        b.local_addr().unwrap().port()
+    );
+    let dir = std::env::temp_dir().join(format!("weft-timely-{}-{dir}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("hosts");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn spawn(args: &[&str], stderr: Stdio) -> Child {
+    Command::new(WEFT)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(stderr)
+        .spawn()
+        .expect("spawn weft")
+}
+
+/// Runs `scenario` on two processes of one worker each; returns process 0's output.
+fn two_processes(scenario: &str, hosts: &std::path::Path) -> Output {
+    let hosts = hosts.to_str().unwrap();
+    let common = [
+        "check",
+        scenario,
+        "--engine",
+        "timely",
+        "--json",
+        "-q",
+        "--processes",
+        "2",
+        "--hostfile",
+        hosts,
+        "--connect-timeout",
+        "20",
+    ];
+    let p1 = spawn(&[&common[..], &["--process", "1"]].concat(), Stdio::null());
+    let p0 = spawn(&[&common[..], &["--process", "0"]].concat(), Stdio::piped());
+    let out0 = p0.wait_with_output().expect("process 0");
+    let out1 = p1.wait_with_output().expect("process 1");
+    assert_eq!(out0.status.code(), out1.status.code(), "{scenario}");
+    assert!(out1.stdout.is_empty(), "only process 0 prints");
+    out0
+}
+
+fn same(scenario: &str, bfs: &Value, timely: &Value) {
+    for key in ["verdict", "check", "trace_length"] {
+        assert_eq!(bfs[key], timely[key], "{scenario}: {key}");
+    }
+    if bfs["verdict"] == "pass" {
+        for key in ["states", "transitions", "depth", "terminal_states"] {
+            assert_eq!(bfs[key], timely[key], "{scenario}: {key}");
+        }
+    }
+}
+
+fn bfs(scenario: &str) -> (Value, Option<i32>) {
+    let out = weft(&["check", scenario, "--no-por", "--json", "-q"]);
+    (json(&out), out.status.code())
+}
+
+fn small_shipped() -> Vec<(String, Value, Option<i32>)> {
+    shipped()
+        .into_iter()
+        .filter(|s| !s.ends_with("_3x3"))
+        .map(|s| {
+            let (doc, code) = bfs(&s);
+            (s, doc, code)
+        })
+        .filter(|(_, doc, _)| doc["states"].as_u64().unwrap() <= SMALL_ENOUGH)
+        .collect()
+}
+
+#[test]
+fn two_workers_match_bfs_on_every_small_shipped_scenario() {
+    let scenarios = small_shipped();
+    assert!(scenarios.len() > 20);
+    for (s, doc, code) in scenarios {
+        let out = weft(&[
+            "check",
+            &s,
+            "--engine",
+            "timely",
+            "--workers",
+            "2",
+            "--json",
+            "-q",
+        ]);
+        assert_eq!(out.status.code(), code, "{s}");
+        let timely = json(&out);
+        assert_eq!(timely["engine"], "timely");
+        assert_eq!(timely["threads"], 2);
+        same(&s, &doc, &timely);
+    }
+}
+
+#[test]
+fn two_processes_match_bfs_on_every_small_shipped_scenario() {
+    let hosts = hostfile("two");
+    for (s, doc, code) in small_shipped() {
+        let out = two_processes(&s, &hosts);
+        assert_eq!(out.status.code(), code, "{s}");
+        same(&s, &json(&out), &doc);
+    }
+}
+
+#[test]
+fn scaled_3x3_matches_bfs_on_two_workers_and_two_processes() {
+    let s = "pt_frag/pt_frag_refcount_scaled_3x3";
+    let (doc, code) = bfs(s);
+    let out = weft(&[
+        "check",
+        s,
+        "--engine",
+        "timely",
+        "--workers",
+        "2",
+        "--json",
+        "-q",
+    ]);
+    assert_eq!(out.status.code(), code);
+    same(s, &doc, &json(&out));
+    let out = two_processes(s, &hostfile("3x3"));
+    assert_eq!(out.status.code(), code);
+    same(s, &doc, &json(&out));
+}
+
+#[test]
+fn a_timely_counterexample_replays() {
+    let dir = std::env::temp_dir().join(format!("weft-timely-{}-replay", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let trace = dir.join("l.json");
+    let out = weft(&[
+        "check",
+        "pt_frag/set_page_count_L",
+        "--engine",
+        "timely",
+        "--workers",
+        "3",
+        "--trace-out",
+        trace.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("counterexample (18 steps, shortest"),
+        "{text}"
+    );
+    let replay = weft(&["replay", trace.to_str().unwrap()]);
+    assert_eq!(
+        replay.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&replay.stdout)
+    );
+}
+
+#[test]
+fn a_peer_that_never_comes_ends_the_run_with_exit_3() {
+    let hosts = hostfile("absent");
+    let start = Instant::now();
+    let out = weft(&[
+        "check",
+        "pt_frag/set_page_count_L",
+        "--engine",
+        "timely",
+        "--processes",
+        "2",
+        "--process",
+        "1",
+        "--hostfile",
+        hosts.to_str().unwrap(),
+        "--connect-timeout",
+        "1",
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(start.elapsed() < Duration::from_secs(10));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("did not answer within 1s"), "{err}");
+}
+
+#[test]
+fn a_peer_killed_mid_run_ends_the_other_with_exit_3() {
+    let hosts = hostfile("killed");
+    let hosts = hosts.to_str().unwrap();
+    let common = [
+        "check",
+        "pt_frag/pt_frag_refcount_scaled_3x3",
+        "--engine",
+        "timely",
+        "--processes",
+        "2",
+        "--hostfile",
+        hosts,
+        "--connect-timeout",
+        "20",
+    ];
+    let mut p1 = spawn(&[&common[..], &["--process", "1"]].concat(), Stdio::null());
+    let mut p0 = spawn(&[&common[..], &["--process", "0"]].concat(), Stdio::piped());
+    // Wait until the search is under way (a few levels done), then kill process 1.
+    let mut lines = BufReader::new(p0.stderr.take().unwrap()).lines();
+    for line in lines.by_ref() {
+        if line.unwrap().contains("level 10:") {
+            break;
+        }
+    }
+    p1.kill().unwrap();
+    p1.wait().unwrap();
+    let killed = Instant::now();
+    std::thread::spawn(move || lines.for_each(drop));
+    let status = loop {
+        if let Some(status) = p0.try_wait().unwrap() {
+            break status;
+        }
+        if killed.elapsed() > Duration::from_secs(20) {
+            p0.kill().unwrap();
+            panic!("process 0 hangs after its peer died");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(3));
+}
