@@ -121,13 +121,9 @@ pub fn run(args: &CompareArgs) -> Result<Exit> {
     let mut exit = Exit::Pass;
     let mut rows = Vec::new();
     for arg in &args.scenarios {
-        let scenario = match Scenario::resolve(arg) {
-            Ok(s) => s,
-            Err(e) => {
-                eprintln!("{:?}", miette::Report::new(e));
-                exit = exit.worst(Exit::BadInput);
-                continue;
-            }
+        let Some(scenario) = crate::load_scenario(arg) else {
+            exit = exit.worst(Exit::BadInput);
+            continue;
         };
         let variants: Vec<(&str, Result<Scenario, _>)> = match args.variants {
             None => vec![("", Ok(scenario.clone()))],

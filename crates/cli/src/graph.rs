@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use weft_explorer::graph::{self, GraphError, StateGraph};
 use weft_explorer::{Limits, Model, Options, Verdict};
-use weft_model::{Scenario, WithModel};
+use weft_model::WithModel;
 
 #[derive(Args)]
 pub struct GraphArgs {
@@ -71,12 +71,8 @@ impl WithModel for Build {
 }
 
 pub fn run(args: &GraphArgs) -> Result<Exit> {
-    let scenario = match Scenario::resolve(&args.scenario) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("{:?}", miette::Report::new(e));
-            return Ok(Exit::BadInput);
-        }
+    let Some(scenario) = crate::load_scenario(&args.scenario) else {
+        return Ok(Exit::BadInput);
     };
     let shared_only = args.project.is_some();
     let built = scenario.with_model(Build {

@@ -196,6 +196,18 @@ fn main() -> ExitCode {
     }
 }
 
+/// The scenario `arg` names (a file or a shipped name), or `None` after drawing what is wrong
+/// with it on stderr (file, line, column and what would be valid).
+pub fn load_scenario(arg: &str) -> Option<weft_model::Scenario> {
+    match weft_model::Scenario::resolve(arg) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            eprintln!("{:?}", miette::Report::new(e));
+            None
+        }
+    }
+}
+
 fn init_logging(verbose: u8) {
     use tracing_subscriber::EnvFilter;
     let level = match verbose {

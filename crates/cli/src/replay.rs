@@ -73,20 +73,7 @@ struct Replay<'a> {
 impl WithModel for Replay<'_> {
     type Output = Result<Trace>;
     fn run<M: Model>(self, model: &M) -> Result<Trace> {
-        let names: Vec<&str> = (0..model.thread_count())
-            .map(|t| model.thread_name(t))
-            .collect();
-        let schedule = self
-            .file
-            .schedule
-            .iter()
-            .enumerate()
-            .map(|(i, n)| {
-                names.iter().position(|m| m == n).with_context(|| {
-                    format!("step {}: the scenario has no thread named `{n}`", i + 1)
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let schedule = self.file.schedule_for(model)?;
         trace::execute(model, &schedule).map_err(|e| anyhow::anyhow!("{e}"))
     }
 }

@@ -86,6 +86,21 @@ impl TraceFile {
         std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
     }
 
+    /// The schedule as thread indices of `model`; fails on a thread the model does not have.
+    pub fn schedule_for<M: weft_explorer::Model>(&self, model: &M) -> Result<Vec<usize>> {
+        self.schedule
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                (0..model.thread_count())
+                    .position(|t| model.thread_name(t) == n)
+                    .with_context(|| {
+                        format!("step {}: the scenario has no thread named `{n}`", i + 1)
+                    })
+            })
+            .collect()
+    }
+
     /// Reads and validates a trace file.
     pub fn read(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path)

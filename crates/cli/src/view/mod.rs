@@ -7,7 +7,7 @@ pub mod state;
 pub mod swimlanes;
 
 use crate::trace_file::TraceFile;
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use std::io::IsTerminal;
 use weft_explorer::{trace, Model};
 use weft_model::{Scenario, WithModel};
@@ -94,20 +94,7 @@ struct States<'a> {
 impl WithModel for States<'_> {
     type Output = Result<Replayed>;
     fn run<M: Model>(self, model: &M) -> Result<Replayed> {
-        let threads: Vec<String> = (0..model.thread_count())
-            .map(|t| model.thread_name(t).to_string())
-            .collect();
-        let schedule = self
-            .file
-            .schedule
-            .iter()
-            .enumerate()
-            .map(|(i, n)| {
-                threads.iter().position(|m| m == n).with_context(|| {
-                    format!("step {}: the scenario has no thread named `{n}`", i + 1)
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let schedule = self.file.schedule_for(model)?;
         let states = (0..=schedule.len())
             .map(|n| trace::state_after(model, &schedule, n).map_err(|e| anyhow::anyhow!("{e}")))
             .collect::<Result<Vec<_>>>()?;

@@ -1,0 +1,309 @@
+//! What `weft check` prints: the human summary and the `--json` document.
+
+use super::{CheckArgs, Engine, Report};
+use crate::render;
+use serde_json::json;
+use std::path::Path;
+use weft_explorer::shuttle_engine::Summary;
+use weft_explorer::{Outcome, Schedules, Verdict};
+use weft_model::Scenario;
+
+fn verdict_words(outcome: &Outcome) -> String {
+    match &outcome.verdict {
+        Verdict::Pass => "PASS: no violation in any schedule".into(),
+        Verdict::Violation(c) => format!("VIOLATION of {}", c.violation.check),
+        Verdict::Stopped(r) => format!("STOPPED before a verdict: {r}"),
+    }
+}
+
+pub(super) fn print_human(
+    scenario: &Scenario,
+    report: &Report,
+    args: &CheckArgs,
+    trace_path: Option<&Path>,
+    as_expected: Option<bool>,
+    shuttle: Option<&Summary>,
+) {
+    let o = &report.outcome;
+    let s = &o.stats;
+    let mark = match as_expected {
+        Some(true) => "  (as expected)",
+        Some(false) => "  (NOT as expected)",
+        None => "",
+    };
+    let words = match (shuttle, &o.verdict) {
+        (Some(s), Verdict::Pass) if !s.exhausted => format!(
+            "PASS: no violation in {} sampled executions ({} distinct schedules; not a proof)",
+            s.iterations, s.schedules
+        ),
+        _ => verdict_words(o),
+    };
+    println!("{}: {words}{mark}", scenario.name);
+    if args.quiet {
+        return;
+    }
+    for line in shuttle.iter().flat_map(|s| s.lines()) {
+        println!("  {line}");
+    }
+    println!("  model {}, variant {}", scenario.model, scenario.variant);
+    if !scenario.summary.is_empty() {
+        println!("  {}", scenario.summary);
+    }
+    if let Verdict::Violation(c) = &o.verdict {
+        println!("  {}", c.violation.message);
+    }
+    let partial = if matches!(o.verdict, Verdict::Pass) {
+        ""
+    } else {
+        "so far: "
+    };
+    println!(
+        "  explored {partial}{} states, {} transitions, depth {}, {} terminal states, {:.3}s on {} thread{}",
+        s.states,
+        s.transitions,
+        s.depth,
+        s.terminal_states,
+        s.elapsed.as_secs_f64(),
+        s.threads,
+        if s.threads == 1 { "" } else { "s" }
+    );
+    match &s.bitstate {
+        Some(b) => println!(
+            "  bitstate hashing: {} Mbit for {} states (hash factor {:.1}); about {:.1} states may \
+             have been missed, so the search may be incomplete",
+            b.bits >> 20,
+            s.states,
+            b.bits as f64 / s.states.max(1) as f64,
+            b.expected_missed
+        ),
+        None => println!(
+            "  fingerprint collision probability at most {:.1e} ({} states, 64-bit fingerprints)",
+            collision_bound(s.states),
+            s.states
+        ),
+    }
+    if let Some(k) = report.bound {
+        println!("  bounded: only schedules with at most {k} preemptions were explored; the verdict holds up to {k}");
+    }
+    if let Some(other) = &report.other {
+        let (with, without) = if report.por {
+            (s.states, other.states)
+        } else {
+            (other.states, s.states)
+        };
+        println!(
+            "  partial-order reduction: {with} states with, {without} without ({:.2}x fewer)",
+            without as f64 / with.max(1) as f64
+        );
+    }
+    match (&s.schedules, &o.verdict) {
+        (Some(n), _) => println!("  distinct complete schedules: {n}"),
+        (None, _) if report.por => println!(
+            "  distinct complete schedules: not counted under partial-order reduction (--no-por counts them)"
+        ),
+        (None, Verdict::Violation(_)) => println!(
+            "  distinct complete schedules: not counted (the search stopped at the first violation; \
+             `weft compare` explores everything)"
+        ),
+        _ => {}
+    }
+    print_steps_and_coverage(report);
+    if let Some(e) = &scenario.expect {
+        let got = match &o.verdict {
+            Verdict::Pass => "pass".to_string(),
+            Verdict::Violation(c) => format!("violation of {}", c.violation.check),
+            Verdict::Stopped(_) => "no verdict".to_string(),
+        };
+        println!("  expected {e}, got {got}{mark}");
+    }
+    if let Some(trace) = &report.trace {
+        let pre = match report.preemptions {
+            Some(p) if !args.no_fewest_preemptions && args.engine == Engine::Bfs => {
+                format!(
+                    ", {p} preemption{}, the fewest among the shortest",
+                    plural(p as usize)
+                )
+            }
+            Some(p) => format!(", {p} preemption{}", plural(p as usize)),
+            None => String::new(),
+        };
+        let kind = match args.engine {
+            Engine::Bfs | Engine::Timely => "shortest",
+            Engine::Dfs => "found depth-first, not necessarily shortest",
+            _ => "found on shuttle threads, not necessarily shortest",
+        };
+        println!(
+            "\n  counterexample ({} steps, {kind}{pre}):",
+            trace.steps.len()
+        );
+        print!("{}", render::steps(&trace.steps, false));
+        if let Some(v) = &trace.violation {
+            println!("  => {}", render::violation(v));
+        }
+        if let Some(f) = &report.fewer {
+            println!(
+                "  (with {} preemption{}, a {}-step schedule breaks {}{})",
+                f.preemptions,
+                plural(f.preemptions as usize),
+                f.length,
+                f.check,
+                if f.check == trace.violation.as_ref().map_or("", |v| v.check.as_str()) {
+                    ""
+                } else {
+                    " instead"
+                }
+            );
+        }
+        match trace_path {
+            Some(p) => println!(
+                "\n  trace saved to {0}  (view: weft show {0}; confirm: weft replay {0})",
+                p.display()
+            ),
+            None => println!(
+                "\n  save it with --trace-out FILE, then `weft show FILE` or `weft replay FILE`"
+            ),
+        }
+    }
+    println!();
+}
+
+/// The probability that two of `n` distinct states share a 64-bit fingerprint (the birthday
+/// bound n(n-1)/2^65); a collision could hide a state from the search.
+pub fn collision_bound(n: u64) -> f64 {
+    let n = n as f64;
+    n * (n - 1.0) / 2f64.powi(65)
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// Per-thread step counts, and coverage: steps reached and those never reached (like SPIN's
+/// "unreached in proctype").
+fn print_steps_and_coverage(report: &Report) {
+    let s = &report.outcome.stats;
+    let per: Vec<String> = report
+        .threads
+        .iter()
+        .zip(&s.thread_steps)
+        .map(|(t, n)| format!("{t} {n}"))
+        .collect();
+    println!("  steps per thread: {}", per.join(", "));
+    let total: usize = report.coverage_points.iter().map(Vec::len).sum();
+    if total == 0 {
+        return;
+    }
+    let reached: usize = s.coverage.iter().flatten().filter(|&&n| n > 0).count();
+    println!("  coverage: {reached} of {total} kernel steps reached");
+    for (t, names) in report.coverage_points.iter().enumerate() {
+        let unreached: Vec<&str> = names
+            .iter()
+            .zip(s.coverage.get(t).into_iter().flatten())
+            .filter(|(_, &n)| n == 0)
+            .map(|(name, _)| name.as_str())
+            .collect();
+        if !unreached.is_empty() {
+            println!("    unreached in {}:", report.threads[t]);
+            for u in unreached {
+                println!("      {u}");
+            }
+        }
+    }
+}
+
+/// The schedule count as JSON: a number, or null with the reason.
+pub fn schedules_json(s: &Option<Schedules>) -> (serde_json::Value, Option<String>) {
+    match s {
+        Some(Schedules::Exactly(n)) => match u64::try_from(*n) {
+            Ok(small) => (json!(small), None),
+            // JSON numbers past u64 lose precision in most readers: give the digits.
+            Err(_) => (json!(n.to_string()), None),
+        },
+        Some(other) => (serde_json::Value::Null, Some(other.to_string())),
+        None => (serde_json::Value::Null, Some("not counted".into())),
+    }
+}
+
+pub(super) fn json_doc(
+    scenario: &Scenario,
+    report: &Report,
+    engine: Engine,
+    trace_path: Option<&Path>,
+    as_expected: Option<bool>,
+    shuttle: Option<&Summary>,
+) -> serde_json::Value {
+    let o = &report.outcome;
+    let s = &o.stats;
+    let (verdict, check, message, stop) = match &o.verdict {
+        Verdict::Pass => ("pass", None, None, None),
+        Verdict::Violation(c) => (
+            "violation",
+            Some(c.violation.check.clone()),
+            Some(c.violation.message.clone()),
+            None,
+        ),
+        Verdict::Stopped(r) => ("stopped", None, None, Some(r.to_string())),
+    };
+    let (schedules, schedules_note) = schedules_json(&s.schedules);
+    let coverage: serde_json::Map<String, serde_json::Value> = report
+        .threads
+        .iter()
+        .enumerate()
+        .map(|(t, name)| {
+            let points: Vec<_> = report.coverage_points[t]
+                .iter()
+                .zip(s.coverage.get(t).into_iter().flatten())
+                .map(|(p, n)| json!({"step": p, "count": n}))
+                .collect();
+            (
+                name.clone(),
+                json!({"steps": s.thread_steps[t], "coverage": points}),
+            )
+        })
+        .collect();
+    json!({
+        "scenario": scenario.name,
+        "path": scenario.path,
+        "model": scenario.model,
+        "variant": scenario.variant,
+        "engine": engine.name(),
+        "verdict": verdict,
+        "check": check,
+        "message": message,
+        "stopped": stop,
+        "states": s.states,
+        "transitions": s.transitions,
+        "depth": s.depth,
+        "terminal_states": s.terminal_states,
+        "elapsed": s.elapsed.as_secs_f64(),
+        "threads": s.threads,
+        "schedules": schedules,
+        "schedules_note": schedules_note,
+        "preemption_bound": report.bound,
+        "por": report.por,
+        "fingerprint_collision_bound": s.bitstate.is_none().then(|| collision_bound(s.states)),
+        "bitstate": s.bitstate.map(|b| json!({"bits": b.bits, "expected_missed": b.expected_missed})),
+        "states_other_way": report.other.as_ref().map(|o| o.states),
+        "preemptions": report.preemptions,
+        "fewer_preemptions": report.fewer.as_ref().map(|f| json!({"length": f.length, "preemptions": f.preemptions, "check": f.check})),
+        "threads_detail": coverage,
+        "trace_length": report.trace.as_ref().map(|t| t.steps.len()),
+        "trace": trace_path.map(|p| p.display().to_string()),
+        "expected": scenario.expect.as_ref().map(|e| e.to_string()),
+        "as_expected": as_expected,
+        "shuttle": shuttle.map(|s| json!({
+            "iterations": s.iterations,
+            "distinct_schedules": s.schedules,
+            "distinct_states": s.states,
+            "longest": s.longest,
+            "seed": s.seed,
+            "exhausted": s.exhausted,
+            "pct_bound": s.pct_bound(),
+            "shuttle_schedule": s.shuttle_schedule,
+        })),
+    })
+}
