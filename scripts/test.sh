@@ -13,7 +13,11 @@ done
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "installing ${need[*]}"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    # A half-finished earlier install (seen with perl upgrades) is repaired, then retried once.
+    apt-get install -y -qq "${need[@]}" >/dev/null ||
+      { apt-get -f install -y -qq >/dev/null && apt-get install -y -qq "${need[@]}" >/dev/null; }
   else
     echo "missing packages (install them, e.g. with apt-get): ${need[*]}" >&2
     exit 2
