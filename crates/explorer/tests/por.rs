@@ -171,6 +171,29 @@ fn run(m: &Program, por: bool) -> (Option<(String, usize)>, u64) {
     (v, out.stats.states)
 }
 
+/// Whether depth-first search finds some violation (its first one depends on its order).
+fn dfs_fails(m: &Program, por: bool) -> bool {
+    let out = weft_explorer::dfs::explore_dfs(
+        m,
+        &Options {
+            por,
+            ..Options::default()
+        },
+    );
+    match out.verdict {
+        Verdict::Pass => false,
+        Verdict::Violation(c) => {
+            // Whatever it finds is a real schedule that breaks that check.
+            let t = c
+                .trace(m)
+                .expect("the depth-first counterexample re-executes");
+            assert_eq!(t.violation.map(|v| v.check), Some(c.violation.check));
+            true
+        }
+        Verdict::Stopped(r) => panic!("stopped: {r}"),
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(400))]
     #[test]
@@ -181,6 +204,14 @@ proptest! {
         if full.is_none() {
             prop_assert!(reduced_states <= full_states);
         }
+        // Both engines, with and without reduction, agree on whether anything fails.
+        prop_assert_eq!(dfs_fails(&m, false), full.is_some());
+        prop_assert_eq!(dfs_fails(&m, true), full.is_some());
+        // Reduced searches give the same answer on any number of threads.
+        let two = explore(&m, &Options { threads: 2, por: true, ..Options::default() });
+        let one = explore(&m, &Options { threads: 1, por: true, ..Options::default() });
+        prop_assert_eq!(one.stats.states, two.stats.states);
+        prop_assert_eq!(format!("{:?}", one.verdict), format!("{:?}", two.verdict));
     }
 }
 

@@ -17,10 +17,20 @@ struct Explore(usize);
 impl WithModel for Explore {
     type Output = (Outcome, Option<Trace>);
     fn run<M: Model>(self, m: &M) -> Self::Output {
+        ExploreWith(self.0, false).run(m)
+    }
+}
+
+/// Explores on this many threads, with or without partial-order reduction.
+struct ExploreWith(usize, bool);
+impl WithModel for ExploreWith {
+    type Output = (Outcome, Option<Trace>);
+    fn run<M: Model>(self, m: &M) -> Self::Output {
         let out = explore(
             m,
             &Options {
                 threads: self.0,
+                por: self.1,
                 ..Options::default()
             },
         );
@@ -134,11 +144,17 @@ fn set_page_count_counterexample_shows_the_lost_update() {
 #[test]
 fn one_and_two_threads_agree_on_counts_and_counterexamples() {
     for s in pt_frag_scenarios() {
-        let (a, ta) = s.with_model(Explore(1));
-        let (b, tb) = s.with_model(Explore(2));
-        assert_eq!(a.stats.states, b.stats.states, "{}", s.name);
-        assert_eq!(a.stats.transitions, b.stats.transitions, "{}", s.name);
-        assert_eq!(ta, tb, "{}", s.name);
+        for por in [false, true] {
+            let (a, ta) = s.with_model(ExploreWith(1, por));
+            let (b, tb) = s.with_model(ExploreWith(2, por));
+            assert_eq!(a.stats.states, b.stats.states, "{} (por {por})", s.name);
+            assert_eq!(
+                a.stats.transitions, b.stats.transitions,
+                "{} (por {por})",
+                s.name
+            );
+            assert_eq!(ta, tb, "{} (por {por})", s.name);
+        }
     }
 }
 
