@@ -126,7 +126,7 @@ pub struct Fewest {
     pub counterexample: Counterexample,
     /// Its preemptions.
     pub preemptions: u32,
-    /// The counterexample found under the smallest bound below [`preemptions`], when it is
+    /// The counterexample found under the smallest bound below [`preemptions`](Fewest::preemptions), when it is
     /// not a shortest counterexample of the same check: a longer schedule, or another check
     /// breaking first. `None` when no schedule with fewer preemptions breaks any check.
     pub fewer: Option<Fewer>,

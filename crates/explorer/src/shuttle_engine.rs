@@ -8,7 +8,7 @@
 //! **One scheduling point per step.** shuttle switches at every visible operation (lock,
 //! unlock, notify, spawn, exit), so one model step would otherwise span several scheduling
 //! decisions, most of them invisible to the model. A wrapper around shuttle's scheduler
-//! ([`StepScheduler`]) lets a task run on through its bookkeeping and hands the scheduler a
+//! (`StepScheduler`) lets a task run on through its bookkeeping and hands the scheduler a
 //! choice only when every runnable task stands before its step's lock acquisition, and then only
 //! among those whose model thread is enabled. So every decision the random, PCT or DFS scheduler
 //! makes picks the thread of the next model step, and nothing else: PCT's step count `k` is the

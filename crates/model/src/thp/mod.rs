@@ -2,7 +2,7 @@
 //! one transparent huge page of `subpages` subpages, mapped by PMD or by
 //! PTEs in several processes, its `_refcount`, per-subpage `_mapcount`, `compound_mapcount`
 //! and `PageDoubleMap`, the anon_vma its head's `mapping` names, and the write-protect fault
-//! paths whose reuse-or-copy decision the 2016 thread ("[BUG] vfio device assignment
+//! paths whose reuse-or-copy decision the 2016 thread ("\[BUG\] vfio device assignment
 //! regression with THP ref counting redesign") was about.
 //!
 //! Each scenario thread is one process (one mm with one anonymous vma covering the THP's
