@@ -9,9 +9,8 @@
 use crate::fingerprint;
 use crate::model::{check_state, Footprint, Model, Status, Violation};
 use crate::trace::Counterexample;
-use crate::visited::{Parents, ShardedSet, ROOT, SHARDS};
+use crate::visited::{FpMap, Parents, ShardedSet, ROOT, SHARDS};
 use rayon::prelude::*;
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -148,6 +147,25 @@ pub struct Stats {
     pub thread_steps: Vec<u64>,
     /// With bitstate hashing: the bit array's size and the expected number of states missed.
     pub bitstate: Option<Bitstate>,
+}
+
+impl Stats {
+    /// Zero counts for a search of `model` on `threads` workers (coverage counters included).
+    pub fn for_model<M: Model>(model: &M, threads: usize) -> Stats {
+        Stats {
+            threads,
+            coverage: coverage_counters(model),
+            thread_steps: vec![0; model.thread_count()],
+            ..Stats::default()
+        }
+    }
+}
+
+/// Zero for each of the model's coverage points, per thread.
+pub(crate) fn coverage_counters<M: Model>(model: &M) -> Vec<Vec<u64>> {
+    (0..model.thread_count())
+        .map(|t| vec![0; model.coverage_points(t).len()])
+        .collect()
 }
 
 /// What a bitstate search can and cannot claim.
@@ -313,9 +331,6 @@ fn run_search<M: Model, O: Observer<M::State>>(
             .build()
             .expect("a rayon thread pool")
     });
-    let coverage = (0..model.thread_count())
-        .map(|t| vec![0; model.coverage_points(t).len()])
-        .collect();
     let mut search = Search {
         model,
         options,
@@ -326,16 +341,11 @@ fn run_search<M: Model, O: Observer<M::State>>(
             .map_or_else(ShardedSet::default, ShardedSet::bitstate),
         next_set: ShardedSet::default(),
         parents: Parents::default(),
-        stats: Stats {
-            threads,
-            coverage,
-            thread_steps: vec![0; model.thread_count()],
-            ..Stats::default()
-        },
+        stats: Stats::for_model(model, threads),
         first: None,
         schedules: Some(0),
         layered: true,
-        next_index: HashMap::default(),
+        next_index: FpMap::default(),
         reduce,
         by_shard: vec![Vec::new(); SHARDS],
     };
@@ -417,26 +427,6 @@ pub(crate) fn ample_thread<M: Model>(model: &M, s: &M::State, enabled: &[usize])
 struct SharedFlags(*mut bool);
 // SAFETY: workers write disjoint indices (see `first_occurrences`).
 unsafe impl Sync for SharedFlags {}
-
-/// A hasher for keys that are already fingerprints.
-#[derive(Default, Clone, Copy)]
-struct IdentityHasher(u64);
-
-impl std::hash::Hasher for IdentityHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = self.0.rotate_left(8) ^ *b as u64;
-        }
-    }
-    fn write_u64(&mut self, i: u64) {
-        self.0 = i;
-    }
-}
-
-type FpMap<V> = HashMap<u64, V, std::hash::BuildHasherDefault<IdentityHasher>>;
 
 struct Search<'a, M: Model> {
     model: &'a M,

@@ -31,14 +31,7 @@ pub fn explore_dfs<M: Model>(model: &M, options: &Options) -> Outcome {
         .bitstate_bytes
         .map_or_else(ShardedSet::default, ShardedSet::bitstate);
     let mut on_stack: HashSet<u64> = HashSet::new();
-    let mut stats = Stats {
-        threads: 1,
-        coverage: (0..model.thread_count())
-            .map(|t| vec![0; model.coverage_points(t).len()])
-            .collect(),
-        thread_steps: vec![0; model.thread_count()],
-        ..Stats::default()
-    };
+    let mut stats = Stats::for_model(model, 1);
     let mut stack: Vec<Frame<M::State>> = Vec::new();
     let mut cut_by_depth = false;
     let verdict = 'search: {

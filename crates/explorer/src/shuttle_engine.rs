@@ -548,9 +548,7 @@ pub fn explore_shuttle<M: Model>(model: &M, options: &ShuttleOptions) -> Shuttle
     let start = Instant::now();
     let n = model.thread_count();
     assert!(n <= u8::MAX as usize, "weft explores at most 255 threads");
-    let coverage: Vec<Vec<u64>> = (0..n)
-        .map(|t| vec![0; model.coverage_points(t).len()])
-        .collect();
+    let coverage = crate::bfs::coverage_counters(model);
     let shared: Shared = Arc::new(std::sync::Mutex::new(Rec {
         filter: true,
         thread_steps: vec![0; n],

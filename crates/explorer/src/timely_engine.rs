@@ -25,6 +25,7 @@ use crate::bfs::{Limits, Options, Outcome, Progress, Stats, StopReason, Verdict}
 use crate::fingerprint;
 use crate::model::{check_state, Model, Status, Violation};
 use crate::trace::Counterexample;
+use crate::visited::FpMap;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
@@ -182,26 +183,6 @@ struct Finish {
 enum Event {
     Progress(Progress),
     Done(usize, Result<Finish, String>),
-}
-
-/// A fingerprint-keyed map: fingerprints are already hashes.
-type FpMap<V> = HashMap<u64, V, std::hash::BuildHasherDefault<FpHasher>>;
-
-#[derive(Default, Clone, Copy)]
-struct FpHasher(u64);
-
-impl std::hash::Hasher for FpHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = self.0.rotate_left(8) ^ *b as u64;
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
 }
 
 /// Explores every schedule of `model` breadth-first on the workers of `cluster`: every process
@@ -506,9 +487,7 @@ where
         parents: FpMap::default(),
         finish: Finish {
             thread_steps: vec![0; threads],
-            coverage: (0..threads)
-                .map(|t| vec![0; model.coverage_points(t).len()])
-                .collect(),
+            coverage: crate::bfs::coverage_counters(model),
             ..Finish::default()
         },
     }));
@@ -867,9 +846,7 @@ where
         let threads = self.model.thread_count();
         let mut transitions = 0;
         let mut thread_steps = vec![0u64; threads];
-        let mut coverage: Vec<Vec<u64>> = (0..threads)
-            .map(|t| vec![0; self.model.coverage_points(t).len()])
-            .collect();
+        let mut coverage = crate::bfs::coverage_counters(&self.model);
         for (fp, state) in std::mem::take(&mut self.frontier) {
             for th in 0..threads {
                 if self.model.status(&state, th) != Status::Enabled {

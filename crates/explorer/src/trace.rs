@@ -149,8 +149,19 @@ pub fn state_after<M: Model>(
     schedule: &[usize],
     steps: usize,
 ) -> Result<Vec<(String, String)>, ReplayError> {
+    let mut states = states_along(model, &schedule[..steps.min(schedule.len())])?;
+    Ok(states.pop().expect("the initial state at least"))
+}
+
+/// The state before any step and after each step of `schedule`, as named fields, from one
+/// execution.
+pub fn states_along<M: Model>(
+    model: &M,
+    schedule: &[usize],
+) -> Result<Vec<Vec<(String, String)>>, ReplayError> {
     let mut state = model.initial_state();
-    for (i, &thread) in schedule.iter().take(steps).enumerate() {
+    let mut out = vec![model.fields(&state)];
+    for (i, &thread) in schedule.iter().enumerate() {
         if thread >= model.thread_count() || model.status(&state, thread) != Status::Enabled {
             return Err(ReplayError {
                 step: i,
@@ -158,8 +169,9 @@ pub fn state_after<M: Model>(
             });
         }
         let _ = model.step(&mut state, thread);
+        out.push(model.fields(&state));
     }
-    Ok(model.fields(&state))
+    Ok(out)
 }
 
 fn diff(before: &[(String, String)], after: &[(String, String)]) -> Vec<Change> {

@@ -2,6 +2,28 @@
 //! probing, grown by doubling at 3/4 load), and the parent links of every stored state in
 //! chunked arrays (5 bytes a state: parent index and the thread that made the step).
 
+/// A hasher for keys that are already fingerprints: it passes them through.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct IdentityHasher(u64);
+
+impl std::hash::Hasher for IdentityHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ *b as u64;
+        }
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.0 = i;
+    }
+}
+
+/// A map keyed by fingerprint, with no second hashing.
+pub(crate) type FpMap<V> =
+    std::collections::HashMap<u64, V, std::hash::BuildHasherDefault<IdentityHasher>>;
+
 /// A set of state fingerprints, open-addressed; slot value 0 means empty.
 #[derive(Clone, Debug)]
 pub struct FingerprintSet {
@@ -55,22 +77,25 @@ impl FingerprintSet {
         self.slots.len() - 1
     }
 
-    /// Whether `fp` is in the set.
+    /// Linear probing for key `k`: `Ok(slot)` where it is, or `Err(slot)`, the empty slot
+    /// where it would go.
     #[inline]
-    pub fn contains(&self, fp: u64) -> bool {
-        let k = key(fp);
+    fn probe(&self, k: u64) -> Result<usize, usize> {
         let mask = self.mask();
         let mut i = (k as usize) & mask;
         loop {
-            let s = self.slots[i];
-            if s == k {
-                return true;
+            match self.slots[i] {
+                s if s == k => return Ok(i),
+                0 => return Err(i),
+                _ => i = (i + 1) & mask,
             }
-            if s == 0 {
-                return false;
-            }
-            i = (i + 1) & mask;
         }
+    }
+
+    /// Whether `fp` is in the set.
+    #[inline]
+    pub fn contains(&self, fp: u64) -> bool {
+        self.probe(key(fp)).is_ok()
     }
 
     /// Adds `fp`; true when it was not there before.
@@ -80,32 +105,23 @@ impl FingerprintSet {
             self.grow();
         }
         let k = key(fp);
-        let mask = self.mask();
-        let mut i = (k as usize) & mask;
-        loop {
-            let s = self.slots[i];
-            if s == k {
-                return false;
-            }
-            if s == 0 {
+        match self.probe(k) {
+            Ok(_) => false,
+            Err(i) => {
                 self.slots[i] = k;
                 self.len += 1;
-                return true;
+                true
             }
-            i = (i + 1) & mask;
         }
     }
 
     fn grow(&mut self) {
         let doubled = vec![0; self.slots.len() * 2];
         let old = std::mem::replace(&mut self.slots, doubled);
-        let mask = self.mask();
         for k in old.into_iter().filter(|&k| k != 0) {
-            let mut i = (k as usize) & mask;
-            while self.slots[i] != 0 {
-                i = (i + 1) & mask;
+            if let Err(i) = self.probe(k) {
+                self.slots[i] = k;
             }
-            self.slots[i] = k;
         }
     }
 

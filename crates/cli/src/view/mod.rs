@@ -95,9 +95,7 @@ impl WithModel for States<'_> {
     type Output = Result<Replayed>;
     fn run<M: Model>(self, model: &M) -> Result<Replayed> {
         let schedule = self.file.schedule_for(model)?;
-        let states = (0..=schedule.len())
-            .map(|n| trace::state_after(model, &schedule, n).map_err(|e| anyhow::anyhow!("{e}")))
-            .collect::<Result<Vec<_>>>()?;
+        let states = trace::states_along(model, &schedule).map_err(|e| anyhow::anyhow!("{e}"))?;
         let mut checks: Vec<String> = model.checks().iter().map(|c| c.to_string()).collect();
         if !checks.iter().any(|c| c == "deadlock") {
             checks.push("deadlock".into());
