@@ -240,18 +240,7 @@ impl PtFrag {
     /// What thread `t`'s next step is.
     pub(super) fn info(&self, s: &State, t: usize) -> StepInfo {
         let th = &s.threads[t];
-        let p = if th.page == NO_PAGE {
-            match th.pc {
-                Pc::FragBugOn | Pc::FragDec => s.threads[self.free_source(t, th)]
-                    .fragments()
-                    .first()
-                    .map_or(0, |f| f.page),
-                Pc::AllocPage => s.pages.iter().position(|p| !p.allocated).unwrap_or(0) as u8,
-                _ => 0,
-            }
-        } else {
-            th.page
-        };
+        let p = self.next_page(s, t);
         let page = format!("page{p}");
         let n = self.frag_nr;
         let v = self.variant;
