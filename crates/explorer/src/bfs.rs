@@ -7,6 +7,7 @@
 //! and the first violation met in that order is a shortest one.
 
 use crate::fingerprint;
+use crate::level::{Chunk, Level, Queued};
 use crate::model::{check_state, Footprint, Model, Status, Violation};
 use crate::trace::Counterexample;
 use crate::visited::{FpMap, Parents, ShardedSet, ROOT, SHARDS};
@@ -16,7 +17,7 @@ use std::time::{Duration, Instant};
 
 /// States expanded per chunk: the unit of parallel work, of limit checks, and of the
 /// segments a level is stored in (so a growing level is never copied).
-const CHUNK: usize = 1 << 12;
+const CHUNK: usize = 1 << 10;
 
 /// States one parallel task expands at a time.
 const TASK: usize = 64;
@@ -70,7 +71,15 @@ pub struct Options<'a> {
     /// are all set by others is taken for seen, so the search may miss states:
     /// [`Stats::bitstate`] estimates how many.
     pub bitstate_bytes: Option<usize>,
+    /// Bytes of encoded states the breadth-first queue (the level being expanded and the next
+    /// one) keeps in memory; the rest goes to a temporary file and is read back in order, as
+    /// TLC's state queue does. `None`: [`FRONTIER_MEMORY`]. `Some(0)` keeps memory to the
+    /// visited set and a few buffers, at some cost in time.
+    pub frontier_memory: Option<usize>,
 }
+
+/// The default of [`Options::frontier_memory`]: 64 MiB.
+pub const FRONTIER_MEMORY: usize = 64 << 20;
 
 /// A snapshot of a running search.
 #[derive(Clone, Debug)]
@@ -135,8 +144,11 @@ pub struct Stats {
     pub terminal_states: u64,
     /// Wall-clock time.
     pub elapsed: Duration,
-    /// Bytes held by the visited set and the parent links at the end.
+    /// Bytes of memory held by the visited set and the parent links at the end.
     pub visited_bytes: usize,
+    /// Bytes the search kept in temporary files at most: the parent links and the level
+    /// queues past their first megabyte in memory (deleted when the search ends).
+    pub disk_bytes: u64,
     /// Worker threads used.
     pub threads: usize,
     /// Distinct complete schedules, when counted ([`Options::count_schedules`]).
@@ -211,6 +223,9 @@ pub struct Outcome {
 
 /// Sees every distinct state and every transition, in the engine's deterministic order.
 pub trait Observer<S> {
+    /// Whether the observer is called at all: `false` (as for `()`) spares the search
+    /// decoding states for it.
+    const ACTIVE: bool = true;
     /// A new state, first reached at `depth`.
     fn state(&mut self, _fp: u64, _state: &S, _depth: usize) {}
     /// A step of `thread` from the state `from` (fingerprint `from_fp`) to the state `to_fp`.
@@ -221,7 +236,9 @@ pub trait Observer<S> {
     fn failed_step(&mut self, _from_fp: u64, _from: &S, _thread: usize, _violation: &Violation) {}
 }
 
-impl<S> Observer<S> for () {}
+impl<S> Observer<S> for () {
+    const ACTIVE: bool = false;
+}
 
 /// Explores every schedule of `model` breadth-first.
 pub fn explore<M: Model>(model: &M, options: &Options) -> Outcome {
@@ -229,72 +246,45 @@ pub fn explore<M: Model>(model: &M, options: &Options) -> Outcome {
 }
 
 /// One successor produced by the parallel phase.
-struct Candidate<S> {
+struct Candidate {
     /// Index of the parent in the chunk being expanded.
     src: u32,
     thread: u8,
     /// The coverage point of the step.
     point: u32,
     fp: u64,
-    kind: Kind<S>,
+    kind: Kind,
 }
 
-enum Kind<S> {
+enum Kind {
     /// Already stored in an earlier level.
     Seen,
-    /// Not stored before this level; `check` is its invariant/end/deadlock result. The
-    /// state is taken out (not the whole candidate moved) when it is stored.
+    /// Not stored before this level: its encoding is `bytes[from..to]` of its [`Part`], and
+    /// `check` is its invariant/end/deadlock result.
     New {
-        state: Option<S>,
+        from: u32,
+        to: u32,
         check: Result<bool, Box<Violation>>,
     },
     /// The step itself failed an assertion.
     StepFailed(Box<Violation>),
 }
 
-/// One BFS level, stored in segments of [`CHUNK`] states.
-struct Level<S> {
-    segments: Vec<Vec<Frontier<S>>>,
-    len: usize,
+/// The successors of consecutive states of a chunk, found by one parallel task.
+#[derive(Default)]
+struct Part {
+    candidates: Vec<Candidate>,
+    /// The encodings of the new states.
+    bytes: Vec<u8>,
 }
 
-impl<S> Level<S> {
-    fn new() -> Self {
-        Level {
-            segments: Vec::new(),
-            len: 0,
+impl Part {
+    fn encoded(&self, c: &Candidate) -> &[u8] {
+        match c.kind {
+            Kind::New { from, to, .. } => &self.bytes[from as usize..to as usize],
+            _ => &[],
         }
     }
-
-    fn push(&mut self, f: Frontier<S>) {
-        match self.segments.last_mut() {
-            Some(seg) if seg.len() < CHUNK => seg.push(f),
-            _ => {
-                let mut seg = Vec::with_capacity(CHUNK);
-                seg.push(f);
-                self.segments.push(seg);
-            }
-        }
-        self.len += 1;
-    }
-
-    fn get_mut(&mut self, i: usize) -> &mut Frontier<S> {
-        &mut self.segments[i / CHUNK][i % CHUNK]
-    }
-
-    fn iter(&self) -> impl Iterator<Item = &Frontier<S>> {
-        self.segments.iter().flatten()
-    }
-}
-
-struct Frontier<S> {
-    idx: u32,
-    fp: u64,
-    /// Schedules from the initial state to this one (when counting).
-    paths: u128,
-    /// No thread can move here.
-    terminal: bool,
-    state: S,
 }
 
 /// Like [`explore`], reporting every state and transition to `observer`.
@@ -346,6 +336,9 @@ fn run_search<M: Model, O: Observer<M::State>>(
         schedules: Some(0),
         layered: true,
         next_index: FpMap::default(),
+        paths: Vec::new(),
+        next_paths: Vec::new(),
+        level_disk_bytes: 0,
         reduce,
         by_shard: vec![Vec::new(); SHARDS],
     };
@@ -353,6 +346,7 @@ fn run_search<M: Model, O: Observer<M::State>>(
     search.stats.elapsed = search.start.elapsed();
     search.stats.states = search.parents.len() as u64;
     search.stats.visited_bytes = search.visited.bytes() + search.parents.bytes();
+    search.stats.disk_bytes = search.parents.disk_bytes() + search.level_disk_bytes;
     search.stats.bitstate = search.visited.bits().map(|bits| Bitstate {
         bits,
         expected_missed: crate::visited::bitstate_expected_omissions(search.stats.states, bits),
@@ -393,6 +387,7 @@ fn explore_reduced<M: Model, O: Observer<M::State>>(
             limits,
             stop: options.stop,
             progress: None,
+            frontier_memory: options.frontier_memory,
             ..Options::default()
         };
         match run_search(model, &bounded, &mut (), false).verdict {
@@ -444,9 +439,15 @@ struct Search<'a, M: Model> {
     schedules: Option<u128>,
     /// Whether every step so far went from one level to the next.
     layered: bool,
-    /// When counting schedules or reducing: the position in the next level of each state
-    /// stored there, or `u32::MAX` for a violating state (which is not expanded).
+    /// When counting schedules: the position in the next level of each state stored there,
+    /// or `u32::MAX` for a violating state (which is not expanded).
     next_index: FpMap<u32>,
+    /// When counting schedules: the schedules reaching each state of the current level and
+    /// of the next, by position.
+    paths: Vec<u128>,
+    next_paths: Vec<u128>,
+    /// Bytes the level queues held on disk at most.
+    level_disk_bytes: u64,
     /// Partial-order reduction is on.
     reduce: bool,
     /// Reused per chunk: the new candidates of each shard, in candidate order.
@@ -470,58 +471,89 @@ impl<M: Model> Search<'_, M> {
             Ok(terminal) => terminal,
         };
         self.stats.terminal_states += terminal as u64;
-        let mut frontier = Level::new();
-        frontier.push(Frontier {
+        // Half the budget for each of the two levels held at once.
+        let budget = self.options.frontier_memory.unwrap_or(FRONTIER_MEMORY) / 2;
+        let mut frontier = Level::new(CHUNK, budget);
+        let mut bytes = Vec::new();
+        self.model.encode(&init, &mut bytes);
+        let queued = Queued {
             idx: root,
             fp,
-            paths: 1,
             terminal,
-            state: init,
-        });
+        };
+        frontier.push(queued, &bytes);
+        self.paths = vec![1];
+        let mut next = Level::new(CHUNK, budget);
         let mut depth = 0;
-        while frontier.len > 0 {
+        let verdict = loop {
+            if frontier.len() == 0 {
+                break self.first.take().unwrap_or(Verdict::Pass);
+            }
             self.stats.depth = depth;
             if self.options.limits.max_depth == Some(depth) {
-                let more = frontier.iter().any(|f| {
-                    (0..self.model.thread_count())
-                        .any(|t| self.model.status(&f.state, t) == Status::Enabled)
+                let more = frontier.chunks().any(|chunk| {
+                    (0..chunk.len()).any(|i| {
+                        let s = self.model.decode(chunk.encoded(i));
+                        (0..self.model.thread_count())
+                            .any(|t| self.model.status(&s, t) == Status::Enabled)
+                    })
                 });
-                return match self.first.take() {
+                break match self.first.take() {
                     Some(v) => v,
                     None if more => Verdict::Stopped(StopReason::MaxDepth(depth)),
                     None => Verdict::Pass,
                 };
             }
-            let mut next = Level::new();
+            next.clear();
             self.next_index.clear();
+            self.next_paths.clear();
             self.next_set.clear();
-            for chunk in &frontier.segments {
-                if let Some(reason) = self.should_stop() {
-                    return Verdict::Stopped(reason);
-                }
-                for f in chunk.iter().filter(|f| f.terminal) {
-                    self.add_schedules(f.paths);
-                }
-                let candidates = self.expand(chunk);
-                if let Some(verdict) =
-                    self.insert(chunk, candidates, &mut next, depth + 1, observer)
-                {
-                    return verdict;
-                }
-                if let Some(progress) = self.options.progress {
-                    progress(&Progress {
-                        depth,
-                        states: self.parents.len() as u64,
-                        transitions: self.stats.transitions,
-                        frontier: frontier.len + next.len,
-                        elapsed: self.start.elapsed(),
-                    });
+            if let Some(verdict) = self.level(&frontier, &mut next, depth, observer) {
+                break verdict;
+            }
+            std::mem::swap(&mut frontier, &mut next);
+            std::mem::swap(&mut self.paths, &mut self.next_paths);
+            depth += 1;
+        };
+        self.level_disk_bytes = frontier.peak_disk_bytes() + next.peak_disk_bytes();
+        verdict
+    }
+
+    /// Expands every state of `frontier` (at `depth`) into `next`, chunk by chunk; a verdict
+    /// if the search stops here.
+    fn level<O: Observer<M::State>>(
+        &mut self,
+        frontier: &Level,
+        next: &mut Level,
+        depth: usize,
+        observer: &mut O,
+    ) -> Option<Verdict> {
+        for chunk in frontier.chunks() {
+            if let Some(reason) = self.should_stop() {
+                return Some(Verdict::Stopped(reason));
+            }
+            if self.options.count_schedules {
+                for (i, q) in chunk.queued.iter().enumerate() {
+                    if q.terminal {
+                        self.add_schedules(self.paths[chunk.start + i]);
+                    }
                 }
             }
-            frontier = next;
-            depth += 1;
+            let parts = self.expand(&chunk);
+            if let Some(verdict) = self.insert(&chunk, parts, next, depth + 1, observer) {
+                return Some(verdict);
+            }
+            if let Some(progress) = self.options.progress {
+                progress(&Progress {
+                    depth,
+                    states: self.parents.len() as u64,
+                    transitions: self.stats.transitions,
+                    frontier: frontier.len() - chunk.start - chunk.len() + next.len(),
+                    elapsed: self.start.elapsed(),
+                });
+            }
         }
-        self.first.take().unwrap_or(Verdict::Pass)
+        None
     }
 
     fn add_schedules(&mut self, n: u128) {
@@ -538,27 +570,27 @@ impl<M: Model> Search<'_, M> {
 
     /// The parallel, read-only phase: every successor of every state in `chunk`, in order,
     /// in consecutive parts.
-    fn expand(&self, chunk: &[Frontier<M::State>]) -> Vec<Vec<Candidate<M::State>>> {
-        let Some(pool) = &self.pool else {
-            let mut out = Vec::new();
-            for (i, f) in chunk.iter().enumerate() {
-                self.successors(i as u32, f, &mut out);
-            }
-            return vec![out];
-        };
+    fn expand(&self, chunk: &Chunk) -> Vec<Part> {
         let threads = self.model.thread_count();
+        let task = |range: std::ops::Range<usize>| {
+            // Room for every thread's step.
+            let mut part = Part {
+                candidates: Vec::with_capacity(range.len() * threads),
+                bytes: Vec::new(),
+            };
+            for i in range {
+                let state = self.model.decode(chunk.encoded(i));
+                self.successors(i as u32, &state, &mut part);
+            }
+            part
+        };
+        let Some(pool) = &self.pool else {
+            return vec![task(0..chunk.len())];
+        };
         pool.install(|| {
-            chunk
-                .par_chunks(TASK)
-                .enumerate()
-                .map(|(k, task)| {
-                    // Room for every thread's step: no reallocation moves the states.
-                    let mut out = Vec::with_capacity(task.len() * threads);
-                    for (j, f) in task.iter().enumerate() {
-                        self.successors((k * TASK + j) as u32, f, &mut out);
-                    }
-                    out
-                })
+            (0..chunk.len().div_ceil(TASK))
+                .into_par_iter()
+                .map(|k| task(k * TASK..chunk.len().min((k + 1) * TASK)))
                 .collect()
         })
     }
@@ -567,14 +599,14 @@ impl<M: Model> Search<'_, M> {
     /// visited set (and the next level's set): in parallel, one worker per shard, each going
     /// through its shard's candidates in candidate order, so the answer does not depend on the
     /// number of threads.
-    fn first_occurrences(&mut self, parts: &[Vec<Candidate<M::State>>]) -> Vec<bool> {
-        let fresh = |c: &Candidate<M::State>| matches!(c.kind, Kind::New { .. });
-        let total: usize = parts.iter().map(Vec::len).sum();
+    fn first_occurrences(&mut self, parts: &[Part]) -> Vec<bool> {
+        let fresh = |c: &Candidate| matches!(c.kind, Kind::New { .. });
+        let total: usize = parts.iter().map(|p| p.candidates.len()).sum();
         // The next level's set serves only the reduction's cycle proviso.
         let track_next = self.reduce;
         let Some(pool) = &self.pool else {
             let mut first = Vec::with_capacity(total);
-            for c in parts.iter().flatten() {
+            for c in parts.iter().flat_map(|p| &p.candidates) {
                 let new = fresh(c) && self.visited.insert(c.fp);
                 if new && track_next {
                     self.next_set.insert(c.fp);
@@ -586,7 +618,7 @@ impl<M: Model> Search<'_, M> {
         for list in &mut self.by_shard {
             list.clear();
         }
-        for (i, c) in parts.iter().flatten().enumerate() {
+        for (i, c) in parts.iter().flat_map(|p| &p.candidates).enumerate() {
             if fresh(c) {
                 self.by_shard[ShardedSet::shard(c.fp)].push((i as u32, c.fp));
             }
@@ -620,24 +652,27 @@ impl<M: Model> Search<'_, M> {
         first
     }
 
-    fn successors(&self, src: u32, f: &Frontier<M::State>, out: &mut Vec<Candidate<M::State>>) {
+    fn successors(&self, src: u32, state: &M::State, out: &mut Part) {
         if self.reduce {
-            if let Some(t) = self.ample(&f.state) {
-                let c = self.candidate(src, f, t);
+            if let Some(t) = self.ample(state) {
+                let c = self.candidate(src, state, t, &mut out.bytes);
                 // Cycle proviso: the step must lead one level deeper (to a new state or one
                 // of the next level); a step back to an older state could close a cycle on
                 // which the other threads' steps are postponed forever.
                 let older = matches!(c.kind, Kind::Seen) && !self.next_set.contains(c.fp);
                 if !older {
-                    out.push(c);
+                    out.candidates.push(c);
                     return;
+                }
+                if let Kind::New { from, .. } = c.kind {
+                    out.bytes.truncate(from as usize);
                 }
             }
         }
         for t in 0..self.model.thread_count() {
-            if self.model.status(&f.state, t) == Status::Enabled {
-                let c = self.candidate(src, f, t);
-                out.push(c);
+            if self.model.status(state, t) == Status::Enabled {
+                let c = self.candidate(src, state, t, &mut out.bytes);
+                out.candidates.push(c);
             }
         }
     }
@@ -653,29 +688,32 @@ impl<M: Model> Search<'_, M> {
         ample_thread(self.model, s, &enabled)
     }
 
-    /// The successor of `f` by `thread`'s step, fingerprinted, looked up and checked.
-    fn candidate(&self, src: u32, f: &Frontier<M::State>, t: usize) -> Candidate<M::State> {
+    /// The successor of `state` by `thread`'s step, fingerprinted, looked up and checked; a
+    /// new state is encoded at the end of `bytes`.
+    fn candidate(&self, src: u32, state: &M::State, t: usize, bytes: &mut Vec<u8>) -> Candidate {
         let point = if self.stats.coverage.get(t).is_some_and(|c| !c.is_empty()) {
-            self.model.coverage_point(&f.state, t) as u32
+            self.model.coverage_point(state, t) as u32
         } else {
             u32::MAX
         };
-        let mut state = f.state.clone();
-        let (fp, kind) = match self.model.step(&mut state, t) {
+        let mut next = state.clone();
+        let (fp, kind) = match self.model.step(&mut next, t) {
             Err(v) => (0, Kind::StepFailed(Box::new(v))),
             Ok(()) => {
-                let fp = fingerprint(&state);
+                let fp = fingerprint(&next);
                 if self.visited.contains(fp) {
                     (fp, Kind::Seen)
                 } else {
-                    let check = check_state(self.model, &state).map_err(Box::new);
-                    (
-                        fp,
-                        Kind::New {
-                            state: Some(state),
-                            check,
-                        },
-                    )
+                    let check = check_state(self.model, &next).map_err(Box::new);
+                    let from = bytes.len() as u32;
+                    self.model.encode(&next, bytes);
+                    let to = bytes.len() as u32;
+                    debug_assert_eq!(
+                        self.model.decode(&bytes[from as usize..]),
+                        next,
+                        "Model::decode must reverse Model::encode"
+                    );
+                    (fp, Kind::New { from, to, check })
                 }
             }
         };
@@ -690,16 +728,16 @@ impl<M: Model> Search<'_, M> {
 
     /// Adds a parent's schedules to a state of the next level; a step to any older state
     /// means the graph is not layered.
-    fn flow(&mut self, next: &mut Level<M::State>, fp: u64, paths: u128) {
+    fn flow(&mut self, fp: u64, paths: u128) {
         if !self.options.count_schedules {
             return;
         }
         match self.next_index.get(&fp) {
             Some(&u32::MAX) => self.add_schedules(paths),
             Some(&i) => {
-                let f = next.get_mut(i as usize);
-                f.paths = f.paths.saturating_add(paths);
-                if f.paths == u128::MAX {
+                let p = &mut self.next_paths[i as usize];
+                *p = p.saturating_add(paths);
+                if *p == u128::MAX {
                     self.schedules = None;
                 }
             }
@@ -711,9 +749,9 @@ impl<M: Model> Search<'_, M> {
     /// the first violation (or, with `keep_going`, remember it and go on).
     fn insert<O: Observer<M::State>>(
         &mut self,
-        chunk: &[Frontier<M::State>],
-        mut parts: Vec<Vec<Candidate<M::State>>>,
-        next: &mut Level<M::State>,
+        chunk: &Chunk,
+        parts: Vec<Part>,
+        next: &mut Level,
         depth: usize,
         observer: &mut O,
     ) -> Option<Verdict> {
@@ -724,81 +762,131 @@ impl<M: Model> Search<'_, M> {
         } else {
             self.first_occurrences(&parts)
         };
-        for (i, c) in parts.iter_mut().flatten().enumerate() {
-            self.stats.transitions += 1;
-            self.stats.thread_steps[c.thread as usize] += 1;
-            if c.point != u32::MAX {
-                if let Some(n) = self.stats.coverage[c.thread as usize].get_mut(c.point as usize) {
-                    *n += 1;
+        // The parent's state, decoded only for observers that look at states.
+        let mut parent_state: Option<(u32, M::State)> = None;
+        let mut i = 0;
+        for part in &parts {
+            for c in &part.candidates {
+                let new_here = if exact { false } else { first[i] };
+                i += 1;
+                if let Some(verdict) = self.insert_one(
+                    chunk,
+                    part,
+                    c,
+                    new_here,
+                    &mut parent_state,
+                    next,
+                    depth,
+                    observer,
+                ) {
+                    return Some(verdict);
                 }
             }
-            let parent = &chunk[c.src as usize];
-            match &mut c.kind {
-                Kind::StepFailed(v) => {
-                    observer.failed_step(parent.fp, &parent.state, c.thread as usize, v);
-                    self.add_schedules(parent.paths);
-                    let verdict = self.counterexample(parent.idx, Some(c.thread), (**v).clone());
-                    if let Some(v) = self.violation(verdict) {
-                        return Some(v);
-                    }
+        }
+        None
+    }
+
+    /// Inserts one candidate (see [`insert`](Self::insert)); `first` says whether it is the
+    /// first occurrence of a new state (when not inserting one by one).
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn insert_one<O: Observer<M::State>>(
+        &mut self,
+        chunk: &Chunk,
+        part: &Part,
+        c: &Candidate,
+        first: bool,
+        parent_state: &mut Option<(u32, M::State)>,
+        next: &mut Level,
+        depth: usize,
+        observer: &mut O,
+    ) -> Option<Verdict> {
+        self.stats.transitions += 1;
+        self.stats.thread_steps[c.thread as usize] += 1;
+        if c.point != u32::MAX {
+            if let Some(n) = self.stats.coverage[c.thread as usize].get_mut(c.point as usize) {
+                *n += 1;
+            }
+        }
+        let parent = chunk.queued[c.src as usize];
+        let paths = if self.options.count_schedules {
+            self.paths[chunk.start + c.src as usize]
+        } else {
+            1
+        };
+        if O::ACTIVE && parent_state.as_ref().is_none_or(|(src, _)| *src != c.src) {
+            *parent_state = Some((c.src, self.model.decode(chunk.encoded(c.src as usize))));
+        }
+        let from = || &parent_state.as_ref().expect("decoded for observers").1;
+        match &c.kind {
+            Kind::StepFailed(v) => {
+                if O::ACTIVE {
+                    observer.failed_step(parent.fp, from(), c.thread as usize, v);
                 }
-                Kind::Seen => {
-                    observer.transition(parent.fp, &parent.state, c.thread as usize, c.fp);
-                    self.flow(next, c.fp, parent.paths);
+                self.add_schedules(paths);
+                let verdict = self.counterexample(parent.idx, Some(c.thread), (**v).clone());
+                return self.violation(verdict);
+            }
+            Kind::Seen => {
+                if O::ACTIVE {
+                    observer.transition(parent.fp, from(), c.thread as usize, c.fp);
                 }
-                Kind::New { state, check } => {
-                    let new = if exact {
-                        if self.visited.contains(c.fp) {
-                            false
-                        } else if self.options.limits.max_states == Some(self.parents.len() as u64)
-                        {
-                            return Some(Verdict::Stopped(StopReason::MaxStates(
-                                self.parents.len() as u64,
-                            )));
-                        } else {
-                            self.visited.insert(c.fp);
-                            self.next_set.insert(c.fp);
-                            true
-                        }
+                self.flow(c.fp, paths);
+            }
+            Kind::New { check, .. } => {
+                let new = if self.options.limits.max_states.is_some() {
+                    if self.visited.contains(c.fp) {
+                        false
+                    } else if self.options.limits.max_states == Some(self.parents.len() as u64) {
+                        return Some(Verdict::Stopped(StopReason::MaxStates(
+                            self.parents.len() as u64
+                        )));
                     } else {
-                        first[i]
-                    };
-                    if !new {
-                        observer.transition(parent.fp, &parent.state, c.thread as usize, c.fp);
-                        self.flow(next, c.fp, parent.paths);
-                        continue;
+                        self.visited.insert(c.fp);
+                        self.next_set.insert(c.fp);
+                        true
                     }
-                    let state = state.take().expect("a new state is stored once");
-                    let idx = self.parents.push(parent.idx, c.thread);
-                    observer.state(c.fp, &state, depth);
-                    observer.transition(parent.fp, &parent.state, c.thread as usize, c.fp);
-                    self.stats.depth = depth;
-                    match check {
-                        Err(v) => {
+                } else {
+                    first
+                };
+                if !new {
+                    if O::ACTIVE {
+                        observer.transition(parent.fp, from(), c.thread as usize, c.fp);
+                    }
+                    self.flow(c.fp, paths);
+                    return None;
+                }
+                let encoded = part.encoded(c);
+                let idx = self.parents.push(parent.idx, c.thread);
+                if O::ACTIVE {
+                    observer.state(c.fp, &self.model.decode(encoded), depth);
+                    observer.transition(parent.fp, from(), c.thread as usize, c.fp);
+                }
+                self.stats.depth = depth;
+                match check {
+                    Err(v) => {
+                        if O::ACTIVE {
                             observer.bad_state(c.fp, v);
-                            self.add_schedules(parent.paths);
-                            if self.options.count_schedules {
-                                self.next_index.insert(c.fp, u32::MAX);
-                            }
-                            let verdict = self.counterexample(idx, None, (**v).clone());
-                            if let Some(v) = self.violation(verdict) {
-                                return Some(v);
-                            }
                         }
-                        Ok(terminal) => {
-                            let terminal = *terminal;
-                            self.stats.terminal_states += terminal as u64;
-                            if self.options.count_schedules {
-                                self.next_index.insert(c.fp, next.len as u32);
-                            }
-                            next.push(Frontier {
-                                idx,
-                                fp: c.fp,
-                                paths: parent.paths,
-                                terminal,
-                                state,
-                            });
+                        self.add_schedules(paths);
+                        if self.options.count_schedules {
+                            self.next_index.insert(c.fp, u32::MAX);
                         }
+                        let verdict = self.counterexample(idx, None, (**v).clone());
+                        return self.violation(verdict);
+                    }
+                    Ok(terminal) => {
+                        self.stats.terminal_states += *terminal as u64;
+                        if self.options.count_schedules {
+                            self.next_index.insert(c.fp, next.len() as u32);
+                            self.next_paths.push(paths);
+                        }
+                        let queued = Queued {
+                            idx,
+                            fp: c.fp,
+                            terminal: *terminal,
+                        };
+                        next.push(queued, encoded);
                     }
                 }
             }

@@ -205,6 +205,7 @@ pub fn build<M: Model>(
         count_schedules: true,
         por: false,
         bitstate_bytes: None,
+        frontier_memory: options.frontier_memory,
     };
     let mut b = Builder {
         model,

@@ -17,10 +17,12 @@ pub mod bfs;
 pub mod dfs;
 pub mod fingerprint;
 pub mod graph;
+mod level;
 mod model;
 pub mod naive;
 pub mod preemption;
 pub mod shuttle_engine;
+mod spool;
 #[cfg(feature = "timely")]
 pub mod timely_engine;
 pub mod trace;

@@ -1,5 +1,6 @@
 //! The [`Model`] trait every engine explores, and the vocabulary of steps and violations.
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::fmt::Debug;
 use std::hash::Hash;
@@ -10,8 +11,9 @@ use std::hash::Hash;
 /// thread, same successor), threads are numbered `0..thread_count()` in a fixed order, and a
 /// step's [`Footprint`] over-approximates the shared objects it reads and writes.
 pub trait Model: Sync {
-    /// Shared state, every thread's program counter and locals, and ghost state.
-    type State: Clone + Eq + Hash + Debug + Send + Sync;
+    /// Shared state, every thread's program counter and locals, and ghost state. Engines
+    /// serialize states to queue them compactly (and to send them between processes).
+    type State: Clone + Eq + Hash + Debug + Send + Sync + Serialize + DeserializeOwned;
 
     /// The state every schedule starts from.
     fn initial_state(&self) -> Self::State;
@@ -41,6 +43,20 @@ pub trait Model: Sync {
     /// Checks that must hold in a terminal state (every thread finished).
     fn end_check(&self, _state: &Self::State) -> Result<(), Violation> {
         Ok(())
+    }
+
+    /// Appends an encoding of `state` to `out` that [`decode`](Model::decode) reverses:
+    /// engines queue states encoded, so that a wide search level costs its encoded size (in
+    /// memory or on disk), not the full state's. The default is serde's (postcard); a model
+    /// can pack its states by hand, which makes the search faster.
+    fn encode(&self, state: &Self::State, out: &mut Vec<u8>) {
+        let buf = std::mem::take(out);
+        *out = postcard::to_extend(state, buf).expect("a state encodes");
+    }
+
+    /// The state [`encode`](Model::encode) wrote as `bytes`.
+    fn decode(&self, bytes: &[u8]) -> Self::State {
+        postcard::from_bytes(bytes).expect("a state the search encoded decodes")
     }
 
     /// The state as named fields, in a stable order, for traces and state views.

@@ -22,7 +22,7 @@ pub struct Bounded<'a, M> {
 }
 
 /// A state of the bounded model.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct BoundedState<S> {
     /// The model's state.
     pub inner: S,
@@ -78,6 +78,17 @@ impl<M: Model> Model for Bounded<'_, M> {
     }
     fn end_check(&self, s: &Self::State) -> Result<(), Violation> {
         self.model.end_check(&s.inner)
+    }
+    fn encode(&self, s: &Self::State, out: &mut Vec<u8>) {
+        out.extend_from_slice(&[s.last, s.used]);
+        self.model.encode(&s.inner, out);
+    }
+    fn decode(&self, bytes: &[u8]) -> Self::State {
+        BoundedState {
+            inner: self.model.decode(&bytes[2..]),
+            last: bytes[0],
+            used: bytes[1],
+        }
     }
     fn fields(&self, s: &Self::State) -> Vec<(String, String)> {
         self.model.fields(&s.inner)
@@ -158,6 +169,7 @@ pub fn fewest<M: Model>(model: &M, options: &Options, shortest: &Counterexample)
             threads: options.threads,
             limits: options.limits.remaining_since(start),
             stop: options.stop,
+            frontier_memory: options.frontier_memory,
             ..Options::default()
         };
         if let Verdict::Violation(c) = explore(&bounded, &within).verdict {

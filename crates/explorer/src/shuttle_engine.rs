@@ -659,6 +659,7 @@ pub fn explore_shuttle<M: Model>(model: &M, options: &ShuttleOptions) -> Shuttle
         coverage: r.coverage.clone(),
         thread_steps: r.thread_steps.clone(),
         bitstate: None,
+        disk_bytes: 0,
     };
     let summary = Summary {
         strategy: options.strategy,

@@ -318,6 +318,7 @@ where
             coverage: finish.coverage,
             thread_steps: finish.thread_steps,
             bitstate: None,
+            disk_bytes: 0,
         },
     })
 }

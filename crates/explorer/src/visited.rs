@@ -1,6 +1,8 @@
 //! The visited set: 64-bit fingerprints in one open-addressing table (8 bytes a slot, linear
-//! probing, grown by doubling at 3/4 load), and the parent links of every stored state in
-//! chunked arrays (5 bytes a state: parent index and the thread that made the step).
+//! probing, grown by doubling at 3/4 load), and the parent links of every stored state
+//! (5 bytes a state: parent index and the thread that made the step), mostly on disk.
+
+use crate::spool::Spool;
 
 /// A hasher for keys that are already fingerprints: it passes them through.
 #[derive(Default, Clone, Copy)]
@@ -296,44 +298,28 @@ impl ShardedSet {
     }
 }
 
-const CHUNK: usize = 1 << 16;
+/// Bytes of parent links kept in memory before they go to a temporary file (200k states).
+const PARENTS_IN_MEMORY: usize = 1 << 18;
 
-/// An append-only array in fixed chunks: no doubling, so at most one chunk of slack.
-#[derive(Debug, Default)]
-pub(crate) struct ChunkedVec<T: Copy + Default> {
-    chunks: Vec<Box<[T]>>,
-    len: usize,
-}
-
-impl<T: Copy + Default> ChunkedVec<T> {
-    pub(crate) fn push(&mut self, v: T) {
-        if self.len % CHUNK == 0 {
-            self.chunks
-                .push(vec![T::default(); CHUNK].into_boxed_slice());
-        }
-        self.chunks[self.len / CHUNK][self.len % CHUNK] = v;
-        self.len += 1;
-    }
-
-    pub(crate) fn get(&self, i: usize) -> T {
-        self.chunks[i / CHUNK][i % CHUNK]
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.len
-    }
-
-    pub(crate) fn bytes(&self) -> usize {
-        self.chunks.len() * CHUNK * std::mem::size_of::<T>()
-    }
-}
+/// Bytes of one parent link: the parent's number (4, little-endian) and the thread (1).
+const LINK: usize = 5;
 
 /// Parent links: for state `i` (numbered in discovery order), the state it was first reached
-/// from and the thread whose step led there.
-#[derive(Debug, Default)]
+/// from and the thread whose step led there. Written once, read only to rebuild a
+/// counterexample, so past the first megabyte they live on disk (as TLC's trace file does).
+#[derive(Debug)]
 pub(crate) struct Parents {
-    parent: ChunkedVec<u32>,
-    thread: ChunkedVec<u8>,
+    links: Spool,
+    len: u32,
+}
+
+impl Default for Parents {
+    fn default() -> Self {
+        Parents {
+            links: Spool::new(PARENTS_IN_MEMORY),
+            len: 0,
+        }
+    }
 }
 
 /// Marks the initial state, which has no parent.
@@ -341,29 +327,48 @@ pub(crate) const ROOT: u32 = u32::MAX;
 
 impl Parents {
     pub(crate) fn push(&mut self, parent: u32, thread: u8) -> u32 {
-        let idx = self.parent.len() as u32;
-        self.parent.push(parent);
-        self.thread.push(thread);
+        let idx = self.len;
+        let mut link = [0u8; LINK];
+        link[..4].copy_from_slice(&parent.to_le_bytes());
+        link[4] = thread;
+        self.links.push(&link);
+        self.len = self.len.checked_add(1).expect("at most 2^32 - 1 states");
         idx
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.parent.len()
+        self.len as usize
+    }
+
+    fn get(&self, idx: u32) -> (u32, u8) {
+        let mut link = [0u8; LINK];
+        self.links.read_at(idx as u64 * LINK as u64, &mut link);
+        (u32::from_le_bytes(link[..4].try_into().unwrap()), link[4])
     }
 
     /// The schedule (thread per step) from the initial state to state `idx`.
     pub(crate) fn schedule_to(&self, mut idx: u32) -> Vec<usize> {
         let mut rev = Vec::new();
-        while self.parent.get(idx as usize) != ROOT {
-            rev.push(self.thread.get(idx as usize) as usize);
-            idx = self.parent.get(idx as usize);
+        loop {
+            let (parent, thread) = self.get(idx);
+            if parent == ROOT {
+                break;
+            }
+            rev.push(thread as usize);
+            idx = parent;
         }
         rev.reverse();
         rev
     }
 
+    /// Bytes held in memory.
     pub(crate) fn bytes(&self) -> usize {
-        self.parent.bytes() + self.thread.bytes()
+        self.links.memory_bytes()
+    }
+
+    /// Bytes written to disk.
+    pub(crate) fn disk_bytes(&self) -> u64 {
+        self.links.peak_disk_bytes()
     }
 }
 
@@ -430,5 +435,20 @@ mod tests {
         let _c = p.push(root, 2);
         assert_eq!(p.schedule_to(b), vec![1, 0]);
         assert_eq!(p.schedule_to(root), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn schedules_survive_the_spill_to_disk() {
+        let mut p = Parents::default();
+        let mut last = p.push(ROOT, 0);
+        // A chain longer than the in-memory budget: thread i % 7 made step i.
+        let n = PARENTS_IN_MEMORY / LINK * 2;
+        for i in 0..n {
+            last = p.push(last, (i % 7) as u8);
+        }
+        assert!(p.disk_bytes() > 0);
+        let schedule = p.schedule_to(last);
+        assert_eq!(schedule.len(), n);
+        assert!(schedule.iter().enumerate().all(|(i, &t)| t == i % 7));
     }
 }

@@ -24,7 +24,7 @@ struct Program {
     threads: Vec<Vec<Op>>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 struct S {
     vars: [u8; 4],
     locks: [u8; 2],

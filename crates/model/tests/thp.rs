@@ -56,7 +56,7 @@ fn shipped_verdicts_match_expect() {
 /// violation (a failed step ends its branch).
 struct OnlyR1<'a, M>(&'a M);
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 struct Wrapped<S> {
     inner: S,
     dead: bool,

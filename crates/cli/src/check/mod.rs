@@ -74,6 +74,11 @@ pub struct CheckArgs {
     /// state spaces that do not fit; the search may miss states, and says how many it expects.
     #[arg(long, value_name = "MB")]
     bitstate: Option<usize>,
+    /// Memory for the breadth-first queue (the level being expanded and the next), in MB;
+    /// past it, queued states go to a temporary file, deleted when weft exits (as TLC's
+    /// queue does). 0 keeps memory to the visited set, at some cost in time.
+    #[arg(long, value_name = "MB", default_value_t = weft_explorer::bfs::FRONTIER_MEMORY >> 20)]
+    frontier_memory: usize,
     /// With --engine timely: worker threads in this process.
     #[arg(long, value_name = "W", default_value_t = 1)]
     workers: usize,
@@ -188,6 +193,7 @@ pub fn run(args: &CheckArgs) -> Result<Exit> {
                 count_schedules: args.no_por && args.engine == Engine::Bfs,
                 por: !args.no_por,
                 bitstate_bytes: args.bitstate.map(|mb| mb << 20),
+                frontier_memory: Some(args.frontier_memory << 20),
             },
             bound: args.preemptions,
             fewest: !args.no_fewest_preemptions,

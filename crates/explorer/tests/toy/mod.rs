@@ -11,7 +11,7 @@ pub struct LostUpdate {
     pub rounds: u8,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Counter {
     pub counter: u8,
     pub pc: Vec<u8>,
@@ -100,7 +100,7 @@ pub struct LocksModel {
     pub ordered: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct LockState {
     pub held: [Option<u8>; 2],
     pub pc: [u8; 2],

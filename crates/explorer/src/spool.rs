@@ -1,0 +1,196 @@
+//! Append-only byte logs that keep their first bytes in memory and the rest in an unnamed
+//! temporary file. The breadth-first search keeps its level queues and its parent links in
+//! them, as TLC keeps its state queue and its trace file on disk, so that the process's memory
+//! holds little more than the visited set however wide the levels grow.
+//!
+//! The file is created only when a log outgrows its memory budget, and is deleted by the
+//! operating system when it is closed (also on Ctrl-C or a crash). If no temporary file can be
+//! created, the log stays in memory.
+
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom, Write};
+
+/// Bytes gathered before they are written to the file.
+const BLOCK: usize = 1 << 16;
+
+/// An append-only byte log; see the module documentation.
+#[derive(Debug)]
+pub(crate) struct Spool {
+    /// The first bytes, up to `budget`.
+    head: Vec<u8>,
+    /// The rest: `on_disk` bytes in the file, then `tail` not yet written.
+    file: Option<File>,
+    on_disk: u64,
+    tail: Vec<u8>,
+    /// Bytes kept in memory before the file is used.
+    budget: usize,
+    /// The most bytes the file held at once.
+    peak_disk: u64,
+}
+
+impl Spool {
+    /// An empty log that keeps up to `budget` bytes in memory.
+    pub(crate) fn new(budget: usize) -> Spool {
+        Spool {
+            head: Vec::new(),
+            file: None,
+            on_disk: 0,
+            tail: Vec::new(),
+            budget,
+            peak_disk: 0,
+        }
+    }
+
+    /// Bytes in the log.
+    pub(crate) fn len(&self) -> u64 {
+        (self.head.len() + self.tail.len()) as u64 + self.on_disk
+    }
+
+    /// Appends `bytes`.
+    #[inline]
+    pub(crate) fn push(&mut self, bytes: &[u8]) {
+        if self.file.is_none() && self.head.len() + bytes.len() <= self.budget {
+            self.head.extend_from_slice(bytes);
+            return;
+        }
+        if self.file.is_none() {
+            match tempfile::tempfile() {
+                Ok(f) => self.file = Some(f),
+                Err(_) => {
+                    // Nowhere to spill: keep everything in memory.
+                    self.budget = usize::MAX;
+                    self.head.extend_from_slice(bytes);
+                    return;
+                }
+            }
+        }
+        self.tail.extend_from_slice(bytes);
+        if self.tail.len() >= BLOCK {
+            self.write_tail();
+        }
+    }
+
+    fn write_tail(&mut self) {
+        let Some(file) = &mut self.file else { return };
+        if self.tail.is_empty() {
+            return;
+        }
+        file.seek(SeekFrom::Start(self.on_disk))
+            .and_then(|_| file.write_all(&self.tail))
+            .unwrap_or_else(|e| panic!("cannot write the search's temporary file: {e}"));
+        self.on_disk += self.tail.len() as u64;
+        self.peak_disk = self.peak_disk.max(self.on_disk);
+        self.tail.clear();
+    }
+
+    /// Copies the bytes at `offset` into `out`; they must all be in the log.
+    pub(crate) fn read_at(&self, offset: u64, out: &mut [u8]) {
+        let end = offset + out.len() as u64;
+        assert!(end <= self.len(), "read past the end of a spool");
+        let head = self.head.len() as u64;
+        let mut done = 0;
+        if offset < head {
+            let n = (head.min(end) - offset) as usize;
+            out[..n].copy_from_slice(&self.head[offset as usize..offset as usize + n]);
+            done = n;
+        }
+        if done == out.len() {
+            return;
+        }
+        // Offsets past the head, into file then tail.
+        let mut at = offset + done as u64 - head;
+        if at < self.on_disk {
+            let n = (self.on_disk.min(end - head) - at) as usize;
+            let mut file = self.file.as_ref().expect("bytes on disk have a file");
+            file.seek(SeekFrom::Start(at))
+                .and_then(|_| file.read_exact(&mut out[done..done + n]))
+                .unwrap_or_else(|e| panic!("cannot read the search's temporary file: {e}"));
+            done += n;
+            at += n as u64;
+        }
+        if done == out.len() {
+            return;
+        }
+        let t = (at - self.on_disk) as usize;
+        let rest = out.len() - done;
+        out[done..].copy_from_slice(&self.tail[t..t + rest]);
+    }
+
+    /// Empties the log (the file, if any, is kept for reuse).
+    pub(crate) fn clear(&mut self) {
+        self.head.clear();
+        self.tail.clear();
+        self.on_disk = 0;
+        if let Some(f) = &self.file {
+            let _ = f.set_len(0);
+        }
+    }
+
+    /// Bytes held in memory.
+    pub(crate) fn memory_bytes(&self) -> usize {
+        self.head.capacity() + self.tail.capacity()
+    }
+
+    /// The most bytes the file held at once.
+    pub(crate) fn peak_disk_bytes(&self) -> u64 {
+        self.peak_disk
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever the budget, a spool reads back exactly what was pushed, sequentially and
+        /// at any offset, before and after clearing.
+        #[test]
+        fn reads_back_what_was_pushed(
+            pushes in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..600), 0..800),
+            budget in 0usize..2000,
+            probes in proptest::collection::vec((any::<u32>(), 0usize..2000), 0..20),
+        ) {
+            let mut spool = Spool::new(budget);
+            for round in 0..2 {
+                let mut all = Vec::new();
+                for p in &pushes {
+                    spool.push(p);
+                    all.extend_from_slice(p);
+                }
+                prop_assert_eq!(spool.len(), all.len() as u64);
+                let mut back = vec![0; all.len()];
+                spool.read_at(0, &mut back);
+                prop_assert_eq!(&back, &all);
+                for &(off, n) in &probes {
+                    if all.is_empty() {
+                        break;
+                    }
+                    let off = off as usize % all.len();
+                    let n = n.min(all.len() - off);
+                    let mut out = vec![0; n];
+                    spool.read_at(off as u64, &mut out);
+                    prop_assert_eq!(&out[..], &all[off..off + n], "round {}", round);
+                }
+                spool.clear();
+                prop_assert_eq!(spool.len(), 0);
+            }
+        }
+    }
+
+    #[test]
+    fn spills_past_its_budget() {
+        let mut spool = Spool::new(100);
+        for i in 0..(3 * BLOCK as u32) {
+            spool.push(&i.to_le_bytes());
+        }
+        assert!(
+            spool.peak_disk_bytes() > 0,
+            "a 100-byte budget spills to disk"
+        );
+        assert!(spool.memory_bytes() < 2 * BLOCK + 200);
+        let mut word = [0u8; 4];
+        spool.read_at(4 * 12345, &mut word);
+        assert_eq!(u32::from_le_bytes(word), 12345);
+    }
+}
