@@ -31,6 +31,14 @@ pub struct Page {
 impl std::hash::Hash for Page {
     /// One write of every field (fingerprints are hashed on the hot path).
     fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        h.write(&self.to_bytes());
+    }
+}
+
+impl Page {
+    /// Every field, little-endian, in declaration order: the page's fingerprint input and
+    /// its packed encoding.
+    pub(crate) fn to_bytes(self) -> [u8; 13] {
         let mut bytes = [0u8; 13];
         bytes[..4].copy_from_slice(&self.refcount.to_le_bytes());
         bytes[4..8].copy_from_slice(&self.frag_refcount.to_le_bytes());
@@ -41,11 +49,22 @@ impl std::hash::Hash for Page {
             self.live_fragments,
             self.dtor_runs,
         ]);
-        h.write(&bytes);
+        bytes
     }
-}
 
-impl Page {
+    /// The page [`to_bytes`](Page::to_bytes) wrote.
+    pub(crate) fn from_bytes(b: &[u8; 13]) -> Page {
+        Page {
+            refcount: i32::from_le_bytes([b[0], b[1], b[2], b[3]]),
+            frag_refcount: i32::from_le_bytes([b[4], b[5], b[6], b[7]]),
+            page_table: b[8] != 0,
+            allocated: b[9] != 0,
+            generation: b[10],
+            live_fragments: b[11],
+            dtor_runs: b[12],
+        }
+    }
+
     /// `page->_refcount` as the kernel would print it; for the top-bits encodings the
     /// fragment count in bits 16 and up is shown apart from the ordinary references.
     pub fn show_refcount(&self, top_bits: bool) -> String {

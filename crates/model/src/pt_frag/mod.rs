@@ -21,6 +21,7 @@
 //!   allocates again afterwards starts a fresh cache.
 //! - Only user page tables (`kernel == 0`), so the ctor and dtor always run.
 
+mod codec;
 mod scenario;
 mod steps;
 
@@ -351,6 +352,14 @@ impl Model for PtFrag {
 
     fn thread_count(&self) -> usize {
         self.threads.len()
+    }
+
+    fn encode(&self, s: &State, out: &mut Vec<u8>) {
+        codec::pack(s, out)
+    }
+
+    fn decode(&self, bytes: &[u8]) -> State {
+        codec::unpack(bytes)
     }
 
     fn thread_name(&self, thread: usize) -> &str {
