@@ -1,19 +1,43 @@
 //! `cargo run --release -p weft-bench [-- SCENARIO... --runs N]`
 //!
-//! Explores each scenario with 1 and 2 worker threads, several times, each run in a fresh
-//! child process so that its peak memory is its own. Prints medians side by side: distinct
-//! states, transitions, wall time, states per second, bytes per stored state in the visited
-//! set (fingerprints and parent links) and in peak process memory. Machines are shared and
-//! noisy: compare numbers from one run of this command, not across runs.
+//! Explores each scenario without reduction on 1 and 2 worker threads, with the breadth-first
+//! queue in memory (the default) and on disk (`--frontier-memory 0`), several times, each run
+//! in a fresh child process so that its peak memory is its own. Prints medians side by side:
+//! distinct states, transitions, wall time, states per second, bytes per stored state in the
+//! visited set (fingerprints and the in-memory part of the parent links) and in peak process
+//! memory (its growth during the search, and in all). Machines are shared and noisy: compare
+//! numbers from one run of this command, not across runs.
 
 use std::process::Command;
 use std::time::Duration;
 use weft_explorer::{explore, Model, Options, Outcome, Verdict};
 use weft_model::{Scenario, WithModel};
 
-const DEFAULT: &[&str] = &["pt_frag/pt_frag_refcount_scaled_3x3"];
+const DEFAULT: &[&str] = &[
+    "pt_frag/pt_frag_refcount_scaled_3x3",
+    "bench/scenarios/thp_merged_fix_3proc_A.toml",
+    "bench/scenarios/thp_merged_fix_3proc_M.toml",
+    "bench/scenarios/thp_merged_fix_3proc_B.toml",
+];
 
-struct Run(usize);
+/// Where the breadth-first queue lives: the default (64 MiB in memory, then disk) or all on
+/// disk past the write buffers (`--frontier-memory 0`).
+#[derive(Clone, Copy, PartialEq)]
+enum Queue {
+    Memory,
+    Disk,
+}
+
+impl Queue {
+    fn name(self) -> &'static str {
+        match self {
+            Queue::Memory => "memory",
+            Queue::Disk => "disk",
+        }
+    }
+}
+
+struct Run(usize, Queue);
 impl WithModel for Run {
     type Output = Outcome;
     fn run<M: Model>(self, m: &M) -> Outcome {
@@ -21,6 +45,8 @@ impl WithModel for Run {
             m,
             &Options {
                 threads: self.0,
+                por: false,
+                frontier_memory: (self.1 == Queue::Disk).then_some(0),
                 ..Options::default()
             },
         )
@@ -38,10 +64,10 @@ fn peak_rss() -> u64 {
 }
 
 /// One exploration in this process; prints one machine-readable line.
-fn child(name: &str, threads: usize) {
+fn child(name: &str, threads: usize, queue: Queue) {
     let scenario = Scenario::resolve(name).unwrap_or_else(|e| panic!("{e}"));
     let base = peak_rss();
-    let out = scenario.with_model(Run(threads));
+    let out = scenario.with_model(Run(threads, queue));
     let verdict = match out.verdict {
         Verdict::Pass => "pass".to_string(),
         Verdict::Violation(c) => c.violation.check,
@@ -69,9 +95,9 @@ struct Sample {
     verdict: String,
 }
 
-fn sample(name: &str, threads: usize) -> Sample {
+fn sample(name: &str, threads: usize, queue: Queue) -> Sample {
     let out = Command::new(std::env::current_exe().unwrap())
-        .args(["--child", name, &threads.to_string()])
+        .args(["--child", name, &threads.to_string(), queue.name()])
         .output()
         .expect("the benchmark re-runs itself");
     let line = String::from_utf8_lossy(&out.stdout);
@@ -106,7 +132,12 @@ fn median(mut v: Vec<f64>) -> f64 {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("--child") {
-        child(&args[1], args[2].parse().unwrap());
+        let queue = if args[3] == "disk" {
+            Queue::Disk
+        } else {
+            Queue::Memory
+        };
+        child(&args[1], args[2].parse().unwrap(), queue);
         return;
     }
     let mut runs = 5;
@@ -121,20 +152,26 @@ fn main() {
     if names.is_empty() {
         names = DEFAULT.iter().map(|s| s.to_string()).collect();
     }
-    println!("median of {runs} runs each, threads 1 and 2 interleaved (run 1t, 2t, 1t, 2t, ...)\n");
+    println!("median of {runs} runs each, no reduction; configurations interleaved run by run\n");
     println!(
-        "| scenario | threads | states | transitions | time (s) | states/s | visited B/state | peak RSS growth B/state | peak RSS MiB | verdict |"
+        "| scenario | threads | queue | states | transitions | time (s) | states/s | visited B/state | peak RSS growth B/state | peak RSS B/state | peak RSS MiB | verdict |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    let configs = [
+        (1, Queue::Memory),
+        (2, Queue::Memory),
+        (1, Queue::Disk),
+        (2, Queue::Disk),
+    ];
     for name in &names {
-        let mut by_threads: Vec<Vec<Sample>> = vec![Vec::new(), Vec::new()];
+        let mut by_config: Vec<Vec<Sample>> = configs.iter().map(|_| Vec::new()).collect();
         for _ in 0..runs {
-            for (i, t) in [1, 2].into_iter().enumerate() {
-                by_threads[i].push(sample(name, t));
+            for (i, &(t, q)) in configs.iter().enumerate() {
+                by_config[i].push(sample(name, t, q));
             }
         }
         let mut medians = Vec::new();
-        for (i, samples) in by_threads.iter().enumerate() {
+        for (samples, &(threads, queue)) in by_config.iter().zip(&configs) {
             let s0 = &samples[0];
             assert!(samples
                 .iter()
@@ -145,21 +182,25 @@ fn main() {
             let visited = median(samples.iter().map(|s| s.visited as f64).collect());
             medians.push(time);
             println!(
-                "| {name} | {} | {} | {} | {:.3} | {:.0} | {:.1} | {:.1} | {:.0} | {} |",
-                i + 1,
+                "| {name} | {threads} | {} | {} | {} | {:.3} | {:.0} | {:.1} | {:.1} | {:.1} | {:.0} | {} |",
+                queue.name(),
                 s0.states,
                 s0.transitions,
                 time,
                 s0.states as f64 / time,
                 visited / s0.states as f64,
                 grown / s0.states as f64,
+                peak / s0.states as f64,
                 peak / (1 << 20) as f64,
                 s0.verdict
             );
         }
         println!(
-            "\n{name}: speedup 1 -> 2 threads {:.2}x (median times, same machine, same run)\n",
-            medians[0] / medians[1]
+            "\n{name}: speedup 1 -> 2 threads {:.2}x with the queue in memory, {:.2}x on disk; \
+             the queue on disk costs {:.2}x the time on 2 threads (median times, same run)\n",
+            medians[0] / medians[1],
+            medians[2] / medians[3],
+            medians[3] / medians[1],
         );
     }
 }
