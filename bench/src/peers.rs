@@ -1,7 +1,8 @@
 //! `cargo run --release -p weft-bench --bin weft-peers [-- OPTIONS]`
 //!
 //! weft next to its peers on the scaled `pt_frag_refcount` scenarios (walkers x owners, with
-//! `frag_nr = owners`): weft on 1 and 2 threads, stateright's BFS checker on 1 and 2 threads
+//! `frag_nr = owners`): weft on 1 and 2 threads (with and without reduction, and with its
+//! queue on disk), stateright's BFS checker on 1 and 2 threads
 //! (bench/src/stateright_peer.rs), and SPIN on Promela written step for step like weft's model
 //! (bench/src/promela.rs), with and without its partial-order reduction. Every measurement is a
 //! fresh child process, so its peak memory (`ru_maxrss` from `wait4`) is its own; runs of the
@@ -58,10 +59,22 @@ fn scenario(size: Size) -> Scenario {
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Tool {
-    Weft { threads: usize },
-    WeftPor { threads: usize },
-    Stateright { threads: usize },
-    Spin { reduce: bool },
+    Weft {
+        threads: usize,
+    },
+    WeftPor {
+        threads: usize,
+    },
+    /// weft without reduction, its queue on disk (`--frontier-memory 0`).
+    WeftDisk {
+        threads: usize,
+    },
+    Stateright {
+        threads: usize,
+    },
+    Spin {
+        reduce: bool,
+    },
 }
 
 impl Tool {
@@ -69,6 +82,7 @@ impl Tool {
         match self {
             Tool::Weft { .. } => "weft".into(),
             Tool::WeftPor { .. } => "weft + POR".into(),
+            Tool::WeftDisk { .. } => "weft, queue on disk".into(),
             Tool::Stateright { .. } => "stateright 0.31 BFS".into(),
             Tool::Spin { reduce: false } => "SPIN 6.5 -DNOREDUCE".into(),
             Tool::Spin { reduce: true } => "SPIN 6.5 (POR)".into(),
@@ -79,9 +93,10 @@ impl Tool {
     }
     fn threads(self) -> usize {
         match self {
-            Tool::Weft { threads } | Tool::WeftPor { threads } | Tool::Stateright { threads } => {
-                threads
-            }
+            Tool::Weft { threads }
+            | Tool::WeftPor { threads }
+            | Tool::WeftDisk { threads }
+            | Tool::Stateright { threads } => threads,
             Tool::Spin { .. } => 1,
         }
     }
@@ -106,7 +121,8 @@ struct Sample {
 // ---------------------------------------------------------------------------------------
 // Children: one exploration each, printing `states transitions search_nanos complete verdict`.
 
-struct WeftRun(usize, Duration, bool);
+/// Threads, time budget, reduction, queue on disk.
+struct WeftRun(usize, Duration, bool, bool);
 impl WithModel for WeftRun {
     type Output = Outcome;
     fn run<M: Model>(self, m: &M) -> Outcome {
@@ -119,6 +135,7 @@ impl WithModel for WeftRun {
                     ..Limits::default()
                 },
                 por: self.2,
+                frontier_memory: self.3.then_some(0),
                 ..Options::default()
             },
         )
@@ -127,8 +144,9 @@ impl WithModel for WeftRun {
 
 fn child(tool: &str, size: Size, threads: usize, budget: Duration) {
     match tool {
-        "weft" | "weft-por" => {
-            let out = scenario(size).with_model(WeftRun(threads, budget, tool == "weft-por"));
+        "weft" | "weft-por" | "weft-disk" => {
+            let run = WeftRun(threads, budget, tool == "weft-por", tool == "weft-disk");
+            let out = scenario(size).with_model(run);
             let (complete, verdict) = match out.verdict {
                 Verdict::Pass => (true, "pass".to_string()),
                 Verdict::Violation(c) => (true, format!("violation of {}", c.violation.check)),
@@ -248,6 +266,7 @@ fn run_child(tool: Tool, size: Size, budget: Duration, mem: u64) -> Sample {
     let name = match tool {
         Tool::Weft { .. } => "weft",
         Tool::WeftPor { .. } => "weft-por",
+        Tool::WeftDisk { .. } => "weft-disk",
         _ => "stateright",
     };
     cmd.args([
@@ -546,6 +565,8 @@ fn main() {
             Tool::Weft { threads: 2 },
             Tool::WeftPor { threads: 1 },
             Tool::WeftPor { threads: 2 },
+            Tool::WeftDisk { threads: 1 },
+            Tool::WeftDisk { threads: 2 },
             Tool::Stateright { threads: 1 },
             Tool::Stateright { threads: 2 },
         ];
@@ -611,6 +632,8 @@ fn ratios(size: Size, rows: &[Row], hash_bits: u32) -> Vec<String> {
     let w2 = find(Tool::Weft { threads: 2 });
     let wp1 = find(Tool::WeftPor { threads: 1 });
     let wp2 = find(Tool::WeftPor { threads: 2 });
+    let wd1 = find(Tool::WeftDisk { threads: 1 });
+    let wd2 = find(Tool::WeftDisk { threads: 2 });
     let s1 = find(Tool::Stateright { threads: 1 });
     let s2 = find(Tool::Stateright { threads: 2 });
     let sp = find(Tool::Spin { reduce: false });
@@ -668,6 +691,17 @@ fn ratios(size: Size, rows: &[Row], hash_bits: u32) -> Vec<String> {
         if let (Some(w), Some(s)) = (w, s) {
             out.push(format!(
                 "{size}: stateright / weft, {t} thread{}: search time {}, peak RSS {:.2}",
+                if t > 1 { "s" } else { "" },
+                time(s, w),
+                s.peak_ratio(w)
+            ));
+        }
+    }
+    for (w, s, t) in [(wd1, s1, 1), (wd2, s2, 2)] {
+        if let (Some(w), Some(s)) = (w, s) {
+            out.push(format!(
+                "{size}: stateright / weft with its queue on disk, {t} thread{}: search time {}, \
+                 peak RSS {:.2}",
                 if t > 1 { "s" } else { "" },
                 time(s, w),
                 s.peak_ratio(w)
