@@ -338,7 +338,6 @@ fn run_search<M: Model, O: Observer<M::State>>(
         next_index: FpMap::default(),
         paths: Vec::new(),
         next_paths: Vec::new(),
-        level_disk_bytes: 0,
         reduce,
         by_shard: vec![Vec::new(); SHARDS],
     };
@@ -346,7 +345,7 @@ fn run_search<M: Model, O: Observer<M::State>>(
     search.stats.elapsed = search.start.elapsed();
     search.stats.states = search.parents.len() as u64;
     search.stats.visited_bytes = search.visited.bytes() + search.parents.bytes();
-    search.stats.disk_bytes = search.parents.disk_bytes() + search.level_disk_bytes;
+    search.stats.disk_bytes += search.parents.disk_bytes();
     search.stats.bitstate = search.visited.bits().map(|bits| Bitstate {
         bits,
         expected_missed: crate::visited::bitstate_expected_omissions(search.stats.states, bits),
@@ -446,8 +445,6 @@ struct Search<'a, M: Model> {
     /// of the next, by position.
     paths: Vec<u128>,
     next_paths: Vec<u128>,
-    /// Bytes the level queues held on disk at most.
-    level_disk_bytes: u64,
     /// Partial-order reduction is on.
     reduce: bool,
     /// Reused per chunk: the new candidates of each shard, in candidate order.
@@ -515,7 +512,7 @@ impl<M: Model> Search<'_, M> {
             std::mem::swap(&mut self.paths, &mut self.next_paths);
             depth += 1;
         };
-        self.level_disk_bytes = frontier.peak_disk_bytes() + next.peak_disk_bytes();
+        self.stats.disk_bytes = frontier.peak_disk_bytes() + next.peak_disk_bytes();
         verdict
     }
 
@@ -756,18 +753,16 @@ impl<M: Model> Search<'_, M> {
         observer: &mut O,
     ) -> Option<Verdict> {
         // The state limit must stop at an exact count: insert one by one then.
-        let exact = self.options.limits.max_states.is_some();
-        let first = if exact {
-            Vec::new()
-        } else {
-            self.first_occurrences(&parts)
+        let first = match self.options.limits.max_states {
+            Some(_) => None,
+            None => Some(self.first_occurrences(&parts)),
         };
         // The parent's state, decoded only for observers that look at states.
         let mut parent_state: Option<(u32, M::State)> = None;
         let mut i = 0;
         for part in &parts {
             for c in &part.candidates {
-                let new_here = if exact { false } else { first[i] };
+                let new_here = first.as_ref().map(|f| f[i]);
                 i += 1;
                 if let Some(verdict) = self.insert_one(
                     chunk,
@@ -787,7 +782,7 @@ impl<M: Model> Search<'_, M> {
     }
 
     /// Inserts one candidate (see [`insert`](Self::insert)); `first` says whether it is the
-    /// first occurrence of a new state (when not inserting one by one).
+    /// first occurrence of a new state, or is `None` when inserting one by one.
     #[allow(clippy::too_many_arguments)]
     #[inline]
     fn insert_one<O: Observer<M::State>>(
@@ -795,7 +790,7 @@ impl<M: Model> Search<'_, M> {
         chunk: &Chunk,
         part: &Part,
         c: &Candidate,
-        first: bool,
+        first: Option<bool>,
         parent_state: &mut Option<(u32, M::State)>,
         next: &mut Level,
         depth: usize,
@@ -834,20 +829,19 @@ impl<M: Model> Search<'_, M> {
                 self.flow(c.fp, paths);
             }
             Kind::New { check, .. } => {
-                let new = if self.options.limits.max_states.is_some() {
-                    if self.visited.contains(c.fp) {
-                        false
-                    } else if self.options.limits.max_states == Some(self.parents.len() as u64) {
+                let new = match first {
+                    Some(first) => first,
+                    None if self.visited.contains(c.fp) => false,
+                    None if self.options.limits.max_states == Some(self.parents.len() as u64) => {
                         return Some(Verdict::Stopped(StopReason::MaxStates(
                             self.parents.len() as u64
                         )));
-                    } else {
+                    }
+                    None => {
                         self.visited.insert(c.fp);
                         self.next_set.insert(c.fp);
                         true
                     }
-                } else {
-                    first
                 };
                 if !new {
                     if O::ACTIVE {
