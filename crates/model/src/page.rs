@@ -38,6 +38,7 @@ impl std::hash::Hash for Page {
 impl Page {
     /// Every field, little-endian, in declaration order: the page's fingerprint input and
     /// its packed encoding.
+    #[inline]
     pub(crate) fn to_bytes(self) -> [u8; 13] {
         let mut bytes = [0u8; 13];
         bytes[..4].copy_from_slice(&self.refcount.to_le_bytes());
@@ -53,6 +54,7 @@ impl Page {
     }
 
     /// The page [`to_bytes`](Page::to_bytes) wrote.
+    #[inline]
     pub(crate) fn from_bytes(b: &[u8; 13]) -> Page {
         Page {
             refcount: i32::from_le_bytes([b[0], b[1], b[2], b[3]]),

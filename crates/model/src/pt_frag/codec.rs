@@ -3,20 +3,17 @@
 //! encoding costs as much as the steps themselves.
 //!
 //! Layout: the page and thread counts; `mm->context.pte_frag` (present, page, slot); the lock
-//! holder (`u8::MAX`: free); each page's 13 bytes ([`Page::to_bytes`]); each thread's
-//! [`THREAD`] bytes.
+//! holder (`u8::MAX`: free); each page's 13 bytes ([`Page::to_bytes`]); each thread's bytes
+//! ([`ThreadState::to_bytes`], all of them: a fixed size copies and parses faster). Pages
+//! and threads pack to the bytes their fingerprints hash.
 
-use super::{Fragment, State, ThreadState, MAX_HELD, MAX_THREADS};
+use super::{Fragment, State, ThreadState, MAX_THREADS, THREAD_BYTES};
 use crate::page::Page;
 use crate::pt_frag::steps::Pc;
 use smallvec::SmallVec;
 
 /// Most pages a scenario has: one per `pte_fragment_alloc`, at most 15.
 const MAX_PAGES: usize = 16;
-
-/// Bytes of a packed thread: op, pc, page, generation, index, test, holds_reference, held,
-/// then every fragment slot (page, generation, index).
-const THREAD: usize = 8 + 3 * MAX_HELD;
 
 /// Bytes of a packed page.
 const PAGE: usize = 13;
@@ -36,21 +33,7 @@ pub(super) fn pack(s: &State, out: &mut Vec<u8>) {
         out.extend_from_slice(&p.to_bytes());
     }
     for t in &s.threads {
-        let mut b = [0u8; THREAD];
-        b[..8].copy_from_slice(&[
-            t.op,
-            t.pc as u8,
-            t.page,
-            t.generation,
-            t.index,
-            t.test as u8,
-            t.holds_reference as u8,
-            t.held,
-        ]);
-        for (i, f) in t.fragments.iter().enumerate() {
-            b[8 + 3 * i..11 + 3 * i].copy_from_slice(&[f.page, f.generation, f.index]);
-        }
-        out.extend_from_slice(&b);
+        out.extend_from_slice(&t.to_bytes().0);
     }
 }
 
@@ -68,24 +51,10 @@ pub(super) fn unpack(b: &[u8]) -> State {
     }
     let mut thread_buf = [EMPTY; MAX_THREADS];
     for (t, out) in b[pages * PAGE..]
-        .chunks_exact(THREAD)
+        .chunks_exact(THREAD_BYTES)
         .zip(&mut thread_buf[..threads])
     {
-        *out = ThreadState {
-            op: t[0],
-            pc: Pc::ALL[t[1] as usize],
-            page: t[2],
-            generation: t[3],
-            index: t[4],
-            test: t[5] != 0,
-            holds_reference: t[6] != 0,
-            held: t[7],
-            fragments: std::array::from_fn(|i| Fragment {
-                page: t[8 + 3 * i],
-                generation: t[9 + 3 * i],
-                index: t[10 + 3 * i],
-            }),
-        };
+        *out = ThreadState::from_bytes(t);
     }
     State {
         pages: SmallVec::from_slice(&page_buf[..pages]),
@@ -109,5 +78,5 @@ const EMPTY: ThreadState = ThreadState {
         page: 0,
         generation: 0,
         index: 0,
-    }; MAX_HELD],
+    }; super::MAX_HELD],
 };

@@ -184,7 +184,26 @@ pub struct ThreadState {
 impl std::hash::Hash for ThreadState {
     /// One write of the meaningful bytes (fingerprints are hashed on the hot path).
     fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
-        let mut bytes = [0u8; 7 + 3 * MAX_HELD];
+        let (bytes, len) = self.to_bytes();
+        h.write(&bytes[..len]);
+    }
+}
+
+/// Bytes of [`ThreadState::to_bytes`]' array.
+const THREAD_BYTES: usize = 7 + 3 * MAX_HELD;
+
+impl ThreadState {
+    /// The fragments held, oldest first.
+    fn fragments(&self) -> &[Fragment] {
+        &self.fragments[..self.held as usize]
+    }
+
+    /// The meaningful bytes and how many there are: op, pc, page, generation, index, the two
+    /// flags, held, then each held fragment (page, generation, index). The thread's
+    /// fingerprint input and its packed encoding.
+    #[inline]
+    fn to_bytes(self) -> ([u8; THREAD_BYTES], usize) {
+        let mut bytes = [0u8; THREAD_BYTES];
         bytes[..7].copy_from_slice(&[
             self.op,
             self.pc as u8,
@@ -197,14 +216,33 @@ impl std::hash::Hash for ThreadState {
         for (i, f) in self.fragments().iter().enumerate() {
             bytes[7 + 3 * i..10 + 3 * i].copy_from_slice(&[f.page, f.generation, f.index]);
         }
-        h.write(&bytes[..7 + 3 * self.held as usize]);
+        (bytes, 7 + 3 * self.held as usize)
     }
-}
 
-impl ThreadState {
-    /// The fragments held, oldest first.
-    fn fragments(&self) -> &[Fragment] {
-        &self.fragments[..self.held as usize]
+    /// The thread whose [`to_bytes`](ThreadState::to_bytes) start `b`. Slots not held are
+    /// zero, as the steps leave them.
+    #[inline]
+    fn from_bytes(b: &[u8]) -> ThreadState {
+        let held = b[6];
+        let mut fragments = [Fragment::default(); MAX_HELD];
+        for (i, f) in fragments[..held as usize].iter_mut().enumerate() {
+            *f = Fragment {
+                page: b[7 + 3 * i],
+                generation: b[8 + 3 * i],
+                index: b[9 + 3 * i],
+            };
+        }
+        ThreadState {
+            op: b[0],
+            pc: Pc::ALL[b[1] as usize],
+            page: b[2],
+            generation: b[3],
+            index: b[4],
+            test: b[5] & 1 != 0,
+            holds_reference: b[5] & 2 != 0,
+            fragments,
+            held,
+        }
     }
 }
 
