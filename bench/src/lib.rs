@@ -4,9 +4,13 @@
 //!   weft's model, for SPIN.
 //! - [`stateright_peer`]: any weft model as a stateright model.
 //! - [`scaled`]: the scaled `pt_frag_refcount` model (W walkers, O owners) built directly.
+//! - [`WeftRun`]: one weft exploration, as both commands measure it.
 
 pub mod promela;
 pub mod stateright_peer;
+mod weft_run;
+
+pub use weft_run::WeftRun;
 
 use weft_model::pt_frag::{Op, PtFrag, Thread, Variant};
 

@@ -10,8 +10,9 @@
 
 use std::process::Command;
 use std::time::Duration;
-use weft_explorer::{explore, Model, Options, Outcome, Verdict};
-use weft_model::{Scenario, WithModel};
+use weft_bench::WeftRun;
+use weft_explorer::Verdict;
+use weft_model::Scenario;
 
 const DEFAULT: &[&str] = &[
     "pt_frag/pt_frag_refcount_scaled_3x3",
@@ -37,22 +38,6 @@ impl Queue {
     }
 }
 
-struct Run(usize, Queue);
-impl WithModel for Run {
-    type Output = Outcome;
-    fn run<M: Model>(self, m: &M) -> Outcome {
-        explore(
-            m,
-            &Options {
-                threads: self.0,
-                por: false,
-                frontier_memory: (self.1 == Queue::Disk).then_some(0),
-                ..Options::default()
-            },
-        )
-    }
-}
-
 /// Peak resident memory of this process so far, in bytes (Linux `VmHWM`).
 fn peak_rss() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -67,7 +52,12 @@ fn peak_rss() -> u64 {
 fn child(name: &str, threads: usize, queue: Queue) {
     let scenario = Scenario::resolve(name).unwrap_or_else(|e| panic!("{e}"));
     let base = peak_rss();
-    let out = scenario.with_model(Run(threads, queue));
+    let out = scenario.with_model(WeftRun {
+        threads,
+        time_limit: None,
+        por: false,
+        queue_on_disk: queue == Queue::Disk,
+    });
     let verdict = match out.verdict {
         Verdict::Pass => "pass".to_string(),
         Verdict::Violation(c) => c.violation.check,

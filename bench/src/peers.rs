@@ -20,7 +20,8 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use weft_explorer::{explore, Limits, Model, Options, Outcome, Schedules, Verdict};
+use weft_bench::WeftRun;
+use weft_explorer::{explore, Model, Options, Schedules, Verdict};
 use weft_model::{Scenario, WithModel};
 
 /// A scenario size: walkers x owners.
@@ -121,31 +122,15 @@ struct Sample {
 // ---------------------------------------------------------------------------------------
 // Children: one exploration each, printing `states transitions search_nanos complete verdict`.
 
-/// Threads, time budget, reduction, queue on disk.
-struct WeftRun(usize, Duration, bool, bool);
-impl WithModel for WeftRun {
-    type Output = Outcome;
-    fn run<M: Model>(self, m: &M) -> Outcome {
-        explore(
-            m,
-            &Options {
-                threads: self.0,
-                limits: Limits {
-                    time_limit: Some(self.1),
-                    ..Limits::default()
-                },
-                por: self.2,
-                frontier_memory: self.3.then_some(0),
-                ..Options::default()
-            },
-        )
-    }
-}
-
 fn child(tool: &str, size: Size, threads: usize, budget: Duration) {
     match tool {
         "weft" | "weft-por" | "weft-disk" => {
-            let run = WeftRun(threads, budget, tool == "weft-por", tool == "weft-disk");
+            let run = WeftRun {
+                threads,
+                time_limit: Some(budget),
+                por: tool == "weft-por",
+                queue_on_disk: tool == "weft-disk",
+            };
             let out = scenario(size).with_model(run);
             let (complete, verdict) = match out.verdict {
                 Verdict::Pass => (true, "pass".to_string()),
