@@ -567,7 +567,7 @@ impl<M: Model> Search<'_, M> {
 
     /// The parallel, read-only phase: every successor of every state in `chunk`, in order,
     /// in consecutive parts.
-    fn expand(&self, chunk: &Chunk) -> Vec<Part> {
+    fn expand(&self, chunk: &Chunk<'_>) -> Vec<Part> {
         let threads = self.model.thread_count();
         let task = |range: std::ops::Range<usize>| {
             // Room for every thread's step.
@@ -746,7 +746,7 @@ impl<M: Model> Search<'_, M> {
     /// the first violation (or, with `keep_going`, remember it and go on).
     fn insert<O: Observer<M::State>>(
         &mut self,
-        chunk: &Chunk,
+        chunk: &Chunk<'_>,
         parts: Vec<Part>,
         next: &mut Level,
         depth: usize,
@@ -787,7 +787,7 @@ impl<M: Model> Search<'_, M> {
     #[inline]
     fn insert_one<O: Observer<M::State>>(
         &mut self,
-        chunk: &Chunk,
+        chunk: &Chunk<'_>,
         part: &Part,
         c: &Candidate,
         first: Option<bool>,

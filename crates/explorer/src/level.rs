@@ -5,6 +5,7 @@
 //! at a time.
 
 use crate::spool::Spool;
+use std::borrow::Cow;
 
 /// Bytes before each encoded state: number (4), fingerprint (8), terminal (1), length (4).
 const HEADER: usize = 17;
@@ -77,12 +78,19 @@ impl Level {
     }
 
     /// Reads the level back, a chunk at a time.
-    pub(crate) fn chunks(&self) -> impl Iterator<Item = Chunk> + '_ {
+    pub(crate) fn chunks(&self) -> impl Iterator<Item = Chunk<'_>> + '_ {
         (0..self.starts.len()).map(move |k| {
             let from = self.starts[k];
             let to = self.starts.get(k + 1).copied().unwrap_or(self.spool.len());
-            let mut bytes = vec![0; (to - from) as usize];
-            self.spool.read_at(from, &mut bytes);
+            // Borrowed while the level is in memory, read from the file past that.
+            let bytes = match self.spool.in_memory(from, to) {
+                Some(b) => Cow::Borrowed(b),
+                None => {
+                    let mut b = vec![0; (to - from) as usize];
+                    self.spool.read_at(from, &mut b);
+                    Cow::Owned(b)
+                }
+            };
             let n = self.chunk.min(self.len - k * self.chunk);
             let mut queued = Vec::with_capacity(n);
             let mut ends = Vec::with_capacity(n);
@@ -109,18 +117,18 @@ impl Level {
 }
 
 /// Consecutive states of a level, still encoded.
-#[derive(Debug, Default)]
-pub(crate) struct Chunk {
+#[derive(Debug)]
+pub(crate) struct Chunk<'a> {
     /// Position in the level of the first state.
     pub start: usize,
     pub queued: Vec<Queued>,
     /// The records, headers included.
-    bytes: Vec<u8>,
+    bytes: Cow<'a, [u8]>,
     /// End of each record in `bytes`.
     ends: Vec<usize>,
 }
 
-impl Chunk {
+impl Chunk<'_> {
     /// States in the chunk.
     pub(crate) fn len(&self) -> usize {
         self.queued.len()

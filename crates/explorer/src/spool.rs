@@ -49,7 +49,9 @@ impl Spool {
     /// Appends `bytes`.
     #[inline]
     pub(crate) fn push(&mut self, bytes: &[u8]) {
-        if self.file.is_none() && self.head.len() + bytes.len() <= self.budget {
+        // In memory until the first byte past the budget, also when refilled after `clear`.
+        let spilled = self.on_disk > 0 || !self.tail.is_empty();
+        if !spilled && self.head.len() + bytes.len() <= self.budget {
             self.head.extend_from_slice(bytes);
             return;
         }
@@ -116,6 +118,11 @@ impl Spool {
         out[done..].copy_from_slice(&self.tail[t..t + rest]);
     }
 
+    /// The bytes from `from` to `to`, if they are all in memory (in the head).
+    pub(crate) fn in_memory(&self, from: u64, to: u64) -> Option<&[u8]> {
+        self.head.get(from as usize..to as usize)
+    }
+
     /// Empties the log (the file, if any, is kept for reuse).
     pub(crate) fn clear(&mut self) {
         self.head.clear();
@@ -159,6 +166,10 @@ mod tests {
                     all.extend_from_slice(p);
                 }
                 prop_assert_eq!(spool.len(), all.len() as u64);
+                // A first push within the budget stays in memory, also after `clear`.
+                if let Some(p) = pushes.first().filter(|p| p.len() <= budget) {
+                    prop_assert!(spool.in_memory(0, p.len() as u64).is_some(), "round {}", round);
+                }
                 let mut back = vec![0; all.len()];
                 spool.read_at(0, &mut back);
                 prop_assert_eq!(&back, &all);
@@ -171,6 +182,10 @@ mod tests {
                     let mut out = vec![0; n];
                     spool.read_at(off as u64, &mut out);
                     prop_assert_eq!(&out[..], &all[off..off + n], "round {}", round);
+                    let end = (off + n) as u64;
+                    if let Some(m) = spool.in_memory(off as u64, end) {
+                        prop_assert_eq!(m, &all[off..off + n]);
+                    }
                 }
                 spool.clear();
                 prop_assert_eq!(spool.len(), 0);
