@@ -26,7 +26,6 @@ use crate::fingerprint;
 use crate::model::{check_state, Model, Status, Violation};
 use crate::trace::Counterexample;
 use crate::visited::FpMap;
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
@@ -199,7 +198,7 @@ pub fn explore_timely<M>(
 ) -> Result<Outcome, TimelyError>
 where
     M: Model + Clone + Send + 'static,
-    M::State: Serialize + DeserializeOwned + 'static,
+    M::State: 'static,
 {
     assert!(
         model.thread_count() < ROOT as usize,
@@ -480,7 +479,7 @@ fn run_worker<M>(
 ) -> Finish
 where
     M: Model + Clone + 'static,
-    M::State: Serialize + DeserializeOwned + 'static,
+    M::State: 'static,
 {
     let index = worker.index();
     let threads = model.thread_count();
@@ -697,10 +696,7 @@ struct Search<M: Model> {
     done: bool,
 }
 
-impl<M: Model> Search<M>
-where
-    M::State: Serialize + DeserializeOwned,
-{
+impl<M: Model> Search<M> {
     /// Processes time `t`, once no more data for it can arrive; returns whether the worker
     /// has work at `t + 1`.
     fn phase(&mut self, t: u32, out: &mut Vec<Msg<M::State>>) -> bool {

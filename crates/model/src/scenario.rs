@@ -113,7 +113,8 @@ pub trait WithModel {
 }
 
 /// Like [`WithModel`], for work whose states cross process boundaries (the distributed
-/// engine): the model can be cloned into worker threads and its states serialized.
+/// engine): the model can be cloned into worker threads (its states, like every model's,
+/// serialize).
 pub trait WithSerialModel {
     /// What it produces.
     type Output;
@@ -121,7 +122,7 @@ pub trait WithSerialModel {
     fn run<M>(self, model: &M) -> Self::Output
     where
         M: Model + Clone + Send + 'static,
-        M::State: serde::Serialize + serde::de::DeserializeOwned + 'static;
+        M::State: 'static;
 }
 
 impl Scenario {

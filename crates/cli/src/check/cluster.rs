@@ -89,7 +89,7 @@ impl WithSerialModel for TimelyJob<'_> {
     fn run<M>(self, model: &M) -> Result<Report>
     where
         M: Model + Clone + Send + 'static,
-        M::State: serde::Serialize + serde::de::DeserializeOwned + 'static,
+        M::State: 'static,
     {
         let outcome = explore_timely(model, &self.options, &self.cluster)?;
         Report::new(model, outcome)
