@@ -146,8 +146,9 @@ pub struct Stats {
     pub elapsed: Duration,
     /// Bytes of memory held by the visited set and the parent links at the end.
     pub visited_bytes: usize,
-    /// Bytes the search kept in temporary files at most: the parent links and the level
-    /// queues past their first megabyte in memory (deleted when the search ends).
+    /// Bytes the search kept in temporary files at most (deleted when the search ends): the
+    /// parent links past their first 256 KiB, and the level queues past
+    /// [`Options::frontier_memory`].
     pub disk_bytes: u64,
     /// Worker threads used.
     pub threads: usize,
