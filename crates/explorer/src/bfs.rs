@@ -6,7 +6,6 @@
 //! So state numbers, counts and the counterexample do not depend on the number of threads,
 //! and the first violation met in that order is a shortest one.
 
-use crate::fingerprint;
 use crate::level::{Chunk, Level, Queued};
 use crate::model::{check_state, Footprint, Model, Status, Violation};
 use crate::trace::Counterexample;
@@ -455,7 +454,7 @@ struct Search<'a, M: Model> {
 impl<M: Model> Search<'_, M> {
     fn run<O: Observer<M::State>>(&mut self, observer: &mut O) -> Verdict {
         let init = self.model.initial_state();
-        let fp = fingerprint(&init);
+        let fp = self.model.fingerprint(&init);
         self.visited.insert(fp);
         self.next_set.insert(fp);
         let root = self.parents.push(ROOT, 0);
@@ -698,7 +697,7 @@ impl<M: Model> Search<'_, M> {
         let (fp, kind) = match self.model.step(&mut next, t) {
             Err(v) => (0, Kind::StepFailed(Box::new(v))),
             Ok(()) => {
-                let fp = fingerprint(&next);
+                let fp = self.model.fingerprint(&next);
                 if self.visited.contains(fp) {
                     (fp, Kind::Seen)
                 } else {

@@ -6,7 +6,6 @@
 //! the depth-first cycle proviso: a step explored alone must not lead back onto the stack.
 
 use crate::bfs::{Bitstate, Options, Outcome, Stats, StopReason, Verdict};
-use crate::fingerprint;
 use crate::model::{check_state, Model, Status};
 use crate::trace::Counterexample;
 use crate::visited::{bitstate_expected_omissions, ShardedSet};
@@ -36,7 +35,7 @@ pub fn explore_dfs<M: Model>(model: &M, options: &Options) -> Outcome {
     let mut cut_by_depth = false;
     let verdict = 'search: {
         let init = model.initial_state();
-        let fp = fingerprint(&init);
+        let fp = model.fingerprint(&init);
         visited.insert(fp);
         stats.states = 1;
         match check_state(model, &init) {
@@ -93,7 +92,7 @@ pub fn explore_dfs<M: Model>(model: &M, options: &Options) -> Outcome {
                     violation: v,
                 });
             }
-            let fp = fingerprint(&next);
+            let fp = model.fingerprint(&next);
             if !visited.insert(fp) {
                 continue;
             }
@@ -161,7 +160,7 @@ fn plan<M: Model>(
         if let Some(t) = crate::bfs::ample_thread(model, s, &enabled) {
             let mut next = s.clone();
             let leads_back =
-                model.step(&mut next, t).is_ok() && on_stack.contains(&fingerprint(&next));
+                model.step(&mut next, t).is_ok() && on_stack.contains(&model.fingerprint(&next));
             if !leads_back {
                 return vec![t];
             }

@@ -17,6 +17,13 @@ pub fn fingerprint<T: Hash + ?Sized>(value: &T) -> u64 {
     h.finish()
 }
 
+/// The fingerprint of bytes a model packed itself ([`Model::fingerprint`](crate::Model::fingerprint)):
+/// xxh3, as for values.
+#[inline]
+pub fn fingerprint_bytes(bytes: &[u8]) -> u64 {
+    xxh3_64(bytes)
+}
+
 /// Collects the canonical bytes of a value, then hashes them at once with xxh3.
 struct FingerprintHasher {
     buf: [u8; INLINE],

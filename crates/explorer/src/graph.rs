@@ -257,7 +257,7 @@ fn mark_counterexample<M: Model>(
 ) -> Vec<NodeIndex> {
     let mut path = Vec::new();
     let mut state = model.initial_state();
-    let mut at = by_fp.get(&fingerprint(&state)).copied();
+    let mut at = by_fp.get(&model.fingerprint(&state)).copied();
     if let Some(n) = at {
         b.graph[n].on_counterexample = true;
         path.push(n);
@@ -273,7 +273,7 @@ fn mark_counterexample<M: Model>(
                     .map(|e| petgraph::visit::EdgeRef::target(&e))
             })
         } else {
-            by_fp.get(&fingerprint(&state)).copied()
+            by_fp.get(&model.fingerprint(&state)).copied()
         };
         if let (Some(a), Some(n)) = (at, next) {
             if let Some(&e) = b.edges.get(&(a, n, t, label)) {

@@ -32,7 +32,7 @@ pub use bfs::{
     explore, explore_observed, Bitstate, Limits, Observer, Options, Outcome, Progress, Schedules,
     Stats, StopReason, Verdict,
 };
-pub use fingerprint::fingerprint;
+pub use fingerprint::{fingerprint, fingerprint_bytes};
 pub use model::{check_state, Footprint, Model, Source, Status, StepInfo, Violation};
 pub use trace::{Change, Counterexample, Trace, TraceStep};
 pub use visited::{bitstate_expected_omissions, FingerprintSet, BITSTATE_HASHES};

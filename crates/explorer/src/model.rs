@@ -54,6 +54,16 @@ pub trait Model: Sync {
         *out = postcard::to_extend(state, buf).expect("a state encodes");
     }
 
+    /// The state's 64-bit fingerprint, which the visited set stores in its place. Equal
+    /// states must have equal fingerprints. The default hashes the state's `Hash` bytes
+    /// ([`fingerprint`](crate::fingerprint())); a model that packs its states by hand can hash
+    /// the packed bytes instead ([`fingerprint_bytes`](crate::fingerprint_bytes)), which is
+    /// faster than feeding `Hash` field by field.
+    #[inline]
+    fn fingerprint(&self, state: &Self::State) -> u64 {
+        crate::fingerprint(state)
+    }
+
     /// The state [`encode`](Model::encode) wrote as `bytes`.
     fn decode(&self, bytes: &[u8]) -> Self::State {
         postcard::from_bytes(bytes).expect("a state the search encoded decodes")

@@ -1,7 +1,6 @@
 //! A reference enumerator for testing engines: it walks every complete schedule one by one,
 //! with no visited set at all. Exponential; only for small models.
 
-use crate::fingerprint;
 use crate::model::{check_state, Model, Status};
 use std::collections::HashSet;
 
@@ -31,7 +30,7 @@ fn walk<M: Model>(model: &M, state: M::State, depth: usize, max: u64, e: &mut En
         e.truncated = true;
         return;
     }
-    e.states.insert(fingerprint(&state));
+    e.states.insert(model.fingerprint(&state));
     if let Err(v) = check_state(model, &state) {
         note(e, depth, &v.check);
         e.schedules += 1;

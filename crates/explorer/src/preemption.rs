@@ -90,6 +90,11 @@ impl<M: Model> Model for Bounded<'_, M> {
             used: bytes[1],
         }
     }
+    /// The model's own fingerprint of the inner state, with the bound's bookkeeping.
+    fn fingerprint(&self, s: &Self::State) -> u64 {
+        let inner = self.model.fingerprint(&s.inner);
+        crate::fingerprint(&(inner, s.last, s.used))
+    }
     fn fields(&self, s: &Self::State) -> Vec<(String, String)> {
         self.model.fields(&s.inner)
     }

@@ -21,7 +21,6 @@
 //! shuttle schedule string is kept for [`replay`] through shuttle's `ReplayScheduler`.
 
 use crate::bfs::{Outcome, Stats, StopReason, Verdict};
-use crate::fingerprint;
 use crate::model::{check_state, Model, Status, Violation};
 use crate::trace::Counterexample;
 use shuttle::scheduler::{
@@ -405,7 +404,7 @@ fn execution<M: Model>(model: &M, shared: &Shared, keep_going: bool) {
     r.schedules.insert(xxhash_rust::xxh3::xxh3_64(&bytes));
     r.longest = r.longest.max(done.schedule.len());
     if violation.is_none() {
-        let fp = fingerprint(&done.state);
+        let fp = model.fingerprint(&done.state);
         r.terminal.insert(fp);
     }
     if let Some(v) = violation {
@@ -471,7 +470,7 @@ fn model_thread<M: Model>(
         let result = model
             .step(&mut st.state, t)
             .and_then(|()| model.invariant(&st.state));
-        let fp = fingerprint(&st.state);
+        let fp = model.fingerprint(&st.state);
         let statuses: Vec<Status> = (0..cvs.len()).map(|u| model.status(&st.state, u)).collect();
         {
             let mut r = rec(shared);
@@ -556,7 +555,7 @@ pub fn explore_shuttle<M: Model>(model: &M, options: &ShuttleOptions) -> Shuttle
         ..Rec::default()
     }));
     let init = model.initial_state();
-    rec(&shared).states.insert(fingerprint(&init));
+    rec(&shared).states.insert(model.fingerprint(&init));
     let mut verdict = None;
     if let Err(v) = check_state(model, &init) {
         verdict = Some(Verdict::Violation(Counterexample {

@@ -22,7 +22,6 @@
 //! engine explores every interleaving, so its counts are those of `bfs` with `--no-por`.
 
 use crate::bfs::{Limits, Options, Outcome, Progress, Stats, StopReason, Verdict};
-use crate::fingerprint;
 use crate::model::{check_state, Model, Status, Violation};
 use crate::trace::Counterexample;
 use crate::visited::FpMap;
@@ -505,7 +504,7 @@ where
             let init = model.initial_state();
             let root: Vec<Msg<M::State>> = if index == 0 {
                 vec![Msg::State(Arrival {
-                    fp: fingerprint(&init),
+                    fp: model.fingerprint(&init),
                     parent: 0,
                     thread: ROOT,
                     state: init,
@@ -866,7 +865,7 @@ impl<M: Model> Search<M> {
                         violation,
                     })),
                     Ok(()) => out.push(Msg::State(Arrival {
-                        fp: fingerprint(&next),
+                        fp: self.model.fingerprint(&next),
                         parent: fp,
                         thread: th as u8,
                         state: next,

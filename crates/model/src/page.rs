@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 /// One physical page, as the fragment allocator and the page allocator see it.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Page {
     /// `page->_refcount` (include/linux/mm_types.h): the page allocator's reference count.
     pub refcount: i32,
@@ -28,16 +28,9 @@ pub struct Page {
     pub dtor_runs: u8,
 }
 
-impl std::hash::Hash for Page {
-    /// One write of every field (fingerprints are hashed on the hot path).
-    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
-        h.write(&self.to_bytes());
-    }
-}
-
 impl Page {
-    /// Every field, little-endian, in declaration order: the page's fingerprint input and
-    /// its packed encoding.
+    /// Every field, little-endian, in declaration order: the page packed (a state's
+    /// fingerprint hashes its packed bytes).
     #[inline]
     pub(crate) fn to_bytes(self) -> [u8; 13] {
         let mut bytes = [0u8; 13];

@@ -1,22 +1,37 @@
 //! `Model::decode` reverses `Model::encode` on every reachable state of every small shipped
 //! scenario: the breadth-first search queues states encoded, so a codec that loses a field
-//! would explore the wrong states.
+//! would explore the wrong states. And `Model::fingerprint` tells those states apart: a
+//! fingerprint that skipped a field would merge states the search must keep apart.
 
+use std::collections::HashMap;
 use weft_explorer::bfs::explore_observed;
 use weft_explorer::{Model, Observer, Options};
 use weft_model::{Scenario, WithModel};
 
 struct RoundTrip<'a, M: Model> {
     model: &'a M,
-    states: usize,
+    /// Every state reported, by the fingerprint the search gave it.
+    by_fp: HashMap<u64, M::State>,
 }
 
 impl<M: Model> Observer<M::State> for RoundTrip<'_, M> {
-    fn state(&mut self, _fp: u64, s: &M::State, _depth: usize) {
+    fn state(&mut self, fp: u64, s: &M::State, _depth: usize) {
         let mut bytes = vec![0xAA]; // encode appends: start from a non-empty buffer
         self.model.encode(s, &mut bytes);
-        assert_eq!(&self.model.decode(&bytes[1..]), s);
-        self.states += 1;
+        let decoded = self.model.decode(&bytes[1..]);
+        assert_eq!(&decoded, s);
+        assert_eq!(self.model.fingerprint(&decoded), fp);
+        self.by_fp.insert(fp, s.clone());
+    }
+
+    fn transition(&mut self, _from_fp: u64, from: &M::State, thread: usize, to_fp: u64) {
+        let mut to = from.clone();
+        self.model.step(&mut to, thread).unwrap();
+        assert_eq!(
+            self.by_fp.get(&to_fp),
+            Some(&to),
+            "a step reached a state the search took for another with the same fingerprint"
+        );
     }
 }
 
@@ -26,19 +41,19 @@ impl WithModel for Check {
     fn run<M: Model>(self, m: &M) -> usize {
         let mut rt = RoundTrip {
             model: m,
-            states: 0,
+            by_fp: HashMap::new(),
         };
         let options = Options {
             keep_going: true,
             ..Options::default()
         };
         explore_observed(m, &options, &mut rt);
-        rt.states
+        rt.by_fp.len()
     }
 }
 
 #[test]
-fn every_reachable_state_round_trips() {
+fn every_reachable_state_round_trips_and_keeps_its_own_fingerprint() {
     let mut checked = 0;
     for name in Scenario::shipped_names().filter(|n| !n.contains("scaled_3x3")) {
         let scenario = Scenario::shipped(name).unwrap().unwrap();

@@ -4,8 +4,8 @@
 //!
 //! Layout: the page and thread counts; `mm->context.pte_frag` (present, page, slot); the lock
 //! holder (`u8::MAX`: free); each page's 13 bytes ([`Page::to_bytes`]); each thread's bytes
-//! ([`ThreadState::to_bytes`], all of them: a fixed size copies and parses faster). Pages
-//! and threads pack to the bytes their fingerprints hash.
+//! ([`ThreadState::to_bytes`], all of them: a fixed size copies and parses faster). The
+//! state's fingerprint hashes the same bytes ([`fingerprint`]).
 
 use super::{Fragment, State, ThreadState, MAX_THREADS, THREAD_BYTES};
 use crate::page::Page;
@@ -18,10 +18,29 @@ const MAX_PAGES: usize = 16;
 /// Bytes of a packed page.
 const PAGE: usize = 13;
 
+/// Most bytes a packed state takes.
+const MAX_PACKED: usize = 6 + MAX_PAGES * PAGE + MAX_THREADS * THREAD_BYTES;
+
 /// Appends `s` packed to `out`.
 pub(super) fn pack(s: &State, out: &mut Vec<u8>) {
+    let mut buf = [0u8; MAX_PACKED];
+    let len = pack_into(s, &mut buf);
+    out.extend_from_slice(&buf[..len]);
+}
+
+/// The fingerprint of `s`: xxh3 of its packed bytes, packed on the stack.
+pub(super) fn fingerprint(s: &State) -> u64 {
+    let mut buf = [0u8; MAX_PACKED];
+    let len = pack_into(s, &mut buf);
+    weft_explorer::fingerprint_bytes(&buf[..len])
+}
+
+/// Packs `s` at the start of `buf`; returns how many bytes it took. Fixed-size copies only:
+/// this runs for every successor the search generates.
+#[inline]
+fn pack_into(s: &State, buf: &mut [u8; MAX_PACKED]) -> usize {
     let (frag_page, frag_slot) = s.pte_frag.unwrap_or((0, 0));
-    out.extend_from_slice(&[
+    buf[..6].copy_from_slice(&[
         s.pages.len() as u8,
         s.threads.len() as u8,
         s.pte_frag.is_some() as u8,
@@ -29,12 +48,16 @@ pub(super) fn pack(s: &State, out: &mut Vec<u8>) {
         frag_slot,
         s.lock.unwrap_or(u8::MAX),
     ]);
+    let mut at = 6;
     for p in &s.pages {
-        out.extend_from_slice(&p.to_bytes());
+        buf[at..at + PAGE].copy_from_slice(&p.to_bytes());
+        at += PAGE;
     }
     for t in &s.threads {
-        out.extend_from_slice(&t.to_bytes().0);
+        buf[at..at + THREAD_BYTES].copy_from_slice(&t.to_bytes());
+        at += THREAD_BYTES;
     }
+    at
 }
 
 /// The state [`pack`] wrote as `b`.

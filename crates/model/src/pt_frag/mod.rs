@@ -163,7 +163,7 @@ pub struct Fragment {
 pub const MAX_HELD: usize = 2;
 
 /// A thread's position and locals.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ThreadState {
     op: u8,
     pc: Pc,
@@ -181,14 +181,6 @@ pub struct ThreadState {
     held: u8,
 }
 
-impl std::hash::Hash for ThreadState {
-    /// One write of the meaningful bytes (fingerprints are hashed on the hot path).
-    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
-        let (bytes, len) = self.to_bytes();
-        h.write(&bytes[..len]);
-    }
-}
-
 /// Bytes of [`ThreadState::to_bytes`]' array.
 const THREAD_BYTES: usize = 7 + 3 * MAX_HELD;
 
@@ -198,11 +190,11 @@ impl ThreadState {
         &self.fragments[..self.held as usize]
     }
 
-    /// The meaningful bytes and how many there are: op, pc, page, generation, index, the two
-    /// flags, held, then each held fragment (page, generation, index). The thread's
-    /// fingerprint input and its packed encoding.
+    /// The thread packed: op, pc, page, generation, index, the two flags, held, then each
+    /// held fragment (page, generation, index), zeros past them. Part of the state's packed
+    /// encoding, which its fingerprint hashes.
     #[inline]
-    fn to_bytes(self) -> ([u8; THREAD_BYTES], usize) {
+    fn to_bytes(self) -> [u8; THREAD_BYTES] {
         let mut bytes = [0u8; THREAD_BYTES];
         bytes[..7].copy_from_slice(&[
             self.op,
@@ -216,7 +208,7 @@ impl ThreadState {
         for (i, f) in self.fragments().iter().enumerate() {
             bytes[7 + 3 * i..10 + 3 * i].copy_from_slice(&[f.page, f.generation, f.index]);
         }
-        (bytes, 7 + 3 * self.held as usize)
+        bytes
     }
 
     /// The thread whose [`to_bytes`](ThreadState::to_bytes) start `b`. Slots not held are
@@ -398,6 +390,10 @@ impl Model for PtFrag {
 
     fn decode(&self, bytes: &[u8]) -> State {
         codec::unpack(bytes)
+    }
+
+    fn fingerprint(&self, s: &State) -> u64 {
+        codec::fingerprint(s)
     }
 
     fn thread_name(&self, thread: usize) -> &str {
