@@ -190,13 +190,14 @@ impl ThreadState {
         &self.fragments[..self.held as usize]
     }
 
-    /// The thread packed: op, pc, page, generation, index, the two flags, held, then each
-    /// held fragment (page, generation, index), zeros past them. Part of the state's packed
-    /// encoding, which its fingerprint hashes.
+    /// The thread packed: op, pc, page, generation, index, the two flags, held, then both
+    /// fragment slots (page, generation, index), held or not.
+    /// Part of the state's packed encoding, which its fingerprint hashes: a fixed layout
+    /// without branches, since every successor the search generates is packed.
     #[inline]
     fn to_bytes(self) -> [u8; THREAD_BYTES] {
-        let mut bytes = [0u8; THREAD_BYTES];
-        bytes[..7].copy_from_slice(&[
+        let [f, g] = self.fragments;
+        [
             self.op,
             self.pc as u8,
             self.page,
@@ -204,26 +205,23 @@ impl ThreadState {
             self.index,
             self.test as u8 | (self.holds_reference as u8) << 1,
             self.held,
-        ]);
-        for (i, f) in self.fragments().iter().enumerate() {
-            bytes[7 + 3 * i..10 + 3 * i].copy_from_slice(&[f.page, f.generation, f.index]);
-        }
-        bytes
+            f.page,
+            f.generation,
+            f.index,
+            g.page,
+            g.generation,
+            g.index,
+        ]
     }
 
-    /// The thread whose [`to_bytes`](ThreadState::to_bytes) start `b`. Slots not held are
-    /// zero, as the steps leave them.
+    /// The thread whose [`to_bytes`](ThreadState::to_bytes) start `b`.
     #[inline]
     fn from_bytes(b: &[u8]) -> ThreadState {
-        let held = b[6];
-        let mut fragments = [Fragment::default(); MAX_HELD];
-        for (i, f) in fragments[..held as usize].iter_mut().enumerate() {
-            *f = Fragment {
-                page: b[7 + 3 * i],
-                generation: b[8 + 3 * i],
-                index: b[9 + 3 * i],
-            };
-        }
+        let fragment = |at: usize| Fragment {
+            page: b[at],
+            generation: b[at + 1],
+            index: b[at + 2],
+        };
         ThreadState {
             op: b[0],
             pc: Pc::ALL[b[1] as usize],
@@ -232,8 +230,8 @@ impl ThreadState {
             index: b[4],
             test: b[5] & 1 != 0,
             holds_reference: b[5] & 2 != 0,
-            fragments,
-            held,
+            fragments: [fragment(7), fragment(10)],
+            held: b[6],
         }
     }
 }
