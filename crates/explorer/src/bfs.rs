@@ -270,6 +270,14 @@ enum Kind {
     StepFailed(Box<Violation>),
 }
 
+/// A thread's step from a state: the successor and its fingerprint, or the failed assertion.
+struct Stepped<S> {
+    thread: u8,
+    /// The coverage point of the step.
+    point: u32,
+    result: Result<(S, u64), Violation>,
+}
+
 /// The successors of consecutive states of a chunk, found by one parallel task.
 #[derive(Default)]
 struct Part {
@@ -575,9 +583,10 @@ impl<M: Model> Search<'_, M> {
                 candidates: Vec::with_capacity(range.len() * threads),
                 bytes: Vec::new(),
             };
+            let mut stepped = Vec::with_capacity(threads);
             for i in range {
                 let state = self.model.decode(chunk.encoded(i));
-                self.successors(i as u32, &state, &mut part);
+                self.successors(i as u32, &state, &mut stepped, &mut part);
             }
             part
         };
@@ -649,10 +658,19 @@ impl<M: Model> Search<'_, M> {
         first
     }
 
-    fn successors(&self, src: u32, state: &M::State, out: &mut Part) {
+    /// Every successor of `state` (the `src`th of its chunk) into `out`: all of them, or
+    /// under reduction the ample thread's alone when the cycle proviso allows. `stepped` is
+    /// scratch room.
+    fn successors(
+        &self,
+        src: u32,
+        state: &M::State,
+        stepped: &mut Vec<Stepped<M::State>>,
+        out: &mut Part,
+    ) {
         if self.reduce {
             if let Some(t) = self.ample(state) {
-                let c = self.candidate(src, state, t, &mut out.bytes);
+                let c = self.candidate(src, &self.step(state, t), &mut out.bytes);
                 // Cycle proviso: the step must lead one level deeper (to a new state or one
                 // of the next level); a step back to an older state could close a cycle on
                 // which the other threads' steps are postponed forever.
@@ -666,12 +684,17 @@ impl<M: Model> Search<'_, M> {
                 }
             }
         }
-        for t in 0..self.model.thread_count() {
-            if self.model.status(state, t) == Status::Enabled {
-                let c = self.candidate(src, state, t, &mut out.bytes);
-                out.candidates.push(c);
-            }
+        // Every step first, then every lookup: the visited set's slots load meanwhile.
+        stepped.extend(
+            (0..self.model.thread_count())
+                .filter(|&t| self.model.status(state, t) == Status::Enabled)
+                .map(|t| self.step(state, t)),
+        );
+        for s in stepped.iter() {
+            let c = self.candidate(src, s, &mut out.bytes);
+            out.candidates.push(c);
         }
+        stepped.clear();
     }
 
     /// A thread whose next step alone is a persistent set.
@@ -685,39 +708,51 @@ impl<M: Model> Search<'_, M> {
         ample_thread(self.model, s, &enabled)
     }
 
-    /// The successor of `state` by `thread`'s step, fingerprinted, looked up and checked; a
-    /// new state is encoded at the end of `bytes`.
-    fn candidate(&self, src: u32, state: &M::State, t: usize, bytes: &mut Vec<u8>) -> Candidate {
+    /// `thread`'s step from `state`, fingerprinted, with the visited-set lookup it will need
+    /// started ([`candidate`](Self::candidate) finishes it).
+    fn step(&self, state: &M::State, t: usize) -> Stepped<M::State> {
         let point = if self.stats.coverage.get(t).is_some_and(|c| !c.is_empty()) {
             self.model.coverage_point(state, t) as u32
         } else {
             u32::MAX
         };
         let mut next = state.clone();
-        let (fp, kind) = match self.model.step(&mut next, t) {
-            Err(v) => (0, Kind::StepFailed(Box::new(v))),
-            Ok(()) => {
-                let fp = self.model.fingerprint(&next);
-                if self.visited.contains(fp) {
-                    (fp, Kind::Seen)
-                } else {
-                    let check = check_state(self.model, &next).map_err(Box::new);
-                    let from = bytes.len() as u32;
-                    self.model.encode(&next, bytes);
-                    let to = bytes.len() as u32;
-                    debug_assert_eq!(
-                        self.model.decode(&bytes[from as usize..]),
-                        next,
-                        "Model::decode must reverse Model::encode"
-                    );
-                    (fp, Kind::New { from, to, check })
-                }
+        let result = self.model.step(&mut next, t).map(|()| {
+            let fp = self.model.fingerprint(&next);
+            self.visited.prefetch(fp);
+            (next, fp)
+        });
+        Stepped {
+            thread: t as u8,
+            point,
+            result,
+        }
+    }
+
+    /// A stepped successor of the `src`th state, looked up and checked; a new state is
+    /// encoded at the end of `bytes`.
+    fn candidate(&self, src: u32, s: &Stepped<M::State>, bytes: &mut Vec<u8>) -> Candidate {
+        let (fp, kind) = match &s.result {
+            Err(v) => (0, Kind::StepFailed(Box::new(v.clone()))),
+            Ok((_, fp)) if self.visited.contains(*fp) => (*fp, Kind::Seen),
+            Ok((next, fp)) => {
+                let fp = *fp;
+                let check = check_state(self.model, next).map_err(Box::new);
+                let from = bytes.len() as u32;
+                self.model.encode(next, bytes);
+                let to = bytes.len() as u32;
+                debug_assert_eq!(
+                    &self.model.decode(&bytes[from as usize..]),
+                    next,
+                    "Model::decode must reverse Model::encode"
+                );
+                (fp, Kind::New { from, to, check })
             }
         };
         Candidate {
             src,
-            thread: t as u8,
-            point,
+            thread: s.thread,
+            point: s.point,
             fp,
             kind,
         }
