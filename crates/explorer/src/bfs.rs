@@ -1,25 +1,24 @@
 //! The breadth-first engine: level by level, in parallel with rayon, deterministic.
 //!
 //! Each level is cut into fixed-size chunks. A chunk's states are expanded in parallel (read
-//! only: successors are fingerprinted, checked, and looked up in the visited set); then the
-//! candidates are inserted sequentially in a fixed order (frontier order, then thread order).
-//! So state numbers, counts and the counterexample do not depend on the number of threads,
-//! and the first violation met in that order is a shortest one.
+//! only: successors are fingerprinted, checked, and looked up in the visited set; see
+//! [`expand`](crate::expand)); then the candidates are inserted sequentially in a fixed order
+//! (frontier order, then thread order), while the workers expand the next chunk. So state
+//! numbers, counts and the counterexample do not depend on the number of threads, and the
+//! first violation met in that order is a shortest one.
 
+pub(crate) use crate::expand::ample_thread;
+use crate::expand::{Candidate, Expander, Kind, Part};
 use crate::level::{Chunk, Level, Queued};
-use crate::model::{check_state, Footprint, Model, Status, Violation};
+use crate::model::{check_state, Model, Status, Violation};
 use crate::trace::Counterexample;
-use crate::visited::{FpMap, Parents, ShardedSet, ROOT, SHARDS};
-use rayon::prelude::*;
+use crate::visited::{FpMap, Parents, ShardedSet, ROOT};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 /// States expanded per chunk: the unit of parallel work, of limit checks, and of the
 /// segments a level is stored in (so a growing level is never copied).
 const CHUNK: usize = 1 << 10;
-
-/// States one parallel task expands at a time.
-const TASK: usize = 64;
 
 /// Budgets that stop a search before its verdict.
 #[derive(Clone, Debug, Default)]
@@ -221,8 +220,9 @@ pub struct Outcome {
     pub stats: Stats,
 }
 
-/// Sees every distinct state and every transition, in the engine's deterministic order.
-pub trait Observer<S> {
+/// Sees every distinct state and every transition, in the engine's deterministic order. It
+/// is called from one thread at a time, not necessarily the caller's: hence `Send`.
+pub trait Observer<S>: Send {
     /// Whether the observer is called at all: `false` (as for `()`) spares the search
     /// decoding states for it.
     const ACTIVE: bool = true;
@@ -243,56 +243,6 @@ impl<S> Observer<S> for () {
 /// Explores every schedule of `model` breadth-first.
 pub fn explore<M: Model>(model: &M, options: &Options) -> Outcome {
     explore_observed(model, options, &mut ())
-}
-
-/// One successor produced by the parallel phase.
-struct Candidate {
-    /// Index of the parent in the chunk being expanded.
-    src: u32,
-    thread: u8,
-    /// The coverage point of the step.
-    point: u32,
-    fp: u64,
-    kind: Kind,
-}
-
-enum Kind {
-    /// Already stored in an earlier level.
-    Seen,
-    /// Not stored before this level: its encoding is `bytes[from..to]` of its [`Part`], and
-    /// `check` is its invariant/end/deadlock result.
-    New {
-        from: u32,
-        to: u32,
-        check: Result<bool, Box<Violation>>,
-    },
-    /// The step itself failed an assertion.
-    StepFailed(Box<Violation>),
-}
-
-/// A thread's step from a state: the successor and its fingerprint, or the failed assertion.
-struct Stepped<S> {
-    thread: u8,
-    /// The coverage point of the step.
-    point: u32,
-    result: Result<(S, u64), Violation>,
-}
-
-/// The successors of consecutive states of a chunk, found by one parallel task.
-#[derive(Default)]
-struct Part {
-    candidates: Vec<Candidate>,
-    /// The encodings of the new states.
-    bytes: Vec<u8>,
-}
-
-impl Part {
-    fn encoded(&self, c: &Candidate) -> &[u8] {
-        match c.kind {
-            Kind::New { from, to, .. } => &self.bytes[from as usize..to as usize],
-            _ => &[],
-        }
-    }
 }
 
 /// Like [`explore`], reporting every state and transition to `observer`.
@@ -329,15 +279,22 @@ fn run_search<M: Model, O: Observer<M::State>>(
             .build()
             .expect("a rayon thread pool")
     });
-    let mut search = Search {
+    let mut expander = Expander {
         model,
-        options,
-        pool,
-        start: Instant::now(),
+        parallel: pool.is_some(),
         visited: options
             .bitstate_bytes
             .map_or_else(ShardedSet::default, ShardedSet::bitstate),
         next_set: ShardedSet::default(),
+        reduce,
+        covered: (0..model.thread_count())
+            .map(|t| !model.coverage_points(t).is_empty())
+            .collect(),
+    };
+    let mut search = Search {
+        model,
+        options,
+        start: Instant::now(),
         parents: Parents::default(),
         stats: Stats::for_model(model, threads),
         first: None,
@@ -346,15 +303,18 @@ fn run_search<M: Model, O: Observer<M::State>>(
         next_index: FpMap::default(),
         paths: Vec::new(),
         next_paths: Vec::new(),
-        reduce,
-        by_shard: vec![Vec::new(); SHARDS],
     };
-    let verdict = search.run(observer);
+    // The whole search runs on the pool, so that inserting a chunk and expanding the next
+    // are two halves of a `rayon::join`, not a hand-off between threads per chunk.
+    let verdict = match &pool {
+        Some(pool) => pool.install(|| search.run(&mut expander, observer)),
+        None => search.run(&mut expander, observer),
+    };
     search.stats.elapsed = search.start.elapsed();
     search.stats.states = search.parents.len() as u64;
-    search.stats.visited_bytes = search.visited.bytes() + search.parents.bytes();
+    search.stats.visited_bytes = expander.visited.bytes() + search.parents.bytes();
     search.stats.disk_bytes += search.parents.disk_bytes();
-    search.stats.bitstate = search.visited.bits().map(|bits| Bitstate {
+    search.stats.bitstate = expander.visited.bits().map(|bits| Bitstate {
         bits,
         expected_missed: crate::visited::bitstate_expected_omissions(search.stats.states, bits),
     });
@@ -406,38 +366,12 @@ fn explore_reduced<M: Model, O: Observer<M::State>>(
     out
 }
 
-/// Among the `enabled` threads, the first whose next step alone is a persistent set: invisible
-/// to the invariants, and independent of everything every other unfinished thread may still
-/// do (so no other thread can enable, disable or be affected by it before it runs).
-pub(crate) fn ample_thread<M: Model>(model: &M, s: &M::State, enabled: &[usize]) -> Option<usize> {
-    let visible = model.invariant_reads();
-    let n = model.thread_count();
-    let futures: Vec<Option<Footprint>> = (0..n)
-        .map(|u| (model.status(s, u) != Status::Finished).then(|| model.future_footprint(s, u)))
-        .collect();
-    enabled.iter().copied().find(|&t| {
-        let fp = model.footprint(s, t);
-        fp.writes & visible == 0
-            && futures
-                .iter()
-                .enumerate()
-                .all(|(u, f)| u == t || f.is_none_or(|f| !fp.conflicts(&f)))
-    })
-}
-
-/// Flags written by the shard workers, each index by exactly one of them.
-struct SharedFlags(*mut bool);
-// SAFETY: workers write disjoint indices (see `first_occurrences`).
-unsafe impl Sync for SharedFlags {}
-
+/// The sequential half of the search: numbering new states, queueing them, counting, and
+/// the verdict. (The [`Expander`] holds the visited sets.)
 struct Search<'a, M: Model> {
     model: &'a M,
     options: &'a Options<'a>,
-    pool: Option<rayon::ThreadPool>,
     start: Instant,
-    visited: ShardedSet,
-    /// The states stored in the next level (for the reduction's cycle proviso).
-    next_set: ShardedSet,
     parents: Parents,
     stats: Stats,
     /// With `keep_going`: the first violation met, which is the verdict.
@@ -453,18 +387,14 @@ struct Search<'a, M: Model> {
     /// of the next, by position.
     paths: Vec<u128>,
     next_paths: Vec<u128>,
-    /// Partial-order reduction is on.
-    reduce: bool,
-    /// Reused per chunk: the new candidates of each shard, in candidate order.
-    by_shard: Vec<Vec<(u32, u64)>>,
 }
 
 impl<M: Model> Search<'_, M> {
-    fn run<O: Observer<M::State>>(&mut self, observer: &mut O) -> Verdict {
+    fn run<O: Observer<M::State>>(&mut self, x: &mut Expander<'_, M>, observer: &mut O) -> Verdict {
         let init = self.model.initial_state();
         let fp = self.model.fingerprint(&init);
-        self.visited.insert(fp);
-        self.next_set.insert(fp);
+        x.visited.insert(fp);
+        x.next_set.insert(fp);
         let root = self.parents.push(ROOT, 0);
         observer.state(fp, &init, 0);
         let terminal = match check_state(self.model, &init) {
@@ -512,8 +442,8 @@ impl<M: Model> Search<'_, M> {
             next.clear();
             self.next_index.clear();
             self.next_paths.clear();
-            self.next_set.clear();
-            if let Some(verdict) = self.level(&frontier, &mut next, depth, observer) {
+            x.next_set.clear();
+            if let Some(verdict) = self.level(x, &frontier, &mut next, depth, observer) {
                 break verdict;
             }
             std::mem::swap(&mut frontier, &mut next);
@@ -525,28 +455,59 @@ impl<M: Model> Search<'_, M> {
     }
 
     /// Expands every state of `frontier` (at `depth`) into `next`, chunk by chunk; a verdict
-    /// if the search stops here.
+    /// if the search stops here. With worker threads, a chunk is inserted (on this thread)
+    /// while the workers expand the following one: expansion only reads the visited sets, and
+    /// a state it finds new though the insertion just stored it is then not a first
+    /// occurrence, which is how a state already seen is treated anyway.
     fn level<O: Observer<M::State>>(
         &mut self,
+        x: &mut Expander<'_, M>,
         frontier: &Level,
         next: &mut Level,
         depth: usize,
         observer: &mut O,
     ) -> Option<Verdict> {
-        for chunk in frontier.chunks() {
+        let mut chunks = frontier.chunks();
+        // A chunk expanded and not yet inserted.
+        let mut ready = None;
+        loop {
             if let Some(reason) = self.should_stop() {
                 return Some(Verdict::Stopped(reason));
             }
-            if self.options.count_schedules {
-                for (i, q) in chunk.queued.iter().enumerate() {
-                    if q.terminal {
-                        self.add_schedules(self.paths[chunk.start + i]);
-                    }
+            let Some((chunk, parts)) = ready.take() else {
+                let chunk = chunks.next()?;
+                let parts = x.expand(&chunk);
+                ready = Some((chunk, parts));
+                continue;
+            };
+            // Room for the chunk's new states, while nothing reads the sets.
+            x.reserve(&parts);
+            let following = chunks.next();
+            let shared: &Expander<'_, M> = x;
+            let verdict = match following {
+                Some(following) if shared.parallel => {
+                    let (verdict, expanded) = rayon::join(
+                        || self.insert(shared, &chunk, parts, next, depth + 1, observer),
+                        || shared.expand(&following),
+                    );
+                    ready = Some((following, expanded));
+                    verdict
                 }
-            }
-            let parts = self.expand(&chunk);
-            if let Some(verdict) = self.insert(&chunk, parts, next, depth + 1, observer) {
-                return Some(verdict);
+                following => {
+                    let verdict = self.insert(shared, &chunk, parts, next, depth + 1, observer);
+                    if verdict.is_none() {
+                        ready = following.map(|f| {
+                            let parts = shared.expand(&f);
+                            (f, parts)
+                        });
+                    }
+                    verdict
+                }
+            };
+            x.visited.recount();
+            x.next_set.recount();
+            if verdict.is_some() {
+                return verdict;
             }
             if let Some(progress) = self.options.progress {
                 progress(&Progress {
@@ -558,7 +519,6 @@ impl<M: Model> Search<'_, M> {
                 });
             }
         }
-        None
     }
 
     fn add_schedules(&mut self, n: u128) {
@@ -571,191 +531,6 @@ impl<M: Model> Search<'_, M> {
         }
         let limit = self.options.limits.time_limit?;
         (self.start.elapsed() >= limit).then_some(StopReason::TimeLimit(limit))
-    }
-
-    /// The parallel, read-only phase: every successor of every state in `chunk`, in order,
-    /// in consecutive parts.
-    fn expand(&self, chunk: &Chunk<'_>) -> Vec<Part> {
-        let threads = self.model.thread_count();
-        let task = |range: std::ops::Range<usize>| {
-            // Room for every thread's step.
-            let mut part = Part {
-                candidates: Vec::with_capacity(range.len() * threads),
-                bytes: Vec::new(),
-            };
-            let mut stepped = Vec::with_capacity(threads);
-            for i in range {
-                let state = self.model.decode(chunk.encoded(i));
-                self.successors(i as u32, &state, &mut stepped, &mut part);
-            }
-            part
-        };
-        let Some(pool) = &self.pool else {
-            return vec![task(0..chunk.len())];
-        };
-        pool.install(|| {
-            (0..chunk.len().div_ceil(TASK))
-                .into_par_iter()
-                .map(|k| task(k * TASK..chunk.len().min((k + 1) * TASK)))
-                .collect()
-        })
-    }
-
-    /// Which new candidates are the first occurrence of their state, inserting them into the
-    /// visited set (and the next level's set): in parallel, one worker per shard, each going
-    /// through its shard's candidates in candidate order, so the answer does not depend on the
-    /// number of threads.
-    fn first_occurrences(&mut self, parts: &[Part]) -> Vec<bool> {
-        let fresh = |c: &Candidate| matches!(c.kind, Kind::New { .. });
-        let total: usize = parts.iter().map(|p| p.candidates.len()).sum();
-        // The next level's set serves only the reduction's cycle proviso.
-        let track_next = self.reduce;
-        let Some(pool) = &self.pool else {
-            let mut first = Vec::with_capacity(total);
-            for c in parts.iter().flat_map(|p| &p.candidates) {
-                let new = fresh(c) && self.visited.insert(c.fp);
-                if new && track_next {
-                    self.next_set.insert(c.fp);
-                }
-                first.push(new);
-            }
-            return first;
-        };
-        for list in &mut self.by_shard {
-            list.clear();
-        }
-        for (i, c) in parts.iter().flat_map(|p| &p.candidates).enumerate() {
-            if fresh(c) {
-                self.by_shard[ShardedSet::shard(c.fp)].push((i as u32, c.fp));
-            }
-        }
-        let mut first = vec![false; total];
-        let flags = SharedFlags(first.as_mut_ptr());
-        let visited = self.visited.shards_mut();
-        let next = self.next_set.shards_mut();
-        let by_shard = &self.by_shard;
-        pool.install(|| {
-            visited
-                .par_iter_mut()
-                .zip(next.par_iter_mut())
-                .zip(by_shard.par_iter())
-                .for_each(|((v, n), list)| {
-                    let flags = &flags;
-                    for &(i, fp) in list {
-                        if v.insert(fp) {
-                            if track_next {
-                                n.insert(fp);
-                            }
-                            // SAFETY: each candidate index is in exactly one shard's list, so
-                            // no two workers write the same flag, and `first` outlives them.
-                            unsafe { *flags.0.add(i as usize) = true };
-                        }
-                    }
-                })
-        });
-        self.visited.recount();
-        self.next_set.recount();
-        first
-    }
-
-    /// Every successor of `state` (the `src`th of its chunk) into `out`: all of them, or
-    /// under reduction the ample thread's alone when the cycle proviso allows. `stepped` is
-    /// scratch room.
-    fn successors(
-        &self,
-        src: u32,
-        state: &M::State,
-        stepped: &mut Vec<Stepped<M::State>>,
-        out: &mut Part,
-    ) {
-        if self.reduce {
-            if let Some(t) = self.ample(state) {
-                let c = self.candidate(src, &self.step(state, t), &mut out.bytes);
-                // Cycle proviso: the step must lead one level deeper (to a new state or one
-                // of the next level); a step back to an older state could close a cycle on
-                // which the other threads' steps are postponed forever.
-                let older = matches!(c.kind, Kind::Seen) && !self.next_set.contains(c.fp);
-                if !older {
-                    out.candidates.push(c);
-                    return;
-                }
-                if let Kind::New { from, .. } = c.kind {
-                    out.bytes.truncate(from as usize);
-                }
-            }
-        }
-        // Every step first, then every lookup: the visited set's slots load meanwhile.
-        stepped.extend(
-            (0..self.model.thread_count())
-                .filter(|&t| self.model.status(state, t) == Status::Enabled)
-                .map(|t| self.step(state, t)),
-        );
-        for s in stepped.iter() {
-            let c = self.candidate(src, s, &mut out.bytes);
-            out.candidates.push(c);
-        }
-        stepped.clear();
-    }
-
-    /// A thread whose next step alone is a persistent set.
-    fn ample(&self, s: &M::State) -> Option<usize> {
-        let enabled: Vec<usize> = (0..self.model.thread_count())
-            .filter(|&t| self.model.status(s, t) == Status::Enabled)
-            .collect();
-        if enabled.len() < 2 {
-            return None;
-        }
-        ample_thread(self.model, s, &enabled)
-    }
-
-    /// `thread`'s step from `state`, fingerprinted, with the visited-set lookup it will need
-    /// started ([`candidate`](Self::candidate) finishes it).
-    fn step(&self, state: &M::State, t: usize) -> Stepped<M::State> {
-        let point = if self.stats.coverage.get(t).is_some_and(|c| !c.is_empty()) {
-            self.model.coverage_point(state, t) as u32
-        } else {
-            u32::MAX
-        };
-        let mut next = state.clone();
-        let result = self.model.step(&mut next, t).map(|()| {
-            let fp = self.model.fingerprint(&next);
-            self.visited.prefetch(fp);
-            (next, fp)
-        });
-        Stepped {
-            thread: t as u8,
-            point,
-            result,
-        }
-    }
-
-    /// A stepped successor of the `src`th state, looked up and checked; a new state is
-    /// encoded at the end of `bytes`.
-    fn candidate(&self, src: u32, s: &Stepped<M::State>, bytes: &mut Vec<u8>) -> Candidate {
-        let (fp, kind) = match &s.result {
-            Err(v) => (0, Kind::StepFailed(Box::new(v.clone()))),
-            Ok((_, fp)) if self.visited.contains(*fp) => (*fp, Kind::Seen),
-            Ok((next, fp)) => {
-                let fp = *fp;
-                let check = check_state(self.model, next).map_err(Box::new);
-                let from = bytes.len() as u32;
-                self.model.encode(next, bytes);
-                let to = bytes.len() as u32;
-                debug_assert_eq!(
-                    &self.model.decode(&bytes[from as usize..]),
-                    next,
-                    "Model::decode must reverse Model::encode"
-                );
-                (fp, Kind::New { from, to, check })
-            }
-        };
-        Candidate {
-            src,
-            thread: s.thread,
-            point: s.point,
-            fp,
-            kind,
-        }
     }
 
     /// Adds a parent's schedules to a state of the next level; a step to any older state
@@ -781,16 +556,30 @@ impl<M: Model> Search<'_, M> {
     /// the first violation (or, with `keep_going`, remember it and go on).
     fn insert<O: Observer<M::State>>(
         &mut self,
+        x: &Expander<'_, M>,
         chunk: &Chunk<'_>,
         parts: Vec<Part>,
         next: &mut Level,
         depth: usize,
         observer: &mut O,
     ) -> Option<Verdict> {
+        if self.options.count_schedules {
+            for (i, q) in chunk.queued.iter().enumerate() {
+                if q.terminal {
+                    self.add_schedules(self.paths[chunk.start + i]);
+                }
+            }
+        }
         // The state limit must stop at an exact count: insert one by one then.
-        let first = match self.options.limits.max_states {
+        let first: Option<Vec<bool>> = match self.options.limits.max_states {
             Some(_) => None,
-            None => Some(self.first_occurrences(&parts)),
+            None => Some(
+                parts
+                    .iter()
+                    .flat_map(|p| &p.candidates)
+                    .map(|c| matches!(c.kind, Kind::New { .. }) && x.insert(c.fp))
+                    .collect(),
+            ),
         };
         // The parent's state, decoded only for observers that look at states.
         let mut parent_state: Option<(u32, M::State)> = None;
@@ -800,6 +589,7 @@ impl<M: Model> Search<'_, M> {
                 let new_here = first.as_ref().map(|f| f[i]);
                 i += 1;
                 if let Some(verdict) = self.insert_one(
+                    x,
                     chunk,
                     part,
                     c,
@@ -822,6 +612,7 @@ impl<M: Model> Search<'_, M> {
     #[inline]
     fn insert_one<O: Observer<M::State>>(
         &mut self,
+        x: &Expander<'_, M>,
         chunk: &Chunk<'_>,
         part: &Part,
         c: &Candidate,
@@ -866,17 +657,13 @@ impl<M: Model> Search<'_, M> {
             Kind::New { check, .. } => {
                 let new = match first {
                     Some(first) => first,
-                    None if self.visited.contains(c.fp) => false,
+                    None if x.visited.contains(c.fp) => false,
                     None if self.options.limits.max_states == Some(self.parents.len() as u64) => {
                         return Some(Verdict::Stopped(StopReason::MaxStates(
                             self.parents.len() as u64
                         )));
                     }
-                    None => {
-                        self.visited.insert(c.fp);
-                        self.next_set.insert(c.fp);
-                        true
-                    }
+                    None => x.insert(c.fp),
                 };
                 if !new {
                     if O::ACTIVE {

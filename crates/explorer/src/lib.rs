@@ -15,6 +15,7 @@
 
 pub mod bfs;
 pub mod dfs;
+mod expand;
 pub mod fingerprint;
 pub mod graph;
 mod level;

@@ -1,8 +1,12 @@
 //! The visited set: 64-bit fingerprints in one open-addressing table (8 bytes a slot, linear
 //! probing, grown by doubling at 3/4 load), and the parent links of every stored state
 //! (5 bytes a state: parent index and the thread that made the step), mostly on disk.
+//!
+//! Slots are atomic so that the breadth-first search can look states up in parallel while one
+//! thread inserts ([`ShardedSet::insert_shared`]); on x86 these are plain loads and stores.
 
 use crate::spool::Spool;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 /// A hasher for keys that are already fingerprints: it passes them through.
 #[derive(Default, Clone, Copy)]
@@ -27,10 +31,17 @@ pub(crate) type FpMap<V> =
     std::collections::HashMap<u64, V, std::hash::BuildHasherDefault<IdentityHasher>>;
 
 /// A set of state fingerprints, open-addressed; slot value 0 means empty.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct FingerprintSet {
-    slots: Vec<u64>,
-    len: usize,
+    slots: Vec<AtomicU64>,
+    len: AtomicUsize,
+}
+
+/// `n` empty slots.
+fn zeroed(n: usize) -> Vec<AtomicU64> {
+    std::iter::repeat_with(|| AtomicU64::new(0))
+        .take(n)
+        .collect()
 }
 
 /// Fingerprint 0 marks an empty slot, so it is stored as 1 (a collision of probability 2^-64).
@@ -54,24 +65,24 @@ impl FingerprintSet {
     pub fn with_capacity(n: usize) -> Self {
         let slots = (n * 4 / 3 + 1).next_power_of_two().max(16);
         FingerprintSet {
-            slots: vec![0; slots],
-            len: 0,
+            slots: zeroed(slots),
+            len: AtomicUsize::new(0),
         }
     }
 
     /// How many fingerprints the set holds.
     pub fn len(&self) -> usize {
-        self.len
+        self.len.load(Ordering::Relaxed)
     }
 
     /// Whether the set is empty.
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.len() == 0
     }
 
     /// Bytes of memory the table occupies.
     pub fn bytes(&self) -> usize {
-        self.slots.len() * std::mem::size_of::<u64>()
+        self.slots.len() * std::mem::size_of::<AtomicU64>()
     }
 
     #[inline]
@@ -86,7 +97,9 @@ impl FingerprintSet {
         let mask = self.mask();
         let mut i = (k as usize) & mask;
         loop {
-            match self.slots[i] {
+            // Acquire: a state seen here was put in the next level's set first (see
+            // `insert_shared`).
+            match self.slots[i].load(Ordering::Acquire) {
                 s if s == k => return Ok(i),
                 0 => return Err(i),
                 _ => i = (i + 1) & mask,
@@ -110,33 +123,58 @@ impl FingerprintSet {
     /// Adds `fp`; true when it was not there before.
     #[inline]
     pub fn insert(&mut self, fp: u64) -> bool {
-        if (self.len + 1) * 4 > self.slots.len() * 3 {
+        self.reserve(1);
+        self.insert_shared(fp)
+    }
+
+    /// Makes room for `n` more fingerprints without growing (at most 3/4 load).
+    pub(crate) fn reserve(&mut self, n: usize) {
+        while (self.len() + n) * 4 > self.slots.len() * 3 {
             self.grow();
         }
+    }
+
+    /// Adds `fp` through a shared reference, while others may look fingerprints up; true
+    /// when it was not there before. The set must have room ([`reserve`](Self::reserve)),
+    /// and one thread at a time may insert: two inserting at once could store a fingerprint
+    /// twice (never lose one or break memory safety).
+    #[inline]
+    pub(crate) fn insert_shared(&self, fp: u64) -> bool {
+        assert!(
+            (self.len() + 1) * 4 <= self.slots.len() * 3,
+            "the visited set was not given room before a shared insert"
+        );
         let k = key(fp);
         match self.probe(k) {
             Ok(_) => false,
             Err(i) => {
-                self.slots[i] = k;
-                self.len += 1;
+                self.slots[i].store(k, Ordering::Release);
+                self.len.fetch_add(1, Ordering::Relaxed);
                 true
             }
         }
     }
 
     fn grow(&mut self) {
-        let doubled = vec![0; self.slots.len() * 2];
+        let doubled = zeroed(self.slots.len() * 2);
         let old = std::mem::replace(&mut self.slots, doubled);
-        for k in old.into_iter().filter(|&k| k != 0) {
+        for k in old
+            .into_iter()
+            .map(AtomicU64::into_inner)
+            .filter(|&k| k != 0)
+        {
             if let Err(i) = self.probe(k) {
-                self.slots[i] = k;
+                *self.slots[i].get_mut() = k;
             }
         }
     }
 
     /// Every fingerprint in the set, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = u64> + '_ {
-        self.slots.iter().copied().filter(|&k| k != 0)
+        self.slots
+            .iter()
+            .map(|k| k.load(Ordering::Relaxed))
+            .filter(|&k| k != 0)
     }
 }
 
@@ -162,10 +200,13 @@ pub const BITSTATE_HASHES: u32 = 3;
 
 /// One shard of the visited set: exact fingerprints, or (bitstate hashing) a bit array in
 /// which a state sets [`BITSTATE_HASHES`] bits and counts as seen when all of them are set.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub(crate) enum Shard {
     Exact(FingerprintSet),
-    Bits { words: Vec<u64>, len: usize },
+    Bits {
+        words: Vec<AtomicU64>,
+        len: AtomicUsize,
+    },
 }
 
 impl Shard {
@@ -198,31 +239,44 @@ impl Shard {
             Shard::Exact(set) => set.contains(fp),
             Shard::Bits { words, .. } => Self::bit_positions(fp, words.len() as u64 * 64)
                 .iter()
-                .all(|&b| words[(b / 64) as usize] & (1 << (b % 64)) != 0),
+                .all(|&b| words[(b / 64) as usize].load(Ordering::Acquire) & (1 << (b % 64)) != 0),
         }
     }
 
+    /// Makes room for `n` more states (a bit array has no room to make).
+    fn reserve(&mut self, n: usize) {
+        if let Shard::Exact(set) = self {
+            set.reserve(n);
+        }
+    }
+
+    /// Adds `fp` (see [`FingerprintSet::insert_shared`]); true when it was not there.
     #[inline]
-    pub(crate) fn insert(&mut self, fp: u64) -> bool {
+    pub(crate) fn insert_shared(&self, fp: u64) -> bool {
         match self {
-            Shard::Exact(set) => set.insert(fp),
+            Shard::Exact(set) => set.insert_shared(fp),
             Shard::Bits { words, len } => {
                 let mut new = false;
                 for b in Self::bit_positions(fp, words.len() as u64 * 64) {
-                    let w = &mut words[(b / 64) as usize];
-                    new |= *w & (1 << (b % 64)) == 0;
-                    *w |= 1 << (b % 64);
+                    let old = words[(b / 64) as usize].fetch_or(1 << (b % 64), Ordering::Release);
+                    new |= old & (1 << (b % 64)) == 0;
                 }
-                *len += new as usize;
+                len.fetch_add(new as usize, Ordering::Relaxed);
                 new
             }
         }
     }
 
+    #[inline]
+    pub(crate) fn insert(&mut self, fp: u64) -> bool {
+        self.reserve(1);
+        self.insert_shared(fp)
+    }
+
     fn len(&self) -> usize {
         match self {
             Shard::Exact(set) => set.len(),
-            Shard::Bits { len, .. } => *len,
+            Shard::Bits { len, .. } => len.load(Ordering::Relaxed),
         }
     }
 
@@ -237,8 +291,8 @@ impl Shard {
         match self {
             Shard::Exact(_) => Shard::Exact(FingerprintSet::with_capacity(16)),
             Shard::Bits { words, .. } => Shard::Bits {
-                words: vec![0; words.len()],
-                len: 0,
+                words: zeroed(words.len()),
+                len: AtomicUsize::new(0),
             },
         }
     }
@@ -288,6 +342,21 @@ impl ShardedSet {
         new
     }
 
+    /// Makes room for `counts[i]` more states in shard `i`, for [`insert_shared`](Self::insert_shared).
+    pub(crate) fn reserve(&mut self, counts: &[usize; SHARDS]) {
+        for (shard, &n) in self.shards.iter_mut().zip(counts) {
+            shard.reserve(n);
+        }
+    }
+
+    /// Adds `fp` while other threads may look states up: one inserting thread at a time,
+    /// within the room [`reserve`](Self::reserve) made. Call [`recount`](Self::recount)
+    /// after.
+    #[inline]
+    pub(crate) fn insert_shared(&self, fp: u64) -> bool {
+        self.shards[Self::shard(fp)].insert_shared(fp)
+    }
+
     /// A bitstate set of about `bytes` bytes in all (each shard a power of two of bits).
     pub(crate) fn bitstate(bytes: usize) -> ShardedSet {
         let words = (bytes / SHARDS / 8).max(1).next_power_of_two();
@@ -299,8 +368,8 @@ impl ShardedSet {
         ShardedSet {
             shards: (0..SHARDS)
                 .map(|_| Shard::Bits {
-                    words: vec![0; words.max(1)],
-                    len: 0,
+                    words: zeroed(words.max(1)),
+                    len: AtomicUsize::new(0),
                 })
                 .collect(),
             len: 0,
@@ -313,11 +382,6 @@ impl ShardedSet {
             Shard::Bits { words, .. } => Some(words.len() as u64 * 64 * SHARDS as u64),
             Shard::Exact(_) => None,
         }
-    }
-
-    /// The shards, to fill in parallel; call [`recount`](ShardedSet::recount) afterwards.
-    pub(crate) fn shards_mut(&mut self) -> &mut [Shard] {
-        &mut self.shards
     }
 
     pub(crate) fn recount(&mut self) {

@@ -1,0 +1,251 @@
+//! The parallel half of a breadth-first level: every successor of a chunk of queued states,
+//! stepped, fingerprinted, looked up in the visited set and, when new, checked and encoded.
+//! It only reads the visited sets, so it can run while the search inserts the chunk before
+//! (see [`bfs`](crate::bfs)).
+
+use crate::level::Chunk;
+use crate::model::{check_state, Footprint, Model, Status, Violation};
+use crate::visited::{ShardedSet, SHARDS};
+use rayon::prelude::*;
+
+/// States one parallel task expands at a time.
+const TASK: usize = 64;
+
+/// One successor produced by the parallel phase.
+pub(crate) struct Candidate {
+    /// Index of the parent in the chunk being expanded.
+    pub(crate) src: u32,
+    pub(crate) thread: u8,
+    /// The coverage point of the step.
+    pub(crate) point: u32,
+    pub(crate) fp: u64,
+    pub(crate) kind: Kind,
+}
+
+pub(crate) enum Kind {
+    /// Already stored in an earlier level.
+    Seen,
+    /// Not stored before this level: its encoding is `bytes[from..to]` of its [`Part`], and
+    /// `check` is its invariant/end/deadlock result.
+    New {
+        from: u32,
+        to: u32,
+        check: Result<bool, Box<Violation>>,
+    },
+    /// The step itself failed an assertion.
+    StepFailed(Box<Violation>),
+}
+
+/// A thread's step from a state: the successor and its fingerprint, or the failed assertion.
+pub(crate) struct Stepped<S> {
+    thread: u8,
+    /// The coverage point of the step.
+    point: u32,
+    result: Result<(S, u64), Violation>,
+}
+
+/// The successors of consecutive states of a chunk, found by one parallel task.
+#[derive(Default)]
+pub(crate) struct Part {
+    pub(crate) candidates: Vec<Candidate>,
+    /// The encodings of the new states.
+    pub(crate) bytes: Vec<u8>,
+}
+
+impl Part {
+    pub(crate) fn encoded(&self, c: &Candidate) -> &[u8] {
+        match c.kind {
+            Kind::New { from, to, .. } => &self.bytes[from as usize..to as usize],
+            _ => &[],
+        }
+    }
+}
+
+/// Expands chunks of a level against the visited set.
+pub(crate) struct Expander<'a, M: Model> {
+    pub model: &'a M,
+    /// Expand in parallel, on the rayon pool the search runs in; else on the calling thread.
+    pub parallel: bool,
+    /// Every state stored so far.
+    pub visited: ShardedSet,
+    /// The states stored in the next level (for the reduction's cycle proviso).
+    pub next_set: ShardedSet,
+    /// Partial-order reduction is on.
+    pub reduce: bool,
+    /// Per thread, whether the model names coverage points (so each step looks its own up).
+    pub covered: Vec<bool>,
+}
+
+impl<M: Model> Expander<'_, M> {
+    /// The parallel, read-only phase: every successor of every state in `chunk`, in order,
+    /// in consecutive parts.
+    pub(crate) fn expand(&self, chunk: &Chunk<'_>) -> Vec<Part> {
+        let threads = self.model.thread_count();
+        let task = |range: std::ops::Range<usize>| {
+            // Room for every thread's step.
+            let mut part = Part {
+                candidates: Vec::with_capacity(range.len() * threads),
+                bytes: Vec::new(),
+            };
+            let mut stepped = Vec::with_capacity(threads);
+            for i in range {
+                let state = self.model.decode(chunk.encoded(i));
+                self.successors(i as u32, &state, &mut stepped, &mut part);
+            }
+            part
+        };
+        if !self.parallel {
+            return vec![task(0..chunk.len())];
+        }
+        (0..chunk.len().div_ceil(TASK))
+            .into_par_iter()
+            .map(|k| task(k * TASK..chunk.len().min((k + 1) * TASK)))
+            .collect()
+    }
+
+    /// Makes room in the visited sets for every new state `parts` may hold, before
+    /// [`insert_shared`](ShardedSet::insert_shared) fills them while chunks expand.
+    pub(crate) fn reserve(&mut self, parts: &[Part]) {
+        let mut counts = [0; SHARDS];
+        for c in parts.iter().flat_map(|p| &p.candidates) {
+            if let Kind::New { .. } = c.kind {
+                counts[ShardedSet::shard(c.fp)] += 1;
+            }
+        }
+        self.visited.reserve(&counts);
+        if self.reduce {
+            self.next_set.reserve(&counts);
+        }
+    }
+
+    /// Stores `fp` if it is new; true if it was. The next level's set first (under
+    /// reduction): an expansion that finds `fp` visited then finds it in the next level too.
+    pub(crate) fn insert(&self, fp: u64) -> bool {
+        if self.visited.contains(fp) {
+            return false;
+        }
+        if self.reduce {
+            self.next_set.insert_shared(fp);
+        }
+        self.visited.insert_shared(fp)
+    }
+
+    /// Every successor of `state` (the `src`th of its chunk) into `out`: all of them, or
+    /// under reduction the ample thread's alone when the cycle proviso allows. `stepped` is
+    /// scratch room.
+    fn successors(
+        &self,
+        src: u32,
+        state: &M::State,
+        stepped: &mut Vec<Stepped<M::State>>,
+        out: &mut Part,
+    ) {
+        if self.reduce {
+            if let Some(t) = self.ample(state) {
+                let c = self.candidate(src, &self.step(state, t), &mut out.bytes);
+                // Cycle proviso: the step must lead one level deeper (to a new state or one
+                // of the next level); a step back to an older state could close a cycle on
+                // which the other threads' steps are postponed forever.
+                let older = matches!(c.kind, Kind::Seen) && !self.next_set.contains(c.fp);
+                if !older {
+                    out.candidates.push(c);
+                    return;
+                }
+                if let Kind::New { from, .. } = c.kind {
+                    out.bytes.truncate(from as usize);
+                }
+            }
+        }
+        // Every step first, then every lookup: the visited set's slots load meanwhile.
+        stepped.extend(
+            (0..self.model.thread_count())
+                .filter(|&t| self.model.status(state, t) == Status::Enabled)
+                .map(|t| self.step(state, t)),
+        );
+        for s in stepped.iter() {
+            let c = self.candidate(src, s, &mut out.bytes);
+            out.candidates.push(c);
+        }
+        stepped.clear();
+    }
+
+    /// A thread whose next step alone is a persistent set.
+    fn ample(&self, s: &M::State) -> Option<usize> {
+        let enabled: Vec<usize> = (0..self.model.thread_count())
+            .filter(|&t| self.model.status(s, t) == Status::Enabled)
+            .collect();
+        if enabled.len() < 2 {
+            return None;
+        }
+        ample_thread(self.model, s, &enabled)
+    }
+
+    /// `thread`'s step from `state`, fingerprinted, with the visited-set lookup it will need
+    /// started ([`candidate`](Self::candidate) finishes it).
+    fn step(&self, state: &M::State, t: usize) -> Stepped<M::State> {
+        let point = if self.covered[t] {
+            self.model.coverage_point(state, t) as u32
+        } else {
+            u32::MAX
+        };
+        let mut next = state.clone();
+        let result = self.model.step(&mut next, t).map(|()| {
+            let fp = self.model.fingerprint(&next);
+            self.visited.prefetch(fp);
+            (next, fp)
+        });
+        Stepped {
+            thread: t as u8,
+            point,
+            result,
+        }
+    }
+
+    /// A stepped successor of the `src`th state, looked up and checked; a new state is
+    /// encoded at the end of `bytes`.
+    fn candidate(&self, src: u32, s: &Stepped<M::State>, bytes: &mut Vec<u8>) -> Candidate {
+        let (fp, kind) = match &s.result {
+            Err(v) => (0, Kind::StepFailed(Box::new(v.clone()))),
+            Ok((_, fp)) if self.visited.contains(*fp) => (*fp, Kind::Seen),
+            Ok((next, fp)) => {
+                let fp = *fp;
+                let check = check_state(self.model, next).map_err(Box::new);
+                let from = bytes.len() as u32;
+                self.model.encode(next, bytes);
+                let to = bytes.len() as u32;
+                debug_assert_eq!(
+                    &self.model.decode(&bytes[from as usize..]),
+                    next,
+                    "Model::decode must reverse Model::encode"
+                );
+                (fp, Kind::New { from, to, check })
+            }
+        };
+        Candidate {
+            src,
+            thread: s.thread,
+            point: s.point,
+            fp,
+            kind,
+        }
+    }
+}
+
+/// Among the `enabled` threads, the first whose next step alone is a persistent set: invisible
+/// to the invariants, and independent of everything every other unfinished thread may still
+/// do (so no other thread can enable, disable or be affected by it before it runs).
+pub(crate) fn ample_thread<M: Model>(model: &M, s: &M::State, enabled: &[usize]) -> Option<usize> {
+    let visible = model.invariant_reads();
+    let n = model.thread_count();
+    let futures: Vec<Option<Footprint>> = (0..n)
+        .map(|u| (model.status(s, u) != Status::Finished).then(|| model.future_footprint(s, u)))
+        .collect();
+    enabled.iter().copied().find(|&t| {
+        let fp = model.footprint(s, t);
+        fp.writes & visible == 0
+            && futures
+                .iter()
+                .enumerate()
+                .all(|(u, f)| u == t || f.is_none_or(|f| !fp.conflicts(&f)))
+    })
+}
