@@ -573,13 +573,7 @@ impl<M: Model> Search<'_, M> {
         // The state limit must stop at an exact count: insert one by one then.
         let first: Option<Vec<bool>> = match self.options.limits.max_states {
             Some(_) => None,
-            None => Some(
-                parts
-                    .iter()
-                    .flat_map(|p| &p.candidates)
-                    .map(|c| matches!(c.kind, Kind::New { .. }) && x.insert(c.fp))
-                    .collect(),
-            ),
+            None => Some(x.first_occurrences(&parts)),
         };
         // The parent's state, decoded only for observers that look at states.
         let mut parent_state: Option<(u32, M::State)> = None;

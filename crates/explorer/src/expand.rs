@@ -87,10 +87,27 @@ impl<M: Model> Expander<'_, M> {
                 candidates: Vec::with_capacity(range.len() * threads),
                 bytes: Vec::new(),
             };
-            let mut stepped = Vec::with_capacity(threads);
+            // A state's successors are looked up while the next state's are stepped, so that
+            // the visited-set slots prefetched for them have had time to arrive.
+            let mut ahead = Vec::with_capacity(threads);
+            let mut behind = Vec::with_capacity(threads);
+            let mut behind_src = None;
             for i in range {
                 let state = self.model.decode(chunk.encoded(i));
-                self.successors(i as u32, &state, &mut stepped, &mut part);
+                if self.reduce {
+                    // The reduction decides from the lookups at once.
+                    self.successors(i as u32, &state, &mut ahead, &mut part);
+                    continue;
+                }
+                self.step_all(&state, &mut ahead);
+                if let Some(src) = behind_src {
+                    self.look_up(src, &mut behind, &mut part);
+                }
+                std::mem::swap(&mut ahead, &mut behind);
+                behind_src = Some(i as u32);
+            }
+            if let Some(src) = behind_src {
+                self.look_up(src, &mut behind, &mut part);
             }
             part
         };
@@ -116,6 +133,29 @@ impl<M: Model> Expander<'_, M> {
         if self.reduce {
             self.next_set.reserve(&counts);
         }
+    }
+
+    /// For each candidate of `parts` in order, whether it is the first occurrence of a new
+    /// state; stores those states. Lookups run a few candidates behind their prefetches: the
+    /// slots were last read on another core, or long enough ago to have left the cache.
+    pub(crate) fn first_occurrences(&self, parts: &[Part]) -> Vec<bool> {
+        const AHEAD: usize = 8;
+        let fresh: Vec<(usize, u64)> = parts
+            .iter()
+            .flat_map(|p| &p.candidates)
+            .enumerate()
+            .filter(|(_, c)| matches!(c.kind, Kind::New { .. }))
+            .map(|(i, c)| (i, c.fp))
+            .collect();
+        let total = parts.iter().map(|p| p.candidates.len()).sum();
+        let mut first = vec![false; total];
+        for (k, &(i, fp)) in fresh.iter().enumerate() {
+            if let Some(&(_, ahead)) = fresh.get(k + AHEAD) {
+                self.visited.prefetch(ahead);
+            }
+            first[i] = self.insert(fp);
+        }
+        first
     }
 
     /// Stores `fp` if it is new; true if it was. The next level's set first (under
@@ -156,12 +196,22 @@ impl<M: Model> Expander<'_, M> {
                 }
             }
         }
-        // Every step first, then every lookup: the visited set's slots load meanwhile.
+        self.step_all(state, stepped);
+        self.look_up(src, stepped, out);
+    }
+
+    /// Steps every enabled thread from `state`, in thread order, onto `stepped`.
+    fn step_all(&self, state: &M::State, stepped: &mut Vec<Stepped<M::State>>) {
         stepped.extend(
             (0..self.model.thread_count())
                 .filter(|&t| self.model.status(state, t) == Status::Enabled)
                 .map(|t| self.step(state, t)),
         );
+    }
+
+    /// Looks up the `stepped` successors of the `src`th state, in order, into `out`, and
+    /// empties `stepped`.
+    fn look_up(&self, src: u32, stepped: &mut Vec<Stepped<M::State>>, out: &mut Part) {
         for s in stepped.iter() {
             let c = self.candidate(src, s, &mut out.bytes);
             out.candidates.push(c);

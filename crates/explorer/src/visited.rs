@@ -34,8 +34,15 @@ pub(crate) type FpMap<V> =
 #[derive(Debug)]
 pub struct FingerprintSet {
     slots: Vec<AtomicU64>,
-    len: AtomicUsize,
+    len: OwnLine,
 }
+
+/// A counter on a cache line of its own: the inserting thread bumps it while the others read
+/// the table's address next to it on every lookup, and sharing a line would make each bump
+/// evict the readers' copy.
+#[derive(Debug, Default)]
+#[repr(align(64))]
+pub(crate) struct OwnLine(AtomicUsize);
 
 /// `n` empty slots.
 fn zeroed(n: usize) -> Vec<AtomicU64> {
@@ -66,13 +73,13 @@ impl FingerprintSet {
         let slots = (n * 4 / 3 + 1).next_power_of_two().max(16);
         FingerprintSet {
             slots: zeroed(slots),
-            len: AtomicUsize::new(0),
+            len: OwnLine::default(),
         }
     }
 
     /// How many fingerprints the set holds.
     pub fn len(&self) -> usize {
-        self.len.load(Ordering::Relaxed)
+        self.len.0.load(Ordering::Relaxed)
     }
 
     /// Whether the set is empty.
@@ -149,7 +156,7 @@ impl FingerprintSet {
             Ok(_) => false,
             Err(i) => {
                 self.slots[i].store(k, Ordering::Release);
-                self.len.fetch_add(1, Ordering::Relaxed);
+                self.len.0.fetch_add(1, Ordering::Relaxed);
                 true
             }
         }
@@ -203,10 +210,7 @@ pub const BITSTATE_HASHES: u32 = 3;
 #[derive(Debug)]
 pub(crate) enum Shard {
     Exact(FingerprintSet),
-    Bits {
-        words: Vec<AtomicU64>,
-        len: AtomicUsize,
-    },
+    Bits { words: Vec<AtomicU64>, len: OwnLine },
 }
 
 impl Shard {
@@ -261,7 +265,7 @@ impl Shard {
                     let old = words[(b / 64) as usize].fetch_or(1 << (b % 64), Ordering::Release);
                     new |= old & (1 << (b % 64)) == 0;
                 }
-                len.fetch_add(new as usize, Ordering::Relaxed);
+                len.0.fetch_add(new as usize, Ordering::Relaxed);
                 new
             }
         }
@@ -276,7 +280,7 @@ impl Shard {
     fn len(&self) -> usize {
         match self {
             Shard::Exact(set) => set.len(),
-            Shard::Bits { len, .. } => len.load(Ordering::Relaxed),
+            Shard::Bits { len, .. } => len.0.load(Ordering::Relaxed),
         }
     }
 
@@ -292,7 +296,7 @@ impl Shard {
             Shard::Exact(_) => Shard::Exact(FingerprintSet::with_capacity(16)),
             Shard::Bits { words, .. } => Shard::Bits {
                 words: zeroed(words.len()),
-                len: AtomicUsize::new(0),
+                len: OwnLine::default(),
             },
         }
     }
@@ -369,7 +373,7 @@ impl ShardedSet {
             shards: (0..SHARDS)
                 .map(|_| Shard::Bits {
                     words: zeroed(words.max(1)),
-                    len: AtomicUsize::new(0),
+                    len: OwnLine::default(),
                 })
                 .collect(),
             len: 0,
