@@ -9,7 +9,7 @@ use crate::visited::{ShardedSet, SHARDS};
 use rayon::prelude::*;
 
 /// States one parallel task expands at a time.
-const TASK: usize = 64;
+const TASK: usize = 32;
 
 /// One successor produced by the parallel phase.
 pub(crate) struct Candidate {
