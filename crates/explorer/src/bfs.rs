@@ -482,27 +482,27 @@ impl<M: Model> Search<'_, M> {
             };
             // Room for the chunk's new states, while nothing reads the sets.
             x.reserve(&parts);
-            let following = chunks.next();
             let shared: &Expander<'_, M> = x;
-            let verdict = match following {
-                Some(following) if shared.parallel => {
-                    let (verdict, expanded) = rayon::join(
-                        || self.insert(shared, &chunk, parts, next, depth + 1, observer),
-                        || shared.expand(&following),
-                    );
-                    ready = Some((following, expanded));
-                    verdict
+            // The following chunk: read from the level (from disk, maybe) and expanded.
+            let mut following = || {
+                chunks.next().map(|f| {
+                    let parts = shared.expand(&f);
+                    (f, parts)
+                })
+            };
+            let verdict = if shared.parallel {
+                let (verdict, expanded) = rayon::join(
+                    || self.insert(shared, &chunk, parts, next, depth + 1, observer),
+                    following,
+                );
+                ready = expanded;
+                verdict
+            } else {
+                let verdict = self.insert(shared, &chunk, parts, next, depth + 1, observer);
+                if verdict.is_none() {
+                    ready = following();
                 }
-                following => {
-                    let verdict = self.insert(shared, &chunk, parts, next, depth + 1, observer);
-                    if verdict.is_none() {
-                        ready = following.map(|f| {
-                            let parts = shared.expand(&f);
-                            (f, parts)
-                        });
-                    }
-                    verdict
-                }
+                verdict
             };
             x.visited.recount();
             x.next_set.recount();
