@@ -1,4 +1,4 @@
-//! `cargo run --release -p weft-bench [-- SCENARIO... --runs N]`
+//! `cargo run --release -p weft-bench [-- SCENARIO... --runs N]` (`--help` for more)
 //!
 //! Explores each scenario without reduction on 1 and 2 worker threads, with the breadth-first
 //! queue in memory (the default) and on disk (`--frontier-memory 0`), several times, each run
@@ -8,6 +8,7 @@
 //! memory (its growth during the search, and in all). Machines are shared and noisy: compare
 //! numbers from one run of this command, not across runs.
 
+use clap::Parser;
 use std::process::Command;
 use std::time::Duration;
 use weft_bench::WeftRun;
@@ -20,6 +21,27 @@ const DEFAULT: &[&str] = &[
     "bench/scenarios/thp_merged_fix_3proc_M.toml",
     "bench/scenarios/thp_merged_fix_3proc_B.toml",
 ];
+
+/// Throughput and memory of weft's breadth-first search, without reduction, on 1 and 2
+/// threads, with the queue in memory and on disk.
+///
+/// Each run is a fresh child process, so its peak memory is its own; the configurations are
+/// interleaved run by run and the table shows medians. Machines are shared and noisy: compare
+/// numbers from one run of this command, not across runs.
+#[derive(Parser)]
+#[command(name = "weft-bench", version)]
+struct Args {
+    /// Scenarios: shipped names (pt_frag/pt_frag_refcount_scaled_3x3) or files
+    /// (bench/scenarios/thp_merged_fix_3proc_A.toml). Default: pt_frag 3x3 and the THP
+    /// merged_fix scenarios A, M and B with three processes.
+    scenarios: Vec<String>,
+    /// Runs per configuration.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    runs: u32,
+    /// One measured run (scenario, threads, queue), as the benchmark starts its children.
+    #[arg(long, num_args = 3, value_names = ["SCENARIO", "THREADS", "QUEUE"], hide = true)]
+    child: Option<Vec<String>>,
+}
 
 /// Where the breadth-first queue lives: the default (64 MiB in memory, then disk) or all on
 /// disk past the write buffers (`--frontier-memory 0`).
@@ -120,27 +142,27 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().map(String::as_str) == Some("--child") {
-        let queue = if args[3] == "disk" {
+    let args = Args::parse();
+    if let Some(child_args) = &args.child {
+        let queue = if child_args[2] == "disk" {
             Queue::Disk
         } else {
             Queue::Memory
         };
-        child(&args[1], args[2].parse().unwrap(), queue);
+        child(&child_args[0], child_args[1].parse().unwrap(), queue);
         return;
     }
-    let mut runs = 5;
-    let mut names = Vec::new();
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--runs" => runs = it.next().and_then(|r| r.parse().ok()).expect("--runs N"),
-            other => names.push(other.to_string()),
-        }
-    }
+    let runs = args.runs;
+    let mut names = args.scenarios;
     if names.is_empty() {
         names = DEFAULT.iter().map(|s| s.to_string()).collect();
+    }
+    // Bad names fail here, with the loader's message, not in a child process.
+    for name in &names {
+        if let Err(e) = Scenario::resolve(name) {
+            eprintln!("weft-bench: {e}");
+            std::process::exit(2);
+        }
     }
     println!("median of {runs} runs each, no reduction; configurations interleaved run by run\n");
     println!(

@@ -8,14 +8,9 @@
 //! fresh child process, so its peak memory (`ru_maxrss` from `wait4`) is its own; runs of the
 //! configurations are interleaved, and the table shows medians from this one invocation.
 //!
-//! Options:
-//!   --runs N          runs per configuration (default 3)
-//!   --sizes LIST      scenarios, e.g. `2x2,3x3,4x4` (the default)
-//!   --budget SECS     time budget per run (default 120); a run that reaches it is stopped,
-//!                     reported with what it had explored, and not repeated
-//!   --mem-budget MIB  memory budget per run (default 8192): the same
-//!   --promela WxO     print the Promela of a scenario and exit
+//! `--help` lists the options (runs, sizes, time and memory budgets, `--promela WxO`).
 
+use clap::Parser;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -23,6 +18,37 @@ use std::time::{Duration, Instant};
 use weft_bench::WeftRun;
 use weft_explorer::{explore, Model, Options, Schedules, Verdict};
 use weft_model::{Scenario, WithModel};
+
+/// weft next to SPIN and stateright on the scaled pt_frag_refcount scenarios.
+///
+/// weft runs on 1 and 2 threads, with and without partial-order reduction and with its queue
+/// on disk; stateright's BFS checker on 1 and 2 threads; SPIN (if installed) on Promela written
+/// step for step like weft's model, with and without its reduction. Every measurement is a
+/// fresh child process; configurations are interleaved run by run, and the table shows medians
+/// from this one invocation.
+#[derive(Parser)]
+#[command(name = "weft-peers", version)]
+struct Args {
+    /// Runs per configuration.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
+    runs: u32,
+    /// Scenarios as walkers x owners (frag_nr = owners), comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "2x2,3x3,4x4", value_parser = Size::parse)]
+    sizes: Vec<Size>,
+    /// Time budget per run, in seconds: a run that reaches it is stopped, reported with what
+    /// it had explored, and not repeated.
+    #[arg(long, value_name = "SECS", default_value_t = 120)]
+    budget: u64,
+    /// Memory budget per run, in MiB: the same.
+    #[arg(long, value_name = "MIB", default_value_t = 8192)]
+    mem_budget: u64,
+    /// Print the Promela of a scenario (e.g. 3x3) and exit.
+    #[arg(long, value_name = "WxO", value_parser = Size::parse)]
+    promela: Option<Size>,
+    /// One measured run (tool, size, threads, budget), as the benchmark starts its children.
+    #[arg(long, num_args = 4, value_names = ["TOOL", "SIZE", "THREADS", "SECS"], hide = true)]
+    child: Option<Vec<String>>,
+}
 
 /// A scenario size: walkers x owners.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -32,11 +58,12 @@ struct Size {
 }
 
 impl Size {
-    fn parse(s: &str) -> Size {
-        let (w, o) = s.split_once('x').expect("a size is WxO, e.g. 3x3");
-        Size {
-            walkers: w.parse().expect("walkers"),
-            owners: o.parse().expect("owners"),
+    fn parse(s: &str) -> Result<Size, String> {
+        let bad = || format!("`{s}`: a size is WALKERSxOWNERS with both at least 1, e.g. 3x3");
+        let (w, o) = s.split_once('x').ok_or_else(bad)?;
+        match (w.parse(), o.parse()) {
+            (Ok(walkers), Ok(owners)) if walkers > 0 && owners > 0 => Ok(Size { walkers, owners }),
+            _ => Err(bad()),
         }
     }
 }
@@ -488,44 +515,28 @@ fn schedules_of(size: Size) -> Option<Schedules> {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().map(String::as_str) == Some("--child") {
-        let budget = Duration::from_secs(args[4].parse().expect("budget"));
+    let args = Args::parse();
+    if let Some(c) = &args.child {
+        let size = Size::parse(&c[1]).expect("the parent passes a valid size");
         child(
-            &args[1],
-            Size::parse(&args[2]),
-            args[3].parse().expect("threads"),
-            budget,
+            &c[0],
+            size,
+            c[2].parse().unwrap(),
+            Duration::from_secs(c[3].parse().unwrap()),
         );
         return;
     }
-    let mut runs = 3;
-    let mut sizes: Vec<Size> = ["2x2", "3x3", "4x4"].map(Size::parse).to_vec();
-    let mut budget = Duration::from_secs(120);
-    let mut mem: u64 = 8192 << 20;
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let mut value = || {
-            it.next()
-                .cloned()
-                .unwrap_or_else(|| panic!("{a} needs a value"))
-        };
-        match a.as_str() {
-            "--runs" => runs = value().parse().expect("--runs N"),
-            "--sizes" => sizes = value().split(',').map(Size::parse).collect(),
-            "--budget" => budget = Duration::from_secs(value().parse().expect("--budget SECS")),
-            "--mem-budget" => mem = value().parse::<u64>().expect("--mem-budget MIB") << 20,
-            "--promela" => {
-                let s = Size::parse(&value());
-                print!(
-                    "{}",
-                    weft_bench::promela::pt_frag_refcount(s.walkers, s.owners)
-                );
-                return;
-            }
-            other => panic!("unknown option {other} (see the top of bench/src/peers.rs)"),
-        }
+    if let Some(s) = args.promela {
+        print!(
+            "{}",
+            weft_bench::promela::pt_frag_refcount(s.walkers, s.owners)
+        );
+        return;
     }
+    let runs = args.runs;
+    let sizes = args.sizes;
+    let budget = Duration::from_secs(args.budget);
+    let mem = args.mem_budget << 20;
     let spin = have_spin();
     println!(
         "weft-peers: median of {runs} runs each, configurations interleaved; budget {}s and {} MiB \

@@ -1,0 +1,46 @@
+//! The benchmark commands explain themselves and refuse bad input before measuring anything.
+
+use std::process::Command;
+
+fn run(bin: &str, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(bin)
+        .args(args)
+        .output()
+        .expect("the binary runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn help_names_the_options() {
+    let (code, out, _) = run(env!("CARGO_BIN_EXE_weft-bench"), &["--help"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("--runs") && out.contains("SCENARIOS"), "{out}");
+    let (code, out, _) = run(env!("CARGO_BIN_EXE_weft-peers"), &["--help"]);
+    assert_eq!(code, 0);
+    for option in ["--runs", "--sizes", "--budget", "--mem-budget", "--promela"] {
+        assert!(out.contains(option), "{option} missing from:\n{out}");
+    }
+}
+
+#[test]
+fn bad_input_is_refused_with_a_reason() {
+    let (code, _, err) = run(env!("CARGO_BIN_EXE_weft-bench"), &["no_such_scenario"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no_such_scenario"), "{err}");
+    let (code, _, err) = run(env!("CARGO_BIN_EXE_weft-peers"), &["--sizes", "3y3"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("WALKERSxOWNERS"), "{err}");
+    let (code, _, err) = run(env!("CARGO_BIN_EXE_weft-bench"), &["--runs", "0"]);
+    assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn promela_is_printed_for_a_size() {
+    let (code, out, _) = run(env!("CARGO_BIN_EXE_weft-peers"), &["--promela", "2x2"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("proctype"), "{out}");
+}
