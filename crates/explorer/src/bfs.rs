@@ -43,7 +43,7 @@ impl Limits {
 }
 
 /// How to run a search.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct Options<'a> {
     /// Worker threads; 0 means one per core.
     pub threads: usize,
