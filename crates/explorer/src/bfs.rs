@@ -17,8 +17,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 /// States expanded per chunk: the unit of parallel work, of limit checks, and of the
-/// segments a level is stored in (so a growing level is never copied).
-const CHUNK: usize = 1 << 10;
+/// segments a level is stored in (so a growing level is never copied). Two chunks' successors
+/// are in memory at once (one inserted, the next expanded): on pt_frag 3x3 with the queue on
+/// disk, 512 states keep that to about a twelfth of the search's memory, as fast as 1024.
+const CHUNK: usize = 1 << 9;
 
 /// Budgets that stop a search before its verdict.
 #[derive(Clone, Debug, Default)]
