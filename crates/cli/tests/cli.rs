@@ -418,3 +418,36 @@ fn ctrl_c_stops_cleanly_with_exit_3_and_a_summary() {
     );
     assert!(out.contains("explored so far: "), "{out}");
 }
+
+#[test]
+fn the_queue_on_disk_gives_the_same_answer_and_says_what_it_wrote() {
+    // Three processes: levels of thousands of states, more than the write buffers hold.
+    let scenario = "bench/scenarios/thp_merged_fix_3proc_M.toml";
+    let json = |extra: &[&str]| {
+        let mut args = vec!["check", scenario, "--json", "--no-por"];
+        args.extend_from_slice(extra);
+        let o = weft(&args);
+        assert_eq!(o.status.code(), Some(1), "{:?}", text(&o));
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()
+    };
+    let (memory, disk) = (json(&[]), json(&["--frontier-memory", "0"]));
+    for key in ["check", "states", "transitions", "depth", "trace_length"] {
+        assert_eq!(memory[key], disk[key], "{key}");
+    }
+    let written = |v: &serde_json::Value| v["disk_bytes"].as_u64().unwrap();
+    assert!(
+        written(&disk) > written(&memory),
+        "the levels go to the file too: {} against {}",
+        written(&disk),
+        written(&memory)
+    );
+    assert!(disk["visited_bytes"].as_u64().unwrap() > 0);
+    let (out, _) = text(&weft(&[
+        "check",
+        scenario,
+        "--no-por",
+        "--frontier-memory",
+        "0",
+    ]));
+    assert!(out.contains("in a temporary file (deleted)"), "{out}");
+}

@@ -67,6 +67,21 @@ pub(super) fn print_human(
         s.threads,
         if s.threads == 1 { "" } else { "s" }
     );
+    // Small searches skip the line: their memory is the process's own.
+    if s.visited_bytes >= 1 << 20 || s.disk_bytes > 0 {
+        let disk = if s.disk_bytes > 0 {
+            format!(
+                "; at most {} of the queue and the parent links in a temporary file (deleted)",
+                mib(s.disk_bytes)
+            )
+        } else {
+            String::new()
+        };
+        println!(
+            "  memory: {} for the visited set and the parent links{disk}",
+            mib(s.visited_bytes as u64)
+        );
+    }
     match &s.bitstate {
         Some(b) => println!(
             "  bitstate hashing: {} Mbit for {} states (hash factor {:.1}); about {:.1} states may \
@@ -165,6 +180,11 @@ pub(super) fn print_human(
         }
     }
     println!();
+}
+
+/// Bytes in MiB, one decimal.
+fn mib(bytes: u64) -> String {
+    format!("{:.1} MiB", bytes as f64 / (1 << 20) as f64)
 }
 
 /// The probability that two of `n` distinct states share a 64-bit fingerprint (the birthday
@@ -286,6 +306,8 @@ pub(super) fn json_doc(
         "preemption_bound": report.bound,
         "por": report.por,
         "fingerprint_collision_bound": s.bitstate.is_none().then(|| collision_bound(s.states)),
+        "visited_bytes": s.visited_bytes,
+        "disk_bytes": s.disk_bytes,
         "bitstate": s.bitstate.map(|b| json!({"bits": b.bits, "expected_missed": b.expected_missed})),
         "states_other_way": report.other.as_ref().map(|o| o.states),
         "preemptions": report.preemptions,
