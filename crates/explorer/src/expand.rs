@@ -23,10 +23,11 @@ pub(crate) struct Candidate {
 }
 
 pub(crate) enum Kind {
-    /// Already stored in an earlier level.
+    /// Already stored when looked up (by an earlier level or an earlier chunk of this one).
     Seen,
-    /// Not stored before this level: its encoding is `bytes[from..to]` of its [`Part`], and
-    /// `check` is its invariant/end/deadlock result.
+    /// Not stored when looked up (insertion decides whether it is a first occurrence): its
+    /// encoding is `bytes[from..to]` of its [`Part`], and `check` is its invariant/end/deadlock
+    /// result.
     New {
         from: u32,
         to: u32,
