@@ -303,7 +303,8 @@ impl Shard {
 }
 
 /// A fingerprint set split into [`SHARDS`] independent tables by the fingerprint's top bits,
-/// so that one worker per shard can insert without locks.
+/// so that it grows a sixty-fourth at a time: each growth is a short pause, with little memory
+/// held twice.
 #[derive(Debug)]
 pub(crate) struct ShardedSet {
     shards: Vec<Shard>,
