@@ -281,6 +281,7 @@ fn run_search<M: Model, O: Observer<M::State>>(
             .build()
             .expect("a rayon thread pool")
     });
+    let stats = Stats::for_model(model, threads);
     let mut expander = Expander {
         model,
         parallel: pool.is_some(),
@@ -289,8 +290,10 @@ fn run_search<M: Model, O: Observer<M::State>>(
             .map_or_else(ShardedSet::default, ShardedSet::bitstate),
         next_set: ShardedSet::default(),
         reduce,
-        covered: (0..model.thread_count())
-            .map(|t| !model.coverage_points(t).is_empty())
+        covered: stats
+            .coverage
+            .iter()
+            .map(|points| !points.is_empty())
             .collect(),
     };
     let mut search = Search {
@@ -298,7 +301,7 @@ fn run_search<M: Model, O: Observer<M::State>>(
         options,
         start: Instant::now(),
         parents: Parents::default(),
-        stats: Stats::for_model(model, threads),
+        stats,
         first: None,
         schedules: Some(0),
         layered: true,
