@@ -3,6 +3,9 @@
 //! would explore the wrong states. And `Model::fingerprint` tells those states apart: a
 //! fingerprint that skipped a field would merge states the search must keep apart.
 
+mod common;
+
+use common::report;
 use std::collections::HashMap;
 use weft_explorer::bfs::explore_observed;
 use weft_explorer::{Model, Observer, Options};
@@ -83,18 +86,7 @@ impl WithModel for QueueOnDisk {
                 )
             };
             let (mem, disk) = (run(None), run(Some(0)));
-            assert_eq!(format!("{:?}", mem.verdict), format!("{:?}", disk.verdict));
-            let s = |o: &weft_explorer::Outcome| {
-                (
-                    o.stats.states,
-                    o.stats.transitions,
-                    o.stats.depth,
-                    o.stats.terminal_states,
-                    o.stats.schedules,
-                    o.stats.coverage.clone(),
-                )
-            };
-            assert_eq!(s(&mem), s(&disk));
+            assert_eq!(report(&mem), report(&disk));
             assert_eq!(mem.stats.disk_bytes, 0, "small runs stay in memory");
         }
     }
@@ -127,10 +119,7 @@ impl WithModel for Spills {
         // Both put the parent links on disk; only the zero budget puts the levels there too.
         let (on_disk, in_memory) = (disk.stats.disk_bytes, mem.stats.disk_bytes);
         assert!(on_disk > in_memory + (1 << 20), "{on_disk} vs {in_memory}");
-        assert_eq!(
-            (mem.stats.states, mem.stats.transitions, mem.stats.depth),
-            (disk.stats.states, disk.stats.transitions, disk.stats.depth)
-        );
+        assert_eq!(report(&mem), report(&disk));
         assert!(matches!(disk.verdict, weft_explorer::Verdict::Pass));
     }
 }

@@ -2,24 +2,11 @@
 //! workers, a chunk of a level is inserted while the next one is expanded; pt_frag 3x3 has
 //! levels of tens of chunks, so this is where that overlap shows if it changes anything.
 
-use weft_explorer::{explore, Limits, Model, Options, Outcome};
-use weft_model::{Scenario, WithModel};
+mod common;
 
-/// Everything a search reports, as text, so two searches compare at once.
-fn report(o: &Outcome) -> String {
-    let s = &o.stats;
-    format!(
-        "{:?} states {} transitions {} depth {} terminal {} schedules {:?} steps {:?} coverage {:?}",
-        o.verdict,
-        s.states,
-        s.transitions,
-        s.depth,
-        s.terminal_states,
-        s.schedules,
-        s.thread_steps,
-        s.coverage
-    )
-}
+use common::report;
+use weft_explorer::{explore, Limits, Model, Options};
+use weft_model::{Scenario, WithModel};
 
 /// One search per option set, on 1 and on 2 threads.
 struct OnThreads(Vec<Options<'static>>);
