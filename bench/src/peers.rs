@@ -4,13 +4,16 @@
 //! `frag_nr = owners`): weft on 1 and 2 threads (with and without reduction, and with its
 //! queue on disk), stateright's BFS checker on 1 and 2 threads
 //! (bench/src/stateright_peer.rs), and SPIN on Promela written step for step like weft's model
-//! (bench/src/promela.rs), with and without its partial-order reduction. Every measurement is a
-//! fresh child process, so its peak memory (`ru_maxrss` from `wait4`) is its own; runs of the
-//! configurations are interleaved, and the table shows medians from this one invocation.
+//! (bench/src/promela.rs), with and without its partial-order reduction, storing whole states
+//! (its default) or 64-bit hash-compacted ones (`-DHC4`, as weft stores fingerprints). Every
+//! measurement is a fresh child process, so its peak memory (`ru_maxrss` from `wait4`) is its
+//! own; runs of the configurations are interleaved, and the table shows medians from this one
+//! invocation.
 //!
-//! `--help` lists the options (runs, sizes, time and memory budgets, `--promela WxO`).
+//! `--help` lists the options (runs, sizes, tools, threads, time and memory budgets,
+//! `--promela WxO`).
 
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -23,11 +26,11 @@ use weft_model::{Scenario, WithModel};
 ///
 /// weft runs on 1 and 2 threads, with and without partial-order reduction and with its queue
 /// on disk; stateright's BFS checker on 1 and 2 threads; SPIN (if installed) on Promela written
-/// step for step like weft's model, with and without its reduction. Every measurement is a
-/// fresh child process; configurations are interleaved run by run, and the table shows medians
-/// from this one invocation.
+/// step for step like weft's model, with and without its reduction, storing whole states or
+/// 64-bit hash-compacted ones. Every measurement is a fresh child process; configurations are
+/// interleaved run by run, and the table shows medians from this one invocation.
 #[derive(Parser)]
-#[command(name = "weft-peers", version)]
+#[command(name = "weft-peers", version, after_help = EXAMPLES)]
 struct Args {
     /// Runs per configuration.
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
@@ -42,6 +45,14 @@ struct Args {
     /// Memory budget per run, in MiB: the same.
     #[arg(long, value_name = "MIB", default_value_t = 8192)]
     mem_budget: u64,
+    /// Configurations to run, comma-separated (weft's and stateright's on each of --threads).
+    #[arg(long, value_delimiter = ',', default_values = ["weft", "weft-por", "weft-disk",
+        "stateright", "spin", "spin-por", "spin-hc4", "spin-hc4-por"])]
+    tools: Vec<Config>,
+    /// Thread counts for weft and stateright, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "1,2",
+        value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Vec<u16>,
     /// Print the Promela of a scenario (e.g. 3x3) and exit.
     #[arg(long, value_name = "WxO", value_parser = Size::parse)]
     promela: Option<Size>,
@@ -49,6 +60,13 @@ struct Args {
     #[arg(long, num_args = 4, value_names = ["TOOL", "SIZE", "THREADS", "SECS"], hide = true)]
     child: Option<Vec<String>>,
 }
+
+const EXAMPLES: &str = "\
+Examples:
+  weft-peers --runs 5 --sizes 2x2,3x3
+  # 4x4, which only some tools finish, measured once with room to finish:
+  weft-peers --sizes 4x4 --runs 1 --budget 900 --mem-budget 20480 \\
+    --tools weft,weft-por,spin-hc4,spin-hc4-por,spin-por";
 
 /// A scenario size: walkers x owners.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -85,6 +103,27 @@ fn scenario(size: Size) -> Scenario {
     Scenario::from_file(&path).unwrap_or_else(|e| panic!("{e:?}"))
 }
 
+/// A configuration of one tool, as `--tools` names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Config {
+    /// weft without reduction.
+    Weft,
+    /// weft with partial-order reduction (`weft check`'s default).
+    WeftPor,
+    /// weft without reduction, its queue on disk (`--frontier-memory 0`).
+    WeftDisk,
+    /// stateright's breadth-first checker.
+    Stateright,
+    /// SPIN without reduction (`-DNOREDUCE`), whole states stored.
+    Spin,
+    /// SPIN with its partial-order reduction, whole states stored.
+    SpinPor,
+    /// SPIN without reduction, states stored as 64-bit hashes (`-DHC4`).
+    SpinHc4,
+    /// SPIN with its reduction, states stored as 64-bit hashes (`-DHC4`).
+    SpinHc4Por,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Tool {
     Weft {
@@ -102,6 +141,8 @@ enum Tool {
     },
     Spin {
         reduce: bool,
+        /// `-DHC4`: a 64-bit hash of each state is stored instead of the state.
+        compact: bool,
     },
 }
 
@@ -112,12 +153,29 @@ impl Tool {
             Tool::WeftPor { .. } => "weft + POR".into(),
             Tool::WeftDisk { .. } => "weft, queue on disk".into(),
             Tool::Stateright { .. } => "stateright 0.31 BFS".into(),
-            Tool::Spin { reduce: false } => "SPIN 6.5 -DNOREDUCE".into(),
-            Tool::Spin { reduce: true } => "SPIN 6.5 (POR)".into(),
+            Tool::Spin { reduce, compact } => format!(
+                "SPIN 6.5{}{}",
+                if compact { " -DHC4" } else { "" },
+                if reduce { " (POR)" } else { " -DNOREDUCE" }
+            ),
         }
     }
     fn reduces(self) -> bool {
-        matches!(self, Tool::WeftPor { .. } | Tool::Spin { reduce: true })
+        matches!(self, Tool::WeftPor { .. } | Tool::Spin { reduce: true, .. })
+    }
+    fn config(self) -> Config {
+        match self {
+            Tool::Weft { .. } => Config::Weft,
+            Tool::WeftPor { .. } => Config::WeftPor,
+            Tool::WeftDisk { .. } => Config::WeftDisk,
+            Tool::Stateright { .. } => Config::Stateright,
+            Tool::Spin { reduce, compact } => match (compact, reduce) {
+                (false, false) => Config::Spin,
+                (false, true) => Config::SpinPor,
+                (true, false) => Config::SpinHc4,
+                (true, true) => Config::SpinHc4Por,
+            },
+        }
     }
     fn threads(self) -> usize {
         match self {
@@ -333,7 +391,19 @@ fn have_spin() -> bool {
         .is_ok_and(|s| s.success())
 }
 
-/// Generates the Promela, runs `spin -a` and compiles `pan` with and without reduction.
+/// The four verifiers: with and without reduction, whole states or 64-bit hashes stored.
+const PANS: [(&str, &[&str]); 4] = [
+    ("pan_reduce", &[]),
+    ("pan_noreduce", &["-DNOREDUCE"]),
+    ("pan_hc4_reduce", &["-DHC4"]),
+    ("pan_hc4_noreduce", &["-DHC4", "-DNOREDUCE"]),
+];
+
+fn pan_name(reduce: bool, compact: bool) -> &'static str {
+    PANS[(!reduce) as usize + 2 * compact as usize].0
+}
+
+/// Generates the Promela, runs `spin -a` and compiles the verifiers in [`PANS`].
 fn build_pans(size: Size, mem: u64) -> Result<Pans, String> {
     let dir = std::env::temp_dir().join(format!("weft-peers-{}/{size}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
@@ -357,7 +427,7 @@ fn build_pans(size: Size, mem: u64) -> Result<Pans, String> {
     };
     ok(Command::new("spin").args(["-a", "model.pml"]))?;
     let memlim = format!("-DMEMLIM={}", mem >> 20);
-    for (out, extra) in [("pan_reduce", None), ("pan_noreduce", Some("-DNOREDUCE"))] {
+    for (out, extra) in PANS {
         let mut c = Command::new("gcc");
         c.args(["-O2", "-DSAFETY", "-DNOCLAIM", &memlim]);
         c.args(extra);
@@ -373,10 +443,11 @@ fn number_before(text: &str, key: &str) -> Option<f64> {
     line.split_whitespace().find_map(|w| w.parse::<f64>().ok())
 }
 
-fn run_pan(pans: &Pans, reduce: bool, hash_bits: u32, budget: Duration, mem: u64) -> Sample {
-    let exe = pans
-        .dir
-        .join(if reduce { "pan_reduce" } else { "pan_noreduce" });
+fn run_pan(pans: &Pans, tool: Tool, hash_bits: u32, budget: Duration, mem: u64) -> Sample {
+    let Tool::Spin { reduce, compact } = tool else {
+        unreachable!("only SPIN runs pan")
+    };
+    let exe = pans.dir.join(pan_name(reduce, compact));
     let mut cmd = Command::new(exe);
     cmd.current_dir(&pans.dir)
         .args(["-m100000", &format!("-w{hash_bits}")]);
@@ -556,27 +627,29 @@ fn main() {
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     let mut notes = Vec::new();
     for &size in &sizes {
-        let mut tools = vec![
-            Tool::Weft { threads: 1 },
-            Tool::Weft { threads: 2 },
-            Tool::WeftPor { threads: 1 },
-            Tool::WeftPor { threads: 2 },
-            Tool::WeftDisk { threads: 1 },
-            Tool::WeftDisk { threads: 2 },
-            Tool::Stateright { threads: 1 },
-            Tool::Stateright { threads: 2 },
+        let mut tools = Vec::new();
+        let per_thread_count: [fn(usize) -> Tool; 4] = [
+            |threads| Tool::Weft { threads },
+            |threads| Tool::WeftPor { threads },
+            |threads| Tool::WeftDisk { threads },
+            |threads| Tool::Stateright { threads },
         ];
+        for make in per_thread_count {
+            tools.extend(args.threads.iter().map(|&t| make(t as usize)));
+        }
+        let spins = [(false, false), (true, false), (false, true), (true, true)]
+            .map(|(reduce, compact)| Tool::Spin { reduce, compact });
         let mut pans = None;
-        if spin {
+        if spin && spins.iter().any(|t| args.tools.contains(&t.config())) {
             match build_pans(size, mem) {
                 Ok(p) => {
                     pans = Some(p);
-                    tools.push(Tool::Spin { reduce: false });
-                    tools.push(Tool::Spin { reduce: true });
+                    tools.extend(spins);
                 }
                 Err(e) => notes.push(format!("{size}: SPIN skipped: {e}")),
             }
         }
+        tools.retain(|t| args.tools.contains(&t.config()));
         let mut samples: Vec<Vec<Sample>> = vec![Vec::new(); tools.len()];
         let mut hash_bits = 28;
         for _ in 0..runs {
@@ -585,13 +658,13 @@ fn main() {
                     continue; // over budget once: not repeated
                 }
                 let s = match (tool, &pans) {
-                    (Tool::Spin { reduce }, Some(p)) => run_pan(p, reduce, hash_bits, budget, mem),
+                    (Tool::Spin { .. }, Some(p)) => run_pan(p, tool, hash_bits, budget, mem),
                     (Tool::Spin { .. }, None) => unreachable!(),
                     _ => run_child(tool, size, budget, mem),
                 };
-                // pan's hash table: 2^w slots, w sized from weft's count (SPIN's advice: at
-                // least as many slots as states).
-                if tool == (Tool::Weft { threads: 1 }) && s.complete {
+                // pan's hash table: 2^w slots, w sized from weft's count without reduction
+                // (SPIN's advice: at least as many slots as states).
+                if matches!(tool, Tool::Weft { .. } | Tool::WeftDisk { .. }) && s.complete {
                     hash_bits = (64 - s.states.leading_zeros()).clamp(18, 30);
                 }
                 samples[i].push(s);
@@ -632,8 +705,9 @@ fn ratios(size: Size, rows: &[Row], hash_bits: u32) -> Vec<String> {
     let wd2 = find(Tool::WeftDisk { threads: 2 });
     let s1 = find(Tool::Stateright { threads: 1 });
     let s2 = find(Tool::Stateright { threads: 2 });
-    let sp = find(Tool::Spin { reduce: false });
-    let spr = find(Tool::Spin { reduce: true });
+    let spin = |reduce, compact| find(Tool::Spin { reduce, compact });
+    let (sp, spr) = (spin(false, false), spin(true, false));
+    let (sh, shr) = (spin(false, true), spin(true, true));
     let same = |a: &Row, b: &Row| {
         if a.s.states == b.s.states {
             "same".to_string()
@@ -652,6 +726,9 @@ fn ratios(size: Size, rows: &[Row], hash_bits: u32) -> Vec<String> {
                 same(w, s),
                 s.s.transitions
             ));
+        }
+        if let Some(s) = sh {
+            counts.push(format!("SPIN -DHC4 -DNOREDUCE {}", same(w, s)));
         }
         if !counts.is_empty() {
             out.push(format!(
@@ -676,12 +753,15 @@ fn ratios(size: Size, rows: &[Row], hash_bits: u32) -> Vec<String> {
             s.peak_ratio(w)
         ));
     }
-    if let (Some(a), Some(b)) = (sp, spr) {
-        out.push(format!(
-            "{size}: SPIN's partial-order reduction (NOREDUCE / POR): states {:.2}, search time {}",
-            a.s.states as f64 / b.s.states.max(1) as f64,
-            time(a, b)
-        ));
+    for (a, b, how) in [(sp, spr, ""), (sh, shr, " with -DHC4")] {
+        if let (Some(a), Some(b)) = (a, b) {
+            out.push(format!(
+                "{size}: SPIN's partial-order reduction{how} (NOREDUCE / POR): states {:.2}, \
+                 search time {}",
+                a.s.states as f64 / b.s.states.max(1) as f64,
+                time(a, b)
+            ));
+        }
     }
     for (w, s, t) in [(w1, s1, 1), (w2, s2, 2)] {
         if let (Some(w), Some(s)) = (w, s) {
@@ -710,22 +790,31 @@ fn ratios(size: Size, rows: &[Row], hash_bits: u32) -> Vec<String> {
             time(a, b)
         ));
     }
-    if let (Some(full), Some(red)) = (w1, wp1) {
+    if let Some((full, red)) = [(w1, wp1), (w2, wp2)]
+        .into_iter()
+        .find_map(|(a, b)| a.zip(b))
+    {
         out.push(format!(
-            "{size}: weft's partial-order reduction (full / POR): states {:.2}, search time {}",
+            "{size}: weft's partial-order reduction (full / POR, {} thread{}): states {:.2}, \
+             search time {}",
+            full.tool.threads(),
+            if full.tool.threads() > 1 { "s" } else { "" },
             full.s.states as f64 / red.s.states.max(1) as f64,
             time(full, red)
         ));
     }
-    for (w, t) in [(wp1, 1), (wp2, 2)] {
-        if let (Some(w), Some(s)) = (w, spr) {
-            out.push(format!(
-                "{size}: SPIN with POR / weft with POR, {t} thread{}: search time {}, process time \
-                 {:.2} (the target: at least 2)",
-                if t > 1 { "s" } else { "" },
-                time(s, w),
-                s.s.wall / w.s.wall
-            ));
+    for (spin, how) in [(spr, ""), (shr, " -DHC4")] {
+        for (w, t) in [(wp1, 1), (wp2, 2)] {
+            if let (Some(w), Some(s)) = (w, spin) {
+                out.push(format!(
+                    "{size}: SPIN{how} with POR / weft with POR, {t} thread{}: search time {}, \
+                     process time {:.2}, peak RSS {:.2} (the target: at least 2)",
+                    if t > 1 { "s" } else { "" },
+                    time(s, w),
+                    s.s.wall / w.s.wall,
+                    s.peak_ratio(w)
+                ));
+            }
         }
     }
     out

@@ -21,7 +21,16 @@ fn help_names_the_options() {
     assert!(out.contains("--runs") && out.contains("SCENARIOS"), "{out}");
     let (code, out, _) = run(env!("CARGO_BIN_EXE_weft-peers"), &["--help"]);
     assert_eq!(code, 0);
-    for option in ["--runs", "--sizes", "--budget", "--mem-budget", "--promela"] {
+    for option in [
+        "--runs",
+        "--sizes",
+        "--budget",
+        "--mem-budget",
+        "--tools",
+        "--threads",
+        "--promela",
+        "spin-hc4-por",
+    ] {
         assert!(out.contains(option), "{option} missing from:\n{out}");
     }
 }
@@ -36,6 +45,38 @@ fn bad_input_is_refused_with_a_reason() {
     assert!(err.contains("WALKERSxOWNERS"), "{err}");
     let (code, _, err) = run(env!("CARGO_BIN_EXE_weft-bench"), &["--runs", "0"]);
     assert_eq!(code, 2, "{err}");
+    let (code, _, err) = run(env!("CARGO_BIN_EXE_weft-peers"), &["--tools", "tlc"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("spin-hc4"), "the choices are listed: {err}");
+    let (code, _, err) = run(env!("CARGO_BIN_EXE_weft-peers"), &["--threads", "0"]);
+    assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn only_the_chosen_configurations_run() {
+    let (code, out, err) = run(
+        env!("CARGO_BIN_EXE_weft-peers"),
+        &[
+            "--sizes",
+            "2x2",
+            "--runs",
+            "1",
+            "--threads",
+            "2",
+            "--tools",
+            "weft-por",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let rows: Vec<&str> = out.lines().filter(|l| l.starts_with("| 2x2 |")).collect();
+    assert_eq!(
+        rows.len(),
+        1,
+        "one configuration on one thread count:\n{out}"
+    );
+    let cells: Vec<&str> = rows[0].split('|').map(str::trim).collect();
+    assert_eq!(&cells[2..5], ["weft + POR", "2", "yes"], "{out}");
+    assert!(cells[5].parse::<u64>().is_ok_and(|n| n > 0), "{out}");
 }
 
 #[test]
