@@ -5,7 +5,7 @@
 //! queue on disk), stateright's BFS checker on 1 and 2 threads
 //! (bench/src/stateright_peer.rs), and SPIN on Promela written step for step like weft's model
 //! (bench/src/promela.rs), with and without its partial-order reduction, storing whole states
-//! (its default) or 64-bit hash-compacted ones (`-DHC4`, as weft stores fingerprints). Every
+//! (its default) or 64-bit hash-compacted ones (`-DHC0`, as weft stores fingerprints). Every
 //! measurement is a fresh child process, so its peak memory (`ru_maxrss` from `wait4`) is its
 //! own; runs of the configurations are interleaved, and the table shows medians from this one
 //! invocation.
@@ -47,7 +47,7 @@ struct Args {
     mem_budget: u64,
     /// Configurations to run, comma-separated (weft's and stateright's on each of --threads).
     #[arg(long, value_delimiter = ',', default_values = ["weft", "weft-por", "weft-disk",
-        "stateright", "spin", "spin-por", "spin-hc4", "spin-hc4-por"])]
+        "stateright", "spin", "spin-por", "spin-hc", "spin-hc-por"])]
     tools: Vec<Config>,
     /// Thread counts for weft and stateright, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "1,2",
@@ -66,7 +66,7 @@ Examples:
   weft-peers --runs 5 --sizes 2x2,3x3
   # 4x4, which only some tools finish, measured once with room to finish:
   weft-peers --sizes 4x4 --runs 1 --budget 900 --mem-budget 20480 \\
-    --tools weft,weft-por,spin-hc4,spin-hc4-por,spin-por";
+    --tools weft,weft-por,spin-hc,spin-hc-por,spin-por";
 
 /// A scenario size: walkers x owners.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -118,10 +118,10 @@ enum Config {
     Spin,
     /// SPIN with its partial-order reduction, whole states stored.
     SpinPor,
-    /// SPIN without reduction, states stored as 64-bit hashes (`-DHC4`).
-    SpinHc4,
-    /// SPIN with its reduction, states stored as 64-bit hashes (`-DHC4`).
-    SpinHc4Por,
+    /// SPIN without reduction, states stored as 64-bit hashes (`-DHC0`).
+    SpinHc,
+    /// SPIN with its reduction, states stored as 64-bit hashes (`-DHC0`).
+    SpinHcPor,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -141,7 +141,8 @@ enum Tool {
     },
     Spin {
         reduce: bool,
-        /// `-DHC4`: a 64-bit hash of each state is stored instead of the state.
+        /// `-DHC0`: a 64-bit hash of each state is stored instead of the state (pan on a 64-bit
+        /// machine: one word; `-DHC` alone means `-DHC4`, 96 bits).
         compact: bool,
     },
 }
@@ -155,7 +156,7 @@ impl Tool {
             Tool::Stateright { .. } => "stateright 0.31 BFS".into(),
             Tool::Spin { reduce, compact } => format!(
                 "SPIN 6.5{}{}",
-                if compact { " -DHC4" } else { "" },
+                if compact { " -DHC0" } else { "" },
                 if reduce { " (POR)" } else { " -DNOREDUCE" }
             ),
         }
@@ -172,8 +173,8 @@ impl Tool {
             Tool::Spin { reduce, compact } => match (compact, reduce) {
                 (false, false) => Config::Spin,
                 (false, true) => Config::SpinPor,
-                (true, false) => Config::SpinHc4,
-                (true, true) => Config::SpinHc4Por,
+                (true, false) => Config::SpinHc,
+                (true, true) => Config::SpinHcPor,
             },
         }
     }
@@ -395,8 +396,8 @@ fn have_spin() -> bool {
 const PANS: [(&str, &[&str]); 4] = [
     ("pan_reduce", &[]),
     ("pan_noreduce", &["-DNOREDUCE"]),
-    ("pan_hc4_reduce", &["-DHC4"]),
-    ("pan_hc4_noreduce", &["-DHC4", "-DNOREDUCE"]),
+    ("pan_hc_reduce", &["-DHC0"]),
+    ("pan_hc_noreduce", &["-DHC0", "-DNOREDUCE"]),
 ];
 
 fn pan_name(reduce: bool, compact: bool) -> &'static str {
@@ -728,7 +729,7 @@ fn ratios(size: Size, rows: &[Row], hash_bits: u32) -> Vec<String> {
             ));
         }
         if let Some(s) = sh {
-            counts.push(format!("SPIN -DHC4 -DNOREDUCE {}", same(w, s)));
+            counts.push(format!("SPIN -DHC0 -DNOREDUCE {}", same(w, s)));
         }
         if !counts.is_empty() {
             out.push(format!(
@@ -753,7 +754,7 @@ fn ratios(size: Size, rows: &[Row], hash_bits: u32) -> Vec<String> {
             s.peak_ratio(w)
         ));
     }
-    for (a, b, how) in [(sp, spr, ""), (sh, shr, " with -DHC4")] {
+    for (a, b, how) in [(sp, spr, ""), (sh, shr, " with -DHC0")] {
         if let (Some(a), Some(b)) = (a, b) {
             out.push(format!(
                 "{size}: SPIN's partial-order reduction{how} (NOREDUCE / POR): states {:.2}, \
@@ -803,7 +804,7 @@ fn ratios(size: Size, rows: &[Row], hash_bits: u32) -> Vec<String> {
             time(full, red)
         ));
     }
-    for (spin, how) in [(spr, ""), (shr, " -DHC4")] {
+    for (spin, how) in [(spr, ""), (shr, " -DHC0")] {
         for (w, t) in [(wp1, 1), (wp2, 2)] {
             if let (Some(w), Some(s)) = (w, spin) {
                 out.push(format!(

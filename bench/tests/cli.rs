@@ -29,7 +29,7 @@ fn help_names_the_options() {
         "--tools",
         "--threads",
         "--promela",
-        "spin-hc4-por",
+        "spin-hc-por",
     ] {
         assert!(out.contains(option), "{option} missing from:\n{out}");
     }
@@ -47,7 +47,7 @@ fn bad_input_is_refused_with_a_reason() {
     assert_eq!(code, 2, "{err}");
     let (code, _, err) = run(env!("CARGO_BIN_EXE_weft-peers"), &["--tools", "tlc"]);
     assert_eq!(code, 2);
-    assert!(err.contains("spin-hc4"), "the choices are listed: {err}");
+    assert!(err.contains("spin-hc"), "the choices are listed: {err}");
     let (code, _, err) = run(env!("CARGO_BIN_EXE_weft-peers"), &["--threads", "0"]);
     assert_eq!(code, 2, "{err}");
 }
