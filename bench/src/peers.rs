@@ -5,7 +5,8 @@
 //! queue on disk), stateright's BFS checker on 1 and 2 threads
 //! (bench/src/stateright_peer.rs), and SPIN on Promela written step for step like weft's model
 //! (bench/src/promela.rs), with and without its partial-order reduction, storing whole states
-//! (its default) or 64-bit hash-compacted ones (`-DHC0`, as weft stores fingerprints). Every
+//! (its default), states compressed without loss (`-DCOLLAPSE`) or hashes of states (`-DHC0`,
+//! hash compaction, as weft stores fingerprints). Every
 //! measurement is a fresh child process, so its peak memory (`ru_maxrss` from `wait4`) is its
 //! own; runs of the configurations are interleaved, and the table shows medians from this one
 //! invocation.
@@ -26,9 +27,10 @@ use weft_model::{Scenario, WithModel};
 ///
 /// weft runs on 1 and 2 threads, with and without partial-order reduction and with its queue
 /// on disk; stateright's BFS checker on 1 and 2 threads; SPIN (if installed) on Promela written
-/// step for step like weft's model, with and without its reduction, storing whole states or
-/// 64-bit hash-compacted ones. Every measurement is a fresh child process; configurations are
-/// interleaved run by run, and the table shows medians from this one invocation.
+/// step for step like weft's model, with and without its reduction, storing whole states,
+/// collapsed states or hashes of states. Every measurement is a fresh child process;
+/// configurations are interleaved run by run, and the table shows medians from this one
+/// invocation.
 #[derive(Parser)]
 #[command(name = "weft-peers", version, after_help = EXAMPLES)]
 struct Args {
@@ -47,7 +49,8 @@ struct Args {
     mem_budget: u64,
     /// Configurations to run, comma-separated (weft's and stateright's on each of --threads).
     #[arg(long, value_delimiter = ',', default_values = ["weft", "weft-por", "weft-disk",
-        "stateright", "spin", "spin-por", "spin-hc", "spin-hc-por"])]
+        "stateright", "spin", "spin-por", "spin-collapse", "spin-collapse-por", "spin-hc",
+        "spin-hc-por"])]
     tools: Vec<Config>,
     /// Thread counts for weft and stateright, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "1,2",
@@ -66,7 +69,7 @@ Examples:
   weft-peers --runs 5 --sizes 2x2,3x3
   # 4x4, which only some tools finish, measured once with room to finish:
   weft-peers --sizes 4x4 --runs 1 --budget 900 --mem-budget 20480 \\
-    --tools weft,weft-por,spin-hc,spin-hc-por,spin-por";
+    --tools weft,weft-por,spin-por,spin-collapse,spin-collapse-por,spin-hc,spin-hc-por";
 
 /// A scenario size: walkers x owners.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -118,10 +121,40 @@ enum Config {
     Spin,
     /// SPIN with its partial-order reduction, whole states stored.
     SpinPor,
-    /// SPIN without reduction, states stored as 64-bit hashes (`-DHC0`).
+    /// SPIN without reduction, states compressed without loss (`-DCOLLAPSE`).
+    SpinCollapse,
+    /// SPIN with its reduction, states compressed without loss (`-DCOLLAPSE`).
+    SpinCollapsePor,
+    /// SPIN without reduction, a hash of each state stored (`-DHC0`; see bench/README.md).
     SpinHc,
-    /// SPIN with its reduction, states stored as 64-bit hashes (`-DHC0`).
+    /// SPIN with its reduction, a hash of each state stored (`-DHC0`).
     SpinHcPor,
+}
+
+/// How pan stores a visited state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Storage {
+    /// The whole state vector (pan's default).
+    Whole,
+    /// `-DCOLLAPSE`: each process's and the globals' parts numbered once, the state stored as
+    /// those numbers; lossless.
+    Collapse,
+    /// `-DHC0`: one machine word of the state's hash instead of the state (hash compaction).
+    /// With `-w` up to 32, pan 6.5 hashes with a 32-bit function, so states can be missed.
+    Hash,
+}
+
+impl Storage {
+    const ALL: [Storage; 3] = [Storage::Whole, Storage::Collapse, Storage::Hash];
+
+    /// The compiler flag, and the word in the verifier's file name.
+    fn flag(self) -> (Option<&'static str>, &'static str) {
+        match self {
+            Storage::Whole => (None, "whole"),
+            Storage::Collapse => (Some("-DCOLLAPSE"), "collapse"),
+            Storage::Hash => (Some("-DHC0"), "hc"),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -141,9 +174,7 @@ enum Tool {
     },
     Spin {
         reduce: bool,
-        /// `-DHC0`: a 64-bit hash of each state is stored instead of the state (pan on a 64-bit
-        /// machine: one word; `-DHC` alone means `-DHC4`, 96 bits).
-        compact: bool,
+        storage: Storage,
     },
 }
 
@@ -154,9 +185,9 @@ impl Tool {
             Tool::WeftPor { .. } => "weft + POR".into(),
             Tool::WeftDisk { .. } => "weft, queue on disk".into(),
             Tool::Stateright { .. } => "stateright 0.31 BFS".into(),
-            Tool::Spin { reduce, compact } => format!(
+            Tool::Spin { reduce, storage } => format!(
                 "SPIN 6.5{}{}",
-                if compact { " -DHC0" } else { "" },
+                storage.flag().0.map_or(String::new(), |f| format!(" {f}")),
                 if reduce { " (POR)" } else { " -DNOREDUCE" }
             ),
         }
@@ -170,11 +201,13 @@ impl Tool {
             Tool::WeftPor { .. } => Config::WeftPor,
             Tool::WeftDisk { .. } => Config::WeftDisk,
             Tool::Stateright { .. } => Config::Stateright,
-            Tool::Spin { reduce, compact } => match (compact, reduce) {
-                (false, false) => Config::Spin,
-                (false, true) => Config::SpinPor,
-                (true, false) => Config::SpinHc,
-                (true, true) => Config::SpinHcPor,
+            Tool::Spin { reduce, storage } => match (storage, reduce) {
+                (Storage::Whole, false) => Config::Spin,
+                (Storage::Whole, true) => Config::SpinPor,
+                (Storage::Collapse, false) => Config::SpinCollapse,
+                (Storage::Collapse, true) => Config::SpinCollapsePor,
+                (Storage::Hash, false) => Config::SpinHc,
+                (Storage::Hash, true) => Config::SpinHcPor,
             },
         }
     }
@@ -392,20 +425,15 @@ fn have_spin() -> bool {
         .is_ok_and(|s| s.success())
 }
 
-/// The four verifiers: with and without reduction, whole states or 64-bit hashes stored.
-const PANS: [(&str, &[&str]); 4] = [
-    ("pan_reduce", &[]),
-    ("pan_noreduce", &["-DNOREDUCE"]),
-    ("pan_hc_reduce", &["-DHC0"]),
-    ("pan_hc_noreduce", &["-DHC0", "-DNOREDUCE"]),
-];
-
-fn pan_name(reduce: bool, compact: bool) -> &'static str {
-    PANS[(!reduce) as usize + 2 * compact as usize].0
+/// The file name of the verifier for `reduce` and `storage`.
+fn pan_name(reduce: bool, storage: Storage) -> String {
+    let r = if reduce { "reduce" } else { "noreduce" };
+    format!("pan_{}_{r}", storage.flag().1)
 }
 
-/// Generates the Promela, runs `spin -a` and compiles the verifiers in [`PANS`].
-fn build_pans(size: Size, mem: u64) -> Result<Pans, String> {
+/// Generates the Promela, runs `spin -a` and compiles a verifier for each SPIN configuration
+/// in `tools`.
+fn build_pans(size: Size, mem: u64, tools: &[Tool]) -> Result<Pans, String> {
     let dir = std::env::temp_dir().join(format!("weft-peers-{}/{size}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     std::fs::write(
@@ -428,11 +456,15 @@ fn build_pans(size: Size, mem: u64) -> Result<Pans, String> {
     };
     ok(Command::new("spin").args(["-a", "model.pml"]))?;
     let memlim = format!("-DMEMLIM={}", mem >> 20);
-    for (out, extra) in PANS {
+    for &tool in tools {
+        let Tool::Spin { reduce, storage } = tool else {
+            continue;
+        };
         let mut c = Command::new("gcc");
         c.args(["-O2", "-DSAFETY", "-DNOCLAIM", &memlim]);
-        c.args(extra);
-        c.args(["-o", out, "pan.c"]);
+        c.args(storage.flag().0);
+        c.args((!reduce).then_some("-DNOREDUCE"));
+        c.args(["-o", &pan_name(reduce, storage), "pan.c"]);
         ok(&mut c)?;
     }
     Ok(Pans { dir })
@@ -445,10 +477,10 @@ fn number_before(text: &str, key: &str) -> Option<f64> {
 }
 
 fn run_pan(pans: &Pans, tool: Tool, hash_bits: u32, budget: Duration, mem: u64) -> Sample {
-    let Tool::Spin { reduce, compact } = tool else {
+    let Tool::Spin { reduce, storage } = tool else {
         unreachable!("only SPIN runs pan")
     };
-    let exe = pans.dir.join(pan_name(reduce, compact));
+    let exe = pans.dir.join(pan_name(reduce, storage));
     let mut cmd = Command::new(exe);
     cmd.current_dir(&pans.dir)
         .args(["-m100000", &format!("-w{hash_bits}")]);
@@ -638,11 +670,14 @@ fn main() {
         for make in per_thread_count {
             tools.extend(args.threads.iter().map(|&t| make(t as usize)));
         }
-        let spins = [(false, false), (true, false), (false, true), (true, true)]
-            .map(|(reduce, compact)| Tool::Spin { reduce, compact });
+        let spins: Vec<Tool> = Storage::ALL
+            .into_iter()
+            .flat_map(|storage| [false, true].map(|reduce| Tool::Spin { reduce, storage }))
+            .filter(|t| args.tools.contains(&t.config()))
+            .collect();
         let mut pans = None;
-        if spin && spins.iter().any(|t| args.tools.contains(&t.config())) {
-            match build_pans(size, mem) {
+        if spin && !spins.is_empty() {
+            match build_pans(size, mem, &spins) {
                 Ok(p) => {
                     pans = Some(p);
                     tools.extend(spins);
@@ -706,9 +741,13 @@ fn ratios(size: Size, rows: &[Row], hash_bits: u32) -> Vec<String> {
     let wd2 = find(Tool::WeftDisk { threads: 2 });
     let s1 = find(Tool::Stateright { threads: 1 });
     let s2 = find(Tool::Stateright { threads: 2 });
-    let spin = |reduce, compact| find(Tool::Spin { reduce, compact });
-    let (sp, spr) = (spin(false, false), spin(true, false));
-    let (sh, shr) = (spin(false, true), spin(true, true));
+    let spin = |reduce, storage| find(Tool::Spin { reduce, storage });
+    let (sp, spr) = (spin(false, Storage::Whole), spin(true, Storage::Whole));
+    let (sc, scr) = (
+        spin(false, Storage::Collapse),
+        spin(true, Storage::Collapse),
+    );
+    let (sh, shr) = (spin(false, Storage::Hash), spin(true, Storage::Hash));
     let same = |a: &Row, b: &Row| {
         if a.s.states == b.s.states {
             "same".to_string()
@@ -727,6 +766,9 @@ fn ratios(size: Size, rows: &[Row], hash_bits: u32) -> Vec<String> {
                 same(w, s),
                 s.s.transitions
             ));
+        }
+        if let Some(s) = sc {
+            counts.push(format!("SPIN -DCOLLAPSE -DNOREDUCE {}", same(w, s)));
         }
         if let Some(s) = sh {
             counts.push(format!("SPIN -DHC0 -DNOREDUCE {}", same(w, s)));
@@ -754,7 +796,11 @@ fn ratios(size: Size, rows: &[Row], hash_bits: u32) -> Vec<String> {
             s.peak_ratio(w)
         ));
     }
-    for (a, b, how) in [(sp, spr, ""), (sh, shr, " with -DHC0")] {
+    for (a, b, how) in [
+        (sp, spr, ""),
+        (sc, scr, " with -DCOLLAPSE"),
+        (sh, shr, " with -DHC0"),
+    ] {
         if let (Some(a), Some(b)) = (a, b) {
             out.push(format!(
                 "{size}: SPIN's partial-order reduction{how} (NOREDUCE / POR): states {:.2}, \
@@ -804,7 +850,7 @@ fn ratios(size: Size, rows: &[Row], hash_bits: u32) -> Vec<String> {
             time(full, red)
         ));
     }
-    for (spin, how) in [(spr, ""), (shr, " -DHC0")] {
+    for (spin, how) in [(spr, ""), (scr, " -DCOLLAPSE"), (shr, " -DHC0")] {
         for (w, t) in [(wp1, 1), (wp2, 2)] {
             if let (Some(w), Some(s)) = (w, spin) {
                 out.push(format!(
