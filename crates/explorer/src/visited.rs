@@ -405,7 +405,7 @@ impl ShardedSet {
     }
 }
 
-/// Bytes of parent links kept in memory before they go to a temporary file (200k states).
+/// Bytes of parent links kept in memory before they go to a temporary file (52,428 links).
 const PARENTS_IN_MEMORY: usize = 1 << 18;
 
 /// Bytes of one parent link: the parent's number (4, little-endian) and the thread (1).
@@ -413,7 +413,7 @@ const LINK: usize = 5;
 
 /// Parent links: for state `i` (numbered in discovery order), the state it was first reached
 /// from and the thread whose step led there. Written once, read only to rebuild a
-/// counterexample, so past the first megabyte they live on disk (as TLC's trace file does).
+/// counterexample, so past the first 256 KiB they live on disk (as TLC's trace file does).
 #[derive(Debug)]
 pub(crate) struct Parents {
     links: Spool,
