@@ -16,7 +16,7 @@
 
 use clap::{Parser, ValueEnum};
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use weft_bench::WeftRun;
@@ -411,9 +411,9 @@ fn run_child(tool: Tool, size: Size, budget: Duration, mem: u64) -> Sample {
 // ---------------------------------------------------------------------------------------
 // SPIN.
 
-/// A compiled verifier pair for one size.
+/// The compiled verifiers for one size, in a temporary directory removed when dropped.
 struct Pans {
-    dir: PathBuf,
+    dir: tempfile::TempDir,
 }
 
 fn have_spin() -> bool {
@@ -434,8 +434,11 @@ fn pan_name(reduce: bool, storage: Storage) -> String {
 /// Generates the Promela, runs `spin -a` and compiles a verifier for each SPIN configuration
 /// in `tools`.
 fn build_pans(size: Size, mem: u64, tools: &[Tool]) -> Result<Pans, String> {
-    let dir = std::env::temp_dir().join(format!("weft-peers-{}/{size}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let temp = tempfile::Builder::new()
+        .prefix(&format!("weft-peers-{size}-"))
+        .tempdir()
+        .map_err(|e| e.to_string())?;
+    let dir = temp.path();
     std::fs::write(
         dir.join("model.pml"),
         weft_bench::promela::pt_frag_refcount(size.walkers, size.owners),
@@ -467,7 +470,7 @@ fn build_pans(size: Size, mem: u64, tools: &[Tool]) -> Result<Pans, String> {
         c.args(["-o", &pan_name(reduce, storage), "pan.c"]);
         ok(&mut c)?;
     }
-    Ok(Pans { dir })
+    Ok(Pans { dir: temp })
 }
 
 /// The first number on the line containing `key`, if any.
@@ -480,9 +483,9 @@ fn run_pan(pans: &Pans, tool: Tool, hash_bits: u32, budget: Duration, mem: u64) 
     let Tool::Spin { reduce, storage } = tool else {
         unreachable!("only SPIN runs pan")
     };
-    let exe = pans.dir.join(pan_name(reduce, storage));
+    let exe = pans.dir.path().join(pan_name(reduce, storage));
     let mut cmd = Command::new(exe);
-    cmd.current_dir(&pans.dir)
+    cmd.current_dir(pans.dir.path())
         .args(["-m100000", &format!("-w{hash_bits}")]);
     // pan prints its statistics when interrupted (SIGINT) at the budget.
     let f = measure(cmd, budget, Duration::ZERO, mem);
