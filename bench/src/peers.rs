@@ -445,7 +445,7 @@ fn build_pans(size: Size, mem: u64, tools: &[Tool]) -> Result<Pans, String> {
     )
     .map_err(|e| e.to_string())?;
     let ok = |c: &mut Command| -> Result<(), String> {
-        let out = c.current_dir(&dir).output().map_err(|e| e.to_string())?;
+        let out = c.current_dir(dir).output().map_err(|e| e.to_string())?;
         if out.status.success() {
             Ok(())
         } else {
