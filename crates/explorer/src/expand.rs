@@ -42,7 +42,51 @@ pub(crate) struct Stepped<S> {
     thread: u8,
     /// The coverage point of the step.
     point: u32,
-    result: Result<(S, u64), Violation>,
+    /// The successor, when the step did not fail.
+    state: S,
+    /// Its fingerprint, or the assertion the step failed.
+    result: Result<u64, Box<Violation>>,
+}
+
+/// Room for the successors of one state, kept from state to state: a step copies its parent
+/// into a slot's state and changes it there, so a successor is never moved (states are
+/// hundreds of bytes, and moving them showed in profiles).
+pub(crate) struct Steps<S> {
+    slots: Vec<Stepped<S>>,
+    len: usize,
+}
+
+impl<S: Clone> Steps<S> {
+    fn new() -> Self {
+        Steps {
+            slots: Vec::new(),
+            len: 0,
+        }
+    }
+
+    /// A new last slot whose state is a copy of `parent`.
+    fn push_copy(&mut self, parent: &S) -> &mut Stepped<S> {
+        if self.len == self.slots.len() {
+            self.slots.push(Stepped {
+                thread: 0,
+                point: 0,
+                state: parent.clone(),
+                result: Ok(0),
+            });
+        } else {
+            self.slots[self.len].state.clone_from(parent);
+        }
+        self.len += 1;
+        &mut self.slots[self.len - 1]
+    }
+
+    fn as_slice(&self) -> &[Stepped<S>] {
+        &self.slots[..self.len]
+    }
+
+    fn clear(&mut self) {
+        self.len = 0;
+    }
 }
 
 /// The successors of consecutive states of a chunk, found by one parallel task.
@@ -90,8 +134,8 @@ impl<M: Model> Expander<'_, M> {
             };
             // A state's successors are looked up while the next state's are stepped, so that
             // the visited-set slots prefetched for them have had time to arrive.
-            let mut ahead = Vec::with_capacity(threads);
-            let mut behind = Vec::with_capacity(threads);
+            let mut ahead = Steps::new();
+            let mut behind = Steps::new();
             let mut behind_src = None;
             for i in range {
                 let state = self.model.decode(chunk.encoded(i));
@@ -178,12 +222,14 @@ impl<M: Model> Expander<'_, M> {
         &self,
         src: u32,
         state: &M::State,
-        stepped: &mut Vec<Stepped<M::State>>,
+        stepped: &mut Steps<M::State>,
         out: &mut Part,
     ) {
         if self.reduce {
             if let Some(t) = self.ample(state) {
-                let c = self.candidate(src, &self.step(state, t), &mut out.bytes);
+                self.step(state, t, stepped);
+                let c = self.candidate(src, &stepped.as_slice()[0], &mut out.bytes);
+                stepped.clear();
                 // Cycle proviso: the step must lead one level deeper (to a new state or one
                 // of the next level); a step back to an older state could close a cycle on
                 // which the other threads' steps are postponed forever.
@@ -202,18 +248,18 @@ impl<M: Model> Expander<'_, M> {
     }
 
     /// Steps every enabled thread from `state`, in thread order, onto `stepped`.
-    fn step_all(&self, state: &M::State, stepped: &mut Vec<Stepped<M::State>>) {
-        stepped.extend(
-            (0..self.model.thread_count())
-                .filter(|&t| self.model.status(state, t) == Status::Enabled)
-                .map(|t| self.step(state, t)),
-        );
+    fn step_all(&self, state: &M::State, stepped: &mut Steps<M::State>) {
+        for t in 0..self.model.thread_count() {
+            if self.model.status(state, t) == Status::Enabled {
+                self.step(state, t, stepped);
+            }
+        }
     }
 
     /// Looks up the `stepped` successors of the `src`th state, in order, into `out`, and
     /// empties `stepped`.
-    fn look_up(&self, src: u32, stepped: &mut Vec<Stepped<M::State>>, out: &mut Part) {
-        for s in stepped.iter() {
+    fn look_up(&self, src: u32, stepped: &mut Steps<M::State>, out: &mut Part) {
+        for s in stepped.as_slice() {
             let c = self.candidate(src, s, &mut out.bytes);
             out.candidates.push(c);
         }
@@ -231,35 +277,35 @@ impl<M: Model> Expander<'_, M> {
         ample_thread(self.model, s, &enabled)
     }
 
-    /// `thread`'s step from `state`, fingerprinted, with the visited-set lookup it will need
-    /// started ([`candidate`](Self::candidate) finishes it).
-    fn step(&self, state: &M::State, t: usize) -> Stepped<M::State> {
+    /// Thread `t`'s step from `state` onto `stepped`, fingerprinted, with the visited-set
+    /// lookup it will need started ([`candidate`](Self::candidate) finishes it).
+    fn step(&self, state: &M::State, t: usize, stepped: &mut Steps<M::State>) {
         let point = if self.covered[t] {
             self.model.coverage_point(state, t) as u32
         } else {
             u32::MAX
         };
-        let mut next = state.clone();
-        let result = self.model.step(&mut next, t).map(|()| {
-            let fp = self.model.fingerprint(&next);
-            self.visited.prefetch(fp);
-            (next, fp)
-        });
-        Stepped {
-            thread: t as u8,
-            point,
-            result,
-        }
+        let s = stepped.push_copy(state);
+        s.thread = t as u8;
+        s.point = point;
+        s.result = match self.model.step(&mut s.state, t) {
+            Ok(()) => {
+                let fp = self.model.fingerprint(&s.state);
+                self.visited.prefetch(fp);
+                Ok(fp)
+            }
+            Err(v) => Err(Box::new(v)),
+        };
     }
 
     /// A stepped successor of the `src`th state, looked up and checked; a new state is
     /// encoded at the end of `bytes`.
     fn candidate(&self, src: u32, s: &Stepped<M::State>, bytes: &mut Vec<u8>) -> Candidate {
         let (fp, kind) = match &s.result {
-            Err(v) => (0, Kind::StepFailed(Box::new(v.clone()))),
-            Ok((_, fp)) if self.visited.contains(*fp) => (*fp, Kind::Seen),
-            Ok((next, fp)) => {
-                let fp = *fp;
+            Err(v) => (0, Kind::StepFailed(v.clone())),
+            Ok(fp) if self.visited.contains(*fp) => (*fp, Kind::Seen),
+            Ok(fp) => {
+                let (fp, next) = (*fp, &s.state);
                 let check = check_state(self.model, next).map_err(Box::new);
                 let from = bytes.len() as u32;
                 self.model.encode(next, bytes);

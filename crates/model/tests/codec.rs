@@ -1,7 +1,8 @@
 //! `Model::decode` reverses `Model::encode` on every reachable state of every small shipped
 //! scenario: the breadth-first search queues states encoded, so a codec that loses a field
 //! would explore the wrong states. And `Model::fingerprint` tells those states apart: a
-//! fingerprint that skipped a field would merge states the search must keep apart.
+//! fingerprint that skipped a field would merge states the search must keep apart. And
+//! `clone_from` copies a state over another (the search steps successors in reused copies).
 
 mod common;
 
@@ -15,6 +16,8 @@ struct RoundTrip<'a, M: Model> {
     model: &'a M,
     /// Every state reported, by the fingerprint the search gave it.
     by_fp: HashMap<u64, M::State>,
+    /// The state reported before, to copy the next one over.
+    last: Option<M::State>,
 }
 
 impl<M: Model> Observer<M::State> for RoundTrip<'_, M> {
@@ -24,6 +27,10 @@ impl<M: Model> Observer<M::State> for RoundTrip<'_, M> {
         let decoded = self.model.decode(&bytes[1..]);
         assert_eq!(&decoded, s);
         assert_eq!(self.model.fingerprint(&decoded), fp);
+        let mut copy = self.last.take().unwrap_or_else(|| s.clone());
+        copy.clone_from(s);
+        assert_eq!(&copy, s, "clone_from over another state");
+        self.last = Some(copy);
         self.by_fp.insert(fp, s.clone());
     }
 
@@ -45,6 +52,7 @@ impl WithModel for Check {
         let mut rt = RoundTrip {
             model: m,
             by_fp: HashMap::new(),
+            last: None,
         };
         let options = Options {
             keep_going: true,

@@ -257,6 +257,16 @@ impl Clone for State {
             threads: SmallVec::from_slice(&self.threads),
         }
     }
+
+    /// The same copy into `self`'s arrays: the search steps each successor in a copy it keeps.
+    fn clone_from(&mut self, source: &Self) {
+        self.pages.clear();
+        self.pages.extend_from_slice(&source.pages);
+        self.pte_frag = source.pte_frag;
+        self.lock = source.lock;
+        self.threads.clear();
+        self.threads.extend_from_slice(&source.threads);
+    }
 }
 
 /// Largest `frag_nr` accepted (PTE_FRAG_NR is 16 on hash-64K, 256 on radix; the model's
