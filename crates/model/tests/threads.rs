@@ -1,6 +1,7 @@
 //! The breadth-first search gives the same answer on any number of worker threads. With
 //! workers, a chunk of a level is inserted while the next one is expanded; pt_frag 3x3 has
-//! levels many chunks wide (of 512 states on one thread, 2048 with workers), so this is where that overlap shows if it changes anything.
+//! levels many chunks wide (512 states a chunk on one thread, 2048 with workers), so this is
+//! where that overlap shows if it changes anything.
 
 mod common;
 
