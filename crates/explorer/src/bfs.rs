@@ -24,8 +24,9 @@ const CHUNK: usize = 1 << 9;
 
 /// States per chunk with worker threads, where a chunk is also the unit of parallel work:
 /// each one costs a `rayon::join` whose idle side sleeps and is woken, and on a virtual
-/// machine where a wake-up is slow, 2048 states took pt_frag 3x3 on 2 threads from 0.50 to
-/// 0.43 s (medians of 5) for 2.5 MiB more at the peak. One thread is faster with 512.
+/// machine where a wake-up is slow, 2048 states took pt_frag 3x3 on 2 threads from 0.46-0.49
+/// to 0.39-0.41 s (three alternating `weft-bench` runs, medians of 5) for about 3 MiB more at
+/// the peak. One thread is faster with 512.
 const PARALLEL_CHUNK: usize = 1 << 11;
 
 /// Budgets that stop a search before its verdict.
