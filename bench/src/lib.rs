@@ -114,12 +114,12 @@ mod tests {
             "SPIN is not installed: run scripts/test.sh as root (it installs the Debian \
              package `spin`), or apt-get install spin"
         );
-        let dir = std::env::temp_dir().join(format!("weft-bench-test-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
         std::fs::write(dir.join("m.pml"), promela::pt_frag_refcount(2, 2)).unwrap();
         run(std::process::Command::new("spin")
             .args(["-a", "m.pml"])
-            .current_dir(&dir))
+            .current_dir(dir))
         .expect("spin -a");
         run(std::process::Command::new("gcc")
             .args([
@@ -131,14 +131,13 @@ mod tests {
                 "pan",
                 "pan.c",
             ])
-            .current_dir(&dir))
+            .current_dir(dir))
         .expect("gcc pan.c");
         let out = run(std::process::Command::new(dir.join("pan"))
             .args(["-m10000", "-w16"])
-            .current_dir(&dir))
+            .current_dir(dir))
         .expect("pan");
         let text = String::from_utf8_lossy(&out.stdout);
-        let _ = std::fs::remove_dir_all(&dir);
         let (states, transitions) = weft_counts(&scaled(2, 2));
         assert!(text.contains("errors: 0"), "{text}");
         assert!(text.contains(&format!("{states} states, stored")), "{text}");
