@@ -9,7 +9,7 @@
 
 pub(crate) use crate::expand::ample_thread;
 use crate::expand::{Candidate, Expander, Kind, Part};
-use crate::level::{Chunk, Level, Queued};
+use crate::level::{Chunk, Level, QueueMemory, Queued};
 use crate::model::{check_state, Model, Status, Violation};
 use crate::trace::Counterexample;
 use crate::visited::{FpMap, Parents, ShardedSet, ROOT};
@@ -418,10 +418,10 @@ impl<M: Model> Search<'_, M> {
             Ok(terminal) => terminal,
         };
         self.stats.terminal_states += terminal as u64;
-        // Half the budget for each of the two levels held at once.
-        let budget = self.options.frontier_memory.unwrap_or(FRONTIER_MEMORY) / 2;
+        // One budget for the two levels held at once.
+        let memory = QueueMemory::new(self.options.frontier_memory.unwrap_or(FRONTIER_MEMORY));
         let chunk = if x.parallel { PARALLEL_CHUNK } else { CHUNK };
-        let mut frontier = Level::new(chunk, budget);
+        let mut frontier = Level::new(chunk, &memory);
         let mut bytes = Vec::new();
         self.model.encode(&init, &mut bytes);
         let queued = Queued {
@@ -431,7 +431,7 @@ impl<M: Model> Search<'_, M> {
         };
         frontier.push(queued, &bytes);
         self.paths = vec![1];
-        let mut next = Level::new(chunk, budget);
+        let mut next = Level::new(chunk, &memory);
         let mut depth = 0;
         let verdict = loop {
             if frontier.len() == 0 {
@@ -439,7 +439,7 @@ impl<M: Model> Search<'_, M> {
             }
             self.stats.depth = depth;
             if self.options.limits.max_depth == Some(depth) {
-                let more = frontier.chunks().any(|chunk| {
+                let more = std::iter::from_fn(|| frontier.next_chunk()).any(|chunk| {
                     (0..chunk.len()).any(|i| {
                         let s = self.model.decode(chunk.encoded(i));
                         (0..self.model.thread_count())
@@ -456,7 +456,7 @@ impl<M: Model> Search<'_, M> {
             self.next_index.clear();
             self.next_paths.clear();
             x.next_set.clear();
-            if let Some(verdict) = self.level(x, &frontier, &mut next, depth, observer) {
+            if let Some(verdict) = self.level(x, &mut frontier, &mut next, depth, observer) {
                 break verdict;
             }
             std::mem::swap(&mut frontier, &mut next);
@@ -475,12 +475,11 @@ impl<M: Model> Search<'_, M> {
     fn level<O: Observer<M::State>>(
         &mut self,
         x: &mut Expander<'_, M>,
-        frontier: &Level,
+        frontier: &mut Level,
         next: &mut Level,
         depth: usize,
         observer: &mut O,
     ) -> Option<Verdict> {
-        let mut chunks = frontier.chunks();
         // A chunk expanded and not yet inserted.
         let mut ready = None;
         loop {
@@ -488,7 +487,7 @@ impl<M: Model> Search<'_, M> {
                 return Some(Verdict::Stopped(reason));
             }
             let Some((chunk, parts)) = ready.take() else {
-                let chunk = chunks.next()?;
+                let chunk = frontier.next_chunk()?;
                 let parts = x.expand(&chunk);
                 ready = Some((chunk, parts));
                 continue;
@@ -498,7 +497,7 @@ impl<M: Model> Search<'_, M> {
             let shared: &Expander<'_, M> = x;
             // The following chunk: read from the level (from disk, maybe) and expanded.
             let mut following = || {
-                chunks.next().map(|f| {
+                frontier.next_chunk().map(|f| {
                     let parts = shared.expand(&f);
                     (f, parts)
                 })
@@ -531,6 +530,8 @@ impl<M: Model> Search<'_, M> {
                     elapsed: self.start.elapsed(),
                 });
             }
+            // Its buffer holds the next level's states from now on.
+            next.recycle(chunk);
         }
     }
 
@@ -570,7 +571,7 @@ impl<M: Model> Search<'_, M> {
     fn insert<O: Observer<M::State>>(
         &mut self,
         x: &Expander<'_, M>,
-        chunk: &Chunk<'_>,
+        chunk: &Chunk,
         parts: Vec<Part>,
         next: &mut Level,
         depth: usize,
@@ -620,7 +621,7 @@ impl<M: Model> Search<'_, M> {
     fn insert_one<O: Observer<M::State>>(
         &mut self,
         x: &Expander<'_, M>,
-        chunk: &Chunk<'_>,
+        chunk: &Chunk,
         part: &Part,
         c: &Candidate,
         first: Option<bool>,

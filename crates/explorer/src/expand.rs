@@ -124,7 +124,7 @@ pub(crate) struct Expander<'a, M: Model> {
 impl<M: Model> Expander<'_, M> {
     /// The parallel, read-only phase: every successor of every state in `chunk`, in order,
     /// in consecutive parts.
-    pub(crate) fn expand(&self, chunk: &Chunk<'_>) -> Vec<Part> {
+    pub(crate) fn expand(&self, chunk: &Chunk) -> Vec<Part> {
         let threads = self.model.thread_count();
         let task = |range: std::ops::Range<usize>| {
             // Room for every thread's step.

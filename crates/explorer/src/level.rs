@@ -1,14 +1,26 @@
-//! One level of the breadth-first search, as a queue of encoded states: each state's number,
-//! fingerprint and whether it is terminal, then the state itself as the model encodes it
-//! ([`Model::encode`](crate::Model::encode)). The queue lives in a [`Spool`], so past its
-//! memory budget a wide level goes to disk instead of filling memory; it is read back a chunk
-//! at a time.
+//! One level of the breadth-first search, as a queue of chunks of encoded states: each
+//! state's number, fingerprint and whether it is terminal, then the state itself as the model
+//! encodes it ([`Model::encode`](crate::Model::encode)).
+//!
+//! Each chunk is a buffer of its own. Once a chunk of the level being expanded has been
+//! inserted, its buffer goes back to the next level, which fills it again: the two levels held
+//! at once share their memory, instead of each keeping room for the widest level it ever
+//! held, and the memory the queue touches stays touched. Past the queue's memory budget
+//! ([`QueueMemory`], one for both levels), whole chunks go to a temporary file ([`Spool`]) and
+//! are read back in order.
 
 use crate::spool::Spool;
-use std::borrow::Cow;
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 /// Bytes before each encoded state: number (4), fingerprint (8), terminal (1), length (4).
 const HEADER: usize = 17;
+
+/// Buffers of read chunks kept for reuse. The next level takes one per chunk it fills, and a
+/// chunk read from disk takes one, so a few are enough; more would only hold memory when the
+/// queue is on disk.
+const SPARE: usize = 2;
 
 /// What the search keeps of a queued state besides the state itself.
 #[derive(Clone, Copy, Debug)]
@@ -20,26 +32,95 @@ pub(crate) struct Queued {
     pub terminal: bool,
 }
 
-/// A level's states, in the order they were queued.
+/// The memory of the queue, shared by its two levels: the budget for filled chunks both keep
+/// in memory (the chunks being filled, expanded or inserted are not counted), and the buffers
+/// of chunks already read, for chunks to come.
 #[derive(Debug)]
-pub(crate) struct Level {
-    spool: Spool,
-    len: usize,
-    /// States per chunk read back.
-    chunk: usize,
-    /// Where each chunk starts in the spool.
-    starts: Vec<u64>,
+pub(crate) struct QueueMemory {
+    limit: usize,
+    held: AtomicUsize,
+    /// Taken and given back once per chunk, by one thread or the two sides of a join.
+    spare: Mutex<Vec<Vec<u8>>>,
 }
 
-impl Level {
-    /// An empty level, read back in chunks of `chunk` states, that keeps up to `memory`
-    /// bytes in memory and the rest in a temporary file.
-    pub(crate) fn new(chunk: usize, memory: usize) -> Level {
+impl QueueMemory {
+    pub(crate) fn new(limit: usize) -> QueueMemory {
+        QueueMemory {
+            limit,
+            held: AtomicUsize::new(0),
+            spare: Mutex::default(),
+        }
+    }
+
+    /// A buffer for a chunk, empty, with room for about `bytes` (and an eighth more, so that a
+    /// chunk a little longer than the last does not double it).
+    fn buffer(&self, bytes: usize) -> Vec<u8> {
+        let spare = self.spare.lock().unwrap().pop();
+        spare.unwrap_or_else(|| Vec::with_capacity(bytes + bytes / 8))
+    }
+
+    /// Keeps `b` for a chunk to come, if fewer than [`SPARE`] are kept.
+    fn recycle(&self, mut b: Vec<u8>) {
+        let mut spare = self.spare.lock().unwrap();
+        if spare.len() < SPARE {
+            b.clear();
+            spare.push(b);
+        }
+    }
+
+    /// Counts `bytes` as held if they fit in the budget.
+    fn take(&self, bytes: usize) -> bool {
+        // Only the level being filled adds, so a load then an add cannot overshoot.
+        let fits = self.held.load(Ordering::Relaxed) + bytes <= self.limit;
+        if fits {
+            self.held.fetch_add(bytes, Ordering::Relaxed);
+        }
+        fits
+    }
+
+    fn give_back(&self, bytes: usize) {
+        self.held.fetch_sub(bytes, Ordering::Relaxed);
+    }
+}
+
+/// A filled chunk, in memory or in the level's file.
+#[derive(Debug)]
+enum Stored {
+    Memory(Vec<u8>),
+    Disk { at: u64, len: usize },
+}
+
+/// A level's states, in the order they were queued.
+#[derive(Debug)]
+pub(crate) struct Level<'m> {
+    memory: &'m QueueMemory,
+    /// States per chunk.
+    chunk: usize,
+    /// States queued.
+    len: usize,
+    /// Filled chunks not yet read, oldest first.
+    filled: VecDeque<Stored>,
+    /// The chunk being filled, and its states.
+    filling: Vec<u8>,
+    filling_len: usize,
+    /// Chunks read so far.
+    read: usize,
+    /// The chunks past the memory budget.
+    file: Spool,
+}
+
+impl<'m> Level<'m> {
+    /// An empty level of chunks of `chunk` states, within the queue's `memory`.
+    pub(crate) fn new(chunk: usize, memory: &'m QueueMemory) -> Level<'m> {
         Level {
-            spool: Spool::new(memory),
-            len: 0,
+            memory,
             chunk,
-            starts: Vec::new(),
+            len: 0,
+            filled: VecDeque::new(),
+            filling: Vec::new(),
+            filling_len: 0,
+            read: 0,
+            file: Spool::new(0),
         }
     }
 
@@ -51,84 +132,124 @@ impl Level {
     /// Queues a state given its encoding.
     #[inline]
     pub(crate) fn push(&mut self, q: Queued, encoded: &[u8]) {
-        let mut header = [0u8; HEADER];
-        header[..4].copy_from_slice(&q.idx.to_le_bytes());
-        header[4..12].copy_from_slice(&q.fp.to_le_bytes());
-        header[12] = q.terminal as u8;
-        let len = u32::try_from(encoded.len()).expect("a state encodes in under 4 GiB");
-        header[13..].copy_from_slice(&len.to_le_bytes());
-        if self.len % self.chunk == 0 {
-            self.starts.push(self.spool.len());
+        if self.filling_len == self.chunk {
+            self.seal();
         }
-        self.spool.push(&header);
-        self.spool.push(encoded);
+        let len = u32::try_from(encoded.len()).expect("a state encodes in under 4 GiB");
+        let b = &mut self.filling;
+        b.reserve(HEADER + encoded.len());
+        b.extend_from_slice(&q.idx.to_le_bytes());
+        b.extend_from_slice(&q.fp.to_le_bytes());
+        b.push(q.terminal as u8);
+        b.extend_from_slice(&len.to_le_bytes());
+        b.extend_from_slice(encoded);
+        self.filling_len += 1;
         self.len += 1;
+    }
+
+    /// Files the full chunk being filled: in memory within the budget, else in the file (and
+    /// its buffer is filled again).
+    fn seal(&mut self) {
+        let mut buf = std::mem::take(&mut self.filling);
+        if self.memory.take(buf.capacity()) {
+            let room = buf.len();
+            self.filled.push_back(Stored::Memory(buf));
+            self.filling = self.memory.buffer(room);
+        } else {
+            let at = self.file.len();
+            self.file.push(&buf);
+            self.filled.push_back(Stored::Disk { at, len: buf.len() });
+            buf.clear();
+            self.filling = buf;
+        }
+        self.filling_len = 0;
+    }
+
+    /// The next chunk in queue order, taken out of the level; `None` once all were read.
+    /// Only after the last state was queued.
+    pub(crate) fn next_chunk(&mut self) -> Option<Chunk> {
+        let bytes = match self.filled.pop_front() {
+            Some(Stored::Memory(b)) => {
+                self.memory.give_back(b.capacity());
+                b
+            }
+            Some(Stored::Disk { at, len }) => {
+                let mut b = self.memory.buffer(len);
+                b.resize(len, 0);
+                self.file.read_at(at, &mut b);
+                b
+            }
+            // The last chunk, never sealed.
+            None if self.filling_len > 0 => {
+                self.filling_len = 0;
+                std::mem::take(&mut self.filling)
+            }
+            None => return None,
+        };
+        let start = self.read * self.chunk;
+        self.read += 1;
+        let n = self.chunk.min(self.len - start);
+        let mut queued = Vec::with_capacity(n);
+        let mut ends = Vec::with_capacity(n);
+        let mut at = 0;
+        for _ in 0..n {
+            let h = &bytes[at..at + HEADER];
+            queued.push(Queued {
+                idx: u32::from_le_bytes(h[..4].try_into().unwrap()),
+                fp: u64::from_le_bytes(h[4..12].try_into().unwrap()),
+                terminal: h[12] != 0,
+            });
+            let len = u32::from_le_bytes(h[13..].try_into().unwrap()) as usize;
+            at += HEADER + len;
+            ends.push(at);
+        }
+        Some(Chunk {
+            start,
+            queued,
+            bytes,
+            ends,
+        })
+    }
+
+    /// Keeps a read chunk's buffer for a chunk to come, of either level.
+    pub(crate) fn recycle(&self, chunk: Chunk) {
+        self.memory.recycle(chunk.bytes);
     }
 
     /// Empties the level, keeping its buffers.
     pub(crate) fn clear(&mut self) {
-        self.spool.clear();
-        self.starts.clear();
+        for stored in self.filled.drain(..) {
+            if let Stored::Memory(b) = stored {
+                self.memory.give_back(b.capacity());
+                self.memory.recycle(b);
+            }
+        }
+        self.filling.clear();
+        self.filling_len = 0;
+        self.file.clear();
         self.len = 0;
+        self.read = 0;
     }
 
     /// The most bytes the level held on disk at once.
     pub(crate) fn peak_disk_bytes(&self) -> u64 {
-        self.spool.peak_disk_bytes()
-    }
-
-    /// Reads the level back, a chunk at a time.
-    pub(crate) fn chunks(&self) -> impl Iterator<Item = Chunk<'_>> + '_ {
-        (0..self.starts.len()).map(move |k| {
-            let from = self.starts[k];
-            let to = self.starts.get(k + 1).copied().unwrap_or(self.spool.len());
-            // Borrowed while the level is in memory, read from the file past that.
-            let bytes = match self.spool.in_memory(from, to) {
-                Some(b) => Cow::Borrowed(b),
-                None => {
-                    let mut b = vec![0; (to - from) as usize];
-                    self.spool.read_at(from, &mut b);
-                    Cow::Owned(b)
-                }
-            };
-            let n = self.chunk.min(self.len - k * self.chunk);
-            let mut queued = Vec::with_capacity(n);
-            let mut ends = Vec::with_capacity(n);
-            let mut at = 0;
-            for _ in 0..n {
-                let h = &bytes[at..at + HEADER];
-                queued.push(Queued {
-                    idx: u32::from_le_bytes(h[..4].try_into().unwrap()),
-                    fp: u64::from_le_bytes(h[4..12].try_into().unwrap()),
-                    terminal: h[12] != 0,
-                });
-                let len = u32::from_le_bytes(h[13..].try_into().unwrap()) as usize;
-                at += HEADER + len;
-                ends.push(at);
-            }
-            Chunk {
-                start: k * self.chunk,
-                queued,
-                bytes,
-                ends,
-            }
-        })
+        self.file.peak_disk_bytes()
     }
 }
 
 /// Consecutive states of a level, still encoded.
 #[derive(Debug)]
-pub(crate) struct Chunk<'a> {
+pub(crate) struct Chunk {
     /// Position in the level of the first state.
     pub start: usize,
     pub queued: Vec<Queued>,
     /// The records, headers included.
-    bytes: Cow<'a, [u8]>,
+    bytes: Vec<u8>,
     /// End of each record in `bytes`.
     ends: Vec<usize>,
 }
 
-impl Chunk<'_> {
+impl Chunk {
     /// States in the chunk.
     pub(crate) fn len(&self) -> usize {
         self.queued.len()
@@ -146,34 +267,79 @@ impl Chunk<'_> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_level_reads_back_in_chunks_across_the_spill() {
-        let mut level = Level::new(4096, 1 << 20);
-        let n = 200_000u32;
-        for i in 0..n {
+    /// Queues `n` states of varying lengths in chunks of 4096 within `memory` bytes, reads
+    /// them all back in order (recycling each chunk, as the search does) and returns the
+    /// level's peak bytes on disk.
+    fn round_trip(level: &mut Level, n: u32) -> u64 {
+        let record = |i: u32| {
             let mut buf = i.to_le_bytes().to_vec();
             buf.resize(4 + (i % 13) as usize, i as u8);
+            buf
+        };
+        for i in 0..n {
             let q = Queued {
                 idx: i,
                 fp: u64::from(i) * 7,
                 terminal: i % 3 == 0,
             };
-            level.push(q, &buf);
+            level.push(q, &record(i));
         }
-        assert!(level.peak_disk_bytes() > 0, "200k states spill past 1 MiB");
+        assert_eq!(level.len(), n as usize);
         let mut seen = 0u32;
-        for chunk in level.chunks() {
+        while let Some(chunk) = level.next_chunk() {
             assert_eq!(chunk.start, seen as usize);
             for j in 0..chunk.len() {
                 let i = seen;
                 let q = chunk.queued[j];
                 assert_eq!((q.idx, q.fp, q.terminal), (i, u64::from(i) * 7, i % 3 == 0));
-                let mut want = i.to_le_bytes().to_vec();
-                want.resize(4 + (i % 13) as usize, i as u8);
-                assert_eq!(chunk.encoded(j), &want[..]);
+                assert_eq!(chunk.encoded(j), &record(i)[..]);
                 seen += 1;
             }
+            level.recycle(chunk);
         }
         assert_eq!(seen, n);
+        level.peak_disk_bytes()
+    }
+
+    #[test]
+    fn a_level_reads_back_in_chunks_across_the_spill() {
+        let memory = QueueMemory::new(1 << 20);
+        let mut level = Level::new(4096, &memory);
+        assert!(
+            round_trip(&mut level, 200_000) > 0,
+            "200k states spill past 1 MiB"
+        );
+        assert_eq!(
+            memory.held.load(Ordering::Relaxed),
+            0,
+            "all chunks were read"
+        );
+        // Cleared and filled again.
+        level.clear();
+        round_trip(&mut level, 10_000 + 17);
+        assert_eq!(memory.held.load(Ordering::Relaxed), 0);
+    }
+
+    #[test]
+    fn both_levels_share_one_budget() {
+        let memory = QueueMemory::new(1 << 20);
+        let (mut a, mut b) = (Level::new(1024, &memory), Level::new(1024, &memory));
+        assert_eq!(round_trip(&mut a, 20_000), 0, "20k states fit in 1 MiB");
+        for i in 0..30_000 {
+            let q = Queued {
+                idx: i,
+                fp: 0,
+                terminal: false,
+            };
+            a.push(q, &[0; 16]);
+        }
+        // `a` holds most of the budget now, so `b` spills what did fit alone.
+        assert!(round_trip(&mut b, 20_000) > 0);
+        a.clear();
+        assert_eq!(
+            memory.held.load(Ordering::Relaxed),
+            0,
+            "a cleared level gives back its memory"
+        );
     }
 }
