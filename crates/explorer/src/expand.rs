@@ -127,10 +127,14 @@ impl<M: Model> Expander<'_, M> {
     pub(crate) fn expand(&self, chunk: &Chunk) -> Vec<Part> {
         let threads = self.model.thread_count();
         let task = |range: std::ops::Range<usize>| {
-            // Room for every thread's step.
+            // Room for every thread's step, and for the encodings of twice as many new states
+            // as parents (each state is new once per search, and some twice within a chunk),
+            // so that the bytes are rarely copied to a larger buffer.
             let mut part = Part {
                 candidates: Vec::with_capacity(range.len() * threads),
-                bytes: Vec::new(),
+                bytes: Vec::with_capacity(
+                    2 * range.len() * range.clone().next().map_or(0, |i| chunk.encoded(i).len()),
+                ),
             };
             // A state's successors are looked up while the next state's are stepped, so that
             // the visited-set slots prefetched for them have had time to arrive.
