@@ -68,6 +68,35 @@ fn check_prints_the_shortest_counterexample_and_saves_it() {
     assert!(out.starts_with("confirmed: 18 steps"), "{out}");
 }
 
+/// Runs saving to one path at once each write a whole trace: a shared temporary name made
+/// all but one of eight fail with "cannot write" (every round of ten, before the fix).
+#[test]
+fn checks_saving_one_trace_path_at_once_all_succeed() {
+    let trace = temp("shared.json");
+    for _ in 0..10 {
+        let runs: Vec<_> = (0..8)
+            .map(|_| {
+                Command::new(env!("CARGO_BIN_EXE_weft"))
+                    .args(["check", "pt_frag/set_page_count_L", "--trace-out"])
+                    .arg(&trace)
+                    .current_dir(workspace())
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .expect("weft starts")
+            })
+            .collect();
+        for run in runs {
+            let o = run.wait_with_output().expect("weft runs");
+            let (out, err) = text(&o);
+            assert_eq!(o.status.code(), Some(1), "{out}{err}");
+        }
+        let o = weft(&["replay", trace.to_str().unwrap()]);
+        let (out, err) = text(&o);
+        assert_eq!(o.status.code(), Some(0), "{out}{err}");
+    }
+}
+
 #[test]
 fn replay_refuses_a_tampered_trace() {
     let trace = temp("tamper.json");
