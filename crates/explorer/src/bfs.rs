@@ -7,7 +7,6 @@
 //! numbers, counts and the counterexample do not depend on the number of threads, and the
 //! first violation met in that order is a shortest one.
 
-pub(crate) use crate::expand::ample_thread;
 use crate::expand::{Candidate, Expander, Kind, Part};
 use crate::level::{Chunk, Level, QueueMemory, Queued};
 use crate::model::{check_state, Model, Status, Violation};

@@ -6,6 +6,7 @@
 //! the depth-first cycle proviso: a step explored alone must not lead back onto the stack.
 
 use crate::bfs::{Bitstate, Options, Outcome, Stats, StopReason, Verdict};
+use crate::expand::{ample_thread, enabled, Statuses};
 use crate::model::{check_state, Model, Status};
 use crate::trace::Counterexample;
 use crate::visited::{bitstate_expected_omissions, ShardedSet};
@@ -153,11 +154,12 @@ fn plan<M: Model>(
     on_stack: &HashSet<u64>,
     _visited: &ShardedSet,
 ) -> Vec<usize> {
-    let enabled: Vec<usize> = (0..model.thread_count())
-        .filter(|&t| model.status(s, t) == Status::Enabled)
+    let statuses: Statuses = (0..model.thread_count())
+        .map(|t| model.status(s, t))
         .collect();
+    let enabled: Vec<usize> = enabled(&statuses).collect();
     if por && enabled.len() > 1 {
-        if let Some(t) = crate::bfs::ample_thread(model, s, &enabled) {
+        if let Some(t) = ample_thread(model, s, &statuses) {
             let mut next = s.clone();
             let leads_back =
                 model.step(&mut next, t).is_ok() && on_stack.contains(&model.fingerprint(&next));

@@ -7,6 +7,7 @@ use crate::level::Chunk;
 use crate::model::{check_state, Footprint, Model, Status, Violation};
 use crate::visited::{ShardedSet, SHARDS};
 use rayon::prelude::*;
+use smallvec::SmallVec;
 
 /// States one parallel task expands at a time.
 const TASK: usize = 32;
@@ -229,8 +230,12 @@ impl<M: Model> Expander<'_, M> {
         stepped: &mut Steps<M::State>,
         out: &mut Part,
     ) {
+        // Each thread's status, asked once: the reduction and the steps both need it.
+        let statuses: Statuses = (0..self.model.thread_count())
+            .map(|t| self.model.status(state, t))
+            .collect();
         if self.reduce {
-            if let Some(t) = self.ample(state) {
+            if let Some(t) = self.ample(state, &statuses) {
                 self.step(state, t, stepped);
                 let c = self.candidate(src, &stepped.as_slice()[0], &mut out.bytes);
                 stepped.clear();
@@ -247,7 +252,9 @@ impl<M: Model> Expander<'_, M> {
                 }
             }
         }
-        self.step_all(state, stepped);
+        for t in enabled(&statuses) {
+            self.step(state, t, stepped);
+        }
         self.look_up(src, stepped, out);
     }
 
@@ -270,15 +277,12 @@ impl<M: Model> Expander<'_, M> {
         stepped.clear();
     }
 
-    /// A thread whose next step alone is a persistent set.
-    fn ample(&self, s: &M::State) -> Option<usize> {
-        let enabled: Vec<usize> = (0..self.model.thread_count())
-            .filter(|&t| self.model.status(s, t) == Status::Enabled)
-            .collect();
-        if enabled.len() < 2 {
+    /// A thread whose next step alone is a persistent set, when two or more are enabled.
+    fn ample(&self, s: &M::State, statuses: &[Status]) -> Option<usize> {
+        if enabled(statuses).nth(1).is_none() {
             return None;
         }
-        ample_thread(self.model, s, &enabled)
+        ample_thread(self.model, s, statuses)
     }
 
     /// Thread `t`'s step from `state` onto `stepped`, fingerprinted, with the visited-set
@@ -332,16 +336,35 @@ impl<M: Model> Expander<'_, M> {
     }
 }
 
-/// Among the `enabled` threads, the first whose next step alone is a persistent set: invisible
-/// to the invariants, and independent of everything every other unfinished thread may still
-/// do (so no other thread can enable, disable or be affected by it before it runs).
-pub(crate) fn ample_thread<M: Model>(model: &M, s: &M::State, enabled: &[usize]) -> Option<usize> {
+/// Every thread's status in a state, on the stack for up to 16 threads (this runs for every
+/// state expanded under reduction).
+pub(crate) type Statuses = SmallVec<[Status; 16]>;
+
+/// The enabled threads among `statuses`, in thread order.
+pub(crate) fn enabled(statuses: &[Status]) -> impl Iterator<Item = usize> + '_ {
+    statuses
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| **s == Status::Enabled)
+        .map(|(t, _)| t)
+}
+
+/// Among the enabled threads of `statuses` (each thread's in `s`), the first whose next step
+/// alone is a persistent set: invisible to the invariants, and independent of everything every
+/// other unfinished thread may still do (so no other thread can enable, disable or be affected
+/// by it before it runs).
+pub(crate) fn ample_thread<M: Model>(
+    model: &M,
+    s: &M::State,
+    statuses: &[Status],
+) -> Option<usize> {
     let visible = model.invariant_reads();
-    let n = model.thread_count();
-    let futures: Vec<Option<Footprint>> = (0..n)
-        .map(|u| (model.status(s, u) != Status::Finished).then(|| model.future_footprint(s, u)))
+    let futures: SmallVec<[Option<Footprint>; 16]> = statuses
+        .iter()
+        .enumerate()
+        .map(|(u, st)| (*st != Status::Finished).then(|| model.future_footprint(s, u)))
         .collect();
-    enabled.iter().copied().find(|&t| {
+    enabled(statuses).find(|&t| {
         let fp = model.footprint(s, t);
         fp.writes & visible == 0
             && futures
