@@ -70,9 +70,8 @@ impl Default for FingerprintSet {
 impl FingerprintSet {
     /// An empty set with room for `n` fingerprints before it grows.
     pub fn with_capacity(n: usize) -> Self {
-        let slots = (n * 4 / 3 + 1).next_power_of_two().max(16);
         FingerprintSet {
-            slots: zeroed(slots),
+            slots: zeroed(Self::slots_for(n)),
             len: OwnLine::default(),
         }
     }
@@ -159,6 +158,24 @@ impl FingerprintSet {
                 self.len.0.fetch_add(1, Ordering::Relaxed);
                 true
             }
+        }
+    }
+
+    /// Slots for `n` fingerprints at most 3/4 full.
+    fn slots_for(n: usize) -> usize {
+        (n * 4 / 3 + 1).next_power_of_two().max(16)
+    }
+
+    /// Empties the set. The search clears the next level's set once per level, and the next
+    /// level is mostly of a size near the last: so the table is kept (and zeroed) unless it is
+    /// more than four times larger than the last contents needed, instead of growing again
+    /// from nothing through every doubling.
+    pub(crate) fn clear(&mut self) {
+        if self.slots.len() > 4 * Self::slots_for(self.len()) {
+            *self = Self::with_capacity(self.len());
+        } else {
+            self.slots.iter_mut().for_each(|k| *k.get_mut() = 0);
+            *self.len.0.get_mut() = 0;
         }
     }
 
@@ -291,13 +308,13 @@ impl Shard {
         }
     }
 
-    fn empty_like(&self) -> Shard {
+    fn clear(&mut self) {
         match self {
-            Shard::Exact(_) => Shard::Exact(FingerprintSet::with_capacity(16)),
-            Shard::Bits { words, .. } => Shard::Bits {
-                words: zeroed(words.len()),
-                len: OwnLine::default(),
-            },
+            Shard::Exact(set) => set.clear(),
+            Shard::Bits { words, len } => {
+                words.iter_mut().for_each(|w| *w.get_mut() = 0);
+                *len.0.get_mut() = 0;
+            }
         }
     }
 }
@@ -395,7 +412,7 @@ impl ShardedSet {
 
     pub(crate) fn clear(&mut self) {
         if self.len > 0 {
-            self.shards = self.shards.iter().map(Shard::empty_like).collect();
+            self.shards.iter_mut().for_each(Shard::clear);
             self.len = 0;
         }
     }
@@ -529,6 +546,27 @@ mod tests {
             prop_assert_eq!(set.len(), model.len());
             for v in &values {
                 prop_assert!(set.contains(*v));
+            }
+        }
+
+        /// A cleared set (tables kept and zeroed, or shrunk when far too large) holds only
+        /// what is inserted after.
+        #[test]
+        fn a_cleared_set_holds_only_what_comes_after(
+            first in proptest::collection::vec(any::<u64>(), 0..5000),
+            then in proptest::collection::vec(any::<u64>(), 0..500),
+        ) {
+            let mut set = ShardedSet::default();
+            for v in &first {
+                set.insert(*v);
+            }
+            set.clear();
+            let mut model = std::collections::HashSet::new();
+            for v in &then {
+                prop_assert_eq!(set.insert(*v), model.insert(key(*v)));
+            }
+            for v in first.iter().chain(&then) {
+                prop_assert_eq!(set.contains(*v), model.contains(&key(*v)));
             }
         }
     }
