@@ -7,7 +7,7 @@ use crate::level::Chunk;
 use crate::model::{check_state, Footprint, Model, Status, Violation};
 use crate::visited::{ShardedSet, SHARDS};
 use rayon::prelude::*;
-use smallvec::SmallVec;
+use smallvec::{smallvec, SmallVec};
 
 /// States one parallel task expands at a time.
 const TASK: usize = 32;
@@ -352,24 +352,22 @@ pub(crate) fn enabled(statuses: &[Status]) -> impl Iterator<Item = usize> + '_ {
 /// Among the enabled threads of `statuses` (each thread's in `s`), the first whose next step
 /// alone is a persistent set: invisible to the invariants, and independent of everything every
 /// other unfinished thread may still do (so no other thread can enable, disable or be affected
-/// by it before it runs).
+/// by it before it runs). The other threads' futures are computed when first compared, since
+/// a candidate is often ruled out by visibility or by the first conflict.
 pub(crate) fn ample_thread<M: Model>(
     model: &M,
     s: &M::State,
     statuses: &[Status],
 ) -> Option<usize> {
     let visible = model.invariant_reads();
-    let futures: SmallVec<[Option<Footprint>; 16]> = statuses
-        .iter()
-        .enumerate()
-        .map(|(u, st)| (*st != Status::Finished).then(|| model.future_footprint(s, u)))
-        .collect();
+    let mut futures: SmallVec<[Option<Footprint>; 16]> = smallvec![None; statuses.len()];
     enabled(statuses).find(|&t| {
         let fp = model.footprint(s, t);
         fp.writes & visible == 0
-            && futures
-                .iter()
-                .enumerate()
-                .all(|(u, f)| u == t || f.is_none_or(|f| !fp.conflicts(&f)))
+            && statuses.iter().enumerate().all(|(u, st)| {
+                u == t
+                    || *st == Status::Finished
+                    || !fp.conflicts(futures[u].get_or_insert_with(|| model.future_footprint(s, u)))
+            })
     })
 }
