@@ -279,9 +279,8 @@ impl<M: Model> Expander<'_, M> {
 
     /// A thread whose next step alone is a persistent set, when two or more are enabled.
     fn ample(&self, s: &M::State, statuses: &[Status]) -> Option<usize> {
-        if enabled(statuses).nth(1).is_none() {
-            return None;
-        }
+        // A second enabled thread, or there is nothing to reduce.
+        enabled(statuses).nth(1)?;
         ample_thread(self.model, s, statuses)
     }
 
