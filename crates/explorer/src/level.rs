@@ -11,15 +11,14 @@
 
 use crate::spool::Spool;
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 /// Bytes before each encoded state: number (4), fingerprint (8), terminal (1), length (4).
 const HEADER: usize = 17;
 
-/// Buffers of read chunks kept for reuse. The next level takes one per chunk it fills, and a
-/// chunk read from disk takes one, so a few are enough; more would only hold memory when the
-/// queue is on disk.
+/// Buffers of read chunks kept for reuse whatever the budget: the next level takes one per
+/// chunk it fills, and a chunk read from disk takes one. Past these, spare buffers count
+/// against the queue's memory budget, and give way to chunks of states.
 const SPARE: usize = 2;
 
 /// What the search keeps of a queued state besides the state itself.
@@ -32,54 +31,82 @@ pub(crate) struct Queued {
     pub terminal: bool,
 }
 
-/// The memory of the queue, shared by its two levels: the budget for filled chunks both keep
-/// in memory (the chunks being filled, expanded or inserted are not counted), and the buffers
-/// of chunks already read, for chunks to come.
+/// The memory of the queue, shared by its two levels: the budget for the filled chunks both
+/// keep in memory (the chunks being filled, expanded or inserted are not counted), and the
+/// buffers of chunks already read, kept for chunks to come so that the queue's memory is
+/// reused rather than returned to the system and faulted in again.
 #[derive(Debug)]
 pub(crate) struct QueueMemory {
     limit: usize,
-    held: AtomicUsize,
-    /// Taken and given back once per chunk, by one thread or the two sides of a join.
-    spare: Mutex<Vec<Vec<u8>>>,
+    /// Taken and changed a few times per chunk, by one thread or the two sides of a join.
+    pool: Mutex<Pool>,
+}
+
+#[derive(Debug, Default)]
+struct Pool {
+    /// Bytes of filled chunks in memory.
+    chunks: usize,
+    /// Spare buffers, the first [`SPARE`] outside the budget.
+    spare: Vec<Vec<u8>>,
+    /// Bytes of the spare buffers past the first [`SPARE`].
+    extra: usize,
+}
+
+impl Pool {
+    fn pop(&mut self) -> Option<Vec<u8>> {
+        let b = self.spare.pop()?;
+        if self.spare.len() >= SPARE {
+            self.extra -= b.capacity();
+        }
+        Some(b)
+    }
 }
 
 impl QueueMemory {
     pub(crate) fn new(limit: usize) -> QueueMemory {
         QueueMemory {
             limit,
-            held: AtomicUsize::new(0),
-            spare: Mutex::default(),
+            pool: Mutex::default(),
         }
     }
 
     /// A buffer for a chunk, empty, with room for about `bytes` (and an eighth more, so that a
     /// chunk a little longer than the last does not double it).
     fn buffer(&self, bytes: usize) -> Vec<u8> {
-        let spare = self.spare.lock().unwrap().pop();
+        let spare = self.pool.lock().unwrap().pop();
         spare.unwrap_or_else(|| Vec::with_capacity(bytes + bytes / 8))
     }
 
-    /// Keeps `b` for a chunk to come, if fewer than [`SPARE`] are kept.
+    /// Keeps `b` for a chunk to come: one of the first [`SPARE`], or within the budget.
     fn recycle(&self, mut b: Vec<u8>) {
-        let mut spare = self.spare.lock().unwrap();
-        if spare.len() < SPARE {
+        let mut pool = self.pool.lock().unwrap();
+        let room = pool.chunks + pool.extra + b.capacity() <= self.limit;
+        if pool.spare.len() < SPARE || room {
+            if pool.spare.len() >= SPARE {
+                pool.extra += b.capacity();
+            }
             b.clear();
-            spare.push(b);
+            pool.spare.push(b);
         }
     }
 
-    /// Counts `bytes` as held if they fit in the budget.
+    /// Counts a chunk of `bytes` as held in memory if it fits in the budget, freeing spare
+    /// buffers past the first [`SPARE`] to make room.
     fn take(&self, bytes: usize) -> bool {
-        // Only the level being filled adds, so a load then an add cannot overshoot.
-        let fits = self.held.load(Ordering::Relaxed) + bytes <= self.limit;
+        let mut pool = self.pool.lock().unwrap();
+        while pool.chunks + pool.extra + bytes > self.limit && pool.spare.len() > SPARE {
+            pool.pop();
+        }
+        let fits = pool.chunks + pool.extra + bytes <= self.limit;
         if fits {
-            self.held.fetch_add(bytes, Ordering::Relaxed);
+            pool.chunks += bytes;
         }
         fits
     }
 
+    /// A chunk of `bytes` left memory.
     fn give_back(&self, bytes: usize) {
-        self.held.fetch_sub(bytes, Ordering::Relaxed);
+        self.pool.lock().unwrap().chunks -= bytes;
     }
 }
 
@@ -134,6 +161,10 @@ impl<'m> Level<'m> {
     pub(crate) fn push(&mut self, q: Queued, encoded: &[u8]) {
         if self.filling_len == self.chunk {
             self.seal();
+        }
+        if self.filling.capacity() == 0 {
+            // The level's first chunk: a spare buffer, or one sized after this state.
+            self.filling = self.memory.buffer(self.chunk * (HEADER + encoded.len()));
         }
         let len = u32::try_from(encoded.len()).expect("a state encodes in under 4 GiB");
         let b = &mut self.filling;
@@ -310,14 +341,14 @@ mod tests {
             "200k states spill past 1 MiB"
         );
         assert_eq!(
-            memory.held.load(Ordering::Relaxed),
+            memory.pool.lock().unwrap().chunks,
             0,
             "all chunks were read"
         );
         // Cleared and filled again.
         level.clear();
         round_trip(&mut level, 10_000 + 17);
-        assert_eq!(memory.held.load(Ordering::Relaxed), 0);
+        assert_eq!(memory.pool.lock().unwrap().chunks, 0);
     }
 
     #[test]
@@ -337,7 +368,7 @@ mod tests {
         assert!(round_trip(&mut b, 20_000) > 0);
         a.clear();
         assert_eq!(
-            memory.held.load(Ordering::Relaxed),
+            memory.pool.lock().unwrap().chunks,
             0,
             "a cleared level gives back its memory"
         );
