@@ -53,6 +53,11 @@ struct Pool {
 }
 
 impl Pool {
+    /// Whether `bytes` more fit in `limit` beside the chunks and the counted spare buffers.
+    fn fits(&self, bytes: usize, limit: usize) -> bool {
+        self.chunks + self.extra + bytes <= limit
+    }
+
     fn pop(&mut self) -> Option<Vec<u8>> {
         let b = self.spare.pop()?;
         if self.spare.len() >= SPARE {
@@ -80,8 +85,7 @@ impl QueueMemory {
     /// Keeps `b` for a chunk to come: one of the first [`SPARE`], or within the budget.
     fn recycle(&self, mut b: Vec<u8>) {
         let mut pool = self.pool.lock().unwrap();
-        let room = pool.chunks + pool.extra + b.capacity() <= self.limit;
-        if pool.spare.len() < SPARE || room {
+        if pool.spare.len() < SPARE || pool.fits(b.capacity(), self.limit) {
             if pool.spare.len() >= SPARE {
                 pool.extra += b.capacity();
             }
@@ -94,10 +98,10 @@ impl QueueMemory {
     /// buffers past the first [`SPARE`] to make room.
     fn take(&self, bytes: usize) -> bool {
         let mut pool = self.pool.lock().unwrap();
-        while pool.chunks + pool.extra + bytes > self.limit && pool.spare.len() > SPARE {
+        while !pool.fits(bytes, self.limit) && pool.spare.len() > SPARE {
             pool.pop();
         }
-        let fits = pool.chunks + pool.extra + bytes <= self.limit;
+        let fits = pool.fits(bytes, self.limit);
         if fits {
             pool.chunks += bytes;
         }
