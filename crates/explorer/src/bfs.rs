@@ -314,6 +314,8 @@ fn run_search<M: Model, O: Observer<M::State>>(
         next_index: FpMap::default(),
         paths: Vec::new(),
         next_paths: Vec::new(),
+        spare_parts: Vec::new(),
+        first_occurrence: Vec::new(),
     };
     // The whole search runs on the pool, so that inserting a chunk and expanding the next
     // are two halves of a `rayon::join`, not a hand-off between threads per chunk.
@@ -398,6 +400,10 @@ struct Search<'a, M: Model> {
     /// of the next, by position.
     paths: Vec<u128>,
     next_paths: Vec<u128>,
+    /// The parts of the chunk inserted last, whose buffers the next expansion fills again.
+    spare_parts: Vec<Part>,
+    /// For each candidate of the chunk being inserted, whether it is a first occurrence.
+    first_occurrence: Vec<bool>,
 }
 
 impl<M: Model> Search<'_, M> {
@@ -487,7 +493,7 @@ impl<M: Model> Search<'_, M> {
             }
             let Some((chunk, parts)) = ready.take() else {
                 let chunk = frontier.next_chunk()?;
-                let parts = x.expand(&chunk);
+                let parts = x.expand(&chunk, std::mem::take(&mut self.spare_parts));
                 ready = Some((chunk, parts));
                 continue;
             };
@@ -495,26 +501,28 @@ impl<M: Model> Search<'_, M> {
             x.reserve(&parts);
             let shared: &Expander<'_, M> = x;
             // The following chunk: read from the level (from disk, maybe) and expanded.
-            let mut following = || {
+            let spare = std::mem::take(&mut self.spare_parts);
+            let following = || {
                 frontier.next_chunk().map(|f| {
-                    let parts = shared.expand(&f);
+                    let parts = shared.expand(&f, spare);
                     (f, parts)
                 })
             };
             let verdict = if shared.parallel {
                 let (verdict, expanded) = rayon::join(
-                    || self.insert(shared, &chunk, parts, next, depth + 1, observer),
+                    || self.insert(shared, &chunk, &parts, next, depth + 1, observer),
                     following,
                 );
                 ready = expanded;
                 verdict
             } else {
-                let verdict = self.insert(shared, &chunk, parts, next, depth + 1, observer);
+                let verdict = self.insert(shared, &chunk, &parts, next, depth + 1, observer);
                 if verdict.is_none() {
                     ready = following();
                 }
                 verdict
             };
+            self.spare_parts = parts;
             x.visited.recount();
             x.next_set.recount();
             if verdict.is_some() {
@@ -571,7 +579,7 @@ impl<M: Model> Search<'_, M> {
         &mut self,
         x: &Expander<'_, M>,
         chunk: &Chunk,
-        parts: Vec<Part>,
+        parts: &[Part],
         next: &mut Level,
         depth: usize,
         observer: &mut O,
@@ -584,33 +592,32 @@ impl<M: Model> Search<'_, M> {
             }
         }
         // The state limit must stop at an exact count: insert one by one then.
-        let first: Option<Vec<bool>> = match self.options.limits.max_states {
-            Some(_) => None,
-            None => Some(x.first_occurrences(&parts)),
-        };
+        let one_by_one = self.options.limits.max_states.is_some();
+        let mut first = std::mem::take(&mut self.first_occurrence);
+        if !one_by_one {
+            x.first_occurrences(parts, &mut first);
+        }
         // The parent's state, decoded only for observers that look at states.
         let mut parent_state: Option<(u32, M::State)> = None;
-        let mut i = 0;
-        for part in &parts {
-            for c in &part.candidates {
-                let new_here = first.as_ref().map(|f| f[i]);
-                i += 1;
-                if let Some(verdict) = self.insert_one(
-                    x,
-                    chunk,
-                    part,
-                    c,
-                    new_here,
-                    &mut parent_state,
-                    next,
-                    depth,
-                    observer,
-                ) {
-                    return Some(verdict);
-                }
-            }
-        }
-        None
+        let candidates = parts
+            .iter()
+            .flat_map(|part| part.candidates.iter().map(move |c| (part, c)));
+        let verdict = candidates.enumerate().find_map(|(i, (part, c))| {
+            let new_here = (!one_by_one).then(|| first[i]);
+            self.insert_one(
+                x,
+                chunk,
+                part,
+                c,
+                new_here,
+                &mut parent_state,
+                next,
+                depth,
+                observer,
+            )
+        });
+        self.first_occurrence = first;
+        verdict
     }
 
     /// Inserts one candidate (see [`insert`](Self::insert)); `first` says whether it is the

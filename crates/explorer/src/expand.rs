@@ -99,6 +99,14 @@ pub(crate) struct Part {
 }
 
 impl Part {
+    /// Empties the part, with room for `candidates` candidates and `bytes` bytes of encodings.
+    fn empty(&mut self, candidates: usize, bytes: usize) {
+        self.candidates.clear();
+        self.candidates.reserve(candidates);
+        self.bytes.clear();
+        self.bytes.reserve(bytes);
+    }
+
     pub(crate) fn encoded(&self, c: &Candidate) -> &[u8] {
         match c.kind {
             Kind::New { from, to, .. } => &self.bytes[from as usize..to as usize],
@@ -124,19 +132,16 @@ pub(crate) struct Expander<'a, M: Model> {
 
 impl<M: Model> Expander<'_, M> {
     /// The parallel, read-only phase: every successor of every state in `chunk`, in order,
-    /// in consecutive parts.
-    pub(crate) fn expand(&self, chunk: &Chunk) -> Vec<Part> {
+    /// in consecutive parts. `parts` are an earlier chunk's, emptied and filled again: memory
+    /// handed back to the system would cost a page fault per page when touched again.
+    pub(crate) fn expand(&self, chunk: &Chunk, mut parts: Vec<Part>) -> Vec<Part> {
         let threads = self.model.thread_count();
-        let task = |range: std::ops::Range<usize>| {
+        let task = |range: std::ops::Range<usize>, part: &mut Part| {
             // Room for every thread's step, and for the encodings of twice as many new states
             // as parents (each state is new once per search, and some twice within a chunk),
             // so that the bytes are rarely copied to a larger buffer.
-            let mut part = Part {
-                candidates: Vec::with_capacity(range.len() * threads),
-                bytes: Vec::with_capacity(
-                    2 * range.len() * range.clone().next().map_or(0, |i| chunk.encoded(i).len()),
-                ),
-            };
+            let encoded = range.clone().next().map_or(0, |i| chunk.encoded(i).len());
+            part.empty(range.len() * threads, 2 * range.len() * encoded);
             // A state's successors are looked up while the next state's are stepped, so that
             // the visited-set slots prefetched for them have had time to arrive.
             let mut ahead = Steps::new();
@@ -146,28 +151,35 @@ impl<M: Model> Expander<'_, M> {
                 let state = self.model.decode(chunk.encoded(i));
                 if self.reduce {
                     // The reduction decides from the lookups at once.
-                    self.successors(i as u32, &state, &mut ahead, &mut part);
+                    self.successors(i as u32, &state, &mut ahead, part);
                     continue;
                 }
                 self.step_all(&state, &mut ahead);
                 if let Some(src) = behind_src {
-                    self.look_up(src, &mut behind, &mut part);
+                    self.look_up(src, &mut behind, part);
                 }
                 std::mem::swap(&mut ahead, &mut behind);
                 behind_src = Some(i as u32);
             }
             if let Some(src) = behind_src {
-                self.look_up(src, &mut behind, &mut part);
+                self.look_up(src, &mut behind, part);
             }
-            part
         };
+        let tasks = if self.parallel {
+            chunk.len().div_ceil(TASK)
+        } else {
+            1
+        };
+        parts.resize_with(tasks, Part::default);
         if !self.parallel {
-            return vec![task(0..chunk.len())];
+            task(0..chunk.len(), &mut parts[0]);
+        } else {
+            parts
+                .par_iter_mut()
+                .enumerate()
+                .for_each(|(k, part)| task(k * TASK..chunk.len().min((k + 1) * TASK), part));
         }
-        (0..chunk.len().div_ceil(TASK))
-            .into_par_iter()
-            .map(|k| task(k * TASK..chunk.len().min((k + 1) * TASK)))
-            .collect()
+        parts
     }
 
     /// Makes room in the visited sets for every new state `parts` may hold, before
@@ -186,26 +198,24 @@ impl<M: Model> Expander<'_, M> {
     }
 
     /// For each candidate of `parts` in order, whether it is the first occurrence of a new
-    /// state; stores those states. Lookups run a few candidates behind their prefetches: the
-    /// slots were last read on another core, or long enough ago to have left the cache.
-    pub(crate) fn first_occurrences(&self, parts: &[Part]) -> Vec<bool> {
+    /// state (into `first`, emptied first); stores those states. Lookups run a few new
+    /// candidates behind their prefetches: the slots were last read on another core, or long
+    /// enough ago to have left the cache.
+    pub(crate) fn first_occurrences(&self, parts: &[Part], first: &mut Vec<bool>) {
         const AHEAD: usize = 8;
-        let fresh: Vec<(usize, u64)> = parts
-            .iter()
-            .flat_map(|p| &p.candidates)
-            .enumerate()
-            .filter(|(_, c)| matches!(c.kind, Kind::New { .. }))
-            .map(|(i, c)| (i, c.fp))
-            .collect();
-        let total = parts.iter().map(|p| p.candidates.len()).sum();
-        let mut first = vec![false; total];
-        for (k, &(i, fp)) in fresh.iter().enumerate() {
-            if let Some(&(_, ahead)) = fresh.get(k + AHEAD) {
-                self.visited.prefetch(ahead);
+        let new = |c: &&Candidate| matches!(c.kind, Kind::New { .. });
+        let candidates = || parts.iter().flat_map(|p| &p.candidates);
+        let mut ahead = candidates().filter(new).skip(AHEAD);
+        first.clear();
+        first.extend(candidates().map(|c| {
+            if !new(&c) {
+                return false;
             }
-            first[i] = self.insert(fp);
-        }
-        first
+            if let Some(a) = ahead.next() {
+                self.visited.prefetch(a.fp);
+            }
+            self.insert(c.fp)
+        }));
     }
 
     /// Stores `fp` if it is new; true if it was. The next level's set first (under
