@@ -7,6 +7,9 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The flag of a packed page whose counters take four bytes each.
+const WIDE: u8 = 4;
+
 /// One physical page, as the fragment allocator and the page allocator see it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Page {
@@ -29,35 +32,49 @@ pub struct Page {
 }
 
 impl Page {
-    /// Every field, little-endian, in declaration order: the page packed (a state's
-    /// fingerprint hashes its packed bytes).
+    /// Most bytes [`pack`](Page::pack) writes.
+    pub(crate) const MAX_PACKED: usize = 12;
+
+    /// Packs the page at the start of `b`; returns how many bytes it took. The flags, then
+    /// the two counters as one byte each when both fit (they are small in every scenario,
+    /// except the top-bits encodings of a fragment count) or four bytes each when not, then
+    /// the ghost counts. A state's fingerprint hashes its packed bytes.
     #[inline]
-    pub(crate) fn to_bytes(self) -> [u8; 13] {
-        let mut bytes = [0u8; 13];
-        bytes[..4].copy_from_slice(&self.refcount.to_le_bytes());
-        bytes[4..8].copy_from_slice(&self.frag_refcount.to_le_bytes());
-        bytes[8..].copy_from_slice(&[
-            self.page_table as u8,
-            self.allocated as u8,
-            self.generation,
-            self.live_fragments,
-            self.dtor_runs,
-        ]);
-        bytes
+    pub(crate) fn pack(self, b: &mut [u8; Self::MAX_PACKED]) -> usize {
+        let (r, f) = (self.refcount, self.frag_refcount);
+        let flags = self.page_table as u8 | (self.allocated as u8) << 1;
+        let ghosts = [self.generation, self.live_fragments, self.dtor_runs];
+        if r as i8 as i32 == r && f as i8 as i32 == f {
+            b[..6].copy_from_slice(&[flags, r as u8, f as u8, ghosts[0], ghosts[1], ghosts[2]]);
+            return 6;
+        }
+        b[0] = flags | WIDE;
+        b[1..5].copy_from_slice(&r.to_le_bytes());
+        b[5..9].copy_from_slice(&f.to_le_bytes());
+        b[9..12].copy_from_slice(&ghosts);
+        12
     }
 
-    /// The page [`to_bytes`](Page::to_bytes) wrote.
+    /// The page [`pack`](Page::pack) wrote at the start of `b`, and its length.
     #[inline]
-    pub(crate) fn from_bytes(b: &[u8; 13]) -> Page {
-        Page {
-            refcount: i32::from_le_bytes([b[0], b[1], b[2], b[3]]),
-            frag_refcount: i32::from_le_bytes([b[4], b[5], b[6], b[7]]),
-            page_table: b[8] != 0,
-            allocated: b[9] != 0,
-            generation: b[10],
-            live_fragments: b[11],
-            dtor_runs: b[12],
-        }
+    pub(crate) fn unpack(b: &[u8]) -> (Page, usize) {
+        let flags = b[0];
+        let (refcount, frag_refcount, at) = if flags & WIDE == 0 {
+            (b[1] as i8 as i32, b[2] as i8 as i32, 3)
+        } else {
+            let word = |at: usize| i32::from_le_bytes(b[at..at + 4].try_into().unwrap());
+            (word(1), word(5), 9)
+        };
+        let page = Page {
+            refcount,
+            frag_refcount,
+            page_table: flags & 1 != 0,
+            allocated: flags & 2 != 0,
+            generation: b[at],
+            live_fragments: b[at + 1],
+            dtor_runs: b[at + 2],
+        };
+        (page, at + 3)
     }
 
     /// `page->_refcount` as the kernel would print it; for the top-bits encodings the
@@ -78,3 +95,44 @@ impl Page {
 
 /// Bit position of the fragment count in the top-bits encodings (`B = 1 << 16`).
 pub const TOP_SHIFT: u32 = 16;
+
+#[cfg(test)]
+mod tests {
+    use super::Page;
+
+    /// Every counter value at the edges of one byte, and the top-bits encodings' values,
+    /// comes back from [`Page::pack`] as it went in, in the bytes the length says.
+    #[test]
+    fn a_packed_page_unpacks_to_itself() {
+        let values = [
+            0,
+            1,
+            -1,
+            127,
+            -128,
+            128,
+            -129,
+            3 << super::TOP_SHIFT,
+            i32::MIN,
+            i32::MAX,
+        ];
+        for refcount in values {
+            for frag_refcount in values {
+                let page = Page {
+                    refcount,
+                    frag_refcount,
+                    page_table: refcount % 2 == 0,
+                    allocated: frag_refcount % 3 == 0,
+                    generation: 7,
+                    live_fragments: 2,
+                    dtor_runs: 1,
+                };
+                let mut b = [0xEE; Page::MAX_PACKED];
+                let len = page.pack(&mut b);
+                let narrow = i8::try_from(refcount).is_ok() && i8::try_from(frag_refcount).is_ok();
+                assert_eq!(len, if narrow { 6 } else { 12 });
+                assert_eq!(Page::unpack(&b[..len]), (page, len));
+            }
+        }
+    }
+}

@@ -3,9 +3,9 @@
 //! encoding costs as much as the steps themselves.
 //!
 //! Layout: the page and thread counts; `mm->context.pte_frag` (present, page, slot); the lock
-//! holder (`u8::MAX`: free); each page's 13 bytes ([`Page::to_bytes`]); each thread's bytes
-//! ([`ThreadState::to_bytes`], all of them: a fixed size copies and parses faster). The
-//! state's fingerprint hashes the same bytes ([`fingerprint`]).
+//! holder (`u8::MAX`: free); each page ([`Page::pack`]: 6 bytes while its counters fit in one
+//! byte each); each thread's bytes ([`ThreadState::to_bytes`]) up to its last held fragment.
+//! The state's fingerprint hashes the same bytes ([`fingerprint`]).
 
 use super::{Fragment, State, ThreadState, MAX_THREADS, THREAD_BYTES};
 use crate::page::Page;
@@ -15,11 +15,8 @@ use smallvec::SmallVec;
 /// Most pages a scenario has: one per `pte_fragment_alloc`, at most 15.
 const MAX_PAGES: usize = 16;
 
-/// Bytes of a packed page.
-const PAGE: usize = 13;
-
 /// Most bytes a packed state takes.
-const MAX_PACKED: usize = 6 + MAX_PAGES * PAGE + MAX_THREADS * THREAD_BYTES;
+const MAX_PACKED: usize = 6 + MAX_PAGES * Page::MAX_PACKED + MAX_THREADS * THREAD_BYTES;
 
 /// Appends `s` packed to `out`.
 pub(super) fn pack(s: &State, out: &mut Vec<u8>) {
@@ -35,8 +32,9 @@ pub(super) fn fingerprint(s: &State) -> u64 {
     weft_explorer::fingerprint_bytes(&buf[..len])
 }
 
-/// Packs `s` at the start of `buf`; returns how many bytes it took. Fixed-size copies only:
-/// this runs for every successor the search generates.
+/// Packs `s` at the start of `buf`; returns how many bytes it took. Fixed-size copies, each
+/// piece's unused tail overwritten by the next: this runs for every successor the search
+/// generates. Small, since the queue holds whole levels of packed states.
 #[inline]
 fn pack_into(s: &State, buf: &mut [u8; MAX_PACKED]) -> usize {
     let (frag_page, frag_slot) = s.pte_frag.unwrap_or((0, 0));
@@ -50,12 +48,11 @@ fn pack_into(s: &State, buf: &mut [u8; MAX_PACKED]) -> usize {
     ]);
     let mut at = 6;
     for p in &s.pages {
-        buf[at..at + PAGE].copy_from_slice(&p.to_bytes());
-        at += PAGE;
+        at += p.pack((&mut buf[at..at + Page::MAX_PACKED]).try_into().unwrap());
     }
     for t in &s.threads {
         buf[at..at + THREAD_BYTES].copy_from_slice(&t.to_bytes());
-        at += THREAD_BYTES;
+        at += t.packed_len();
     }
     at
 }
@@ -65,19 +62,23 @@ pub(super) fn unpack(b: &[u8]) -> State {
     let (pages, threads) = (b[0] as usize, b[1] as usize);
     let pte_frag = (b[2] != 0).then_some((b[3], b[4]));
     let lock = (b[5] != u8::MAX).then_some(b[5]);
-    let b = &b[6..];
+    let mut at = 6;
     // Built on the stack and copied in at once: collecting into a SmallVec goes element by
     // element, and this runs once per state the search expands.
     let mut page_buf = [Page::default(); MAX_PAGES];
-    for (i, p) in page_buf[..pages].iter_mut().enumerate() {
-        *p = Page::from_bytes(b[i * PAGE..(i + 1) * PAGE].try_into().unwrap());
+    for p in &mut page_buf[..pages] {
+        let (page, len) = Page::unpack(&b[at..]);
+        *p = page;
+        at += len;
     }
     let mut thread_buf = [EMPTY; MAX_THREADS];
-    for (t, out) in b[pages * PAGE..]
-        .chunks_exact(THREAD_BYTES)
-        .zip(&mut thread_buf[..threads])
-    {
-        *out = ThreadState::from_bytes(t);
+    for out in &mut thread_buf[..threads] {
+        let held = b[at + 6] as usize;
+        let len = 7 + 3 * held;
+        let mut t = [0; THREAD_BYTES];
+        t[..len].copy_from_slice(&b[at..at + len]);
+        *out = ThreadState::from_bytes(&t);
+        at += len;
     }
     State {
         pages: SmallVec::from_slice(&page_buf[..pages]),

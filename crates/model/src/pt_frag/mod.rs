@@ -191,9 +191,8 @@ impl ThreadState {
     }
 
     /// The thread packed: op, pc, page, generation, index, the two flags, held, then both
-    /// fragment slots (page, generation, index), held or not.
-    /// Part of the state's packed encoding, which its fingerprint hashes: a fixed layout
-    /// without branches, since every successor the search generates is packed.
+    /// fragment slots (page, generation, index). Part of the state's packed encoding, which
+    /// keeps the first [`packed_len`](ThreadState::packed_len) bytes: the slots held.
     #[inline]
     fn to_bytes(self) -> [u8; THREAD_BYTES] {
         let [f, g] = self.fragments;
@@ -214,9 +213,17 @@ impl ThreadState {
         ]
     }
 
-    /// The thread whose [`to_bytes`](ThreadState::to_bytes) start `b`.
+    /// How many of [`to_bytes`](ThreadState::to_bytes)' bytes tell the thread: unused
+    /// fragment slots are zero, so they are left out.
     #[inline]
-    fn from_bytes(b: &[u8]) -> ThreadState {
+    fn packed_len(&self) -> usize {
+        7 + 3 * self.held as usize
+    }
+
+    /// The thread whose [`to_bytes`](ThreadState::to_bytes) are `b` (the bytes of the
+    /// unused fragment slots zero).
+    #[inline]
+    fn from_bytes(b: &[u8; THREAD_BYTES]) -> ThreadState {
         let fragment = |at: usize| Fragment {
             page: b[at],
             generation: b[at + 1],
