@@ -379,6 +379,14 @@ fn explore_reduced<M: Model, O: Observer<M::State>>(
     out
 }
 
+/// A parent state decoded for observers: its position in the chunk, and its fingerprint,
+/// which the queue does not keep.
+struct Decoded<S> {
+    src: u32,
+    state: S,
+    fp: u64,
+}
+
 /// The sequential half of the search: numbering new states, queueing them, counting, and
 /// the verdict. (The [`Expander`] holds the visited sets.)
 struct Search<'a, M: Model> {
@@ -431,7 +439,6 @@ impl<M: Model> Search<'_, M> {
         self.model.encode(&init, &mut bytes);
         let queued = Queued {
             idx: root,
-            fp,
             terminal,
         };
         frontier.push(queued, &bytes);
@@ -598,7 +605,7 @@ impl<M: Model> Search<'_, M> {
             x.first_occurrences(parts, &mut first);
         }
         // The parent's state, decoded only for observers that look at states.
-        let mut parent_state: Option<(u32, M::State)> = None;
+        let mut parent_state: Option<Decoded<M::State>> = None;
         let candidates = parts
             .iter()
             .flat_map(|part| part.candidates.iter().map(move |c| (part, c)));
@@ -631,7 +638,7 @@ impl<M: Model> Search<'_, M> {
         part: &Part,
         c: &Candidate,
         first: Option<bool>,
-        parent_state: &mut Option<(u32, M::State)>,
+        parent_state: &mut Option<Decoded<M::State>>,
         next: &mut Level,
         depth: usize,
         observer: &mut O,
@@ -649,14 +656,21 @@ impl<M: Model> Search<'_, M> {
         } else {
             1
         };
-        if O::ACTIVE && parent_state.as_ref().is_none_or(|(src, _)| *src != c.src) {
-            *parent_state = Some((c.src, self.model.decode(chunk.encoded(c.src as usize))));
+        if O::ACTIVE && parent_state.as_ref().is_none_or(|p| p.src != c.src) {
+            let state = self.model.decode(chunk.encoded(c.src as usize));
+            let fp = self.model.fingerprint(&state);
+            *parent_state = Some(Decoded {
+                src: c.src,
+                state,
+                fp,
+            });
         }
-        let from = || &parent_state.as_ref().expect("decoded for observers").1;
+        let from = || &parent_state.as_ref().expect("decoded for observers").state;
+        let parent_fp = || parent_state.as_ref().expect("decoded for observers").fp;
         match &c.kind {
             Kind::StepFailed(v) => {
                 if O::ACTIVE {
-                    observer.failed_step(parent.fp, from(), c.thread as usize, v);
+                    observer.failed_step(parent_fp(), from(), c.thread as usize, v);
                 }
                 self.add_schedules(paths);
                 let verdict = self.counterexample(parent.idx, Some(c.thread), (**v).clone());
@@ -664,7 +678,7 @@ impl<M: Model> Search<'_, M> {
             }
             Kind::Seen => {
                 if O::ACTIVE {
-                    observer.transition(parent.fp, from(), c.thread as usize, c.fp);
+                    observer.transition(parent_fp(), from(), c.thread as usize, c.fp);
                 }
                 self.flow(c.fp, paths);
             }
@@ -681,7 +695,7 @@ impl<M: Model> Search<'_, M> {
                 };
                 if !new {
                     if O::ACTIVE {
-                        observer.transition(parent.fp, from(), c.thread as usize, c.fp);
+                        observer.transition(parent_fp(), from(), c.thread as usize, c.fp);
                     }
                     self.flow(c.fp, paths);
                     return None;
@@ -690,7 +704,7 @@ impl<M: Model> Search<'_, M> {
                 let idx = self.parents.push(parent.idx, c.thread);
                 if O::ACTIVE {
                     observer.state(c.fp, &self.model.decode(encoded), depth);
-                    observer.transition(parent.fp, from(), c.thread as usize, c.fp);
+                    observer.transition(parent_fp(), from(), c.thread as usize, c.fp);
                 }
                 self.stats.depth = depth;
                 match check {
@@ -713,7 +727,6 @@ impl<M: Model> Search<'_, M> {
                         }
                         let queued = Queued {
                             idx,
-                            fp: c.fp,
                             terminal: *terminal,
                         };
                         next.push(queued, encoded);

@@ -13,22 +13,48 @@ use crate::spool::Spool;
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
-/// Bytes before each encoded state: number (4), fingerprint (8), terminal (1), length (4).
-const HEADER: usize = 17;
+/// Most bytes before each encoded state: its number (4), then its length and whether it is
+/// terminal as one LEB128 varint (`length << 1 | terminal`: 1 byte up to 63 bytes of state,
+/// 2 up to 8191, at most 5).
+const HEADER: usize = 9;
 
 /// Buffers of read chunks kept for reuse whatever the budget: the next level takes one per
 /// chunk it fills, and a chunk read from disk takes one. Past these, spare buffers count
 /// against the queue's memory budget, and give way to chunks of states.
 const SPARE: usize = 2;
 
-/// What the search keeps of a queued state besides the state itself.
+/// What the search keeps of a queued state besides the state itself. Not its fingerprint:
+/// only observers ask for it, and they decode the state anyway.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Queued {
     /// The state's number (discovery order), its parent link's index.
     pub idx: u32,
-    pub fp: u64,
     /// No thread can move here.
     pub terminal: bool,
+}
+
+/// Appends `v` as an unsigned LEB128 varint: seven bits a byte, low first, the top bit set on
+/// every byte but the last.
+#[inline]
+fn put_varint(b: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        b.push(v as u8 | 0x80);
+        v >>= 7;
+    }
+    b.push(v as u8);
+}
+
+/// The varint [`put_varint`] wrote at the start of `b`, and its length in bytes.
+#[inline]
+fn get_varint(b: &[u8]) -> (u64, usize) {
+    let mut v = 0;
+    for (i, &byte) in b.iter().enumerate() {
+        v |= u64::from(byte & 0x7f) << (7 * i);
+        if byte < 0x80 {
+            return (v, i + 1);
+        }
+    }
+    panic!("a queued state's header ends inside a varint");
 }
 
 /// The memory of the queue, shared by its two levels: the budget for the filled chunks both
@@ -170,13 +196,10 @@ impl<'m> Level<'m> {
             // The level's first chunk: a spare buffer, or one sized after this state.
             self.filling = self.memory.buffer(self.chunk * (HEADER + encoded.len()));
         }
-        let len = u32::try_from(encoded.len()).expect("a state encodes in under 4 GiB");
         let b = &mut self.filling;
         b.reserve(HEADER + encoded.len());
         b.extend_from_slice(&q.idx.to_le_bytes());
-        b.extend_from_slice(&q.fp.to_le_bytes());
-        b.push(q.terminal as u8);
-        b.extend_from_slice(&len.to_le_bytes());
+        put_varint(b, (encoded.len() as u64) << 1 | q.terminal as u64);
         b.extend_from_slice(encoded);
         self.filling_len += 1;
         self.len += 1;
@@ -225,24 +248,24 @@ impl<'m> Level<'m> {
         self.read += 1;
         let n = self.chunk.min(self.len - start);
         let mut queued = Vec::with_capacity(n);
-        let mut ends = Vec::with_capacity(n);
+        let mut spans = Vec::with_capacity(n);
         let mut at = 0;
         for _ in 0..n {
-            let h = &bytes[at..at + HEADER];
+            let idx = u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap());
+            let (word, varint) = get_varint(&bytes[at + 4..]);
             queued.push(Queued {
-                idx: u32::from_le_bytes(h[..4].try_into().unwrap()),
-                fp: u64::from_le_bytes(h[4..12].try_into().unwrap()),
-                terminal: h[12] != 0,
+                idx,
+                terminal: word & 1 != 0,
             });
-            let len = u32::from_le_bytes(h[13..].try_into().unwrap()) as usize;
-            at += HEADER + len;
-            ends.push(at);
+            let from = at + 4 + varint;
+            at = from + (word >> 1) as usize;
+            spans.push((from, at));
         }
         Some(Chunk {
             start,
             queued,
             bytes,
-            ends,
+            spans,
         })
     }
 
@@ -280,8 +303,8 @@ pub(crate) struct Chunk {
     pub queued: Vec<Queued>,
     /// The records, headers included.
     bytes: Vec<u8>,
-    /// End of each record in `bytes`.
-    ends: Vec<usize>,
+    /// Where each state's encoding is in `bytes`, from and to.
+    spans: Vec<(usize, usize)>,
 }
 
 impl Chunk {
@@ -293,8 +316,8 @@ impl Chunk {
     /// The `i`th state's encoding.
     #[inline]
     pub(crate) fn encoded(&self, i: usize) -> &[u8] {
-        let from = if i == 0 { 0 } else { self.ends[i - 1] };
-        &self.bytes[from + HEADER..self.ends[i]]
+        let (from, to) = self.spans[i];
+        &self.bytes[from..to]
     }
 }
 
@@ -307,14 +330,15 @@ mod tests {
     /// level's peak bytes on disk.
     fn round_trip(level: &mut Level, n: u32) -> u64 {
         let record = |i: u32| {
+            // Lengths across the varint's one- and two-byte forms.
             let mut buf = i.to_le_bytes().to_vec();
-            buf.resize(4 + (i % 13) as usize, i as u8);
+            let long = if i % 7 == 0 { i % 300 } else { 0 };
+            buf.resize(4 + (i % 13 + long) as usize, i as u8);
             buf
         };
         for i in 0..n {
             let q = Queued {
                 idx: i,
-                fp: u64::from(i) * 7,
                 terminal: i % 3 == 0,
             };
             level.push(q, &record(i));
@@ -326,7 +350,7 @@ mod tests {
             for j in 0..chunk.len() {
                 let i = seen;
                 let q = chunk.queued[j];
-                assert_eq!((q.idx, q.fp, q.terminal), (i, u64::from(i) * 7, i % 3 == 0));
+                assert_eq!((q.idx, q.terminal), (i, i % 3 == 0));
                 assert_eq!(chunk.encoded(j), &record(i)[..]);
                 seen += 1;
             }
@@ -363,7 +387,6 @@ mod tests {
         for i in 0..30_000 {
             let q = Queued {
                 idx: i,
-                fp: 0,
                 terminal: false,
             };
             a.push(q, &[0; 16]);
