@@ -314,7 +314,6 @@ fn run_search<M: Model, O: Observer<M::State>>(
         next_index: FpMap::default(),
         paths: Vec::new(),
         next_paths: Vec::new(),
-        spare_parts: Vec::new(),
         first_occurrence: Vec::new(),
     };
     // The whole search runs on the pool, so that inserting a chunk and expanding the next
@@ -408,8 +407,6 @@ struct Search<'a, M: Model> {
     /// of the next, by position.
     paths: Vec<u128>,
     next_paths: Vec<u128>,
-    /// The parts of the chunk inserted last, whose buffers the next expansion fills again.
-    spare_parts: Vec<Part>,
     /// For each candidate of the chunk being inserted, whether it is a first occurrence.
     first_occurrence: Vec<bool>,
 }
@@ -500,16 +497,16 @@ impl<M: Model> Search<'_, M> {
             }
             let Some((chunk, parts)) = ready.take() else {
                 let chunk = frontier.next_chunk()?;
-                let parts = x.expand(&chunk, std::mem::take(&mut self.spare_parts));
+                let parts = x.expand(&chunk, Vec::new());
                 ready = Some((chunk, parts));
                 continue;
             };
             // Room for the chunk's new states, while nothing reads the sets.
             x.reserve(&parts);
             let shared: &Expander<'_, M> = x;
-            // The following chunk: read from the level (from disk, maybe) and expanded.
-            let spare = std::mem::take(&mut self.spare_parts);
-            let following = || {
+            // The following chunk: read from the level (from disk, maybe) and expanded into
+            // `spare`'s buffers.
+            let mut following = |spare| {
                 frontier.next_chunk().map(|f| {
                     let parts = shared.expand(&f, spare);
                     (f, parts)
@@ -517,19 +514,26 @@ impl<M: Model> Search<'_, M> {
             };
             let verdict = if shared.parallel {
                 let (verdict, expanded) = rayon::join(
-                    || self.insert(shared, &chunk, &parts, next, depth + 1, observer),
-                    following,
+                    || {
+                        let verdict =
+                            self.insert(shared, &chunk, &parts, next, depth + 1, observer);
+                        // Freed while the following chunk's parts are filled, not kept as well.
+                        drop(parts);
+                        verdict
+                    },
+                    || following(Vec::new()),
                 );
                 ready = expanded;
                 verdict
             } else {
                 let verdict = self.insert(shared, &chunk, &parts, next, depth + 1, observer);
                 if verdict.is_none() {
-                    ready = following();
+                    // Filled again: memory handed back to the system would cost a page fault
+                    // per page when touched again.
+                    ready = following(parts);
                 }
                 verdict
             };
-            self.spare_parts = parts;
             x.visited.recount();
             x.next_set.recount();
             if verdict.is_some() {
