@@ -4,15 +4,35 @@
 //! buffers bytes in little-endian order, so the same state has the same fingerprint on every
 //! machine (xxh3 is a specified algorithm; std's and ahash's hashers are not stable).
 
+use std::cell::RefCell;
 use std::hash::{Hash, Hasher};
 use xxhash_rust::xxh3::{xxh3_64, Xxh3};
 
 const INLINE: usize = 1024;
 
+thread_local! {
+    /// The bytes of the value being fingerprinted, kept per thread: a fresh array would be
+    /// zeroed first, all 1 KiB of it, for every successor the search generates.
+    static BUF: RefCell<[u8; INLINE]> = const { RefCell::new([0; INLINE]) };
+}
+
 /// The fingerprint of `value`.
 #[inline]
 pub fn fingerprint<T: Hash + ?Sized>(value: &T) -> u64 {
-    let mut h = FingerprintHasher::default();
+    BUF.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut buf) => hash_into(value, &mut buf),
+        // A `Hash` implementation that fingerprints something itself.
+        Err(_) => hash_into(value, &mut [0; INLINE]),
+    })
+}
+
+#[inline]
+fn hash_into<T: Hash + ?Sized>(value: &T, buf: &mut [u8; INLINE]) -> u64 {
+    let mut h = FingerprintHasher {
+        buf,
+        len: 0,
+        spill: None,
+    };
     value.hash(&mut h);
     h.finish()
 }
@@ -25,23 +45,13 @@ pub fn fingerprint_bytes(bytes: &[u8]) -> u64 {
 }
 
 /// Collects the canonical bytes of a value, then hashes them at once with xxh3.
-struct FingerprintHasher {
-    buf: [u8; INLINE],
+struct FingerprintHasher<'a> {
+    buf: &'a mut [u8; INLINE],
     len: usize,
     spill: Option<Box<Xxh3>>,
 }
 
-impl Default for FingerprintHasher {
-    fn default() -> Self {
-        FingerprintHasher {
-            buf: [0; INLINE],
-            len: 0,
-            spill: None,
-        }
-    }
-}
-
-impl FingerprintHasher {
+impl FingerprintHasher<'_> {
     /// Appends a fixed-size chunk: one store on the fast path.
     #[inline(always)]
     fn push<const N: usize>(&mut self, bytes: [u8; N]) {
@@ -67,7 +77,7 @@ impl FingerprintHasher {
     }
 }
 
-impl Hasher for FingerprintHasher {
+impl Hasher for FingerprintHasher<'_> {
     #[inline]
     fn write(&mut self, bytes: &[u8]) {
         if self.len + bytes.len() <= INLINE {
@@ -148,6 +158,20 @@ mod tests {
         let mut bytes = (v.len() as u64).to_le_bytes().to_vec();
         bytes.extend_from_slice(&v);
         assert_eq!(fingerprint(&v), xxh3_64(&bytes));
+    }
+
+    /// A value whose `Hash` fingerprints a part of itself, while the thread's buffer is
+    /// taken: it gets a buffer of its own, and the same fingerprint as one shot.
+    #[test]
+    fn a_hash_that_fingerprints_inside_gets_its_own_buffer() {
+        struct Nested(u32);
+        impl Hash for Nested {
+            fn hash<H: Hasher>(&self, state: &mut H) {
+                state.write_u64(fingerprint(&self.0));
+            }
+        }
+        let inner = xxh3_64(&5u32.to_le_bytes());
+        assert_eq!(fingerprint(&Nested(5)), xxh3_64(&inner.to_le_bytes()));
     }
 
     #[test]
