@@ -6,7 +6,7 @@
 //! the depth-first cycle proviso: a step explored alone must not lead back onto the stack.
 
 use crate::bfs::{Bitstate, Options, Outcome, Stats, StopReason, Verdict};
-use crate::expand::{ample_thread, enabled, Statuses};
+use crate::expand::{ample_thread, enabled, statuses};
 use crate::model::{check_state, Model, Status};
 use crate::trace::Counterexample;
 use crate::visited::{bitstate_expected_omissions, ShardedSet};
@@ -154,9 +154,7 @@ fn plan<M: Model>(
     on_stack: &HashSet<u64>,
     _visited: &ShardedSet,
 ) -> Vec<usize> {
-    let statuses: Statuses = (0..model.thread_count())
-        .map(|t| model.status(s, t))
-        .collect();
+    let statuses = statuses(model, s);
     let enabled: Vec<usize> = enabled(&statuses).collect();
     if por && enabled.len() > 1 {
         if let Some(t) = ample_thread(model, s, &statuses) {

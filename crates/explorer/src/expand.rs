@@ -241,9 +241,7 @@ impl<M: Model> Expander<'_, M> {
         out: &mut Part,
     ) {
         // Each thread's status, asked once: the reduction and the steps both need it.
-        let statuses: Statuses = (0..self.model.thread_count())
-            .map(|t| self.model.status(state, t))
-            .collect();
+        let statuses = statuses(self.model, state);
         if self.reduce {
             if let Some(t) = self.ample(state, &statuses) {
                 self.step(state, t, stepped);
@@ -348,6 +346,13 @@ impl<M: Model> Expander<'_, M> {
 /// Every thread's status in a state, on the stack for up to 16 threads (this runs for every
 /// state expanded under reduction).
 pub(crate) type Statuses = SmallVec<[Status; 16]>;
+
+/// Each thread's status in `s`, asked once.
+pub(crate) fn statuses<M: Model>(model: &M, s: &M::State) -> Statuses {
+    (0..model.thread_count())
+        .map(|t| model.status(s, t))
+        .collect()
+}
 
 /// The enabled threads among `statuses`, in thread order.
 pub(crate) fn enabled(statuses: &[Status]) -> impl Iterator<Item = usize> + '_ {

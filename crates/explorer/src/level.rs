@@ -1,5 +1,5 @@
 //! One level of the breadth-first search, as a queue of chunks of encoded states: each
-//! state's number, fingerprint and whether it is terminal, then the state itself as the model
+//! state's number, its length and whether it is terminal, then the state itself as the model
 //! encodes it ([`Model::encode`](crate::Model::encode)).
 //!
 //! Each chunk is a buffer of its own. Once a chunk of the level being expanded has been

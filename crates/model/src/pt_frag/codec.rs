@@ -61,7 +61,7 @@ fn pack_into(s: &State, buf: &mut [u8; MAX_PACKED]) -> usize {
     }
     for t in &s.threads {
         buf[at..at + THREAD_BYTES].copy_from_slice(&t.to_bytes());
-        at += t.packed_len();
+        at += ThreadState::packed_len(t.held);
     }
     at
 }
@@ -82,8 +82,7 @@ pub(super) fn unpack(b: &[u8]) -> State {
     }
     let mut thread_buf = [EMPTY; MAX_THREADS];
     for out in &mut thread_buf[..threads] {
-        let held = b[at + 6] as usize;
-        let len = 7 + 3 * held;
+        let len = ThreadState::packed_len(b[at + 6]);
         let mut t = [0; THREAD_BYTES];
         t[..len].copy_from_slice(&b[at..at + len]);
         *out = ThreadState::from_bytes(&t);

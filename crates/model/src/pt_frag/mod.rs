@@ -213,11 +213,12 @@ impl ThreadState {
         ]
     }
 
-    /// How many of [`to_bytes`](ThreadState::to_bytes)' bytes tell the thread: unused
-    /// fragment slots are zero, so they are left out.
+    /// How many of [`to_bytes`](ThreadState::to_bytes)' bytes tell a thread that holds
+    /// `held` fragments (its seventh byte): unused fragment slots are zero, so they are left
+    /// out.
     #[inline]
-    fn packed_len(&self) -> usize {
-        7 + 3 * self.held as usize
+    fn packed_len(held: u8) -> usize {
+        7 + 3 * held as usize
     }
 
     /// The thread whose [`to_bytes`](ThreadState::to_bytes) are `b` (the bytes of the
