@@ -1,11 +1,15 @@
-//! The visited set: 64-bit fingerprints in one open-addressing table (8 bytes a slot, linear
-//! probing, grown by doubling at 3/4 load), and the parent links of every stored state
-//! (5 bytes a state: parent index and the thread that made the step), mostly on disk.
+//! The visited set: 64-bit fingerprints in open-addressing tables (linear probing, grown by
+//! doubling at 3/4 load; 8 bytes a slot, then 6 once a table has 2^14 slots, see
+//! [`compact`]), and the parent links of every stored state (5 bytes a state: parent index and
+//! the thread that made the step), mostly on disk.
 //!
 //! Slots are atomic so that the breadth-first search can look states up in parallel while one
 //! thread inserts ([`ShardedSet::insert_shared`]); on x86 these are plain loads and stores.
 
+mod compact;
+
 use crate::spool::Spool;
+use compact::CompactSet;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 /// A hasher for keys that are already fingerprints: it passes them through.
@@ -222,15 +226,26 @@ pub(crate) const SHARDS: usize = 64;
 /// Bits set per state in bitstate mode (SPIN's default is 3).
 pub const BITSTATE_HASHES: u32 = 3;
 
-/// One shard of the visited set: exact fingerprints, or (bitstate hashing) a bit array in
-/// which a state sets [`BITSTATE_HASHES`] bits and counts as seen when all of them are set.
+/// One shard of the visited set: exact fingerprints (8 bytes a slot, then 6 once the shard is
+/// large enough for [`CompactSet`]), or (bitstate hashing) a bit array in which a state sets
+/// [`BITSTATE_HASHES`] bits and counts as seen when all of them are set.
 #[derive(Debug)]
 pub(crate) enum Shard {
     Exact(FingerprintSet),
+    Compact(CompactSet),
     Bits { words: Vec<AtomicU64>, len: OwnLine },
 }
 
 impl Shard {
+    /// An empty exact shard with room for `n` fingerprints whose top bits are `top`'s.
+    fn exact(top: u64, n: usize) -> Shard {
+        if FingerprintSet::slots_for(n) >= compact::MIN_SLOTS {
+            Shard::Compact(CompactSet::with_capacity(top, n))
+        } else {
+            Shard::Exact(FingerprintSet::with_capacity(n))
+        }
+    }
+
     #[inline]
     fn bit_positions(fp: u64, nbits: u64) -> [u64; BITSTATE_HASHES as usize] {
         // Independent-enough positions from one 64-bit fingerprint (its top bits chose the
@@ -247,6 +262,7 @@ impl Shard {
     fn prefetch(&self, fp: u64) {
         match self {
             Shard::Exact(set) => set.prefetch(fp),
+            Shard::Compact(set) => set.prefetch(key(fp)),
             Shard::Bits { words, .. } => {
                 let b = Self::bit_positions(fp, words.len() as u64 * 64)[0];
                 prefetch(&words[(b / 64) as usize]);
@@ -258,16 +274,24 @@ impl Shard {
     pub(crate) fn contains(&self, fp: u64) -> bool {
         match self {
             Shard::Exact(set) => set.contains(fp),
+            Shard::Compact(set) => set.contains(key(fp)),
             Shard::Bits { words, .. } => Self::bit_positions(fp, words.len() as u64 * 64)
                 .iter()
                 .all(|&b| words[(b / 64) as usize].load(Ordering::Acquire) & (1 << (b % 64)) != 0),
         }
     }
 
-    /// Makes room for `n` more states (a bit array has no room to make).
-    fn reserve(&mut self, n: usize) {
-        if let Shard::Exact(set) = self {
-            set.reserve(n);
+    /// Makes room for `n` more states in shard number `shard` (a bit array has no room to
+    /// make); an exact table that would reach [`compact::MIN_SLOTS`] becomes compact.
+    fn reserve(&mut self, shard: usize, n: usize) {
+        match self {
+            Shard::Exact(set) if FingerprintSet::slots_for(set.len() + n) >= compact::MIN_SLOTS => {
+                let top = (shard as u64) << 58;
+                *self = Shard::Compact(CompactSet::from_keys(top, set.iter(), set.len(), n));
+            }
+            Shard::Exact(set) => set.reserve(n),
+            Shard::Compact(set) => set.reserve(n),
+            Shard::Bits { .. } => {}
         }
     }
 
@@ -276,6 +300,7 @@ impl Shard {
     pub(crate) fn insert_shared(&self, fp: u64) -> bool {
         match self {
             Shard::Exact(set) => set.insert_shared(fp),
+            Shard::Compact(set) => set.insert_shared(key(fp)),
             Shard::Bits { words, len } => {
                 let mut new = false;
                 for b in Self::bit_positions(fp, words.len() as u64 * 64) {
@@ -290,13 +315,14 @@ impl Shard {
 
     #[inline]
     pub(crate) fn insert(&mut self, fp: u64) -> bool {
-        self.reserve(1);
+        self.reserve(ShardedSet::shard(fp), 1);
         self.insert_shared(fp)
     }
 
     fn len(&self) -> usize {
         match self {
             Shard::Exact(set) => set.len(),
+            Shard::Compact(set) => set.len(),
             Shard::Bits { len, .. } => len.0.load(Ordering::Relaxed),
         }
     }
@@ -304,6 +330,7 @@ impl Shard {
     fn bytes(&self) -> usize {
         match self {
             Shard::Exact(set) => set.bytes(),
+            Shard::Compact(set) => set.bytes(),
             Shard::Bits { words, .. } => words.len() * 8,
         }
     }
@@ -311,6 +338,12 @@ impl Shard {
     fn clear(&mut self) {
         match self {
             Shard::Exact(set) => set.clear(),
+            // Kept and zeroed, unless far larger than the contents needed (as an exact
+            // table is).
+            Shard::Compact(set) if set.slots() > 4 * FingerprintSet::slots_for(set.len()) => {
+                *self = Shard::exact(set.top(), set.len());
+            }
+            Shard::Compact(set) => set.clear(),
             Shard::Bits { words, len } => {
                 words.iter_mut().for_each(|w| *w.get_mut() = 0);
                 *len.0.get_mut() = 0;
@@ -366,8 +399,8 @@ impl ShardedSet {
 
     /// Makes room for `counts[i]` more states in shard `i`, for [`insert_shared`](Self::insert_shared).
     pub(crate) fn reserve(&mut self, counts: &[usize; SHARDS]) {
-        for (shard, &n) in self.shards.iter_mut().zip(counts) {
-            shard.reserve(n);
+        for (i, (shard, &n)) in self.shards.iter_mut().zip(counts).enumerate() {
+            shard.reserve(i, n);
         }
     }
 
@@ -402,7 +435,7 @@ impl ShardedSet {
     pub(crate) fn bits(&self) -> Option<u64> {
         match &self.shards[0] {
             Shard::Bits { words, .. } => Some(words.len() as u64 * 64 * SHARDS as u64),
-            Shard::Exact(_) => None,
+            Shard::Exact(_) | Shard::Compact(_) => None,
         }
     }
 
@@ -569,6 +602,31 @@ mod tests {
                 prop_assert_eq!(set.contains(*v), model.contains(&key(*v)));
             }
         }
+    }
+
+    #[test]
+    fn a_shard_turns_compact_as_it_grows_and_back_when_cleared_far_too_large() {
+        let mut set = ShardedSet::default();
+        // 7,000 fingerprints in shard 5 need 2^14 slots: a compact table.
+        let fps: Vec<u64> = (0..7_000u64)
+            .map(|i| 5 << 58 | crate::fingerprint(&i) >> 6)
+            .collect();
+        assert!(fps.iter().all(|&f| set.insert(f)));
+        assert!(matches!(set.shards[5], Shard::Compact(_)));
+        assert!(matches!(set.shards[4], Shard::Exact(_)));
+        assert!(fps.iter().all(|&f| set.contains(f) && !set.insert(f)));
+        assert_eq!(set.len, 7_000);
+        // Kept for a next level of about the same size...
+        set.clear();
+        assert!(matches!(set.shards[5], Shard::Compact(_)));
+        assert!(fps.iter().all(|&f| !set.contains(f)));
+        assert!(fps[..10].iter().all(|&f| set.insert(f)));
+        // ...and made small again after a level that needed far less.
+        set.clear();
+        assert!(matches!(set.shards[5], Shard::Exact(_)));
+        assert!(fps.iter().all(|&f| !set.contains(f)));
+        assert!(fps[..10].iter().all(|&f| set.insert(f)));
+        assert!(fps[..10].iter().all(|&f| set.contains(f)));
     }
 
     #[test]
