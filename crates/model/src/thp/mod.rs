@@ -36,6 +36,7 @@
 //! - `v5_9_page_count` is `merged_fix` with 09854ba94c6a's `do_wp_page`; its huge path is the
 //!   merged one (without c444eb564fb1's page lock around the PMD split).
 
+mod codec;
 mod scenario;
 mod steps;
 
@@ -509,6 +510,18 @@ impl Model for Thp {
 
     fn step_info(&self, s: &State, t: usize) -> StepInfo {
         self.info(s, t)
+    }
+
+    fn encode(&self, s: &State, out: &mut Vec<u8>) {
+        codec::pack(s, self.n as usize, out)
+    }
+
+    fn decode(&self, bytes: &[u8]) -> State {
+        codec::unpack(bytes, self.n as usize)
+    }
+
+    fn fingerprint(&self, s: &State) -> u64 {
+        codec::fingerprint(s, self.n as usize)
     }
 
     /// At quiescent points `counter_mismatch` (R1); then `refcount_underflow`, `cow_isolation`

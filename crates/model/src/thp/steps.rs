@@ -9,10 +9,12 @@
 
 use super::{CowCopy, Entry, Op, Pin, Pmd, State, Thp, Variant, H, NONE};
 use serde::{Deserialize, Serialize};
+use strum::FromRepr;
 use weft_explorer::{Footprint, Source, Status, StepInfo, Violation};
 
 /// Which mapcount reader is running.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, FromRepr)]
+#[repr(u8)]
 pub enum Read {
     /// `page_mapcount(p)`: `_mapcount`, then `compound_mapcount`, then `PageDoubleMap`.
     PageMapcount,
@@ -24,7 +26,8 @@ pub enum Read {
 }
 
 /// Where a mapcount reader returns.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, FromRepr)]
+#[repr(u8)]
 pub enum After {
     /// `do_huge_pmd_wp_page`'s reuse test.
     Hwp,
@@ -35,7 +38,8 @@ pub enum After {
 }
 
 /// Where `page_remove_rmap(page, true)` returns.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, FromRepr)]
+#[repr(u8)]
 pub enum RmapAfter {
     /// The huge COW copy, to drop the PMD's reference.
     HwpCopy,
@@ -44,7 +48,7 @@ pub enum RmapAfter {
 }
 
 /// A thread's next step.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, FromRepr)]
 #[repr(u8)]
 pub enum Pc {
     /// A child not yet created by its parent's fork.

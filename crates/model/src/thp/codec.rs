@@ -1,0 +1,329 @@
+//! The THP state packed by hand, as pt_frag's is: the breadth-first search encodes every new
+//! state for its queue and fingerprints every successor, and serde's encoding and `Hash`'s
+//! byte stream (8 bytes for each enum tag and each length) cost a third of a THP search.
+//!
+//! Layout, a byte a field unless said: the numbers of COW copies, processes, threads and pins,
+//! and `page_lock`; the THP (`_refcount`, `compound_mapcount`, `PageDoubleMap`, `mapping`, each
+//! subpage's `_mapcount`); each COW copy (`_refcount`, huge); each process (the PMD's kind and
+//! write bit, its page, the PTEs' write bits, `anon_vma`, the chain links, both locks in one
+//! byte, each PTE's page); each thread (op, pc, its four flags in one byte, x, i, page, new,
+//! m, tot, read, after, rmap_after, todo, the pages its zap gathered); each pin (process,
+//! page, subpage). Of each per-subpage array only the scenario's `n` entries are kept: the
+//! others keep their initial values, which unpacking puts back. The fingerprint hashes the
+//! same bytes.
+
+use super::steps::{After, Pc, Read, RmapAfter};
+use super::{CowCopy, Entry, Mm, Page, Pin, Pmd, State, ThreadState, MAX_SUBPAGES, NONE};
+use smallvec::SmallVec;
+use std::cell::RefCell;
+
+thread_local! {
+    /// Room to pack a state in to fingerprint it, kept per thread.
+    static PACKED: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The fingerprint of `s` (with `n` subpages): xxh3 of its packed bytes.
+pub(super) fn fingerprint(s: &State, n: usize) -> u64 {
+    PACKED.with_borrow_mut(|buf| {
+        buf.clear();
+        pack(s, n, buf);
+        weft_explorer::fingerprint_bytes(buf)
+    })
+}
+
+/// Appends `s` (with `n` subpages) packed to `out`.
+pub(super) fn pack(s: &State, n: usize, out: &mut Vec<u8>) {
+    let count = |len: usize| u8::try_from(len).expect("at most 255 copies, processes or pins");
+    out.extend_from_slice(&[
+        count(s.copies.len()),
+        count(s.mms.len()),
+        count(s.threads.len()),
+        count(s.pins.len()),
+        s.page_lock,
+    ]);
+    let p = &s.thp;
+    out.extend_from_slice(&[p.rc as u8, p.cmc as u8, p.dm as u8, p.mapping]);
+    out.extend(p.sub[..n].iter().map(|&m| m as u8));
+    for c in &s.copies {
+        out.extend_from_slice(&[c.rc as u8, c.huge as u8]);
+    }
+    for mm in &s.mms {
+        let (kind, e) = match mm.pmd {
+            Pmd::None => (0, Entry::EMPTY),
+            Pmd::Huge(e) => (1, e),
+            Pmd::Invalid(e) => (2, e),
+            Pmd::Table => (3, Entry::EMPTY),
+        };
+        let pte = &mm.pte[..n];
+        let writes = pte
+            .iter()
+            .enumerate()
+            .fold(0, |w, (i, e)| w | (e.write as u8) << i);
+        out.extend_from_slice(&[
+            kind | (e.write as u8) << 2,
+            e.page,
+            writes,
+            mm.anon_vma,
+            mm.links,
+            mm.pmd_lock as u8 | (mm.pte_lock as u8) << 1,
+        ]);
+        out.extend(pte.iter().map(|e| e.page));
+    }
+    for t in &s.threads {
+        out.extend_from_slice(&[
+            t.op,
+            t.pc as u8,
+            t.busy as u8 | (t.started as u8) << 1 | (t.flag as u8) << 2 | (t.judged as u8) << 3,
+            t.x,
+            t.i,
+            t.page,
+            t.new,
+            t.m as u8,
+            t.tot as u8,
+            t.read as u8,
+            t.after as u8,
+            t.rmap_after as u8,
+            t.todo,
+        ]);
+        out.extend_from_slice(&t.gather[..n]);
+    }
+    for pin in &s.pins {
+        out.extend_from_slice(&[pin.mm, pin.page, pin.sub]);
+    }
+}
+
+/// The state [`pack`] wrote as `b` (with `n` subpages).
+pub(super) fn unpack(b: &[u8], n: usize) -> State {
+    let mut r = Reader(b);
+    let [copies, mms, threads, pins, page_lock] = r.take();
+    let [rc, cmc, dm, mapping] = r.take();
+    let mut sub = [-1; MAX_SUBPAGES];
+    for (m, &x) in sub.iter_mut().zip(r.bytes(n)) {
+        *m = x as i8;
+    }
+    let thp = Page {
+        rc: rc as i8,
+        sub,
+        cmc: cmc as i8,
+        dm: dm != 0,
+        mapping,
+    };
+    let copies = (0..copies)
+        .map(|_| {
+            let [rc, huge] = r.take();
+            CowCopy {
+                rc: rc as i8,
+                huge: huge != 0,
+            }
+        })
+        .collect();
+    let mms = (0..mms)
+        .map(|_| {
+            let [kind, page, writes, anon_vma, links, locks] = r.take();
+            let e = Entry {
+                page,
+                write: kind & 4 != 0,
+            };
+            let pmd = match kind & 3 {
+                0 => Pmd::None,
+                1 => Pmd::Huge(e),
+                2 => Pmd::Invalid(e),
+                _ => Pmd::Table,
+            };
+            let mut pte = [Entry::EMPTY; MAX_SUBPAGES];
+            for (i, (e, &page)) in pte.iter_mut().zip(r.bytes(n)).enumerate() {
+                *e = Entry {
+                    page,
+                    write: writes >> i & 1 != 0,
+                };
+            }
+            Mm {
+                pmd,
+                pte,
+                anon_vma,
+                links,
+                pmd_lock: locks & 1 != 0,
+                pte_lock: locks & 2 != 0,
+            }
+        })
+        .collect();
+    let threads = (0..threads)
+        .map(|_| {
+            let [op, pc, flags, x, i, page, new, m, tot, read, after, rmap_after, todo] = r.take();
+            let mut gather = [NONE; MAX_SUBPAGES];
+            gather[..n].copy_from_slice(r.bytes(n));
+            ThreadState {
+                op,
+                pc: Pc::from_repr(pc).expect("a packed step"),
+                busy: flags & 1 != 0,
+                started: flags & 2 != 0,
+                flag: flags & 4 != 0,
+                judged: flags & 8 != 0,
+                x,
+                i,
+                page,
+                new,
+                m: m as i8,
+                tot: tot as i8,
+                read: Read::from_repr(read).expect("a packed reader"),
+                after: After::from_repr(after).expect("a packed return point"),
+                rmap_after: RmapAfter::from_repr(rmap_after).expect("a packed return point"),
+                todo,
+                gather,
+            }
+        })
+        .collect();
+    let pins = (0..pins)
+        .map(|_| {
+            let [mm, page, sub] = r.take();
+            Pin { mm, page, sub }
+        })
+        .collect::<SmallVec<_>>();
+    State {
+        thp,
+        copies,
+        mms,
+        threads,
+        pins,
+        page_lock,
+    }
+}
+
+/// Reads a packed state from the front.
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    /// The next `N` bytes.
+    fn take<const N: usize>(&mut self) -> [u8; N] {
+        self.bytes(N).try_into().unwrap()
+    }
+
+    /// The next `n` bytes.
+    fn bytes(&mut self, n: usize) -> &'a [u8] {
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        head
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A state with every kind of field away from its initial value, for `n` subpages.
+    fn unusual(n: usize) -> State {
+        let mut sub = [-1; MAX_SUBPAGES];
+        sub[..n]
+            .iter_mut()
+            .enumerate()
+            .for_each(|(i, m)| *m = i as i8 - 2);
+        let mut pte = [Entry::EMPTY; MAX_SUBPAGES];
+        pte[..n].iter_mut().enumerate().for_each(|(i, e)| {
+            *e = Entry {
+                page: i as u8,
+                write: i % 2 == 0,
+            }
+        });
+        let mm = |pmd| Mm {
+            pmd,
+            pte,
+            anon_vma: 2,
+            links: 0b101,
+            pmd_lock: true,
+            pte_lock: false,
+        };
+        let mut gather = [NONE; MAX_SUBPAGES];
+        gather[n - 1] = 3;
+        let thread = |pc, started| ThreadState {
+            op: 4,
+            pc,
+            busy: true,
+            started,
+            x: n as u8 - 1,
+            i: 1,
+            page: 2,
+            new: NONE,
+            m: -128,
+            tot: 127,
+            flag: true,
+            judged: started,
+            read: Read::Old44,
+            after: After::V59,
+            rmap_after: RmapAfter::HwpCopy,
+            todo: 0b1000_0001,
+            gather,
+        };
+        let huge = Entry {
+            page: 1,
+            write: true,
+        };
+        State {
+            thp: Page {
+                rc: -1,
+                sub,
+                cmc: 5,
+                dm: true,
+                mapping: 1,
+            },
+            copies: [(3, true), (-2, false)]
+                .map(|(rc, huge)| CowCopy { rc, huge })
+                .into_iter()
+                .collect(),
+            mms: [Pmd::None, Pmd::Huge(huge), Pmd::Invalid(huge), Pmd::Table]
+                .map(mm)
+                .into_iter()
+                .collect(),
+            threads: [(Pc::Start, false), (Pc::Done, true)]
+                .map(|(pc, started)| thread(pc, started))
+                .into_iter()
+                .collect(),
+            pins: [Pin {
+                mm: 1,
+                page: 0,
+                sub: n as u8 - 1,
+            }]
+            .into_iter()
+            .collect(),
+            page_lock: 1,
+        }
+    }
+
+    #[test]
+    fn a_packed_state_unpacks_to_itself() {
+        for n in [1, 2, MAX_SUBPAGES] {
+            let s = unusual(n);
+            let mut bytes = vec![0xAA];
+            pack(&s, n, &mut bytes);
+            assert_eq!(unpack(&bytes[1..], n), s, "{n} subpages");
+            // The header, the THP, two copies, four processes, two threads, one pin.
+            assert_eq!(
+                bytes.len() - 1,
+                5 + (4 + n) + 2 * 2 + 4 * (6 + n) + 2 * (13 + n) + 3
+            );
+        }
+    }
+
+    #[test]
+    fn states_that_differ_in_one_field_have_different_fingerprints() {
+        let n = 2;
+        let s = unusual(n);
+        let changed: [fn(&mut State); 6] = [
+            |s| s.thp.sub[1] += 1,
+            |s| s.mms[1].pte[0].write = false,
+            |s| {
+                s.mms[2].pmd = Pmd::Huge(Entry {
+                    page: 1,
+                    write: true,
+                })
+            },
+            |s| s.threads[0].judged = true,
+            |s| s.threads[1].gather[0] = 0,
+            |s| s.pins.clear(),
+        ];
+        for change in changed {
+            let mut t = unusual(n);
+            change(&mut t);
+            assert_ne!(fingerprint(&s, n), fingerprint(&t, n), "{t:?}");
+        }
+    }
+}
