@@ -223,6 +223,9 @@ fn prefetch<T>(value: &T) {
 /// Number of shards of a [`ShardedSet`]; a fingerprint's top bits choose its shard.
 pub(crate) const SHARDS: usize = 64;
 
+/// A fingerprint's bits below the ones that choose its shard.
+const BELOW_SHARD: u32 = 64 - SHARDS.trailing_zeros();
+
 /// Bits set per state in bitstate mode (SPIN's default is 3).
 pub const BITSTATE_HASHES: u32 = 3;
 
@@ -286,7 +289,7 @@ impl Shard {
     fn reserve(&mut self, shard: usize, n: usize) {
         match self {
             Shard::Exact(set) if FingerprintSet::slots_for(set.len() + n) >= compact::MIN_SLOTS => {
-                let top = (shard as u64) << 58;
+                let top = (shard as u64) << BELOW_SHARD;
                 *self = Shard::Compact(CompactSet::from_keys(top, set.iter(), set.len(), n));
             }
             Shard::Exact(set) => set.reserve(n),
@@ -376,7 +379,7 @@ impl ShardedSet {
     /// The shard of `fp` (its top 6 bits; the tables index by the low bits).
     #[inline]
     pub(crate) fn shard(fp: u64) -> usize {
-        (super::visited::key(fp) >> 58) as usize
+        (key(fp) >> BELOW_SHARD) as usize
     }
 
     /// Starts loading what a lookup of `fp` reads (see [`FingerprintSet::prefetch`]).
@@ -609,7 +612,7 @@ mod tests {
         let mut set = ShardedSet::default();
         // 7,000 fingerprints in shard 5 need 2^14 slots: a compact table.
         let fps: Vec<u64> = (0..7_000u64)
-            .map(|i| 5 << 58 | crate::fingerprint(&i) >> 6)
+            .map(|i| 5 << BELOW_SHARD | crate::fingerprint(&i) >> 6)
             .collect();
         assert!(fps.iter().all(|&f| set.insert(f)));
         assert!(matches!(set.shards[5], Shard::Compact(_)));

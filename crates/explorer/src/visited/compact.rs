@@ -14,15 +14,12 @@
 //! pt_frag 3x3, peaked 0.5-0.9 MiB higher: its 96 KiB tables fit in none of the 64 KiB that
 //! the 8-byte tables they replace give back, while a 64 KiB low half does.
 
-use super::{prefetch, OwnLine};
+use super::{prefetch, OwnLine, BELOW_SHARD};
 use std::sync::atomic::{AtomicU16, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
 /// Slots of the smallest compact table: with fewer, the distance field would have fewer than
 /// 4 bits and too many fingerprints would overflow.
 pub(crate) const MIN_SLOTS: usize = 1 << 14;
-
-/// A fingerprint's bits below its shard's (the top 6).
-const BELOW_SHARD: u32 = 58;
 
 /// One shard's fingerprints, all with the same top 6 bits; at most 3/4 of the slots full.
 #[derive(Debug)]
