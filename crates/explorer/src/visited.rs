@@ -170,12 +170,24 @@ impl FingerprintSet {
         (n * 4 / 3 + 1).next_power_of_two().max(16)
     }
 
+    /// Whether a table of `slots` holding `len` fingerprints is too large to keep when
+    /// cleared: more than four times what they need (see [`clear`](Self::clear)).
+    fn oversized(slots: usize, len: usize) -> bool {
+        slots > 4 * Self::slots_for(len)
+    }
+
+    /// Whether `n` fingerprints need a table of [`compact::MIN_SLOTS`] or more, which is a
+    /// compact one.
+    fn compact_for(n: usize) -> bool {
+        Self::slots_for(n) >= compact::MIN_SLOTS
+    }
+
     /// Empties the set. The search clears the next level's set once per level, and the next
     /// level is mostly of a size near the last: so the table is kept (and zeroed) unless it is
     /// more than four times larger than the last contents needed, instead of growing again
     /// from nothing through every doubling.
     pub(crate) fn clear(&mut self) {
-        if self.slots.len() > 4 * Self::slots_for(self.len()) {
+        if Self::oversized(self.slots.len(), self.len()) {
             *self = Self::with_capacity(self.len());
         } else {
             self.slots.iter_mut().for_each(|k| *k.get_mut() = 0);
@@ -242,7 +254,7 @@ pub(crate) enum Shard {
 impl Shard {
     /// An empty exact shard with room for `n` fingerprints whose top bits are `top`'s.
     fn exact(top: u64, n: usize) -> Shard {
-        if FingerprintSet::slots_for(n) >= compact::MIN_SLOTS {
+        if FingerprintSet::compact_for(n) {
             Shard::Compact(CompactSet::with_capacity(top, n))
         } else {
             Shard::Exact(FingerprintSet::with_capacity(n))
@@ -288,7 +300,7 @@ impl Shard {
     /// make); an exact table that would reach [`compact::MIN_SLOTS`] becomes compact.
     fn reserve(&mut self, shard: usize, n: usize) {
         match self {
-            Shard::Exact(set) if FingerprintSet::slots_for(set.len() + n) >= compact::MIN_SLOTS => {
+            Shard::Exact(set) if FingerprintSet::compact_for(set.len() + n) => {
                 let top = (shard as u64) << BELOW_SHARD;
                 *self = Shard::Compact(CompactSet::from_keys(top, set.iter(), set.len(), n));
             }
@@ -343,7 +355,7 @@ impl Shard {
             Shard::Exact(set) => set.clear(),
             // Kept and zeroed, unless far larger than the contents needed (as an exact
             // table is).
-            Shard::Compact(set) if set.slots() > 4 * FingerprintSet::slots_for(set.len()) => {
+            Shard::Compact(set) if FingerprintSet::oversized(set.slots(), set.len()) => {
                 *self = Shard::exact(set.top(), set.len());
             }
             Shard::Compact(set) => set.clear(),
