@@ -7,7 +7,7 @@
 //! numbers, counts and the counterexample do not depend on the number of threads, and the
 //! first violation met in that order is a shortest one.
 
-use crate::expand::{Candidate, Expander, Kind, Part};
+use crate::expand::{Expander, Kind, Part, NO_POINT};
 use crate::level::{Chunk, Level, QueueMemory, Queued};
 use crate::model::{check_state, Model, Status, Violation};
 use crate::trace::Counterexample;
@@ -299,7 +299,14 @@ fn run_search<M: Model, O: Observer<M::State>>(
         covered: stats
             .coverage
             .iter()
-            .map(|points| !points.is_empty())
+            .map(|points| {
+                assert!(
+                    points.len() < NO_POINT as usize,
+                    "weft counts at most {} coverage points a thread",
+                    NO_POINT - 1
+                );
+                !points.is_empty()
+            })
             .collect(),
     };
     let mut search = Search {
@@ -612,14 +619,14 @@ impl<M: Model> Search<'_, M> {
         let mut parent_state: Option<Decoded<M::State>> = None;
         let candidates = parts
             .iter()
-            .flat_map(|part| part.candidates.iter().map(move |c| (part, c)));
-        let verdict = candidates.enumerate().find_map(|(i, (part, c))| {
+            .flat_map(|part| (0..part.candidates.len()).map(move |j| (part, j)));
+        let verdict = candidates.enumerate().find_map(|(i, (part, j))| {
             let new_here = (!one_by_one).then(|| first[i]);
             self.insert_one(
                 x,
                 chunk,
                 part,
-                c,
+                j,
                 new_here,
                 &mut parent_state,
                 next,
@@ -631,8 +638,9 @@ impl<M: Model> Search<'_, M> {
         verdict
     }
 
-    /// Inserts one candidate (see [`insert`](Self::insert)); `first` says whether it is the
-    /// first occurrence of a new state, or is `None` when inserting one by one.
+    /// Inserts the `j`th candidate of `part` (see [`insert`](Self::insert)); `first` says
+    /// whether it is the first occurrence of a new state, or is `None` when inserting one by
+    /// one.
     #[allow(clippy::too_many_arguments)]
     #[inline]
     fn insert_one<O: Observer<M::State>>(
@@ -640,16 +648,17 @@ impl<M: Model> Search<'_, M> {
         x: &Expander<'_, M>,
         chunk: &Chunk,
         part: &Part,
-        c: &Candidate,
+        j: usize,
         first: Option<bool>,
         parent_state: &mut Option<Decoded<M::State>>,
         next: &mut Level,
         depth: usize,
         observer: &mut O,
     ) -> Option<Verdict> {
+        let c = &part.candidates[j];
         self.stats.transitions += 1;
         self.stats.thread_steps[c.thread as usize] += 1;
-        if c.point != u32::MAX {
+        if c.point != NO_POINT {
             if let Some(n) = self.stats.coverage[c.thread as usize].get_mut(c.point as usize) {
                 *n += 1;
             }
@@ -671,13 +680,13 @@ impl<M: Model> Search<'_, M> {
         }
         let from = || &parent_state.as_ref().expect("decoded for observers").state;
         let parent_fp = || parent_state.as_ref().expect("decoded for observers").fp;
-        match &c.kind {
+        match part.kind(j) {
             Kind::StepFailed(v) => {
                 if O::ACTIVE {
                     observer.failed_step(parent_fp(), from(), c.thread as usize, v);
                 }
                 self.add_schedules(paths);
-                let verdict = self.counterexample(parent.idx, Some(c.thread), (**v).clone());
+                let verdict = self.counterexample(parent.idx, Some(c.thread), v.clone());
                 return self.violation(verdict);
             }
             Kind::Seen => {
@@ -686,7 +695,7 @@ impl<M: Model> Search<'_, M> {
                 }
                 self.flow(c.fp, paths);
             }
-            Kind::New { check, .. } => {
+            Kind::New { encoded, check } => {
                 let new = match first {
                     Some(first) => first,
                     None if x.visited.contains(c.fp) => false,
@@ -704,7 +713,6 @@ impl<M: Model> Search<'_, M> {
                     self.flow(c.fp, paths);
                     return None;
                 }
-                let encoded = part.encoded(c);
                 let idx = self.parents.push(parent.idx, c.thread);
                 if O::ACTIVE {
                     observer.state(c.fp, &self.model.decode(encoded), depth);
@@ -720,19 +728,16 @@ impl<M: Model> Search<'_, M> {
                         if self.options.count_schedules {
                             self.next_index.insert(c.fp, u32::MAX);
                         }
-                        let verdict = self.counterexample(idx, None, (**v).clone());
+                        let verdict = self.counterexample(idx, None, v.clone());
                         return self.violation(verdict);
                     }
                     Ok(terminal) => {
-                        self.stats.terminal_states += *terminal as u64;
+                        self.stats.terminal_states += terminal as u64;
                         if self.options.count_schedules {
                             self.next_index.insert(c.fp, next.len() as u32);
                             self.next_paths.push(paths);
                         }
-                        let queued = Queued {
-                            idx,
-                            terminal: *terminal,
-                        };
+                        let queued = Queued { idx, terminal };
                         next.push(queued, encoded);
                     }
                 }

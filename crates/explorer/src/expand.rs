@@ -12,41 +12,67 @@ use smallvec::{smallvec, SmallVec};
 /// States one parallel task expands at a time.
 const TASK: usize = 32;
 
-/// One successor produced by the parallel phase.
+/// One successor produced by the parallel phase, in 24 bytes: a 2-thread search holds two
+/// chunks' worth (some 16,000 on pt_frag 3x3), so their size shows in its peak memory.
 pub(crate) struct Candidate {
+    pub(crate) fp: u64,
     /// Index of the parent in the chunk being expanded.
     pub(crate) src: u32,
+    /// A new state's encoding is `bytes[from..to]` of its [`Part`].
+    from: u32,
+    to: u32,
+    /// The coverage point of the step, or [`NO_POINT`].
+    pub(crate) point: u16,
     pub(crate) thread: u8,
-    /// The coverage point of the step.
-    pub(crate) point: u32,
-    pub(crate) fp: u64,
-    pub(crate) kind: Kind,
+    tag: Tag,
 }
 
-pub(crate) enum Kind {
+const _: () = assert!(std::mem::size_of::<Candidate>() == 24);
+
+/// [`Candidate::point`] of a step whose model names no coverage points.
+pub(crate) const NO_POINT: u16 = u16::MAX;
+
+/// What a candidate is; its violation, if any, is kept in its [`Part`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+enum Tag {
+    Seen,
+    New,
+    NewTerminal,
+    NewViolating,
+    StepFailed,
+}
+
+/// What a candidate is, as [`Part::kind`] gives it.
+pub(crate) enum Kind<'a> {
     /// Already stored when looked up (by an earlier level or an earlier chunk of this one).
     Seen,
     /// Not stored when looked up (insertion decides whether it is a first occurrence): its
-    /// encoding is `bytes[from..to]` of its [`Part`], and `check` is its invariant/end/deadlock
-    /// result.
+    /// encoding, and its invariant/end/deadlock result (whether it is terminal).
     New {
-        from: u32,
-        to: u32,
-        check: Result<bool, Box<Violation>>,
+        encoded: &'a [u8],
+        check: Result<bool, &'a Violation>,
     },
     /// The step itself failed an assertion.
-    StepFailed(Box<Violation>),
+    StepFailed(&'a Violation),
+}
+
+impl Candidate {
+    /// Whether the state was not stored when looked up.
+    pub(crate) fn is_new(&self) -> bool {
+        matches!(self.tag, Tag::New | Tag::NewTerminal | Tag::NewViolating)
+    }
 }
 
 /// A thread's step from a state: the successor and its fingerprint, or the failed assertion.
 pub(crate) struct Stepped<S> {
     thread: u8,
     /// The coverage point of the step.
-    point: u32,
+    point: u16,
     /// The successor, when the step did not fail.
     state: S,
     /// Its fingerprint, or the assertion the step failed.
-    result: Result<u64, Box<Violation>>,
+    result: Result<u64, Violation>,
 }
 
 /// Room for the successors of one state, kept from state to state: a step copies its parent
@@ -95,7 +121,9 @@ impl<S: Clone> Steps<S> {
 pub(crate) struct Part {
     pub(crate) candidates: Vec<Candidate>,
     /// The encodings of the new states.
-    pub(crate) bytes: Vec<u8>,
+    bytes: Vec<u8>,
+    /// The violations of the candidates that have one, by position in `candidates`.
+    violations: Vec<(u32, Violation)>,
 }
 
 impl Part {
@@ -105,12 +133,50 @@ impl Part {
         self.candidates.reserve(candidates);
         self.bytes.clear();
         self.bytes.reserve(bytes);
+        self.violations.clear();
     }
 
-    pub(crate) fn encoded(&self, c: &Candidate) -> &[u8] {
-        match c.kind {
-            Kind::New { from, to, .. } => &self.bytes[from as usize..to as usize],
-            _ => &[],
+    /// What the `i`th candidate is.
+    pub(crate) fn kind(&self, i: usize) -> Kind<'_> {
+        let c = &self.candidates[i];
+        let violation = || {
+            let at = self
+                .violations
+                .binary_search_by_key(&(i as u32), |(j, _)| *j)
+                .expect("a violating candidate's violation is kept");
+            &self.violations[at].1
+        };
+        let encoded = || &self.bytes[c.from as usize..c.to as usize];
+        match c.tag {
+            Tag::Seen => Kind::Seen,
+            Tag::New => Kind::New {
+                encoded: encoded(),
+                check: Ok(false),
+            },
+            Tag::NewTerminal => Kind::New {
+                encoded: encoded(),
+                check: Ok(true),
+            },
+            Tag::NewViolating => Kind::New {
+                encoded: encoded(),
+                check: Err(violation()),
+            },
+            Tag::StepFailed => Kind::StepFailed(violation()),
+        }
+    }
+
+    /// Takes back the last candidate, its encoding and its violation.
+    fn pop(&mut self) {
+        let c = self.candidates.pop().expect("a candidate to take back");
+        if c.is_new() {
+            self.bytes.truncate(c.from as usize);
+        }
+        if self
+            .violations
+            .last()
+            .is_some_and(|(i, _)| *i as usize == self.candidates.len())
+        {
+            self.violations.pop();
         }
     }
 }
@@ -187,7 +253,7 @@ impl<M: Model> Expander<'_, M> {
     pub(crate) fn reserve(&mut self, parts: &[Part]) {
         let mut counts = [0; SHARDS];
         for c in parts.iter().flat_map(|p| &p.candidates) {
-            if let Kind::New { .. } = c.kind {
+            if c.is_new() {
                 counts[ShardedSet::shard(c.fp)] += 1;
             }
         }
@@ -203,7 +269,7 @@ impl<M: Model> Expander<'_, M> {
     /// enough ago to have left the cache.
     pub(crate) fn first_occurrences(&self, parts: &[Part], first: &mut Vec<bool>) {
         const AHEAD: usize = 8;
-        let new = |c: &&Candidate| matches!(c.kind, Kind::New { .. });
+        let new = |c: &&Candidate| c.is_new();
         let candidates = || parts.iter().flat_map(|p| &p.candidates);
         let mut ahead = candidates().filter(new).skip(AHEAD);
         first.clear();
@@ -245,19 +311,17 @@ impl<M: Model> Expander<'_, M> {
         if self.reduce {
             if let Some(t) = self.ample(state, &statuses) {
                 self.step(state, t, stepped);
-                let c = self.candidate(src, &stepped.as_slice()[0], &mut out.bytes);
+                self.candidate(src, &stepped.as_slice()[0], out);
                 stepped.clear();
                 // Cycle proviso: the step must lead one level deeper (to a new state or one
                 // of the next level); a step back to an older state could close a cycle on
                 // which the other threads' steps are postponed forever.
-                let older = matches!(c.kind, Kind::Seen) && !self.next_set.contains(c.fp);
+                let c = out.candidates.last().expect("just pushed");
+                let older = c.tag == Tag::Seen && !self.next_set.contains(c.fp);
                 if !older {
-                    out.candidates.push(c);
                     return;
                 }
-                if let Kind::New { from, .. } = c.kind {
-                    out.bytes.truncate(from as usize);
-                }
+                out.pop();
             }
         }
         for t in enabled(&statuses) {
@@ -279,8 +343,7 @@ impl<M: Model> Expander<'_, M> {
     /// empties `stepped`.
     fn look_up(&self, src: u32, stepped: &mut Steps<M::State>, out: &mut Part) {
         for s in stepped.as_slice() {
-            let c = self.candidate(src, s, &mut out.bytes);
-            out.candidates.push(c);
+            self.candidate(src, s, out);
         }
         stepped.clear();
     }
@@ -296,9 +359,9 @@ impl<M: Model> Expander<'_, M> {
     /// lookup it will need started ([`candidate`](Self::candidate) finishes it).
     fn step(&self, state: &M::State, t: usize, stepped: &mut Steps<M::State>) {
         let point = if self.covered[t] {
-            self.model.coverage_point(state, t) as u32
+            self.model.coverage_point(state, t) as u16
         } else {
-            u32::MAX
+            NO_POINT
         };
         let s = stepped.push_copy(state);
         s.thread = t as u8;
@@ -309,37 +372,54 @@ impl<M: Model> Expander<'_, M> {
                 self.visited.prefetch(fp);
                 Ok(fp)
             }
-            Err(v) => Err(Box::new(v)),
+            Err(v) => Err(v),
         };
     }
 
-    /// A stepped successor of the `src`th state, looked up and checked; a new state is
-    /// encoded at the end of `bytes`.
-    fn candidate(&self, src: u32, s: &Stepped<M::State>, bytes: &mut Vec<u8>) -> Candidate {
-        let (fp, kind) = match &s.result {
-            Err(v) => (0, Kind::StepFailed(v.clone())),
-            Ok(fp) if self.visited.contains(*fp) => (*fp, Kind::Seen),
+    /// A stepped successor of the `src`th state, looked up and checked, onto `out`; a new
+    /// state is encoded at the end of its bytes.
+    fn candidate(&self, src: u32, s: &Stepped<M::State>, out: &mut Part) {
+        let mut c = Candidate {
+            fp: 0,
+            src,
+            from: 0,
+            to: 0,
+            point: s.point,
+            thread: s.thread,
+            tag: Tag::Seen,
+        };
+        let mut violation = None;
+        match &s.result {
+            Err(v) => {
+                c.tag = Tag::StepFailed;
+                violation = Some(v.clone());
+            }
+            Ok(fp) if self.visited.contains(*fp) => c.fp = *fp,
             Ok(fp) => {
-                let (fp, next) = (*fp, &s.state);
-                let check = check_state(self.model, next).map_err(Box::new);
-                let from = bytes.len() as u32;
-                self.model.encode(next, bytes);
-                let to = bytes.len() as u32;
+                let next = &s.state;
+                c.fp = *fp;
+                c.tag = match check_state(self.model, next) {
+                    Ok(false) => Tag::New,
+                    Ok(true) => Tag::NewTerminal,
+                    Err(v) => {
+                        violation = Some(v);
+                        Tag::NewViolating
+                    }
+                };
+                c.from = out.bytes.len() as u32;
+                self.model.encode(next, &mut out.bytes);
+                c.to = out.bytes.len() as u32;
                 debug_assert_eq!(
-                    &self.model.decode(&bytes[from as usize..]),
+                    &self.model.decode(&out.bytes[c.from as usize..]),
                     next,
                     "Model::decode must reverse Model::encode"
                 );
-                (fp, Kind::New { from, to, check })
             }
-        };
-        Candidate {
-            src,
-            thread: s.thread,
-            point: s.point,
-            fp,
-            kind,
         }
+        if let Some(v) = violation {
+            out.violations.push((out.candidates.len() as u32, v));
+        }
+        out.candidates.push(c);
     }
 }
 
