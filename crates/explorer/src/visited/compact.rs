@@ -92,8 +92,8 @@ impl CompactSet {
         debug_assert!(slots.is_power_of_two() && slots >= MIN_SLOTS);
         let bits = slots.trailing_zeros();
         CompactSet {
-            hi: (0..slots).map(|_| AtomicU16::new(0)).collect(),
-            lo: (0..slots).map(|_| AtomicU32::new(0)).collect(),
+            hi: super::slots(slots, || AtomicU16::new(0)).into_boxed_slice(),
+            lo: super::slots(slots, || AtomicU32::new(0)).into_boxed_slice(),
             bits,
             layout: Layout::of(bits),
             top: top >> BELOW_SHARD << BELOW_SHARD,
