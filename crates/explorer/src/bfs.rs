@@ -1,8 +1,8 @@
 //! The breadth-first engine: level by level, in parallel with rayon, deterministic.
 //!
-//! Each level is cut into fixed-size chunks. A chunk's states are expanded in parallel (read
-//! only: successors are fingerprinted, checked, and looked up in the visited set; see
-//! [`expand`](crate::expand)); then the candidates are inserted sequentially in a fixed order
+//! Each level is cut into fixed-size chunks. A chunk's states are expanded in parallel
+//! (successors are fingerprinted, checked and encoded; see [`expand`](crate::expand)); then
+//! the candidates are looked up and inserted sequentially in a fixed order
 //! (frontier order, then thread order), while the workers expand the next chunk. So state
 //! numbers, counts and the counterexample do not depend on the number of threads, and the
 //! first violation met in that order is a shortest one.
@@ -485,9 +485,9 @@ impl<M: Model> Search<'_, M> {
 
     /// Expands every state of `frontier` (at `depth`) into `next`, chunk by chunk; a verdict
     /// if the search stops here. With worker threads, a chunk is inserted (on this thread)
-    /// while the workers expand the following one: expansion only reads the visited sets, and
-    /// a state it finds new though the insertion just stored it is then not a first
-    /// occurrence, which is how a state already seen is treated anyway.
+    /// while the workers expand the following one: expansion only reads the visited sets
+    /// (under reduction), and a state it finds new though the insertion just stored it is
+    /// then not a first occurrence, which is how a state already seen is treated anyway.
     fn level<O: Observer<M::State>>(
         &mut self,
         x: &mut Expander<'_, M>,
