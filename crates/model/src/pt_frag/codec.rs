@@ -82,7 +82,7 @@ pub(super) fn unpack(b: &[u8]) -> State {
     }
     let mut thread_buf = [EMPTY; MAX_THREADS];
     for out in &mut thread_buf[..threads] {
-        let len = ThreadState::packed_len(b[at + 6]);
+        let len = ThreadState::packed_len(ThreadState::held_in(&b[at..]));
         let mut t = [0; THREAD_BYTES];
         t[..len].copy_from_slice(&b[at..at + len]);
         *out = ThreadState::from_bytes(&t);

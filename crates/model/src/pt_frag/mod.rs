@@ -182,7 +182,14 @@ pub struct ThreadState {
 }
 
 /// Bytes of [`ThreadState::to_bytes`]' array.
-const THREAD_BYTES: usize = 7 + 3 * MAX_HELD;
+const THREAD_BYTES: usize = 5 + 3 * MAX_HELD;
+
+/// The page nibble of [`ThreadState::to_bytes`] for [`NO_PAGE`]: pages are numbered from 0
+/// to 14 (at most 15 `pte_fragment_alloc`s).
+const NO_PAGE_NIBBLE: u8 = 15;
+
+// The packing's bit fields hold every value.
+const _: () = assert!(Pc::ALL.len() <= 32 && MAX_HELD < 4);
 
 impl ThreadState {
     /// The fragments held, oldest first.
@@ -190,20 +197,25 @@ impl ThreadState {
         &self.fragments[..self.held as usize]
     }
 
-    /// The thread packed: op, pc, page, generation, index, the two flags, held, then both
-    /// fragment slots (page, generation, index). Part of the state's packed encoding, which
-    /// keeps the first [`packed_len`](ThreadState::packed_len) bytes: the slots held.
+    /// The thread packed: op; pc (5 bits) with the two flags; the page (4 bits, 15 for none)
+    /// with held (2 bits); generation; index; then both fragment slots (page, generation,
+    /// index). Part of the state's packed encoding, which keeps the first
+    /// [`packed_len`](ThreadState::packed_len) bytes: the slots held.
     #[inline]
     fn to_bytes(self) -> [u8; THREAD_BYTES] {
         let [f, g] = self.fragments;
+        let page = if self.page == NO_PAGE {
+            NO_PAGE_NIBBLE
+        } else {
+            self.page
+        };
+        debug_assert!(page <= NO_PAGE_NIBBLE, "pages are numbered below 15");
         [
             self.op,
-            self.pc as u8,
-            self.page,
+            self.pc as u8 | (self.test as u8) << 5 | (self.holds_reference as u8) << 6,
+            page | self.held << 4,
             self.generation,
             self.index,
-            self.test as u8 | (self.holds_reference as u8) << 1,
-            self.held,
             f.page,
             f.generation,
             f.index,
@@ -213,12 +225,18 @@ impl ThreadState {
         ]
     }
 
+    /// How many fragments the thread whose [`to_bytes`](ThreadState::to_bytes) start `b`
+    /// holds.
+    #[inline]
+    fn held_in(b: &[u8]) -> u8 {
+        b[2] >> 4
+    }
+
     /// How many of [`to_bytes`](ThreadState::to_bytes)' bytes tell a thread that holds
-    /// `held` fragments (its seventh byte): unused fragment slots are zero, so they are left
-    /// out.
+    /// `held` fragments: unused fragment slots are zero, so they are left out.
     #[inline]
     fn packed_len(held: u8) -> usize {
-        7 + 3 * held as usize
+        5 + 3 * held as usize
     }
 
     /// The thread whose [`to_bytes`](ThreadState::to_bytes) are `b` (the bytes of the
@@ -230,16 +248,21 @@ impl ThreadState {
             generation: b[at + 1],
             index: b[at + 2],
         };
+        let page = b[2] & 0xf;
         ThreadState {
             op: b[0],
-            pc: Pc::ALL[b[1] as usize],
-            page: b[2],
+            pc: Pc::ALL[(b[1] & 0x1f) as usize],
+            page: if page == NO_PAGE_NIBBLE {
+                NO_PAGE
+            } else {
+                page
+            },
             generation: b[3],
             index: b[4],
-            test: b[5] & 1 != 0,
-            holds_reference: b[5] & 2 != 0,
-            fragments: [fragment(7), fragment(10)],
-            held: b[6],
+            test: b[1] & 1 << 5 != 0,
+            holds_reference: b[1] & 1 << 6 != 0,
+            fragments: [fragment(5), fragment(8)],
+            held: Self::held_in(b),
         }
     }
 }
