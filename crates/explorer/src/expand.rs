@@ -345,7 +345,7 @@ impl<M: Model> Expander<'_, M> {
         ample_thread(self.model, s, statuses)
     }
 
-    /// Thread `t`'s step from `state` onto `stepped`, fingerprinted; under reduction, with
+    /// Thread `t`'s step from `state` onto `stepped`; under reduction, fingerprinted, with
     /// the visited-set lookup it will need started ([`candidate`](Self::candidate) finishes
     /// it).
     fn step(&self, state: &M::State, t: usize, stepped: &mut Steps<M::State>) {
@@ -358,11 +358,11 @@ impl<M: Model> Expander<'_, M> {
         s.thread = t as u8;
         s.point = point;
         s.result = match self.model.step(&mut s.state, t) {
+            // Without reduction the fingerprint comes with the encoding, in `candidate`.
+            Ok(()) if !self.reduce => Ok(0),
             Ok(()) => {
                 let fp = self.model.fingerprint(&s.state);
-                if self.reduce {
-                    self.visited.prefetch(fp);
-                }
+                self.visited.prefetch(fp);
                 Ok(fp)
             }
             Err(v) => Err(v),
@@ -394,7 +394,6 @@ impl<M: Model> Expander<'_, M> {
             Ok(fp) if self.reduce && self.visited.contains(*fp) => c.fp = *fp,
             Ok(fp) => {
                 let next = &s.state;
-                c.fp = *fp;
                 c.tag = match check_state(self.model, next) {
                     Ok(false) => Tag::New,
                     Ok(true) => Tag::NewTerminal,
@@ -404,8 +403,18 @@ impl<M: Model> Expander<'_, M> {
                     }
                 };
                 c.from = out.bytes.len() as u32;
-                self.model.encode(next, &mut out.bytes);
+                c.fp = if self.reduce {
+                    self.model.encode(next, &mut out.bytes);
+                    *fp
+                } else {
+                    self.model.encode_fingerprinted(next, &mut out.bytes)
+                };
                 c.to = out.bytes.len() as u32;
+                debug_assert_eq!(
+                    c.fp,
+                    self.model.fingerprint(next),
+                    "Model::encode_fingerprinted must give Model::fingerprint"
+                );
                 debug_assert_eq!(
                     &self.model.decode(&out.bytes[c.from as usize..]),
                     next,

@@ -427,6 +427,14 @@ impl Model for PtFrag {
         codec::pack(s, out)
     }
 
+    /// The packed bytes are what the fingerprint hashes: packed once for both.
+    #[inline]
+    fn encode_fingerprinted(&self, s: &State, out: &mut Vec<u8>) -> u64 {
+        let from = out.len();
+        codec::pack(s, out);
+        weft_explorer::fingerprint_bytes(&out[from..])
+    }
+
     fn decode(&self, bytes: &[u8]) -> State {
         codec::unpack(bytes)
     }
