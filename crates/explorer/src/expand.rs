@@ -71,8 +71,9 @@ pub(crate) struct Stepped<S> {
     point: u16,
     /// The successor, when the step did not fail.
     state: S,
-    /// Its fingerprint, or the assertion the step failed.
-    result: Result<u64, Violation>,
+    /// Its fingerprint if it is to be looked up (else the fingerprint comes with its
+    /// encoding), or the assertion the step failed.
+    result: Result<Option<u64>, Violation>,
 }
 
 /// Room for the successors of one state, kept from state to state: a step copies its parent
@@ -98,7 +99,7 @@ impl<S: Clone> Steps<S> {
                 thread: 0,
                 point: 0,
                 state: parent.clone(),
-                result: Ok(0),
+                result: Ok(None),
             });
         } else {
             self.slots[self.len].state.clone_from(parent);
@@ -300,7 +301,8 @@ impl<M: Model> Expander<'_, M> {
         let statuses = statuses(self.model, state);
         if self.reduce {
             if let Some(t) = self.ample(state, &statuses) {
-                self.step(state, t, stepped);
+                // Looked up, for the cycle proviso.
+                self.step(state, t, true, stepped);
                 self.candidate(src, &stepped.as_slice()[0], out);
                 stepped.clear();
                 // Cycle proviso: the step must lead one level deeper (to a new state or one
@@ -315,7 +317,7 @@ impl<M: Model> Expander<'_, M> {
             }
         }
         for t in enabled(&statuses) {
-            self.step(state, t, stepped);
+            self.step(state, t, false, stepped);
         }
         self.emit(src, stepped, out);
     }
@@ -324,7 +326,7 @@ impl<M: Model> Expander<'_, M> {
     fn step_all(&self, state: &M::State, stepped: &mut Steps<M::State>) {
         for t in 0..self.model.thread_count() {
             if self.model.status(state, t) == Status::Enabled {
-                self.step(state, t, stepped);
+                self.step(state, t, false, stepped);
             }
         }
     }
@@ -345,10 +347,10 @@ impl<M: Model> Expander<'_, M> {
         ample_thread(self.model, s, statuses)
     }
 
-    /// Thread `t`'s step from `state` onto `stepped`; under reduction, fingerprinted, with
-    /// the visited-set lookup it will need started ([`candidate`](Self::candidate) finishes
-    /// it).
-    fn step(&self, state: &M::State, t: usize, stepped: &mut Steps<M::State>) {
+    /// Thread `t`'s step from `state` onto `stepped`. To be looked up (`look_up`), it is
+    /// fingerprinted now and the lookup started ([`candidate`](Self::candidate) finishes it);
+    /// else its fingerprint comes with its encoding.
+    fn step(&self, state: &M::State, t: usize, look_up: bool, stepped: &mut Steps<M::State>) {
         let point = if self.covered[t] {
             self.model.coverage_point(state, t) as u16
         } else {
@@ -358,23 +360,22 @@ impl<M: Model> Expander<'_, M> {
         s.thread = t as u8;
         s.point = point;
         s.result = match self.model.step(&mut s.state, t) {
-            // Without reduction the fingerprint comes with the encoding, in `candidate`.
-            Ok(()) if !self.reduce => Ok(0),
+            Ok(()) if !look_up => Ok(None),
             Ok(()) => {
                 let fp = self.model.fingerprint(&s.state);
                 self.visited.prefetch(fp);
-                Ok(fp)
+                Ok(Some(fp))
             }
             Err(v) => Err(v),
         };
     }
 
     /// A stepped successor of the `src`th state, checked, onto `out`, its encoding at the
-    /// end of its bytes. Under reduction it is looked up first, and a state already stored
-    /// is neither checked nor encoded. Without reduction it is not looked up: the insertion
-    /// looks every candidate up anyway, and a lookup here, a cache miss on a table written by
-    /// the inserting thread, cost more than checking and encoding every successor (pt_frag
-    /// 3x3 took 8% longer on 1 and on 2 threads with it, THP B 4% and 6%).
+    /// end of its bytes. Only the reduction's ample step is looked up first (a state already
+    /// stored is then neither checked nor encoded), for the cycle proviso. The others are
+    /// not: the insertion looks every candidate up anyway, and a lookup here, a cache miss on
+    /// a table written by the inserting thread, cost more than checking and encoding every
+    /// successor (pt_frag 3x3 took 8% longer on 1 and on 2 threads with it, THP B 4% and 6%).
     fn candidate(&self, src: u32, s: &Stepped<M::State>, out: &mut Part) {
         let mut c = Candidate {
             fp: 0,
@@ -391,7 +392,7 @@ impl<M: Model> Expander<'_, M> {
                 c.tag = Tag::StepFailed;
                 violation = Some(v.clone());
             }
-            Ok(fp) if self.reduce && self.visited.contains(*fp) => c.fp = *fp,
+            Ok(Some(fp)) if self.visited.contains(*fp) => c.fp = *fp,
             Ok(fp) => {
                 let next = &s.state;
                 c.tag = match check_state(self.model, next) {
@@ -403,11 +404,12 @@ impl<M: Model> Expander<'_, M> {
                     }
                 };
                 c.from = out.bytes.len() as u32;
-                c.fp = if self.reduce {
-                    self.model.encode(next, &mut out.bytes);
-                    *fp
-                } else {
-                    self.model.encode_fingerprinted(next, &mut out.bytes)
+                c.fp = match fp {
+                    Some(fp) => {
+                        self.model.encode(next, &mut out.bytes);
+                        *fp
+                    }
+                    None => self.model.encode_fingerprinted(next, &mut out.bytes),
                 };
                 c.to = out.bytes.len() as u32;
                 debug_assert_eq!(
