@@ -486,8 +486,9 @@ impl<M: Model> Search<'_, M> {
     /// Expands every state of `frontier` (at `depth`) into `next`, chunk by chunk; a verdict
     /// if the search stops here. With worker threads, a chunk is inserted (on this thread)
     /// while the workers expand the following one: expansion only reads the visited sets
-    /// (under reduction), and a state it finds new though the insertion just stored it is
-    /// then not a first occurrence, which is how a state already seen is treated anyway.
+    /// (under reduction, for the ample step), and a state it finds new though the insertion
+    /// just stored it is then not a first occurrence, which is how a state already seen is
+    /// treated anyway.
     fn level<O: Observer<M::State>>(
         &mut self,
         x: &mut Expander<'_, M>,

@@ -1,7 +1,7 @@
 //! The parallel half of a breadth-first level: every successor of a chunk of queued states,
-//! stepped, fingerprinted, checked and encoded (under reduction, looked up in the visited set
-//! first, and checked and encoded only when new). It only reads the visited sets, so it can
-//! run while the search inserts the chunk before (see [`bfs`](crate::bfs)).
+//! stepped, checked, encoded and fingerprinted (under reduction, the ample step's successor is
+//! looked up in the visited sets first, for the cycle proviso). It only reads the visited
+//! sets, so it can run while the search inserts the chunk before (see [`bfs`](crate::bfs)).
 
 use crate::level::Chunk;
 use crate::model::{check_state, Footprint, Model, Status, Violation};
