@@ -47,8 +47,9 @@ enum Tag {
 pub(crate) enum Kind<'a> {
     /// Already stored when looked up (by an earlier level or an earlier chunk of this one).
     Seen,
-    /// Not stored when looked up (insertion decides whether it is a first occurrence): its
-    /// encoding, and its invariant/end/deadlock result (whether it is terminal).
+    /// Not looked up, or not stored when looked up (insertion decides whether it is a first
+    /// occurrence): its encoding, and its invariant/end/deadlock result (whether it is
+    /// terminal).
     New {
         encoded: &'a [u8],
         check: Result<bool, &'a Violation>,
@@ -204,10 +205,9 @@ impl<M: Model> Expander<'_, M> {
     pub(crate) fn expand(&self, chunk: &Chunk, mut parts: Vec<Part>) -> Vec<Part> {
         let threads = self.model.thread_count();
         let task = |range: std::ops::Range<usize>, part: &mut Part| {
-            // Room for every thread's step, and for the encodings of twice as many successors
-            // as parents under reduction (where most are found seen and not encoded) and of
-            // half as many as threads without, so that the bytes are rarely copied to a larger
-            // buffer.
+            // Room for every thread's step, and for the encodings of as many successors a
+            // parent as half the threads (two under reduction, where most states take one
+            // step), so that the bytes are rarely copied to a larger buffer.
             let encoded = range.clone().next().map_or(0, |i| chunk.encoded(i).len());
             let per_parent = if self.reduce { 2 } else { threads.div_ceil(2) };
             part.empty(range.len() * threads, per_parent * range.len() * encoded);
@@ -256,8 +256,7 @@ impl<M: Model> Expander<'_, M> {
 
     /// For each candidate of `parts` in order, whether it is the first occurrence of a new
     /// state (into `first`, emptied first); stores those states. Lookups run a few new
-    /// candidates behind their prefetches: the slots were last read on another core, or long
-    /// enough ago to have left the cache.
+    /// candidates behind their prefetches: the visited set is larger than the caches.
     pub(crate) fn first_occurrences(&self, parts: &[Part], first: &mut Vec<bool>) {
         const AHEAD: usize = 8;
         let new = |c: &&Candidate| c.is_new();

@@ -55,7 +55,7 @@ fn zeroed(n: usize) -> Vec<AtomicU64> {
 
 /// `n` slots made by `empty`. Memory of [`HUGE_PAGE`] or more is marked for huge pages before
 /// it is first written: lookups land anywhere in a table, and with 4 KiB pages nearly every
-/// lookup in a large one also misses the TLB. A shard's table reaches 2 MiB at about 16 M
+/// lookup in a large one also misses the TLB. A shard's table reaches 2 MiB at about 13 M
 /// states in all; pt_frag 4x4 (165 M states, 1.5 GiB of tables) took 204 s instead of 213.
 pub(crate) fn slots<A>(n: usize, empty: impl Fn() -> A) -> Vec<A> {
     let mut v: Vec<A> = Vec::with_capacity(n);

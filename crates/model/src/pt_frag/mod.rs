@@ -204,12 +204,15 @@ impl ThreadState {
     #[inline]
     fn to_bytes(self) -> [u8; THREAD_BYTES] {
         let [f, g] = self.fragments;
+        debug_assert!(
+            self.page == NO_PAGE || self.page < NO_PAGE_NIBBLE,
+            "pages are numbered below 15"
+        );
         let page = if self.page == NO_PAGE {
             NO_PAGE_NIBBLE
         } else {
             self.page
         };
-        debug_assert!(page <= NO_PAGE_NIBBLE, "pages are numbered below 15");
         [
             self.op,
             self.pc as u8 | (self.test as u8) << 5 | (self.holds_reference as u8) << 6,
