@@ -277,12 +277,13 @@ impl<M: Model> Expander<'_, M> {
     /// Stores `fp` if it is new; true if it was. The next level's set first (under
     /// reduction): an expansion that finds `fp` visited then finds it in the next level too.
     pub(crate) fn insert(&self, fp: u64) -> bool {
+        if !self.reduce {
+            return self.visited.insert_shared(fp);
+        }
         if self.visited.contains(fp) {
             return false;
         }
-        if self.reduce {
-            self.next_set.insert_shared(fp);
-        }
+        self.next_set.insert_shared(fp);
         self.visited.insert_shared(fp)
     }
 
