@@ -170,7 +170,7 @@ impl FingerprintSet {
 
     /// Makes room for `n` more fingerprints without growing (at most 3/4 load).
     pub(crate) fn reserve(&mut self, n: usize) {
-        while (self.len() + n) * 4 > self.slots.len() * 3 {
+        while !Self::within_load(self.slots.len(), self.len() + n) {
             self.grow();
         }
     }
@@ -182,7 +182,7 @@ impl FingerprintSet {
     #[inline]
     pub(crate) fn insert_shared(&self, fp: u64) -> bool {
         assert!(
-            (self.len() + 1) * 4 <= self.slots.len() * 3,
+            Self::within_load(self.slots.len(), self.len() + 1),
             "the visited set was not given room before a shared insert"
         );
         let k = key(fp);
@@ -199,6 +199,12 @@ impl FingerprintSet {
     /// Slots for `n` fingerprints at most 3/4 full.
     fn slots_for(n: usize) -> usize {
         (n * 4 / 3 + 1).next_power_of_two().max(16)
+    }
+
+    /// Whether a table of `slots` may hold `len` fingerprints: at most 3/4 full, the load at
+    /// which both kinds of table grow.
+    fn within_load(slots: usize, len: usize) -> bool {
+        len * 4 <= slots * 3
     }
 
     /// Whether a table of `slots` holding `len` fingerprints is too large to keep when

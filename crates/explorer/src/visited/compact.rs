@@ -14,7 +14,7 @@
 //! pt_frag 3x3, peaked 0.5-0.9 MiB higher: its 96 KiB tables fit in none of the 64 KiB that
 //! the 8-byte tables they replace give back, while a 64 KiB low half does.
 
-use super::{prefetch, OwnLine, BELOW_SHARD};
+use super::{prefetch, FingerprintSet, OwnLine, BELOW_SHARD};
 use std::sync::atomic::{AtomicU16, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
 /// Slots of the smallest compact table: with fewer, the distance field would have fewer than
@@ -211,7 +211,7 @@ impl CompactSet {
     /// Makes room for `n` more fingerprints: at most 3/4 of the slots full, and room in the
     /// overflow list for all of them.
     pub(crate) fn reserve(&mut self, n: usize) {
-        while (self.len() + n) * 4 > self.slots() * 3 {
+        while !FingerprintSet::within_load(self.slots(), self.len() + n) {
             self.grow();
         }
         let need = *self.overflowed.get_mut() + n;
@@ -227,7 +227,7 @@ impl CompactSet {
     #[inline]
     pub(crate) fn insert_shared(&self, k: u64) -> bool {
         assert!(
-            (self.len() + 1) * 4 <= self.slots() * 3,
+            FingerprintSet::within_load(self.slots(), self.len() + 1),
             "the visited set was not given room before a shared insert"
         );
         let (i, d) = match self.probe(k) {
