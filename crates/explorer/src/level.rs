@@ -162,7 +162,8 @@ pub(crate) struct Level<'m> {
     /// The chunk being filled, and its states.
     filling: Vec<u8>,
     filling_len: usize,
-    /// The number after the last state's in the chunk being filled (0 when it is empty).
+    /// The number after the last state's in the chunk being filled (read only while it holds
+    /// a state: the first state of a chunk counts from 0).
     next_idx: u32,
     /// Chunks read so far.
     read: usize,
@@ -203,8 +204,13 @@ impl<'m> Level<'m> {
         }
         let b = &mut self.filling;
         b.reserve(HEADER + encoded.len());
-        debug_assert!(q.idx >= self.next_idx, "states are queued in number order");
-        put_varint(b, u64::from(q.idx - self.next_idx));
+        let base = if self.filling_len == 0 {
+            0
+        } else {
+            self.next_idx
+        };
+        debug_assert!(q.idx >= base, "states are queued in number order");
+        put_varint(b, u64::from(q.idx - base));
         put_varint(b, (encoded.len() as u64) << 1 | q.terminal as u64);
         self.next_idx = q.idx + 1;
         b.extend_from_slice(encoded);
@@ -228,7 +234,6 @@ impl<'m> Level<'m> {
             self.filling = buf;
         }
         self.filling_len = 0;
-        self.next_idx = 0;
     }
 
     /// The next chunk in queue order, taken out of the level; `None` once all were read.
@@ -248,7 +253,6 @@ impl<'m> Level<'m> {
             // The last chunk, never sealed.
             None if self.filling_len > 0 => {
                 self.filling_len = 0;
-                self.next_idx = 0;
                 std::mem::take(&mut self.filling)
             }
             None => return None,
@@ -296,7 +300,6 @@ impl<'m> Level<'m> {
         }
         self.filling.clear();
         self.filling_len = 0;
-        self.next_idx = 0;
         self.file.clear();
         self.len = 0;
         self.read = 0;
