@@ -287,8 +287,8 @@ impl<M: Model> Expander<'_, M> {
         self.visited.insert_shared(fp)
     }
 
-    /// Every successor of `state` (the `src`th of its chunk) into `out`: all of them, or
-    /// under reduction the ample thread's alone when the cycle proviso allows. `stepped` is
+    /// Under reduction, every successor of `state` (the `src`th of its chunk) into `out`: the
+    /// ample thread's alone when the cycle proviso allows, else all of them. `stepped` is
     /// scratch room.
     fn successors(
         &self,
@@ -299,22 +299,20 @@ impl<M: Model> Expander<'_, M> {
     ) {
         // Each thread's status, asked once: the reduction and the steps both need it.
         let statuses = statuses(self.model, state);
-        if self.reduce {
-            if let Some(t) = self.ample(state, &statuses) {
-                // Looked up, for the cycle proviso.
-                self.step(state, t, true, stepped);
-                self.candidate(src, &stepped.as_slice()[0], out);
-                stepped.clear();
-                // Cycle proviso: the step must lead one level deeper (to a new state or one
-                // of the next level); a step back to an older state could close a cycle on
-                // which the other threads' steps are postponed forever.
-                let c = out.candidates.last().expect("just pushed");
-                let older = c.tag == Tag::Seen && !self.next_set.contains(c.fp);
-                if !older {
-                    return;
-                }
-                out.pop();
+        if let Some(t) = self.ample(state, &statuses) {
+            // Looked up, for the cycle proviso.
+            self.step(state, t, true, stepped);
+            self.candidate(src, &stepped.as_slice()[0], out);
+            stepped.clear();
+            // Cycle proviso: the step must lead one level deeper (to a new state or one of the
+            // next level); a step back to an older state could close a cycle on which the
+            // other threads' steps are postponed forever.
+            let c = out.candidates.last().expect("just pushed");
+            let older = c.tag == Tag::Seen && !self.next_set.contains(c.fp);
+            if !older {
+                return;
             }
+            out.pop();
         }
         for t in enabled(&statuses) {
             self.step(state, t, false, stepped);
