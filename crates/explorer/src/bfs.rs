@@ -3,30 +3,37 @@
 //! Each level is cut into fixed-size chunks. A chunk's states are expanded in parallel
 //! (successors are fingerprinted, checked and encoded; see [`expand`](crate::expand)); then
 //! the candidates are looked up and inserted sequentially in a fixed order
-//! (frontier order, then thread order), while the workers expand the next chunk. So state
+//! (frontier order, then thread order), while the workers expand the next chunk (see
+//! [`pipeline`](crate::pipeline)). So state
 //! numbers, counts and the counterexample do not depend on the number of threads, and the
 //! first violation met in that order is a shortest one.
 
-use crate::expand::{Expander, Kind, Part, NO_POINT};
+use crate::expand::{Expander, Kind, Part, Sets, NO_POINT};
 use crate::level::{Chunk, Level, QueueMemory, Queued};
 use crate::model::{check_state, Model, Status, Violation};
+use crate::pipeline::{self, Expand, Pipeline, StopOnDrop};
 use crate::trace::Counterexample;
 use crate::visited::{FpMap, Parents, ShardedSet, ROOT};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
 /// States expanded per chunk on one thread: the unit of limit checks and of the segments a
-/// level is stored in (so a growing level is never copied). Two chunks' successors are in
-/// memory at once (one inserted, the next expanded): on pt_frag 3x3 with the queue on disk,
-/// 512 states keep that to about a twelfth of the search's memory, as fast as 1024.
+/// level is stored in (so a growing level is never copied). A chunk's successors are held
+/// until it is stored (and with worker threads, the next chunk's too): on pt_frag 3x3 with
+/// the queue on disk, 512 states keep that to about a twelfth of the search's memory, as fast
+/// as 1024.
 const CHUNK: usize = 1 << 9;
 
-/// States per chunk with worker threads, where a chunk is also the unit of parallel work:
-/// each one costs a `rayon::join` whose idle side sleeps and is woken, and on a virtual
-/// machine where a wake-up is slow, 2048 states took pt_frag 3x3 on 2 threads from 0.46-0.49
-/// to 0.39-0.41 s (three alternating `weft-bench` runs, medians of 5) for about 3 MiB more at
-/// the peak. One thread is faster with 512.
-const PARALLEL_CHUNK: usize = 1 << 11;
+/// Chunks the workers expand ahead of the one being stored. Two were no faster on pt_frag
+/// 3x3 or THP B with 2 threads, and held a chunk's successors more.
+const AHEAD: usize = 1;
+
+/// States per chunk with worker threads. With 1024, pt_frag 3x3 on 2 threads took 0.230 s
+/// against 0.247 s with 512 and 0.244 s with 2048, and THP B 1.34 s against 1.39 and 1.37
+/// (`weft-bench` children, alternating, medians of 5 and 3); 2048 also peaked 0.7-1.4 MiB
+/// higher.
+const PARALLEL_CHUNK: usize = 1 << 10;
 
 /// Budgets that stop a search before its verdict.
 #[derive(Clone, Debug, Default)]
@@ -288,13 +295,15 @@ fn run_search<M: Model, O: Observer<M::State>>(
             .expect("a rayon thread pool")
     });
     let stats = Stats::for_model(model, threads);
-    let mut expander = Expander {
+    let expander = Expander {
         model,
-        parallel: pool.is_some(),
-        visited: options
-            .bitstate_bytes
-            .map_or_else(ShardedSet::default, ShardedSet::bitstate),
-        next_set: ShardedSet::default(),
+        sets: RwLock::new(Sets {
+            visited: options
+                .bitstate_bytes
+                .map_or_else(ShardedSet::default, ShardedSet::bitstate),
+            next_set: ShardedSet::default(),
+            reduce,
+        }),
         reduce,
         covered: stats
             .coverage
@@ -323,17 +332,29 @@ fn run_search<M: Model, O: Observer<M::State>>(
         next_paths: Vec::new(),
         first_occurrence: Vec::new(),
     };
-    // The whole search runs on the pool, so that inserting a chunk and expanding the next
-    // are two halves of a `rayon::join`, not a hand-off between threads per chunk.
+    // The search runs on one of the pool's threads, the workers of its pipeline on the
+    // others, for the whole search.
     let verdict = match &pool {
-        Some(pool) => pool.install(|| search.run(&mut expander, observer)),
-        None => search.run(&mut expander, observer),
+        Some(pool) => {
+            let pipeline = Pipeline::default();
+            let expand =
+                |chunk: &Chunk, range, part: &mut Part| expander.expand_range(chunk, range, part);
+            pool.scope(|scope| {
+                for _ in 1..threads {
+                    scope.spawn(|_| pipeline.work(&expand));
+                }
+                let _stop = StopOnDrop(&pipeline);
+                search.run(&expander, Some((&pipeline, &expand)), observer)
+            })
+        }
+        None => search.run(&expander, None, observer),
     };
+    let sets = expander.sets.into_inner().expect("visited sets");
     search.stats.elapsed = search.start.elapsed();
     search.stats.states = search.parents.len() as u64;
-    search.stats.visited_bytes = expander.visited.bytes() + search.parents.bytes();
+    search.stats.visited_bytes = sets.visited.bytes() + search.parents.bytes();
     search.stats.disk_bytes += search.parents.disk_bytes();
-    search.stats.bitstate = expander.visited.bits().map(|bits| Bitstate {
+    search.stats.bitstate = sets.visited.bits().map(|bits| Bitstate {
         bits,
         expected_missed: crate::visited::bitstate_expected_omissions(search.stats.states, bits),
     });
@@ -419,11 +440,20 @@ struct Search<'a, M: Model> {
 }
 
 impl<M: Model> Search<'_, M> {
-    fn run<O: Observer<M::State>>(&mut self, x: &mut Expander<'_, M>, observer: &mut O) -> Verdict {
+    /// The search, level by level, with the workers of `pipeline` if there are any.
+    fn run<O: Observer<M::State>>(
+        &mut self,
+        x: &Expander<'_, M>,
+        pipeline: Option<(&Pipeline, &Expand)>,
+        observer: &mut O,
+    ) -> Verdict {
         let init = self.model.initial_state();
         let fp = self.model.fingerprint(&init);
-        x.visited.insert(fp);
-        x.next_set.insert(fp);
+        {
+            let mut sets = x.sets.write().expect("visited sets");
+            sets.visited.insert(fp);
+            sets.next_set.insert(fp);
+        }
         let root = self.parents.push(ROOT, 0);
         observer.state(fp, &init, 0);
         let terminal = match check_state(self.model, &init) {
@@ -437,7 +467,11 @@ impl<M: Model> Search<'_, M> {
         self.stats.terminal_states += terminal as u64;
         // One budget for the two levels held at once.
         let memory = QueueMemory::new(self.options.frontier_memory.unwrap_or(FRONTIER_MEMORY));
-        let chunk = if x.parallel { PARALLEL_CHUNK } else { CHUNK };
+        let chunk = if pipeline.is_some() {
+            PARALLEL_CHUNK
+        } else {
+            CHUNK
+        };
         let mut frontier = Level::new(chunk, &memory);
         let mut bytes = Vec::new();
         self.model.encode(&init, &mut bytes);
@@ -471,8 +505,14 @@ impl<M: Model> Search<'_, M> {
             next.clear();
             self.next_index.clear();
             self.next_paths.clear();
-            x.next_set.clear();
-            if let Some(verdict) = self.level(x, &mut frontier, &mut next, depth, observer) {
+            x.sets.write().expect("visited sets").next_set.clear();
+            let verdict = match pipeline {
+                Some(pipeline) => {
+                    self.level_parallel(x, pipeline, &mut frontier, &mut next, depth, observer)
+                }
+                None => self.level(x, &mut frontier, &mut next, depth, observer),
+            };
+            if let Some(verdict) = verdict {
                 break verdict;
             }
             std::mem::swap(&mut frontier, &mut next);
@@ -483,82 +523,103 @@ impl<M: Model> Search<'_, M> {
         verdict
     }
 
-    /// Expands every state of `frontier` (at `depth`) into `next`, chunk by chunk; a verdict
-    /// if the search stops here. With worker threads, a chunk is inserted (on this thread)
-    /// while the workers expand the following one: expansion only reads the visited sets
-    /// (under reduction, for the ample step), and a state it finds new though the insertion
-    /// just stored it is then not a first occurrence, which is how a state already seen is
-    /// treated anyway.
+    /// Expands every state of `frontier` (at `depth`) into `next`, chunk by chunk, on this
+    /// thread; a verdict if the search stops here.
     fn level<O: Observer<M::State>>(
         &mut self,
-        x: &mut Expander<'_, M>,
+        x: &Expander<'_, M>,
         frontier: &mut Level,
         next: &mut Level,
         depth: usize,
         observer: &mut O,
     ) -> Option<Verdict> {
-        // A chunk expanded and not yet inserted.
-        let mut ready = None;
+        // Filled again chunk after chunk: memory handed back to the system would cost a page
+        // fault per page when touched again.
+        let mut part = Part::default();
         loop {
             if let Some(reason) = self.should_stop() {
                 return Some(Verdict::Stopped(reason));
             }
-            let Some((chunk, parts)) = ready.take() else {
-                let chunk = frontier.next_chunk()?;
-                let parts = x.expand(&chunk, Vec::new());
-                ready = Some((chunk, parts));
+            let chunk = frontier.next_chunk()?;
+            x.expand(&chunk, &mut part);
+            let parts = std::slice::from_ref(&part);
+            if let Some(verdict) = self.store(x, chunk, parts, frontier, next, depth, observer) {
+                return Some(verdict);
+            }
+        }
+    }
+
+    /// [`level`](Self::level) with worker threads: the pipeline keeps [`AHEAD`] chunks
+    /// expanding while this thread stores the one before them, and this thread expands too
+    /// when the chunk it needs next is not ready. Expansion only reads the visited sets
+    /// (under reduction, for the ample step), and a state it finds new though the insertion
+    /// just stored it is then not a first occurrence, which is how a state already seen is
+    /// treated anyway.
+    fn level_parallel<O: Observer<M::State>>(
+        &mut self,
+        x: &Expander<'_, M>,
+        (pipeline, expand): (&Pipeline, &Expand),
+        frontier: &mut Level,
+        next: &mut Level,
+        depth: usize,
+        observer: &mut O,
+    ) -> Option<Verdict> {
+        loop {
+            if let Some(reason) = self.should_stop() {
+                pipeline.clear();
+                return Some(Verdict::Stopped(reason));
+            }
+            while pipeline.len() <= AHEAD {
+                match frontier.next_chunk() {
+                    Some(chunk) => pipeline.push(chunk),
+                    None => break,
+                }
+            }
+            let Some((chunk, parts)) = pipeline.pop_expanded() else {
+                if pipeline.len() == 0 {
+                    return None;
+                }
+                if !pipeline.help(expand) {
+                    pipeline::idle();
+                }
                 continue;
             };
-            // Room for the chunk's new states, while nothing reads the sets.
-            x.reserve(&parts);
-            let shared: &Expander<'_, M> = x;
-            // The following chunk: read from the level (from disk, maybe) and expanded into
-            // `spare`'s buffers.
-            let mut following = |spare| {
-                frontier.next_chunk().map(|f| {
-                    let parts = shared.expand(&f, spare);
-                    (f, parts)
-                })
-            };
-            let verdict = if shared.parallel {
-                let (verdict, expanded) = rayon::join(
-                    || {
-                        let verdict =
-                            self.insert(shared, &chunk, &parts, next, depth + 1, observer);
-                        // Freed while the following chunk's parts are filled, not kept as well.
-                        drop(parts);
-                        verdict
-                    },
-                    || following(Vec::new()),
-                );
-                ready = expanded;
-                verdict
-            } else {
-                let verdict = self.insert(shared, &chunk, &parts, next, depth + 1, observer);
-                if verdict.is_none() {
-                    // Filled again: memory handed back to the system would cost a page fault
-                    // per page when touched again.
-                    ready = following(parts);
-                }
-                verdict
-            };
-            x.visited.recount();
-            x.next_set.recount();
-            if verdict.is_some() {
-                return verdict;
+            if let Some(verdict) = self.store(x, chunk, &parts, frontier, next, depth, observer) {
+                pipeline.clear();
+                return Some(verdict);
             }
-            if let Some(progress) = self.options.progress {
-                progress(&Progress {
-                    depth,
-                    states: self.parents.len() as u64,
-                    transitions: self.stats.transitions,
-                    frontier: frontier.len() - chunk.start - chunk.len() + next.len(),
-                    elapsed: self.start.elapsed(),
-                });
-            }
-            // Its buffer holds the next level's states from now on.
-            next.recycle(chunk);
         }
+    }
+
+    /// Stores an expanded chunk's successors (see [`insert`](Self::insert)), reports
+    /// progress and hands the chunk's buffer to `next`.
+    #[allow(clippy::too_many_arguments)]
+    fn store<O: Observer<M::State>>(
+        &mut self,
+        x: &Expander<'_, M>,
+        chunk: Chunk,
+        parts: &[Part],
+        frontier: &Level,
+        next: &mut Level,
+        depth: usize,
+        observer: &mut O,
+    ) -> Option<Verdict> {
+        x.reserve(parts);
+        if let Some(verdict) = self.insert(x, &chunk, parts, next, depth + 1, observer) {
+            return Some(verdict);
+        }
+        if let Some(progress) = self.options.progress {
+            progress(&Progress {
+                depth,
+                states: self.parents.len() as u64,
+                transitions: self.stats.transitions,
+                frontier: frontier.len() - chunk.start - chunk.len() + next.len(),
+                elapsed: self.start.elapsed(),
+            });
+        }
+        // Its buffer holds the next level's states from now on.
+        next.recycle(chunk);
+        None
     }
 
     fn add_schedules(&mut self, n: u128) {
@@ -612,9 +673,10 @@ impl<M: Model> Search<'_, M> {
         }
         // The state limit must stop at an exact count: insert one by one then.
         let one_by_one = self.options.limits.max_states.is_some();
+        let sets = x.sets.read().expect("visited sets");
         let mut first = std::mem::take(&mut self.first_occurrence);
         if !one_by_one {
-            x.first_occurrences(parts, &mut first);
+            sets.first_occurrences(parts, &mut first);
         }
         // The parent's state, decoded only for observers that look at states.
         let mut parent_state: Option<Decoded<M::State>> = None;
@@ -624,7 +686,7 @@ impl<M: Model> Search<'_, M> {
         let verdict = candidates.enumerate().find_map(|(i, (part, j))| {
             let new_here = (!one_by_one).then(|| first[i]);
             self.insert_one(
-                x,
+                &sets,
                 chunk,
                 part,
                 j,
@@ -646,7 +708,7 @@ impl<M: Model> Search<'_, M> {
     #[inline]
     fn insert_one<O: Observer<M::State>>(
         &mut self,
-        x: &Expander<'_, M>,
+        sets: &Sets,
         chunk: &Chunk,
         part: &Part,
         j: usize,
@@ -699,13 +761,13 @@ impl<M: Model> Search<'_, M> {
             Kind::New { encoded, check } => {
                 let new = match first {
                     Some(first) => first,
-                    None if x.visited.contains(c.fp) => false,
+                    None if sets.visited.contains(c.fp) => false,
                     None if self.options.limits.max_states == Some(self.parents.len() as u64) => {
                         return Some(Verdict::Stopped(StopReason::MaxStates(
                             self.parents.len() as u64
                         )));
                     }
-                    None => x.insert(c.fp),
+                    None => sets.insert(c.fp),
                 };
                 if !new {
                     if O::ACTIVE {

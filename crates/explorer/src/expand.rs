@@ -6,14 +6,12 @@
 use crate::level::Chunk;
 use crate::model::{check_state, Footprint, Model, Status, Violation};
 use crate::visited::{ShardedSet, SHARDS};
-use rayon::prelude::*;
 use smallvec::{smallvec, SmallVec};
-
-/// States one parallel task expands at a time.
-const TASK: usize = 32;
+use std::ops::Range;
+use std::sync::RwLock;
 
 /// One successor produced by the parallel phase, in 24 bytes: a 2-thread search holds two
-/// chunks' worth (some 16,000 on pt_frag 3x3), so their size shows in its peak memory.
+/// chunks' worth (some 8,000 on pt_frag 3x3), so their size shows in its peak memory.
 pub(crate) struct Candidate {
     pub(crate) fp: u64,
     /// Index of the parent in the chunk being expanded.
@@ -183,75 +181,29 @@ impl Part {
     }
 }
 
-/// Expands chunks of a level against the visited set.
-pub(crate) struct Expander<'a, M: Model> {
-    pub model: &'a M,
-    /// Expand in parallel, on the rayon pool the search runs in; else on the calling thread.
-    pub parallel: bool,
+/// The visited sets: the search stores states in them, and under reduction the expansion
+/// looks the ample step's successor up in them.
+pub(crate) struct Sets {
     /// Every state stored so far.
     pub visited: ShardedSet,
     /// The states stored in the next level (for the reduction's cycle proviso).
     pub next_set: ShardedSet,
-    /// Partial-order reduction is on.
+    /// Partial-order reduction is on (so the next level's set is kept).
     pub reduce: bool,
-    /// Per thread, whether the model names coverage points (so each step looks its own up).
-    pub covered: Vec<bool>,
 }
 
-impl<M: Model> Expander<'_, M> {
-    /// The parallel, read-only phase: every successor of every state in `chunk`, in order,
-    /// in consecutive parts. `parts` are an earlier chunk's, emptied and filled again: memory
-    /// handed back to the system would cost a page fault per page when touched again.
-    pub(crate) fn expand(&self, chunk: &Chunk, mut parts: Vec<Part>) -> Vec<Part> {
-        let threads = self.model.thread_count();
-        let task = |range: std::ops::Range<usize>, part: &mut Part| {
-            // Room for every thread's step, and for the encodings of as many successors a
-            // parent as half the threads (two under reduction, where most states take one
-            // step), so that the bytes are rarely copied to a larger buffer.
-            let encoded = range.clone().next().map_or(0, |i| chunk.encoded(i).len());
-            let per_parent = if self.reduce { 2 } else { threads.div_ceil(2) };
-            part.empty(range.len() * threads, per_parent * range.len() * encoded);
-            let mut stepped = Steps::new();
-            for i in range {
-                let state = self.model.decode(chunk.encoded(i));
-                if self.reduce {
-                    self.successors(i as u32, &state, &mut stepped, part);
-                } else {
-                    self.step_all(&state, &mut stepped);
-                    self.emit(i as u32, &mut stepped, part);
-                }
-            }
-        };
-        let tasks = if self.parallel {
-            chunk.len().div_ceil(TASK)
-        } else {
-            1
-        };
-        parts.resize_with(tasks, Part::default);
-        if !self.parallel {
-            task(0..chunk.len(), &mut parts[0]);
-        } else {
-            parts
-                .par_iter_mut()
-                .enumerate()
-                .for_each(|(k, part)| task(k * TASK..chunk.len().min((k + 1) * TASK), part));
+impl Sets {
+    /// Makes room for `counts[i]` more states in shard `i` of each set kept.
+    fn reserve(&mut self, counts: &[usize; SHARDS]) {
+        self.visited.reserve(counts);
+        if self.reduce {
+            self.next_set.reserve(counts);
         }
-        parts
     }
 
-    /// Makes room in the visited sets for every new state `parts` may hold, before
-    /// [`insert_shared`](ShardedSet::insert_shared) fills them while chunks expand.
-    pub(crate) fn reserve(&mut self, parts: &[Part]) {
-        let mut counts = [0; SHARDS];
-        for c in parts.iter().flat_map(|p| &p.candidates) {
-            if c.is_new() {
-                counts[ShardedSet::shard(c.fp)] += 1;
-            }
-        }
-        self.visited.reserve(&counts);
-        if self.reduce {
-            self.next_set.reserve(&counts);
-        }
+    /// Whether [`reserve`](Self::reserve) would change a table.
+    fn needs_room(&self, counts: &[usize; SHARDS]) -> bool {
+        self.visited.needs_room(counts) || (self.reduce && self.next_set.needs_room(counts))
     }
 
     /// For each candidate of `parts` in order, whether it is the first occurrence of a new
@@ -286,12 +238,73 @@ impl<M: Model> Expander<'_, M> {
         self.next_set.insert_shared(fp);
         self.visited.insert_shared(fp)
     }
+}
+
+/// Expands chunks of a level. It holds the visited sets, behind a lock that only their growth
+/// takes for writing: expansion (under reduction) and insertion share them otherwise.
+pub(crate) struct Expander<'a, M: Model> {
+    pub model: &'a M,
+    pub sets: RwLock<Sets>,
+    /// Partial-order reduction is on.
+    pub reduce: bool,
+    /// Per thread, whether the model names coverage points (so each step looks its own up).
+    pub covered: Vec<bool>,
+}
+
+impl<M: Model> Expander<'_, M> {
+    /// Every successor of every state in `chunk`, in order, into `part` (emptied first; an
+    /// earlier chunk's, filled again: memory handed back to the system would cost a page
+    /// fault per page when touched again).
+    pub(crate) fn expand(&self, chunk: &Chunk, part: &mut Part) {
+        self.expand_range(chunk, 0..chunk.len(), part);
+    }
+
+    /// Every successor of the states `range` of `chunk`, in order, into `part` (emptied
+    /// first). Read-only: worker threads run it while the search inserts an earlier chunk.
+    pub(crate) fn expand_range(&self, chunk: &Chunk, range: Range<usize>, part: &mut Part) {
+        let threads = self.model.thread_count();
+        // Room for every thread's step, and for the encodings of as many successors a parent
+        // as half the threads (two under reduction, where most states take one step), so
+        // that the bytes are rarely copied to a larger buffer.
+        let encoded = range.clone().next().map_or(0, |i| chunk.encoded(i).len());
+        let per_parent = if self.reduce { 2 } else { threads.div_ceil(2) };
+        part.empty(range.len() * threads, per_parent * range.len() * encoded);
+        let mut stepped = Steps::new();
+        // Without reduction the sets are not read, and so not locked.
+        let sets = self.reduce.then(|| self.sets.read().expect("visited sets"));
+        for i in range {
+            let state = self.model.decode(chunk.encoded(i));
+            match &sets {
+                Some(sets) => self.successors(sets, i as u32, &state, &mut stepped, part),
+                None => {
+                    self.step_all(&state, &mut stepped);
+                    self.emit(i as u32, &mut stepped, part);
+                }
+            }
+        }
+    }
+
+    /// Makes room in the visited sets for every new state `parts` may hold, before
+    /// [`Sets::insert`] fills them. Only a table that must change takes the sets from the
+    /// expansion (under reduction, the workers wait for it).
+    pub(crate) fn reserve(&self, parts: &[Part]) {
+        let mut counts = [0; SHARDS];
+        for c in parts.iter().flat_map(|p| &p.candidates) {
+            if c.is_new() {
+                counts[ShardedSet::shard(c.fp)] += 1;
+            }
+        }
+        if self.sets.read().expect("visited sets").needs_room(&counts) {
+            self.sets.write().expect("visited sets").reserve(&counts);
+        }
+    }
 
     /// Under reduction, every successor of `state` (the `src`th of its chunk) into `out`: the
     /// ample thread's alone when the cycle proviso allows, else all of them. `stepped` is
     /// scratch room.
     fn successors(
         &self,
+        sets: &Sets,
         src: u32,
         state: &M::State,
         stepped: &mut Steps<M::State>,
@@ -301,21 +314,21 @@ impl<M: Model> Expander<'_, M> {
         let statuses = statuses(self.model, state);
         if let Some(t) = self.ample(state, &statuses) {
             // Looked up, for the cycle proviso.
-            self.step(state, t, true, stepped);
-            self.candidate(src, &stepped.as_slice()[0], out);
+            self.step(state, t, Some(&sets.visited), stepped);
+            self.candidate(src, &stepped.as_slice()[0], Some(&sets.visited), out);
             stepped.clear();
             // Cycle proviso: the step must lead one level deeper (to a new state or one of the
             // next level); a step back to an older state could close a cycle on which the
             // other threads' steps are postponed forever.
             let c = out.candidates.last().expect("just pushed");
-            let older = c.tag == Tag::Seen && !self.next_set.contains(c.fp);
+            let older = c.tag == Tag::Seen && !sets.next_set.contains(c.fp);
             if !older {
                 return;
             }
             out.pop();
         }
         for t in enabled(&statuses) {
-            self.step(state, t, false, stepped);
+            self.step(state, t, None, stepped);
         }
         self.emit(src, stepped, out);
     }
@@ -324,7 +337,7 @@ impl<M: Model> Expander<'_, M> {
     fn step_all(&self, state: &M::State, stepped: &mut Steps<M::State>) {
         for t in 0..self.model.thread_count() {
             if self.model.status(state, t) == Status::Enabled {
-                self.step(state, t, false, stepped);
+                self.step(state, t, None, stepped);
             }
         }
     }
@@ -333,7 +346,7 @@ impl<M: Model> Expander<'_, M> {
     /// empties `stepped`.
     fn emit(&self, src: u32, stepped: &mut Steps<M::State>, out: &mut Part) {
         for s in stepped.as_slice() {
-            self.candidate(src, s, out);
+            self.candidate(src, s, None, out);
         }
         stepped.clear();
     }
@@ -345,10 +358,16 @@ impl<M: Model> Expander<'_, M> {
         ample_thread(self.model, s, statuses)
     }
 
-    /// Thread `t`'s step from `state` onto `stepped`. To be looked up (`look_up`), it is
+    /// Thread `t`'s step from `state` onto `stepped`. To be looked up in `look_up`, it is
     /// fingerprinted now and the lookup started ([`candidate`](Self::candidate) finishes it);
     /// else its fingerprint comes with its encoding.
-    fn step(&self, state: &M::State, t: usize, look_up: bool, stepped: &mut Steps<M::State>) {
+    fn step(
+        &self,
+        state: &M::State,
+        t: usize,
+        look_up: Option<&ShardedSet>,
+        stepped: &mut Steps<M::State>,
+    ) {
         let point = if self.covered[t] {
             self.model.coverage_point(state, t) as u16
         } else {
@@ -358,12 +377,11 @@ impl<M: Model> Expander<'_, M> {
         s.thread = t as u8;
         s.point = point;
         s.result = match self.model.step(&mut s.state, t) {
-            Ok(()) if !look_up => Ok(None),
-            Ok(()) => {
+            Ok(()) => Ok(look_up.map(|visited| {
                 let fp = self.model.fingerprint(&s.state);
-                self.visited.prefetch(fp);
-                Ok(Some(fp))
-            }
+                visited.prefetch(fp);
+                fp
+            })),
             Err(v) => Err(v),
         };
     }
@@ -374,7 +392,13 @@ impl<M: Model> Expander<'_, M> {
     /// not: the insertion looks every candidate up anyway, and a lookup here, a cache miss on
     /// a table written by the inserting thread, cost more than checking and encoding every
     /// successor (pt_frag 3x3 took 8% longer on 1 and on 2 threads with it, THP B 4% and 6%).
-    fn candidate(&self, src: u32, s: &Stepped<M::State>, out: &mut Part) {
+    fn candidate(
+        &self,
+        src: u32,
+        s: &Stepped<M::State>,
+        visited: Option<&ShardedSet>,
+        out: &mut Part,
+    ) {
         let mut c = Candidate {
             fp: 0,
             src,
@@ -390,7 +414,7 @@ impl<M: Model> Expander<'_, M> {
                 c.tag = Tag::StepFailed;
                 violation = Some(v.clone());
             }
-            Ok(Some(fp)) if self.visited.contains(*fp) => c.fp = *fp,
+            Ok(Some(fp)) if visited.is_some_and(|v| v.contains(*fp)) => c.fp = *fp,
             Ok(fp) => {
                 let next = &s.state;
                 c.tag = match check_state(self.model, next) {

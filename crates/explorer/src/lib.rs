@@ -21,6 +21,7 @@ pub mod graph;
 mod level;
 mod model;
 pub mod naive;
+mod pipeline;
 pub mod preemption;
 pub mod shuttle_engine;
 mod spool;

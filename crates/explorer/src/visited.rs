@@ -365,6 +365,18 @@ impl Shard {
         }
     }
 
+    /// Whether [`reserve`](Self::reserve) for `n` more would change the table.
+    fn needs_room(&self, n: usize) -> bool {
+        match self {
+            Shard::Exact(set) => {
+                FingerprintSet::compact_for(set.len() + n)
+                    || !FingerprintSet::within_load(set.slots.len(), set.len() + n)
+            }
+            Shard::Compact(set) => set.needs_room(n),
+            Shard::Bits { .. } => false,
+        }
+    }
+
     #[inline]
     pub(crate) fn insert(&mut self, fp: u64) -> bool {
         self.reserve(ShardedSet::shard(fp), 1);
@@ -410,7 +422,6 @@ impl Shard {
 #[derive(Debug)]
 pub(crate) struct ShardedSet {
     shards: Vec<Shard>,
-    len: usize,
 }
 
 impl Default for ShardedSet {
@@ -419,7 +430,6 @@ impl Default for ShardedSet {
             shards: (0..SHARDS)
                 .map(|_| Shard::Exact(FingerprintSet::with_capacity(16)))
                 .collect(),
-            len: 0,
         }
     }
 }
@@ -444,9 +454,7 @@ impl ShardedSet {
 
     #[inline]
     pub(crate) fn insert(&mut self, fp: u64) -> bool {
-        let new = self.shards[Self::shard(fp)].insert(fp);
-        self.len += new as usize;
-        new
+        self.shards[Self::shard(fp)].insert(fp)
     }
 
     /// Makes room for `counts[i]` more states in shard `i`, for [`insert_shared`](Self::insert_shared).
@@ -456,9 +464,17 @@ impl ShardedSet {
         }
     }
 
+    /// Whether [`reserve`](Self::reserve) for `counts` would change a table (grow it, or
+    /// make room in an overflow list): only then does it need the set to itself.
+    pub(crate) fn needs_room(&self, counts: &[usize; SHARDS]) -> bool {
+        self.shards
+            .iter()
+            .zip(counts)
+            .any(|(shard, &n)| shard.needs_room(n))
+    }
+
     /// Adds `fp` while other threads may look states up: one inserting thread at a time,
-    /// within the room [`reserve`](Self::reserve) made. Call [`recount`](Self::recount)
-    /// after.
+    /// within the room [`reserve`](Self::reserve) made.
     #[inline]
     pub(crate) fn insert_shared(&self, fp: u64) -> bool {
         self.shards[Self::shard(fp)].insert_shared(fp)
@@ -479,7 +495,6 @@ impl ShardedSet {
                     len: OwnLine::default(),
                 })
                 .collect(),
-            len: 0,
         }
     }
 
@@ -491,14 +506,14 @@ impl ShardedSet {
         }
     }
 
-    pub(crate) fn recount(&mut self) {
-        self.len = self.shards.iter().map(Shard::len).sum();
+    /// How many states the set holds.
+    pub(crate) fn len(&self) -> usize {
+        self.shards.iter().map(Shard::len).sum()
     }
 
     pub(crate) fn clear(&mut self) {
-        if self.len > 0 {
+        if self.len() > 0 {
             self.shards.iter_mut().for_each(Shard::clear);
-            self.len = 0;
         }
     }
 
@@ -667,7 +682,7 @@ mod tests {
         assert!(matches!(set.shards[5], Shard::Compact(_)));
         assert!(matches!(set.shards[4], Shard::Exact(_)));
         assert!(fps.iter().all(|&f| set.contains(f) && !set.insert(f)));
-        assert_eq!(set.len, 7_000);
+        assert_eq!(set.len(), 7_000);
         // Kept for a next level of about the same size...
         set.clear();
         assert!(matches!(set.shards[5], Shard::Compact(_)));

@@ -198,3 +198,77 @@ fn replaying_a_bad_schedule_says_where_it_breaks() {
     assert_eq!(err.step, 2);
     assert!(err.message.contains("blocked"), "{}", err.message);
 }
+
+/// [`LostUpdate`], except that a step from the state `at` panics: a bug in a model.
+struct PanicsAt {
+    inner: LostUpdate,
+    at: toy::Counter,
+}
+
+impl weft_explorer::Model for PanicsAt {
+    type State = toy::Counter;
+    fn initial_state(&self) -> toy::Counter {
+        self.inner.initial_state()
+    }
+    fn thread_count(&self) -> usize {
+        self.inner.thread_count()
+    }
+    fn thread_name(&self, t: usize) -> &str {
+        self.inner.thread_name(t)
+    }
+    fn status(&self, s: &toy::Counter, t: usize) -> weft_explorer::Status {
+        self.inner.status(s, t)
+    }
+    fn step(&self, s: &mut toy::Counter, t: usize) -> Result<(), weft_explorer::Violation> {
+        assert!(*s != self.at, "the model's own bug");
+        self.inner.step(s, t)
+    }
+    fn step_info(&self, s: &toy::Counter, t: usize) -> weft_explorer::StepInfo {
+        self.inner.step_info(s, t)
+    }
+    fn fields(&self, s: &toy::Counter) -> Vec<(String, String)> {
+        self.inner.fields(s)
+    }
+}
+
+/// Every state at `depth`, in the order the search reaches them.
+struct AtDepth(usize, Vec<toy::Counter>);
+impl Observer<toy::Counter> for AtDepth {
+    fn state(&mut self, _: u64, s: &toy::Counter, depth: usize) {
+        if depth == self.0 {
+            self.1.push(s.clone());
+        }
+    }
+}
+
+#[test]
+fn a_model_that_panics_on_a_worker_thread_fails_the_search_instead_of_hanging() {
+    // Each search panics at one state of a wide level, on whichever thread expands it: over
+    // ten such states spread over the level, some are a worker's. A search that waits
+    // forever for a worker's chunk fails the test after a minute instead of hanging it.
+    let inner = LostUpdate {
+        threads: 4,
+        rounds: 2,
+    };
+    let mut level = AtDepth(8, Vec::new());
+    explore_observed(&inner, &opts(1), &mut level);
+    let wide = level.1;
+    assert!(wide.len() > 1000, "{} states at depth 8", wide.len());
+    let places: Vec<toy::Counter> = (0..10).map(|i| wide[i * wide.len() / 10].clone()).collect();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let tried = places.len();
+    std::thread::spawn(move || {
+        let panicked = places.into_iter().filter(|at| {
+            let m = PanicsAt {
+                inner: inner.clone(),
+                at: at.clone(),
+            };
+            std::panic::catch_unwind(|| explore(&m, &opts(2))).is_err()
+        });
+        tx.send(panicked.count()).unwrap();
+    });
+    let panicked = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("a search hung after a model panicked");
+    assert_eq!(panicked, tried);
+}

@@ -208,6 +208,13 @@ impl CompactSet {
         self.probe(k).is_ok()
     }
 
+    /// Whether [`reserve`](Self::reserve) for `n` more would change the table or the
+    /// overflow list.
+    pub(crate) fn needs_room(&self, n: usize) -> bool {
+        !FingerprintSet::within_load(self.slots(), self.len() + n)
+            || self.overflowed.load(Ordering::Relaxed) + n > self.overflow.len()
+    }
+
     /// Makes room for `n` more fingerprints: at most 3/4 of the slots full, and room in the
     /// overflow list for all of them.
     pub(crate) fn reserve(&mut self, n: usize) {
