@@ -304,6 +304,7 @@ fn run_search<M: Model, O: Observer<M::State>>(
             next_set: ShardedSet::default(),
             reduce,
         }),
+        growing: AtomicBool::new(false),
         reduce,
         covered: stats
             .coverage

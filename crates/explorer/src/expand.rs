@@ -5,10 +5,12 @@
 
 use crate::level::Chunk;
 use crate::model::{check_state, Footprint, Model, Status, Violation};
+use crate::pipeline;
 use crate::visited::{ShardedSet, SHARDS};
 use smallvec::{smallvec, SmallVec};
 use std::ops::Range;
-use std::sync::RwLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{RwLock, RwLockReadGuard, TryLockError};
 
 /// One successor produced by the parallel phase, in 24 bytes: a 2-thread search holds two
 /// chunks' worth (some 8,000 on pt_frag 3x3), so their size shows in its peak memory.
@@ -241,10 +243,13 @@ impl Sets {
 }
 
 /// Expands chunks of a level. It holds the visited sets, behind a lock that only their growth
-/// takes for writing: expansion (under reduction) and insertion share them otherwise.
+/// takes for writing: expansion (under reduction) and insertion share them otherwise. Nobody
+/// sleeps on the lock (see [`reserve`](Self::reserve)).
 pub(crate) struct Expander<'a, M: Model> {
     pub model: &'a M,
     pub sets: RwLock<Sets>,
+    /// The search is waiting to grow the sets: expansion holds off reading them.
+    pub growing: AtomicBool,
     /// Partial-order reduction is on.
     pub reduce: bool,
     /// Per thread, whether the model names coverage points (so each step looks its own up).
@@ -271,7 +276,7 @@ impl<M: Model> Expander<'_, M> {
         part.empty(range.len() * threads, per_parent * range.len() * encoded);
         let mut stepped = Steps::new();
         // Without reduction the sets are not read, and so not locked.
-        let sets = self.reduce.then(|| self.sets.read().expect("visited sets"));
+        let sets = self.reduce.then(|| self.read_sets());
         for i in range {
             let state = self.model.decode(chunk.encoded(i));
             match &sets {
@@ -294,9 +299,30 @@ impl<M: Model> Expander<'_, M> {
                 counts[ShardedSet::shard(c.fp)] += 1;
             }
         }
-        if self.sets.read().expect("visited sets").needs_room(&counts) {
-            self.sets.write().expect("visited sets").reserve(&counts);
+        if !self.sets.read().expect("visited sets").needs_room(&counts) {
+            return;
         }
+        // Spinning, as a worker does while the tables grow: a thread put to sleep on the lock
+        // waited for its wake-up longer than the growth took (pt_frag 3x3 under reduction).
+        self.growing.store(true, Ordering::Release);
+        let mut sets = loop {
+            match self.sets.try_write() {
+                Ok(sets) => break sets,
+                Err(TryLockError::WouldBlock) => pipeline::idle(),
+                Err(TryLockError::Poisoned(_)) => panic!("a thread panicked with the visited sets"),
+            }
+        };
+        sets.reserve(&counts);
+        drop(sets);
+        self.growing.store(false, Ordering::Release);
+    }
+
+    /// The visited sets for the expansion to read, once they are not growing.
+    fn read_sets(&self) -> RwLockReadGuard<'_, Sets> {
+        while self.growing.load(Ordering::Acquire) {
+            pipeline::idle();
+        }
+        self.sets.read().expect("visited sets")
     }
 
     /// Under reduction, every successor of `state` (the `src`th of its chunk) into `out`: the
