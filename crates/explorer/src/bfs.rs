@@ -589,6 +589,7 @@ impl<M: Model> Search<'_, M> {
                 pipeline.clear();
                 return Some(verdict);
             }
+            pipeline.recycle(parts);
         }
     }
 

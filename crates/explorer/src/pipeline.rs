@@ -17,6 +17,12 @@ use std::sync::{Arc, Mutex, OnceLock};
 /// States one task expands.
 const TASK: usize = 32;
 
+/// Stored chunks' parts kept to be filled again, at most: the tasks of two chunks of 1024
+/// states. Filling them again, rather than new ones, took pt_frag 3x3 on 2 threads from
+/// 0.223 to 0.213 s and 0.26 MiB lower at the peak (new memory costs page faults, and memory
+/// one thread allocates and the other frees goes back through a lock).
+const SPARE_PARTS: usize = 64;
+
 /// The expansion of a range of a chunk's states into a part, as the workers run it.
 pub(crate) type Expand<'a> = dyn Fn(&Chunk, Range<usize>, &mut Part) + Sync + 'a;
 
@@ -27,6 +33,8 @@ pub(crate) struct Pipeline {
     stop: AtomicBool,
     /// A task panicked: the search thread must not wait for it.
     panicked: AtomicBool,
+    /// Parts of chunks already stored, to be filled again.
+    spare: Mutex<Vec<Part>>,
 }
 
 /// A chunk being expanded: its tasks' parts, filled once each.
@@ -89,6 +97,13 @@ impl Pipeline {
         Some((flight.chunk, parts.collect()))
     }
 
+    /// Keeps a stored chunk's parts for later tasks to fill again.
+    pub(crate) fn recycle(&self, parts: Vec<Part>) {
+        let mut spare = self.spare.lock().expect("spare parts");
+        let room = SPARE_PARTS.saturating_sub(spare.len());
+        spare.extend(parts.into_iter().take(room));
+    }
+
     /// Runs one task waiting in the pipeline with `expand`; false if there was none.
     pub(crate) fn help(&self, expand: &Expand) -> bool {
         let Some((flight, k)) = self.claim() else {
@@ -99,7 +114,12 @@ impl Pipeline {
         };
         let poison = PoisonOnUnwind(&self.panicked);
         let range = k * TASK..flight.chunk.len().min((k + 1) * TASK);
-        let mut part = Part::default();
+        let mut part = self
+            .spare
+            .lock()
+            .expect("spare parts")
+            .pop()
+            .unwrap_or_default();
         expand(&flight.chunk, range, &mut part);
         std::mem::forget(poison);
         if flight.parts[k].set(part).is_err() {
