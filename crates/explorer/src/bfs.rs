@@ -11,7 +11,7 @@
 use crate::expand::{Expander, Kind, Part, Sets, NO_POINT};
 use crate::level::{Chunk, Level, QueueMemory, Queued};
 use crate::model::{check_state, Model, Status, Violation};
-use crate::pipeline::{self, Expand, Pipeline, StopOnDrop};
+use crate::pipeline::{Backoff, Expand, Pipeline, StopOnDrop};
 use crate::trace::Counterexample;
 use crate::visited::{FpMap, Parents, ShardedSet, ROOT};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -565,6 +565,7 @@ impl<M: Model> Search<'_, M> {
         depth: usize,
         observer: &mut O,
     ) -> Option<Verdict> {
+        let mut backoff = Backoff::default();
         loop {
             if let Some(reason) = self.should_stop() {
                 pipeline.clear();
@@ -580,11 +581,14 @@ impl<M: Model> Search<'_, M> {
                 if pipeline.len() == 0 {
                     return None;
                 }
-                if !pipeline.help(expand) {
-                    pipeline::idle();
+                if pipeline.help(expand) {
+                    backoff.reset();
+                } else {
+                    backoff.wait();
                 }
                 continue;
             };
+            backoff.reset();
             if let Some(verdict) = self.store(x, chunk, &parts, frontier, next, depth, observer) {
                 pipeline.clear();
                 return Some(verdict);

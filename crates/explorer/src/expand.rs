@@ -5,7 +5,7 @@
 
 use crate::level::Chunk;
 use crate::model::{check_state, Footprint, Model, Status, Violation};
-use crate::pipeline;
+use crate::pipeline::Backoff;
 use crate::visited::{ShardedSet, SHARDS};
 use smallvec::{smallvec, SmallVec};
 use std::ops::Range;
@@ -305,10 +305,11 @@ impl<M: Model> Expander<'_, M> {
         // Spinning, as a worker does while the tables grow: a thread put to sleep on the lock
         // waited for its wake-up longer than the growth took (pt_frag 3x3 under reduction).
         self.growing.store(true, Ordering::Release);
+        let mut backoff = Backoff::default();
         let mut sets = loop {
             match self.sets.try_write() {
                 Ok(sets) => break sets,
-                Err(TryLockError::WouldBlock) => pipeline::idle(),
+                Err(TryLockError::WouldBlock) => backoff.wait(),
                 Err(TryLockError::Poisoned(_)) => panic!("a thread panicked with the visited sets"),
             }
         };
@@ -319,8 +320,9 @@ impl<M: Model> Expander<'_, M> {
 
     /// The visited sets for the expansion to read, once they are not growing.
     fn read_sets(&self) -> RwLockReadGuard<'_, Sets> {
+        let mut backoff = Backoff::default();
         while self.growing.load(Ordering::Acquire) {
-            pipeline::idle();
+            backoff.wait();
         }
         self.sets.read().expect("visited sets")
     }

@@ -4,7 +4,7 @@
 //!
 //! A worker with nothing to do spins (yielding the processor) instead of sleeping: a chunk
 //! takes a fraction of a millisecond, and being woken from sleep, on a virtual machine, can
-//! take longer than that. The pipeline holds the chunks in order, so what the search inserts,
+//! take longer than that (see [`Backoff`]). The pipeline holds the chunks in order, so what the search inserts,
 //! and in which order, does not depend on the threads.
 
 use crate::expand::Part;
@@ -131,9 +131,12 @@ impl Pipeline {
 
     /// A worker's loop: tasks until [`stop`](Self::stop).
     pub(crate) fn work(&self, expand: &Expand) {
+        let mut backoff = Backoff::default();
         while !self.stop.load(Ordering::Acquire) {
-            if !self.help(expand) {
-                idle();
+            if self.help(expand) {
+                backoff.reset();
+            } else {
+                backoff.wait();
             }
         }
     }
@@ -178,11 +181,31 @@ impl Drop for StopOnDrop<'_> {
     }
 }
 
-/// A moment of waiting for work: spin briefly, then let another runnable thread have the
-/// processor.
-pub(crate) fn idle() {
-    for _ in 0..64 {
-        std::hint::spin_loop();
+/// Waiting for work: spin briefly and yield the processor, and once the wait has lasted
+/// about a millisecond, sleep in short naps, so that a long wait (the search thread drawing
+/// a state graph, say) does not keep a core busy for nothing.
+#[derive(Default)]
+pub(crate) struct Backoff(u32);
+
+impl Backoff {
+    /// Rounds of spinning and yielding before napping (each a microsecond or so).
+    const SPINS: u32 = 1000;
+
+    /// Waits a moment.
+    pub(crate) fn wait(&mut self) {
+        if self.0 < Self::SPINS {
+            self.0 += 1;
+            for _ in 0..64 {
+                std::hint::spin_loop();
+            }
+            std::thread::yield_now();
+        } else {
+            std::thread::sleep(std::time::Duration::from_micros(50));
+        }
     }
-    std::thread::yield_now();
+
+    /// Work came: the next wait starts by spinning again.
+    pub(crate) fn reset(&mut self) {
+        self.0 = 0;
+    }
 }
