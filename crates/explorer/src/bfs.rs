@@ -15,7 +15,6 @@ use crate::pipeline::{Backoff, Expand, Pipeline, StopOnDrop};
 use crate::trace::Counterexample;
 use crate::visited::{FpMap, Parents, ShardedSet, ROOT};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
 /// States expanded per chunk on one thread: the unit of limit checks and of the segments a
@@ -295,30 +294,22 @@ fn run_search<M: Model, O: Observer<M::State>>(
             .expect("a rayon thread pool")
     });
     let stats = Stats::for_model(model, threads);
-    let expander = Expander {
-        model,
-        sets: RwLock::new(Sets {
-            visited: options
-                .bitstate_bytes
-                .map_or_else(ShardedSet::default, ShardedSet::bitstate),
-            next_set: ShardedSet::default(),
-            reduce,
-        }),
-        growing: AtomicBool::new(false),
-        reduce,
-        covered: stats
-            .coverage
-            .iter()
-            .map(|points| {
-                assert!(
-                    points.len() < NO_POINT as usize,
-                    "weft counts at most {} coverage points a thread",
-                    NO_POINT - 1
-                );
-                !points.is_empty()
-            })
-            .collect(),
-    };
+    let visited = options
+        .bitstate_bytes
+        .map_or_else(ShardedSet::default, ShardedSet::bitstate);
+    let covered = stats
+        .coverage
+        .iter()
+        .map(|points| {
+            assert!(
+                points.len() < NO_POINT as usize,
+                "weft counts at most {} coverage points a thread",
+                NO_POINT - 1
+            );
+            !points.is_empty()
+        })
+        .collect();
+    let expander = Expander::new(model, visited, reduce, covered);
     let mut search = Search {
         model,
         options,
@@ -350,7 +341,7 @@ fn run_search<M: Model, O: Observer<M::State>>(
         }
         None => search.run(&expander, None, observer),
     };
-    let sets = expander.sets.into_inner().expect("visited sets");
+    let sets = expander.into_sets();
     search.stats.elapsed = search.start.elapsed();
     search.stats.states = search.parents.len() as u64;
     search.stats.visited_bytes = sets.visited.bytes() + search.parents.bytes();
@@ -451,7 +442,7 @@ impl<M: Model> Search<'_, M> {
         let init = self.model.initial_state();
         let fp = self.model.fingerprint(&init);
         {
-            let mut sets = x.sets.write().expect("visited sets");
+            let mut sets = x.sets_mut();
             sets.visited.insert(fp);
             sets.next_set.insert(fp);
         }
@@ -506,7 +497,7 @@ impl<M: Model> Search<'_, M> {
             next.clear();
             self.next_index.clear();
             self.next_paths.clear();
-            x.sets.write().expect("visited sets").next_set.clear();
+            x.sets_mut().next_set.clear();
             let verdict = match pipeline {
                 Some(pipeline) => {
                     self.level_parallel(x, pipeline, &mut frontier, &mut next, depth, observer)
@@ -679,7 +670,7 @@ impl<M: Model> Search<'_, M> {
         }
         // The state limit must stop at an exact count: insert one by one then.
         let one_by_one = self.options.limits.max_states.is_some();
-        let sets = x.sets.read().expect("visited sets");
+        let sets = x.sets();
         let mut first = std::mem::take(&mut self.first_occurrence);
         if !one_by_one {
             sets.first_occurrences(parts, &mut first);

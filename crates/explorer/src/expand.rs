@@ -10,7 +10,7 @@ use crate::visited::{ShardedSet, SHARDS};
 use smallvec::{smallvec, SmallVec};
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{RwLock, RwLockReadGuard, TryLockError};
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError};
 
 /// One successor produced by the parallel phase, in 24 bytes: a 2-thread search holds two
 /// chunks' worth (some 8,000 on pt_frag 3x3), so their size shows in its peak memory.
@@ -191,7 +191,7 @@ pub(crate) struct Sets {
     /// The states stored in the next level (for the reduction's cycle proviso).
     pub next_set: ShardedSet,
     /// Partial-order reduction is on (so the next level's set is kept).
-    pub reduce: bool,
+    reduce: bool,
 }
 
 impl Sets {
@@ -246,17 +246,49 @@ impl Sets {
 /// takes for writing: expansion (under reduction) and insertion share them otherwise. Nobody
 /// sleeps on the lock (see [`reserve`](Self::reserve)).
 pub(crate) struct Expander<'a, M: Model> {
-    pub model: &'a M,
-    pub sets: RwLock<Sets>,
+    model: &'a M,
+    sets: RwLock<Sets>,
     /// The search is waiting to grow the sets: expansion holds off reading them.
-    pub growing: AtomicBool,
+    growing: AtomicBool,
     /// Partial-order reduction is on.
-    pub reduce: bool,
+    reduce: bool,
     /// Per thread, whether the model names coverage points (so each step looks its own up).
-    pub covered: Vec<bool>,
+    covered: Vec<bool>,
 }
 
-impl<M: Model> Expander<'_, M> {
+impl<'a, M: Model> Expander<'a, M> {
+    /// An expander of `model`'s states, storing them in `visited` (exact or bitstate), with
+    /// partial-order reduction if `reduce`; `covered` says which threads have coverage
+    /// points.
+    pub(crate) fn new(model: &'a M, visited: ShardedSet, reduce: bool, covered: Vec<bool>) -> Self {
+        Expander {
+            model,
+            sets: RwLock::new(Sets {
+                visited,
+                next_set: ShardedSet::default(),
+                reduce,
+            }),
+            growing: AtomicBool::new(false),
+            reduce,
+            covered,
+        }
+    }
+
+    /// The visited sets, to look states up and store them (while workers may read them).
+    pub(crate) fn sets(&self) -> RwLockReadGuard<'_, Sets> {
+        self.sets.read().expect("visited sets")
+    }
+
+    /// The visited sets to change, between levels, when no worker reads them.
+    pub(crate) fn sets_mut(&self) -> RwLockWriteGuard<'_, Sets> {
+        self.sets.write().expect("visited sets")
+    }
+
+    /// The visited sets, once the search is over.
+    pub(crate) fn into_sets(self) -> Sets {
+        self.sets.into_inner().expect("visited sets")
+    }
+
     /// Every successor of every state in `chunk`, in order, into `part` (emptied first; an
     /// earlier chunk's, filled again: memory handed back to the system would cost a page
     /// fault per page when touched again).
@@ -299,7 +331,7 @@ impl<M: Model> Expander<'_, M> {
                 counts[ShardedSet::shard(c.fp)] += 1;
             }
         }
-        if !self.sets.read().expect("visited sets").needs_room(&counts) {
+        if !self.sets().needs_room(&counts) {
             return;
         }
         // Spinning, as a worker does while the tables grow: a thread put to sleep on the lock
@@ -324,7 +356,7 @@ impl<M: Model> Expander<'_, M> {
         while self.growing.load(Ordering::Acquire) {
             backoff.wait();
         }
-        self.sets.read().expect("visited sets")
+        self.sets()
     }
 
     /// Under reduction, every successor of `state` (the `src`th of its chunk) into `out`: the
