@@ -4,8 +4,8 @@
 //!
 //! A worker with nothing to do spins (yielding the processor) instead of sleeping: a chunk
 //! takes a fraction of a millisecond, and being woken from sleep, on a virtual machine, can
-//! take longer than that (see [`Backoff`]). The pipeline holds the chunks in order, so what the search inserts,
-//! and in which order, does not depend on the threads.
+//! take longer than that (see [`Backoff`]). The pipeline holds the chunks in order, so what
+//! the search inserts, and in which order, does not depend on the threads.
 
 use crate::expand::Part;
 use crate::level::Chunk;
@@ -182,8 +182,8 @@ impl Drop for StopOnDrop<'_> {
 }
 
 /// Waiting for work: spin briefly and yield the processor, and once the wait has lasted
-/// about a millisecond, sleep in short naps, so that a long wait (the search thread drawing
-/// a state graph, say) does not keep a core busy for nothing.
+/// about a millisecond, sleep in naps that double up to 0.8 ms, so that a long wait
+/// (the search thread drawing a state graph, say) does not keep cores busy for nothing.
 #[derive(Default)]
 pub(crate) struct Backoff(u32);
 
@@ -194,14 +194,15 @@ impl Backoff {
     /// Waits a moment.
     pub(crate) fn wait(&mut self) {
         if self.0 < Self::SPINS {
-            self.0 += 1;
             for _ in 0..64 {
                 std::hint::spin_loop();
             }
             std::thread::yield_now();
         } else {
-            std::thread::sleep(std::time::Duration::from_micros(50));
+            let naps = (self.0 - Self::SPINS).min(4);
+            std::thread::sleep(std::time::Duration::from_micros(50 << naps));
         }
+        self.0 = self.0.saturating_add(1);
     }
 
     /// Work came: the next wait starts by spinning again.
