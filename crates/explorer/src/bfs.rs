@@ -1,12 +1,11 @@
 //! The breadth-first engine: level by level, in parallel with rayon, deterministic.
 //!
 //! Each level is cut into fixed-size chunks. A chunk's states are expanded in parallel
-//! (successors are fingerprinted, checked and encoded; see [`expand`](crate::expand)); then
-//! the candidates are looked up and inserted sequentially in a fixed order
-//! (frontier order, then thread order), while the workers expand the next chunk (see
-//! [`pipeline`](crate::pipeline)). So state
-//! numbers, counts and the counterexample do not depend on the number of threads, and the
-//! first violation met in that order is a shortest one.
+//! (successors are fingerprinted, checked and encoded: the crate's `expand` module); then
+//! the candidates are looked up and inserted sequentially in a fixed order (frontier order,
+//! then thread order), while the workers expand the next chunk (its `pipeline` module). So
+//! state numbers, counts and the counterexample do not depend on the number of threads, and
+//! the first violation met in that order is a shortest one.
 
 use crate::expand::{Expander, Kind, Part, Sets, NO_POINT};
 use crate::level::{Chunk, Level, QueueMemory, Queued};
