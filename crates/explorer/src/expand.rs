@@ -65,16 +65,15 @@ impl Candidate {
     }
 }
 
-/// A thread's step from a state: the successor and its fingerprint, or the failed assertion.
+/// A thread's step from a state: the successor, or the failed assertion.
 pub(crate) struct Stepped<S> {
     thread: u8,
     /// The coverage point of the step.
     point: u16,
     /// The successor, when the step did not fail.
     state: S,
-    /// Its fingerprint if it is to be looked up (else the fingerprint comes with its
-    /// encoding), or the assertion the step failed.
-    result: Result<Option<u64>, Violation>,
+    /// The assertion the step failed, if it did.
+    result: Result<(), Violation>,
 }
 
 /// Room for the successors of one state, kept from state to state: a step copies its parent
@@ -100,7 +99,7 @@ impl<S: Clone> Steps<S> {
                 thread: 0,
                 point: 0,
                 state: parent.clone(),
-                result: Ok(None),
+                result: Ok(()),
             });
         } else {
             self.slots[self.len].state.clone_from(parent);
@@ -374,7 +373,7 @@ impl<'a, M: Model> Expander<'a, M> {
         let statuses = statuses(self.model, state);
         if let Some(t) = self.ample(state, &statuses) {
             // Looked up, for the cycle proviso.
-            self.step(state, t, Some(&sets.visited), stepped);
+            self.step(state, t, stepped);
             self.candidate(src, &stepped.as_slice()[0], Some(&sets.visited), out);
             stepped.clear();
             // Cycle proviso: the step must lead one level deeper (to a new state or one of the
@@ -388,7 +387,7 @@ impl<'a, M: Model> Expander<'a, M> {
             out.pop();
         }
         for t in enabled(&statuses) {
-            self.step(state, t, None, stepped);
+            self.step(state, t, stepped);
         }
         self.emit(src, stepped, out);
     }
@@ -397,7 +396,7 @@ impl<'a, M: Model> Expander<'a, M> {
     fn step_all(&self, state: &M::State, stepped: &mut Steps<M::State>) {
         for t in 0..self.model.thread_count() {
             if self.model.status(state, t) == Status::Enabled {
-                self.step(state, t, None, stepped);
+                self.step(state, t, stepped);
             }
         }
     }
@@ -418,16 +417,8 @@ impl<'a, M: Model> Expander<'a, M> {
         ample_thread(self.model, s, statuses)
     }
 
-    /// Thread `t`'s step from `state` onto `stepped`. To be looked up in `look_up`, it is
-    /// fingerprinted now and the lookup started ([`candidate`](Self::candidate) finishes it);
-    /// else its fingerprint comes with its encoding.
-    fn step(
-        &self,
-        state: &M::State,
-        t: usize,
-        look_up: Option<&ShardedSet>,
-        stepped: &mut Steps<M::State>,
-    ) {
+    /// Thread `t`'s step from `state` onto `stepped`.
+    fn step(&self, state: &M::State, t: usize, stepped: &mut Steps<M::State>) {
         let point = if self.covered[t] {
             self.model.coverage_point(state, t) as u16
         } else {
@@ -436,22 +427,17 @@ impl<'a, M: Model> Expander<'a, M> {
         let s = stepped.push_copy(state);
         s.thread = t as u8;
         s.point = point;
-        s.result = match self.model.step(&mut s.state, t) {
-            Ok(()) => Ok(look_up.map(|visited| {
-                let fp = self.model.fingerprint(&s.state);
-                visited.prefetch(fp);
-                fp
-            })),
-            Err(v) => Err(v),
-        };
+        s.result = self.model.step(&mut s.state, t);
     }
 
     /// A stepped successor of the `src`th state, checked, onto `out`, its encoding at the
-    /// end of its bytes. Only the reduction's ample step is looked up first (a state already
-    /// stored is then neither checked nor encoded), for the cycle proviso. The others are
-    /// not: the insertion looks every candidate up anyway, and a lookup here, a cache miss on
-    /// a table written by the inserting thread, cost more than checking and encoding every
-    /// successor (pt_frag 3x3 took 8% longer on 1 and on 2 threads with it, THP B 4% and 6%).
+    /// end of its bytes. Only the reduction's ample step is looked up, in `visited`, for the
+    /// cycle proviso: it is packed once for its fingerprint and its encoding, and a state
+    /// already stored is then not checked, and its encoding is taken back. The others are
+    /// not looked up: the insertion looks every candidate up anyway, and a lookup here, a
+    /// cache miss on a table written by the inserting thread, cost more than checking and
+    /// encoding every successor (pt_frag 3x3 took 8% longer on 1 and on 2 threads with it,
+    /// THP B 4% and 6%).
     fn candidate(
         &self,
         src: u32,
@@ -474,36 +460,35 @@ impl<'a, M: Model> Expander<'a, M> {
                 c.tag = Tag::StepFailed;
                 violation = Some(v.clone());
             }
-            Ok(Some(fp)) if visited.is_some_and(|v| v.contains(*fp)) => c.fp = *fp,
-            Ok(fp) => {
+            Ok(()) => {
                 let next = &s.state;
-                c.tag = match check_state(self.model, next) {
-                    Ok(false) => Tag::New,
-                    Ok(true) => Tag::NewTerminal,
-                    Err(v) => {
-                        violation = Some(v);
-                        Tag::NewViolating
-                    }
-                };
                 c.from = out.bytes.len() as u32;
-                c.fp = match fp {
-                    Some(fp) => {
-                        self.model.encode(next, &mut out.bytes);
-                        *fp
-                    }
-                    None => self.model.encode_fingerprinted(next, &mut out.bytes),
-                };
-                c.to = out.bytes.len() as u32;
+                c.fp = self.model.encode_fingerprinted(next, &mut out.bytes);
                 debug_assert_eq!(
                     c.fp,
                     self.model.fingerprint(next),
                     "Model::encode_fingerprinted must give Model::fingerprint"
                 );
-                debug_assert_eq!(
-                    &self.model.decode(&out.bytes[c.from as usize..]),
-                    next,
-                    "Model::decode must reverse Model::encode"
-                );
+                if visited.is_some_and(|v| v.contains(c.fp)) {
+                    // Stored already: neither checked nor kept.
+                    out.bytes.truncate(c.from as usize);
+                    c.from = 0;
+                } else {
+                    c.tag = match check_state(self.model, next) {
+                        Ok(false) => Tag::New,
+                        Ok(true) => Tag::NewTerminal,
+                        Err(v) => {
+                            violation = Some(v);
+                            Tag::NewViolating
+                        }
+                    };
+                    c.to = out.bytes.len() as u32;
+                    debug_assert_eq!(
+                        &self.model.decode(&out.bytes[c.from as usize..]),
+                        next,
+                        "Model::decode must reverse Model::encode"
+                    );
+                }
             }
         }
         if let Some(v) = violation {
