@@ -168,9 +168,14 @@ impl FingerprintSet {
         self.insert_shared(fp)
     }
 
+    /// Whether [`reserve`](Self::reserve) for `n` more would grow the table.
+    fn needs_room(&self, n: usize) -> bool {
+        !Self::within_load(self.slots.len(), self.len() + n)
+    }
+
     /// Makes room for `n` more fingerprints without growing (at most 3/4 load).
     pub(crate) fn reserve(&mut self, n: usize) {
-        while !Self::within_load(self.slots.len(), self.len() + n) {
+        while self.needs_room(n) {
             self.grow();
         }
     }
@@ -368,10 +373,7 @@ impl Shard {
     /// Whether [`reserve`](Self::reserve) for `n` more would change the table.
     fn needs_room(&self, n: usize) -> bool {
         match self {
-            Shard::Exact(set) => {
-                FingerprintSet::compact_for(set.len() + n)
-                    || !FingerprintSet::within_load(set.slots.len(), set.len() + n)
-            }
+            Shard::Exact(set) => FingerprintSet::compact_for(set.len() + n) || set.needs_room(n),
             Shard::Compact(set) => set.needs_room(n),
             Shard::Bits { .. } => false,
         }
