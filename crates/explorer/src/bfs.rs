@@ -440,11 +440,7 @@ impl<M: Model> Search<'_, M> {
     ) -> Verdict {
         let init = self.model.initial_state();
         let fp = self.model.fingerprint(&init);
-        {
-            let mut sets = x.sets_mut();
-            sets.visited.insert(fp);
-            sets.next_set.insert(fp);
-        }
+        x.sets_mut().insert_initial(fp);
         let root = self.parents.push(ROOT, 0);
         observer.state(fp, &init, 0);
         let terminal = match check_state(self.model, &init) {
@@ -496,7 +492,7 @@ impl<M: Model> Search<'_, M> {
             next.clear();
             self.next_index.clear();
             self.next_paths.clear();
-            x.sets_mut().next_set.clear();
+            x.sets_mut().start_level();
             let verdict = match pipeline {
                 Some(pipeline) => {
                     self.level_parallel(x, pipeline, &mut frontier, &mut next, depth, observer)

@@ -187,24 +187,49 @@ impl Part {
 pub(crate) struct Sets {
     /// Every state stored so far.
     pub visited: ShardedSet,
-    /// The states stored in the next level (for the reduction's cycle proviso).
-    pub next_set: ShardedSet,
-    /// Partial-order reduction is on (so the next level's set is kept).
-    reduce: bool,
+    /// Under partial-order reduction only: the states stored in the next level, for the
+    /// cycle proviso.
+    next_level: Option<ShardedSet>,
 }
 
 impl Sets {
+    /// Stores the initial state's fingerprint, the first level's only state.
+    pub(crate) fn insert_initial(&mut self, fp: u64) {
+        self.visited.insert(fp);
+        if let Some(next) = &mut self.next_level {
+            next.insert(fp);
+        }
+    }
+
+    /// Empties the next level's set, before the search starts filling that level.
+    pub(crate) fn start_level(&mut self) {
+        if let Some(next) = &mut self.next_level {
+            next.clear();
+        }
+    }
+
+    /// Whether `fp` was stored in the next level (never, without reduction).
+    fn in_next_level(&self, fp: u64) -> bool {
+        self.next_level
+            .as_ref()
+            .is_some_and(|next| next.contains(fp))
+    }
+
     /// Makes room for `counts[i]` more states in shard `i` of each set kept.
     fn reserve(&mut self, counts: &[usize; SHARDS]) {
         self.visited.reserve(counts);
-        if self.reduce {
-            self.next_set.reserve(counts);
+        if let Some(next) = &mut self.next_level {
+            next.reserve(counts);
         }
     }
 
     /// Whether [`reserve`](Self::reserve) would change a table.
     fn needs_room(&self, counts: &[usize; SHARDS]) -> bool {
-        self.visited.needs_room(counts) || (self.reduce && self.next_set.needs_room(counts))
+        self.visited.needs_room(counts)
+            || self
+                .next_level
+                .as_ref()
+                .is_some_and(|next| next.needs_room(counts))
     }
 
     /// For each candidate of `parts` in order, whether it is the first occurrence of a new
@@ -230,13 +255,13 @@ impl Sets {
     /// Stores `fp` if it is new; true if it was. The next level's set first (under
     /// reduction): an expansion that finds `fp` visited then finds it in the next level too.
     pub(crate) fn insert(&self, fp: u64) -> bool {
-        if !self.reduce {
+        let Some(next) = &self.next_level else {
             return self.visited.insert_shared(fp);
-        }
+        };
         if self.visited.contains(fp) {
             return false;
         }
-        self.next_set.insert_shared(fp);
+        next.insert_shared(fp);
         self.visited.insert_shared(fp)
     }
 }
@@ -264,8 +289,7 @@ impl<'a, M: Model> Expander<'a, M> {
             model,
             sets: RwLock::new(Sets {
                 visited,
-                next_set: ShardedSet::default(),
-                reduce,
+                next_level: reduce.then(ShardedSet::default),
             }),
             growing: AtomicBool::new(false),
             reduce,
@@ -380,7 +404,7 @@ impl<'a, M: Model> Expander<'a, M> {
             // next level); a step back to an older state could close a cycle on which the
             // other threads' steps are postponed forever.
             let c = out.candidates.last().expect("just pushed");
-            let older = c.tag == Tag::Seen && !sets.next_set.contains(c.fp);
+            let older = c.tag == Tag::Seen && !sets.in_next_level(c.fp);
             if !older {
                 return;
             }
