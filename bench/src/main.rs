@@ -35,9 +35,13 @@ struct Args {
     /// (bench/scenarios/thp_merged_fix_3proc_A.toml). Default: pt_frag 3x3 and the THP
     /// merged_fix scenarios A, M and B with three processes.
     scenarios: Vec<String>,
-    /// Runs per configuration.
+    /// Runs per configuration, at least.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
     runs: u32,
+    /// Seconds of search per configuration, at least: a scenario whose runs are short gets
+    /// more of them (up to 101), so that its median is not one noisy run's; 0 runs exactly `--runs`.
+    #[arg(long, default_value_t = 2.0, value_name = "SECS", value_parser = seconds)]
+    min_time: f64,
     /// One measured run (scenario, threads, queue), as the benchmark starts its children.
     #[arg(long, num_args = 3, value_names = ["SCENARIO", "THREADS", "QUEUE"], hide = true)]
     child: Option<Vec<String>>,
@@ -131,6 +135,27 @@ fn sample(name: &str, threads: usize, queue: Queue) -> Sample {
     }
 }
 
+/// A number of seconds, 0 or more.
+fn seconds(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+        _ => Err(format!("`{s}` is not a number of seconds (0 or more)")),
+    }
+}
+
+/// Most runs a configuration gets for `--min-time`.
+const MAX_RUNS: u32 = 101;
+
+/// Runs for a configuration whose run takes `secs`: at least `runs`, and enough for
+/// `min_time` seconds, up to [`MAX_RUNS`] (never fewer than `runs`).
+fn runs_for(runs: u32, min_time: f64, secs: f64) -> u32 {
+    if min_time <= 0.0 || secs <= 0.0 {
+        return runs;
+    }
+    let wanted = (min_time / secs).ceil().min(f64::from(MAX_RUNS)) as u32;
+    runs.max(wanted)
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.partial_cmp(b).unwrap());
     let m = v.len() / 2;
@@ -164,11 +189,15 @@ fn main() {
             std::process::exit(2);
         }
     }
-    println!("median of {runs} runs each, no reduction; configurations interleaved run by run\n");
     println!(
-        "| scenario | threads | queue | states | transitions | time (s) | states/s | visited B/state | peak RSS growth B/state | peak RSS B/state | peak RSS MiB | verdict |"
+        "median of {runs} runs each or more (at least {}s of search a configuration), no \
+         reduction; configurations interleaved run by run\n",
+        args.min_time
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!(
+        "| scenario | threads | queue | states | transitions | time (s) | states/s | visited B/state | peak RSS growth B/state | peak RSS B/state | peak RSS MiB | verdict | runs |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     let configs = [
         (1, Queue::Memory),
         (2, Queue::Memory),
@@ -177,10 +206,20 @@ fn main() {
     ];
     for name in &names {
         let mut by_config: Vec<Vec<Sample>> = configs.iter().map(|_| Vec::new()).collect();
-        for _ in 0..runs {
+        let round = |by_config: &mut [Vec<Sample>]| {
             for (i, &(t, q)) in configs.iter().enumerate() {
                 by_config[i].push(sample(name, t, q));
             }
+        };
+        round(&mut by_config);
+        // The slowest configuration's first run sets how many runs make `min_time`.
+        let slowest = by_config
+            .iter()
+            .map(|s| s[0].elapsed.as_secs_f64())
+            .fold(0.0, f64::max);
+        let runs = runs_for(runs, args.min_time, slowest);
+        for _ in 1..runs {
+            round(&mut by_config);
         }
         let mut medians = Vec::new();
         for (samples, &(threads, queue)) in by_config.iter().zip(&configs) {
@@ -194,7 +233,7 @@ fn main() {
             let visited = median(samples.iter().map(|s| s.visited as f64).collect());
             medians.push(time);
             println!(
-                "| {name} | {threads} | {} | {} | {} | {:.3} | {:.0} | {:.1} | {:.1} | {:.1} | {:.0} | {} |",
+                "| {name} | {threads} | {} | {} | {} | {:.3} | {:.0} | {:.1} | {:.1} | {:.1} | {:.0} | {} | {} |",
                 queue.name(),
                 s0.states,
                 s0.transitions,
@@ -204,7 +243,8 @@ fn main() {
                 grown / s0.states as f64,
                 peak / s0.states as f64,
                 peak / (1 << 20) as f64,
-                s0.verdict
+                s0.verdict,
+                samples.len()
             );
         }
         println!(
@@ -214,5 +254,31 @@ fn main() {
             medians[2] / medians[3],
             medians[3] / medians[1],
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_runs_are_repeated_up_to_the_minimum_time_and_the_cap() {
+        // 30 ms runs: 2 s takes 67 of them.
+        assert_eq!(runs_for(5, 2.0, 0.030), 67);
+        // 1 ms runs: capped.
+        assert_eq!(runs_for(5, 2.0, 0.001), MAX_RUNS);
+        // Long runs: `--runs` stands, and so does a larger `--runs` than the cap.
+        assert_eq!(runs_for(5, 2.0, 2.5), 5);
+        assert_eq!(runs_for(200, 2.0, 0.001), 200);
+        // `--min-time 0` turns it off.
+        assert_eq!(runs_for(3, 0.0, 0.001), 3);
+    }
+
+    #[test]
+    fn min_time_refuses_what_is_not_a_duration() {
+        assert_eq!(seconds("1.5"), Ok(1.5));
+        assert!(seconds("-1").is_err());
+        assert!(seconds("inf").is_err());
+        assert!(seconds("soon").is_err());
     }
 }
