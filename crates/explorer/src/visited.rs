@@ -7,10 +7,12 @@
 //! thread inserts ([`ShardedSet::insert_shared`]); on x86 these are plain loads and stores.
 
 mod compact;
+mod table;
 
 use crate::spool::Spool;
 use compact::CompactSet;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use table::Table;
 
 /// A hasher for keys that are already fingerprints: it passes them through.
 #[derive(Default, Clone, Copy)]
@@ -37,7 +39,7 @@ pub(crate) type FpMap<V> =
 /// A set of state fingerprints, open-addressed; slot value 0 means empty.
 #[derive(Debug)]
 pub struct FingerprintSet {
-    slots: Vec<AtomicU64>,
+    slots: Table<AtomicU64>,
     len: OwnLine,
 }
 
@@ -49,41 +51,8 @@ pub struct FingerprintSet {
 pub(crate) struct OwnLine(AtomicUsize);
 
 /// `n` empty slots.
-fn zeroed(n: usize) -> Vec<AtomicU64> {
-    slots(n, || AtomicU64::new(0))
-}
-
-/// `n` slots made by `empty`. Memory of [`HUGE_PAGE`] or more is marked for huge pages before
-/// it is first written: lookups land anywhere in a table, and with 4 KiB pages nearly every
-/// lookup in a large one also misses the TLB. A shard's table reaches 2 MiB at about 13 M
-/// states in all; pt_frag 4x4 (165 M states, 1.5 GiB of tables) took 204 s instead of 213.
-pub(crate) fn slots<A>(n: usize, empty: impl Fn() -> A) -> Vec<A> {
-    let mut v: Vec<A> = Vec::with_capacity(n);
-    advise_huge_pages(v.as_ptr().cast(), n * std::mem::size_of::<A>());
-    v.extend(std::iter::repeat_with(empty).take(n));
-    v
-}
-
-/// Size of a huge page (x86-64, arm64 with 4 KiB pages).
-const HUGE_PAGE: usize = 2 << 20;
-
-/// Asks Linux to back the whole pages of `len` bytes at `at` with huge pages where it can (it
-/// only does for aligned 2 MiB within them, and only when transparent huge pages are not
-/// `never`). A hint: nothing depends on it being taken.
-fn advise_huge_pages(at: *const u8, len: usize) {
-    #[cfg(target_os = "linux")]
-    if len >= HUGE_PAGE {
-        const PAGE: usize = 4096;
-        let start = (at as usize).next_multiple_of(PAGE);
-        let end = (at as usize + len) / PAGE * PAGE;
-        // SAFETY: the range lies within one live allocation of ours, and MADV_HUGEPAGE changes
-        // how its pages are backed, never their contents.
-        unsafe {
-            libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE);
-        }
-    }
-    #[cfg(not(target_os = "linux"))]
-    let _ = (at, len);
+fn zeroed(n: usize) -> Table<AtomicU64> {
+    Table::zeroed(n)
 }
 
 /// Fingerprint 0 marks an empty slot, so it is stored as 1 (a collision of probability 2^-64).
@@ -241,8 +210,8 @@ impl FingerprintSet {
         let doubled = zeroed(self.slots.len() * 2);
         let old = std::mem::replace(&mut self.slots, doubled);
         for k in old
-            .into_iter()
-            .map(AtomicU64::into_inner)
+            .iter()
+            .map(|k| k.load(Ordering::Relaxed))
             .filter(|&k| k != 0)
         {
             if let Err(i) = self.probe(k) {
@@ -290,7 +259,10 @@ pub const BITSTATE_HASHES: u32 = 3;
 pub(crate) enum Shard {
     Exact(FingerprintSet),
     Compact(CompactSet),
-    Bits { words: Vec<AtomicU64>, len: OwnLine },
+    Bits {
+        words: Table<AtomicU64>,
+        len: OwnLine,
+    },
 }
 
 impl Shard {
@@ -696,16 +668,6 @@ mod tests {
         assert!(fps.iter().all(|&f| !set.contains(f)));
         assert!(fps[..10].iter().all(|&f| set.insert(f)));
         assert!(fps[..10].iter().all(|&f| set.contains(f)));
-    }
-
-    #[test]
-    fn a_table_marked_for_huge_pages_is_whole_and_empty() {
-        // 4 MiB and an odd length: the marked range is cut to whole pages inside it.
-        let table = slots((1 << 20) + 3, || std::sync::atomic::AtomicU32::new(0));
-        assert_eq!(table.len(), (1 << 20) + 3);
-        assert!(table.iter().all(|s| s.load(Ordering::Relaxed) == 0));
-        table[1 << 20].store(7, Ordering::Relaxed);
-        assert_eq!(table[1 << 20].load(Ordering::Relaxed), 7);
     }
 
     #[test]

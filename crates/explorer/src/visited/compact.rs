@@ -14,6 +14,7 @@
 //! pt_frag 3x3, peaked 0.5-0.9 MiB higher: its 96 KiB tables fit in none of the 64 KiB that
 //! the 8-byte tables they replace give back, while a 64 KiB low half does.
 
+use super::table::Table;
 use super::{prefetch, FingerprintSet, OwnLine, BELOW_SHARD};
 use std::sync::atomic::{AtomicU16, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
@@ -25,9 +26,9 @@ pub(crate) const MIN_SLOTS: usize = 1 << 14;
 #[derive(Debug)]
 pub(crate) struct CompactSet {
     /// Each slot's high 16 bits: the distance code on top, 0 for an empty slot.
-    hi: Box<[AtomicU16]>,
+    hi: Table<AtomicU16>,
     /// Each slot's low 32 bits.
-    lo: Box<[AtomicU32]>,
+    lo: Table<AtomicU32>,
     /// log2 of the number of slots.
     bits: u32,
     layout: Layout,
@@ -92,8 +93,8 @@ impl CompactSet {
         debug_assert!(slots.is_power_of_two() && slots >= MIN_SLOTS);
         let bits = slots.trailing_zeros();
         CompactSet {
-            hi: super::slots(slots, || AtomicU16::new(0)).into_boxed_slice(),
-            lo: super::slots(slots, || AtomicU32::new(0)).into_boxed_slice(),
+            hi: Table::zeroed(slots),
+            lo: Table::zeroed(slots),
             bits,
             layout: Layout::of(bits),
             top: top >> BELOW_SHARD << BELOW_SHARD,
