@@ -2,13 +2,15 @@
 //! from the system. A table of [`MAPPED`] bytes or more is a mapping of its own rather than a
 //! piece of the heap. The sets grow by replacing their tables, and a replaced table freed
 //! inside the heap stayed in the process, reused only in part by the queue's smaller buffers;
-//! an unmapped one goes back to the system at once. pt_frag 3x3 peaked at 13.5 MiB on one
-//! thread and 14.4 on two with tables on the heap, 13.0 and 14.0 with mapped ones; THP B
-//! (2.8 M states) at 40.0 and 38.5 MiB on two threads.
+//! an unmapped one goes back to the system at once. On pt_frag 3x3 (733,678 states) the
+//! whole process peaked at 18.7 B per state on one thread and 19.9 on two, against 19.3 and
+//! 20.5 with every table on the heap; with the queue on disk, 15.0 and 16.6 against 15.8 and
+//! 17.3.
 //!
 //! A mapping is filled when made (`MAP_POPULATE`), not page by page as it is first written: a
 //! grown table is filled by moving the old one's fingerprints, which land on every page. On
-//! pt_frag 3x3 that took the process from 6,240 page faults to 1,125 (2,800 with the heap).
+//! pt_frag 3x3 the process took 1,710 page faults in all, against 2,800 with every table on
+//! the heap and 6,240 with mappings faulted in page by page.
 
 use std::alloc::Layout;
 use std::ops::{Deref, DerefMut};
@@ -28,8 +30,12 @@ unsafe impl Zeroed for AtomicU32 {}
 // SAFETY: as above.
 unsafe impl Zeroed for AtomicU64 {}
 
-/// Tables of this many bytes or more are mappings of their own (on Linux).
-const MAPPED: usize = 32 << 10;
+/// Tables of this many bytes or more are mappings of their own (on Linux). Below it, a compact
+/// table's 2-byte halves (32 KiB at 2^14 slots) stay on the heap, in the holes that the
+/// exact tables of the size before (also 32 KiB) leave when they are replaced: pt_frag 3x3
+/// with the queue on disk peaked at 15.0 B per state on one thread with 64 KiB here, 16.4 with
+/// 32 KiB and 15.8 with every table on the heap.
+const MAPPED: usize = 64 << 10;
 
 /// Size of a huge page (x86-64, arm64 with 4 KiB pages).
 const HUGE_PAGE: usize = 2 << 20;
