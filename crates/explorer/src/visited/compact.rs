@@ -11,8 +11,10 @@
 //! full slot is never 0; it is written last (release) and read first (acquire), so a lookup
 //! running while the one inserting thread fills a slot sees it either empty or whole (a slot
 //! is written once between two clears). One array of 6-byte slots was no faster and, on
-//! pt_frag 3x3, peaked 0.5-0.9 MiB higher: its 96 KiB tables fit in none of the 64 KiB that
-//! the 8-byte tables they replace give back, while a 64 KiB low half does.
+//! pt_frag 3x3, peaked 0.5-0.9 MiB higher when every table was on the heap: its 96 KiB tables
+//! fit in none of the 64 KiB that the 8-byte tables they replace gave back, while a 64 KiB low
+//! half did. (Tables of 64 KiB and more are now mappings of their own, see [`Table`]; the
+//! 32 KiB high halves still fill the heap's holes.)
 
 use super::table::Table;
 use super::{prefetch, FingerprintSet, OwnLine, BELOW_SHARD};

@@ -7,8 +7,9 @@
 //! 20.5 with every table on the heap; with the queue on disk, 15.0 and 16.6 against 15.8 and
 //! 17.3.
 //!
-//! A mapping is filled when made (`MAP_POPULATE`), not page by page as it is first written: a
-//! grown table is filled by moving the old one's fingerprints, which land on every page. On
+//! A mapping under 2 MiB is filled when made (`MAP_POPULATE`), not page by page as it is first
+//! written: a grown table is filled by moving the old one's fingerprints, which land on every
+//! page. (A larger one is marked for huge pages instead; see [`map`].) On
 //! pt_frag 3x3 the process took 1,710 page faults in all, against 2,800 with every table on
 //! the heap and 6,240 with mappings faulted in page by page.
 
@@ -120,20 +121,25 @@ fn mapped(bytes: usize) -> bool {
     cfg!(target_os = "linux") && bytes >= MAPPED
 }
 
-/// A fresh private mapping of `bytes`, zeroed and filled, null if the system refuses. One of
-/// [`HUGE_PAGE`] or more is marked for huge pages before it is first written: lookups land
-/// anywhere in a table, and with 4 KiB pages nearly every lookup in a large one also missed
-/// the TLB. A shard's table reaches 2 MiB at about 13 M states in all; pt_frag 4x4 (165 M
-/// states, 1.5 GiB of tables) took 204 s instead of 213 with the mark.
+/// A fresh private mapping of `bytes`, zeroed, null if the system refuses.
+///
+/// Below [`HUGE_PAGE`] it is filled at once (`MAP_POPULATE`). From [`HUGE_PAGE`] on it is
+/// marked for huge pages instead, before anything fills it: filled first, it would be backed
+/// by 4 KiB pages, and lookups land anywhere in a table, so with 4 KiB pages nearly every
+/// lookup in a large one also missed the TLB. (Its faults are then one per 2 MiB where the
+/// system grants huge pages.) A shard's table reaches 2 MiB at about 13 M states in all;
+/// pt_frag 4x4 (165 M states, 1.5 GiB of tables) took 204 s instead of 213 with the mark.
 #[cfg(target_os = "linux")]
 fn map(bytes: usize) -> *mut u8 {
+    let huge = bytes >= HUGE_PAGE;
+    let populate = if huge { 0 } else { libc::MAP_POPULATE };
     // SAFETY: a new anonymous mapping, at an address of the system's choosing.
     let at = unsafe {
         libc::mmap(
             std::ptr::null_mut(),
             bytes,
             libc::PROT_READ | libc::PROT_WRITE,
-            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_POPULATE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | populate,
             -1,
             0,
         )
@@ -141,7 +147,7 @@ fn map(bytes: usize) -> *mut u8 {
     if at == libc::MAP_FAILED {
         return std::ptr::null_mut();
     }
-    if bytes >= HUGE_PAGE {
+    if huge {
         // SAFETY: the range is the mapping just made; MADV_HUGEPAGE changes how its pages are
         // backed, never their contents. A hint: nothing depends on it being taken.
         unsafe {
