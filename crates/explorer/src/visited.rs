@@ -50,11 +50,6 @@ pub struct FingerprintSet {
 #[repr(align(64))]
 pub(crate) struct OwnLine(AtomicUsize);
 
-/// `n` empty slots.
-fn zeroed(n: usize) -> Table<AtomicU64> {
-    Table::zeroed(n)
-}
-
 /// Fingerprint 0 marks an empty slot, so it is stored as 1 (a collision of probability 2^-64).
 #[inline]
 pub(crate) fn key(fp: u64) -> u64 {
@@ -75,7 +70,7 @@ impl FingerprintSet {
     /// An empty set with room for `n` fingerprints before it grows.
     pub fn with_capacity(n: usize) -> Self {
         FingerprintSet {
-            slots: zeroed(Self::slots_for(n)),
+            slots: Table::zeroed(Self::slots_for(n)),
             len: OwnLine::default(),
         }
     }
@@ -207,7 +202,7 @@ impl FingerprintSet {
     }
 
     fn grow(&mut self) {
-        let doubled = zeroed(self.slots.len() * 2);
+        let doubled = Table::zeroed(self.slots.len() * 2);
         let old = std::mem::replace(&mut self.slots, doubled);
         for k in old
             .iter()
@@ -465,7 +460,7 @@ impl ShardedSet {
         ShardedSet {
             shards: (0..SHARDS)
                 .map(|_| Shard::Bits {
-                    words: zeroed(words.max(1)),
+                    words: Table::zeroed(words.max(1)),
                     len: OwnLine::default(),
                 })
                 .collect(),
