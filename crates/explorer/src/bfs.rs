@@ -567,11 +567,7 @@ impl<M: Model> Search<'_, M> {
                 if pipeline.len() == 0 {
                     return None;
                 }
-                if pipeline.help(expand) {
-                    backoff.reset();
-                } else {
-                    backoff.wait();
-                }
+                pipeline.help_or_wait(expand, &mut backoff);
                 continue;
             };
             backoff.reset();

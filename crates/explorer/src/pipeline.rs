@@ -105,7 +105,7 @@ impl Pipeline {
     }
 
     /// Runs one task waiting in the pipeline with `expand`; false if there was none.
-    pub(crate) fn help(&self, expand: &Expand) -> bool {
+    fn help(&self, expand: &Expand) -> bool {
         let Some((flight, k)) = self.claim() else {
             if self.panicked.load(Ordering::Relaxed) {
                 panic!("a worker thread panicked while expanding states");
@@ -129,15 +129,20 @@ impl Pipeline {
         true
     }
 
+    /// Runs one waiting task with `expand`, or, if there is none, waits a moment.
+    pub(crate) fn help_or_wait(&self, expand: &Expand, backoff: &mut Backoff) {
+        if self.help(expand) {
+            backoff.reset();
+        } else {
+            backoff.wait();
+        }
+    }
+
     /// A worker's loop: tasks until [`stop`](Self::stop).
     pub(crate) fn work(&self, expand: &Expand) {
         let mut backoff = Backoff::default();
         while !self.stop.load(Ordering::Acquire) {
-            if self.help(expand) {
-                backoff.reset();
-            } else {
-                backoff.wait();
-            }
+            self.help_or_wait(expand, &mut backoff);
         }
     }
 
