@@ -1,0 +1,308 @@
+//! Every shipped scenario gives the verdicts, counts and counterexamples that were recorded in
+//! `tests/golden/outcomes.json`, on every engine, with and without reduction, bounded and
+//! limited, and draws the same state graph.
+//!
+//! The file was recorded by the build before the architecture change (commit 84e76fc) with
+//! `WEFT_GOLDEN=record cargo test -p weft --test golden`. A change that is meant to change
+//! results records it again, and its commit says why; any other difference is a regression.
+
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The `weft check` runs recorded per scenario: a name, and the options after the scenario.
+const CHECKS: &[(&str, &[&str])] = &[
+    ("bfs", &["-j", "2"]),
+    ("bfs-no-por", &["-j", "1", "--no-por"]),
+    ("bfs-preemptions-1", &["-j", "1", "--preemptions", "1"]),
+    ("bfs-preemptions-2", &["-j", "2", "--preemptions", "2"]),
+    ("bfs-bitstate", &["-j", "1", "--bitstate", "1"]),
+    ("bfs-max-states", &["-j", "1", "--max-states", "40"]),
+    ("bfs-max-depth", &["-j", "2", "--max-depth", "9"]),
+    ("dfs", &["--engine", "dfs"]),
+    ("dfs-no-por", &["--engine", "dfs", "--no-por"]),
+    ("timely", &["--engine", "timely", "--workers", "2"]),
+    (
+        "random",
+        &["--engine", "random", "--iterations", "200", "--seed", "3"],
+    ),
+    (
+        "pct",
+        &["--engine", "pct", "--iterations", "200", "--seed", "3"],
+    ),
+    (
+        "dfs-shuttle",
+        &["--engine", "dfs-shuttle", "--iterations", "150"],
+    ),
+];
+
+/// The fields of `weft check --json` that a run's result consists of. Not recorded: times,
+/// memory, thread counts, and whether schedules were counted (which follows from whether
+/// reduction was on: see [`counts_schedules`]).
+const CHECK_FIELDS: &[&str] = &[
+    "verdict",
+    "check",
+    "message",
+    "stopped",
+    "states",
+    "transitions",
+    "depth",
+    "terminal_states",
+    "preemption_bound",
+    "preemptions",
+    "fewer_preemptions",
+    "threads_detail",
+    "trace_length",
+    "expected",
+    "as_expected",
+];
+
+/// The shuttle summary's fields that are results (not times).
+const SHUTTLE_FIELDS: &[&str] = &[
+    "iterations",
+    "distinct_schedules",
+    "distinct_states",
+    "longest",
+    "exhausted",
+    "shuttle_schedule",
+];
+
+/// Runs whose schedule count is part of the result: those without reduction.
+fn counts_schedules(run: &str) -> bool {
+    run == "bfs-no-por"
+}
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn golden_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/outcomes.json")
+}
+
+fn weft(args: &[&str]) -> (Option<i32>, String, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_weft"))
+        .args(args)
+        .current_dir(workspace())
+        .output()
+        .expect("weft runs");
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// FNV-1a, 64 bits: a stable digest of long canonical texts (state graphs, traces).
+fn digest(text: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+fn pick(doc: &Value, keys: &[&str]) -> Value {
+    let map: serde_json::Map<String, Value> = keys
+        .iter()
+        .map(|k| (k.to_string(), doc.get(*k).cloned().unwrap_or(Value::Null)))
+        .collect();
+    Value::Object(map)
+}
+
+/// A trace file's steps as the record keeps them: thread, label, source and changes.
+fn trace_steps(trace: &Value) -> Value {
+    let steps = trace["steps"].as_array().expect("a trace has steps");
+    Value::Array(
+        steps
+            .iter()
+            .map(|s| {
+                json!({
+                    "thread": s["thread_name"],
+                    "label": s["label"],
+                    "source": s["source"],
+                    "changes": s["changes"],
+                })
+            })
+            .collect(),
+    )
+}
+
+/// One `weft check` run of `scenario` with `options`, as recorded: the result fields, the
+/// counterexample's schedule, and its steps and per-thread coverage (whole for the first run, a
+/// digest for the others).
+fn check(scenario: &str, run: &str, options: &[&str], dir: &Path, whole_steps: bool) -> Value {
+    let trace = dir.join(format!("{}-{run}.json", scenario.replace('/', "_")));
+    let _ = std::fs::remove_file(&trace);
+    let mut args = vec!["check", scenario, "--json", "--trace-out"];
+    let trace_arg = trace.to_str().unwrap().to_string();
+    args.push(&trace_arg);
+    args.extend_from_slice(options);
+    let (code, out, err) = weft(&args);
+    let doc: Value = serde_json::from_str(&out)
+        .unwrap_or_else(|e| panic!("{scenario} {run}: not JSON ({e}): {out}{err}"));
+    let mut fields = CHECK_FIELDS.to_vec();
+    if counts_schedules(run) {
+        fields.push("schedules");
+    }
+    let mut rec = pick(&doc, &fields);
+    rec["exit"] = json!(code);
+    if !whole_steps {
+        rec["threads_detail"] = json!(digest(&rec["threads_detail"].to_string()));
+    }
+    if doc["shuttle"].is_object() {
+        rec["shuttle"] = pick(&doc["shuttle"], SHUTTLE_FIELDS);
+    }
+    if let Ok(text) = std::fs::read_to_string(&trace) {
+        let t: Value = serde_json::from_str(&text).expect("a trace is JSON");
+        rec["schedule"] = t["schedule"].clone();
+        let steps = trace_steps(&t);
+        rec["steps"] = if whole_steps {
+            steps
+        } else {
+            json!(digest(&steps.to_string()))
+        };
+    }
+    rec
+}
+
+/// `weft graph --format json` of `scenario`: node and edge counts and a digest of both, or
+/// that the graph was refused (too large).
+fn graph(scenario: &str) -> Value {
+    let (code, out, _) = weft(&[
+        "graph",
+        scenario,
+        "--format",
+        "json",
+        "--max-nodes",
+        "5000",
+        "-j",
+        "2",
+    ]);
+    if code != Some(0) {
+        return json!({ "refused": true });
+    }
+    let g: Value = serde_json::from_str(&out).expect("graph JSON");
+    json!({
+        "states": g["states"],
+        "transitions": g["transitions"],
+        "nodes": g["nodes"].as_array().map(Vec::len),
+        "edges": g["edges"].as_array().map(Vec::len),
+        "digest": digest(&format!("{}{}", g["nodes"], g["edges"])),
+    })
+}
+
+/// `weft compare --json` of `scenario`: its row.
+fn compare(scenario: &str) -> Value {
+    let (_, out, err) = weft(&["compare", scenario, "--json", "-j", "1"]);
+    let rows: Value =
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{scenario}: {e}: {out}{err}"));
+    pick(
+        &rows[0],
+        &[
+            "verdict",
+            "check",
+            "states",
+            "schedules",
+            "trace_length",
+            "preemptions",
+            "as_expected",
+        ],
+    )
+}
+
+fn shipped() -> Vec<String> {
+    let (_, out, _) = weft(&["list", "--json"]);
+    let list: Value = serde_json::from_str(&out).expect("list JSON");
+    list.as_array()
+        .expect("a list")
+        .iter()
+        .map(|s| s["name"].as_str().expect("a name").to_string())
+        .collect()
+}
+
+/// Everything recorded for one scenario.
+fn record(scenario: &str, dir: &Path) -> Value {
+    let mut checks = serde_json::Map::new();
+    for (i, (run, options)) in CHECKS.iter().enumerate() {
+        checks.insert(run.to_string(), check(scenario, run, options, dir, i == 0));
+    }
+    json!({
+        "check": checks,
+        "graph": graph(scenario),
+        "compare": compare(scenario),
+    })
+}
+
+#[test]
+fn every_shipped_scenario_gives_the_recorded_results_on_every_engine() {
+    let dir = std::env::temp_dir().join(format!("weft-golden-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let names = shipped();
+    assert!(names.len() >= 40, "the shipped scenarios: {names:?}");
+    // Two scenarios at a time: the machines have two cores.
+    let halves: Vec<Vec<String>> = (0..2)
+        .map(|h| names.iter().skip(h).step_by(2).cloned().collect())
+        .collect();
+    let got: BTreeMap<String, Value> = std::thread::scope(|scope| {
+        let runs: Vec<_> = halves
+            .iter()
+            .map(|half| {
+                let dir = &dir;
+                scope.spawn(move || {
+                    half.iter()
+                        .map(|n| (n.clone(), record(n, dir)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        runs.into_iter()
+            .flat_map(|r| r.join().expect("a recording thread"))
+            .collect()
+    });
+    std::fs::remove_dir_all(&dir).ok();
+    let got = serde_json::to_value(&got).unwrap();
+    if std::env::var("WEFT_GOLDEN").as_deref() == Ok("record") {
+        let text = serde_json::to_string_pretty(&got).unwrap() + "\n";
+        std::fs::create_dir_all(golden_path().parent().unwrap()).unwrap();
+        std::fs::write(golden_path(), text).unwrap();
+        return;
+    }
+    let want: Value = serde_json::from_str(
+        &std::fs::read_to_string(golden_path()).expect("the recorded results"),
+    )
+    .expect("recorded JSON");
+    let want = want.as_object().expect("scenarios");
+    let got = got.as_object().expect("scenarios");
+    assert_eq!(
+        want.keys().collect::<Vec<_>>(),
+        got.keys().collect::<Vec<_>>(),
+        "the shipped scenarios differ from the recorded ones"
+    );
+    let mut differences = Vec::new();
+    for (name, w) in want {
+        for part in ["check", "graph", "compare"] {
+            let (w, g) = (&w[part], &got[name][part]);
+            if part == "check" {
+                for (run, wr) in w.as_object().expect("runs") {
+                    if &g[run] != wr {
+                        differences.push(format!(
+                            "{name} {run}:\n  recorded {wr}\n  now      {}",
+                            g[run]
+                        ));
+                    }
+                }
+            } else if g != w {
+                differences.push(format!("{name} {part}:\n  recorded {w}\n  now      {g}"));
+            }
+        }
+    }
+    assert!(
+        differences.is_empty(),
+        "{} results differ from tests/golden/outcomes.json:\n{}",
+        differences.len(),
+        differences.join("\n")
+    );
+}
