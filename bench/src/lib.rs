@@ -34,16 +34,12 @@ pub fn scaled(walkers: usize, owners: usize) -> PtFrag {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use weft_explorer::{explore, Options, Verdict};
+    use weft_explorer::{AnyModel, Checker, Reduction, Verdict};
 
-    fn weft_counts<M: weft_explorer::Model>(m: &M) -> (u64, u64) {
-        let out = explore(
-            m,
-            &Options {
-                threads: 1,
-                ..Options::default()
-            },
-        );
+    fn weft_counts(m: &dyn AnyModel) -> (u64, u64) {
+        let out = m
+            .check(&Checker::new().threads(1).reduction(Reduction::Off))
+            .unwrap();
         assert!(matches!(out.verdict, Verdict::Pass));
         (out.stats.states, out.stats.transitions)
     }
@@ -51,16 +47,9 @@ mod tests {
     /// The directly built model is the shipped scenario's model.
     #[test]
     fn scaled_matches_the_shipped_2x2_scenario() {
-        struct Counts;
-        impl weft_model::WithModel for Counts {
-            type Output = (u64, u64);
-            fn run<M: weft_explorer::Model>(self, m: &M) -> (u64, u64) {
-                weft_counts(m)
-            }
-        }
         let shipped = weft_model::Scenario::resolve("pt_frag/pt_frag_refcount_scaled_2x2")
-            .expect("shipped scenario")
-            .with_model(Counts);
+            .expect("shipped scenario");
+        let shipped = weft_counts(shipped.model());
         assert_eq!(weft_counts(&scaled(2, 2)), shipped);
     }
 

@@ -78,12 +78,13 @@ fn peak_rss() -> u64 {
 fn child(name: &str, threads: usize, queue: Queue) {
     let scenario = Scenario::resolve(name).unwrap_or_else(|e| panic!("{e}"));
     let base = peak_rss();
-    let out = scenario.with_model(WeftRun {
+    let out = WeftRun {
         threads,
         time_limit: None,
         por: false,
         queue_on_disk: queue == Queue::Disk,
-    });
+    }
+    .run(scenario.model());
     let verdict = match out.verdict {
         Verdict::Pass => "pass".to_string(),
         Verdict::Violation(c) => c.violation.check,

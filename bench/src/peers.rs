@@ -20,8 +20,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use weft_bench::WeftRun;
-use weft_explorer::{explore, Model, Options, Schedules, Verdict};
-use weft_model::{Scenario, WithModel};
+use weft_explorer::{Checker, Reduction, Schedules, Verdict};
+use weft_model::Scenario;
 
 /// weft next to SPIN and stateright on the scaled pt_frag_refcount scenarios.
 ///
@@ -250,7 +250,7 @@ fn child(tool: &str, size: Size, threads: usize, budget: Duration) {
                 por: tool == "weft-por",
                 queue_on_disk: tool == "weft-disk",
             };
-            let out = scenario(size).with_model(run);
+            let out = run.run(scenario(size).model());
             let (complete, verdict) = match out.verdict {
                 Verdict::Pass => (true, "pass".to_string()),
                 Verdict::Violation(c) => (true, format!("violation of {}", c.violation.check)),
@@ -602,23 +602,11 @@ fn print_row(size: Size, r: &Row) {
 }
 
 fn schedules_of(size: Size) -> Option<Schedules> {
-    struct Count;
-    impl WithModel for Count {
-        type Output = Option<Schedules>;
-        fn run<M: Model>(self, m: &M) -> Option<Schedules> {
-            explore(
-                m,
-                &Options {
-                    threads: 1,
-                    count_schedules: true,
-                    ..Options::default()
-                },
-            )
-            .stats
-            .schedules
-        }
-    }
-    scenario(size).with_model(Count)
+    let checker = Checker::new()
+        .threads(1)
+        .reduction(Reduction::Off)
+        .count_schedules(true);
+    scenario(size).model().check(&checker).ok()?.stats.schedules
 }
 
 fn main() {

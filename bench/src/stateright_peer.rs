@@ -25,10 +25,7 @@ pub enum PeerState<S> {
     Failed(String),
 }
 
-impl<M: Model + Send + Sync + 'static> stateright::Model for Peer<M>
-where
-    M::State: 'static,
-{
+impl<M: Model> stateright::Model for Peer<M> {
     type State = PeerState<M::State>;
     type Action = usize;
 

@@ -1,8 +1,7 @@
 //! One measured weft exploration, as both benchmark commands run it.
 
 use std::time::Duration;
-use weft_explorer::{explore, Limits, Model, Options, Outcome};
-use weft_model::WithModel;
+use weft_explorer::{AnyModel, Checker, Outcome, Reduction};
 
 /// A breadth-first exploration of a scenario's model.
 #[derive(Clone, Copy, Debug)]
@@ -17,21 +16,22 @@ pub struct WeftRun {
     pub queue_on_disk: bool,
 }
 
-impl WithModel for WeftRun {
-    type Output = Outcome;
-    fn run<M: Model>(self, m: &M) -> Outcome {
-        explore(
-            m,
-            &Options {
-                threads: self.threads,
-                limits: Limits {
-                    time_limit: self.time_limit,
-                    ..Limits::default()
-                },
-                por: self.por,
-                frontier_memory: self.queue_on_disk.then_some(0),
-                ..Options::default()
-            },
-        )
+impl WeftRun {
+    /// Explores `model`.
+    pub fn run(self, model: &dyn AnyModel) -> Outcome {
+        let mut checker = Checker::new().threads(self.threads).reduction(if self.por {
+            Reduction::On
+        } else {
+            Reduction::Off
+        });
+        if let Some(limit) = self.time_limit {
+            checker = checker.time_limit(limit);
+        }
+        if self.queue_on_disk {
+            checker = checker.frontier_memory(0);
+        }
+        model
+            .check(&checker)
+            .unwrap_or_else(|e| panic!("the benchmark's search was refused: {e}"))
     }
 }

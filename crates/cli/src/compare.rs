@@ -1,12 +1,12 @@
 //! `weft compare`: one row per scenario and variant, explored completely.
 
-use crate::check::{schedules_json, Job, Report};
+use crate::check::{explore, schedules_json, Report};
 use crate::progress::{self, INTERRUPTED};
 use crate::Exit;
 use anyhow::Result;
 use clap::{Args, ValueEnum};
 use serde_json::json;
-use weft_explorer::{Limits, Options, Verdict};
+use weft_explorer::{Checker, Reduction, Verdict};
 use weft_model::Scenario;
 
 #[derive(Args)]
@@ -69,23 +69,17 @@ pub fn explore_completely(
     threads: usize,
     max_states: Option<u64>,
 ) -> Result<(Row, Report)> {
-    let report: Report = scenario.with_model(Job {
-        options: Options {
-            threads,
-            limits: Limits {
-                max_states,
-                ..Limits::default()
-            },
-            stop: Some(&INTERRUPTED),
-            keep_going: true,
-            count_schedules: true,
-            ..Options::default()
-        },
-        bound: None,
-        fewest: true,
-        por_stats: false,
-        engine: crate::check::Engine::Bfs,
-    })?;
+    let mut checker = Checker::new()
+        .threads(threads)
+        .stop(&INTERRUPTED)
+        .keep_going(true)
+        .count_schedules(true)
+        .reduction(Reduction::Off)
+        .fewest_preemptions(true);
+    if let Some(max) = max_states {
+        checker = checker.max_states(max);
+    }
+    let report: Report = explore(scenario.model(), &checker)?;
     let o = &report.outcome;
     let (verdict, check) = match &o.verdict {
         Verdict::Pass => ("pass".to_string(), None),
@@ -109,7 +103,7 @@ pub fn explore_completely(
             .map_or_else(|| "not counted".into(), |n| n.to_string()),
         schedules_json,
         trace_length: report.trace.as_ref().map(|t| t.steps.len()),
-        preemptions: report.preemptions,
+        preemptions: o.preemptions.as_ref().map(|p| p.count),
         expected: scenario.expect.as_ref().map(|e| e.to_string()),
         as_expected,
     };
@@ -129,8 +123,8 @@ pub fn run(args: &CompareArgs) -> Result<Exit> {
             None => vec![("", Ok(scenario.clone()))],
             Some(VariantsArg::All) => scenario
                 .variants()
-                .into_iter()
-                .map(|v| (v, scenario.with_variant(v)))
+                .iter()
+                .map(|&v| (v, scenario.with_variant(v)))
                 .collect(),
         };
         for (variant, s) in variants {

@@ -7,9 +7,8 @@ use serde_json::json;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use weft_explorer::graph::{self, GraphError, StateGraph};
-use weft_explorer::{Limits, Model, Options, Verdict};
-use weft_model::WithModel;
+use weft_explorer::graph::{self, GraphError};
+use weft_explorer::{Checker, Verdict};
 
 #[derive(Args)]
 pub struct GraphArgs {
@@ -48,39 +47,18 @@ enum Projection {
     Shared,
 }
 
-struct Build {
-    shared_only: bool,
-    max_nodes: usize,
-    threads: usize,
-    max_states: Option<u64>,
-}
-
-impl WithModel for Build {
-    type Output = Result<StateGraph, GraphError>;
-    fn run<M: Model>(self, model: &M) -> Self::Output {
-        let options = Options {
-            threads: self.threads,
-            limits: Limits {
-                max_states: self.max_states,
-                ..Limits::default()
-            },
-            ..Options::default()
-        };
-        graph::build(model, &options, self.shared_only, self.max_nodes)
-    }
-}
-
 pub fn run(args: &GraphArgs) -> Result<Exit> {
     let Some(scenario) = crate::load_scenario(&args.scenario) else {
         return Ok(Exit::BadInput);
     };
     let shared_only = args.project.is_some();
-    let built = scenario.with_model(Build {
-        shared_only,
-        max_nodes: args.max_nodes,
-        threads: args.threads,
-        max_states: shared_only.then_some(args.max_states),
-    });
+    let mut checker = Checker::new().threads(args.threads);
+    if shared_only {
+        checker = checker.max_states(args.max_states);
+    }
+    let built = scenario
+        .model()
+        .graph(&checker, shared_only, args.max_nodes);
     let g = match built {
         Ok(g) => g,
         Err(GraphError::TooLarge { nodes, complete }) => {
@@ -99,9 +77,7 @@ pub fn run(args: &GraphArgs) -> Result<Exit> {
                 }
             )
         }
-        Err(GraphError::Stopped(r)) => {
-            bail!("the search stopped before the graph was complete: {r}")
-        }
+        Err(e) => bail!("{e}"),
     };
     let title = format!(
         "{} (variant {}): {} states, {} transitions{}",

@@ -1,7 +1,24 @@
 //! Text rendering of counterexamples: numbered steps with thread, kernel label and changes.
 
 use std::fmt::Write;
-use weft_explorer::{TraceStep, Violation};
+use weft_explorer::{Change, TraceStep, Violation};
+
+/// A step's label with its note in brackets: `put_page(page0)  [identity recheck failed]`.
+pub fn label(step: &TraceStep) -> String {
+    match &step.note {
+        None => step.label.clone(),
+        Some(note) => format!("{}  [{note}]", step.label),
+    }
+}
+
+/// A changed field's name as the views show it: ghost fields marked `(ghost)`.
+pub fn field(change: &Change) -> String {
+    if change.is_ghost() {
+        format!("{} (ghost)", change.field)
+    } else {
+        change.field.clone()
+    }
+}
 
 /// The steps as numbered lines, each followed by its kernel source (if asked) and the fields
 /// it changed.
@@ -15,14 +32,14 @@ pub fn steps(steps: &[TraceStep], with_source: bool) -> String {
             "  {:>num$}. {:<width$}  {}",
             i + 1,
             s.thread_name,
-            s.label
+            label(s)
         )
         .unwrap();
         if with_source && !s.source.function.is_empty() {
             writeln!(
                 out,
                 "  {:num$}  {:width$}    in {} ({} @ {})",
-                "", "", s.source.function, s.source.file, s.source.commit
+                "", "", s.source.function, s.source.file, s.source.version
             )
             .unwrap();
         }
@@ -30,7 +47,11 @@ pub fn steps(steps: &[TraceStep], with_source: bool) -> String {
             writeln!(
                 out,
                 "  {:num$}  {:width$}    {} {} -> {}",
-                "", "", c.field, c.before, c.after
+                "",
+                "",
+                field(c),
+                c.before,
+                c.after
             )
             .unwrap();
         }

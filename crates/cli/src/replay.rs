@@ -4,8 +4,7 @@ use crate::trace_file::TraceFile;
 use crate::{render, view, Exit, ShowFormat};
 use anyhow::{bail, Context, Result};
 use std::path::Path;
-use weft_explorer::{trace, Model, Trace};
-use weft_model::{Scenario, WithModel};
+use weft_model::Scenario;
 
 /// `weft show`: the saved counterexample in the asked format (swimlanes by default).
 pub fn show(
@@ -66,18 +65,6 @@ pub fn show(
     Ok(Exit::Pass)
 }
 
-struct Replay<'a> {
-    file: &'a TraceFile,
-}
-
-impl WithModel for Replay<'_> {
-    type Output = Result<Trace>;
-    fn run<M: Model>(self, model: &M) -> Result<Trace> {
-        let schedule = self.file.schedule_for(model)?;
-        trace::execute(model, &schedule).map_err(|e| anyhow::anyhow!("{e}"))
-    }
-}
-
 /// How `weft replay` re-executes a trace.
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ReplayEngine {
@@ -86,23 +73,6 @@ pub enum ReplayEngine {
     /// Run the trace's shuttle schedule on real shuttle threads (shuttle's replay scheduler),
     /// then step the model as well.
     Shuttle,
-}
-
-/// Re-executes a shuttle schedule string on shuttle threads.
-struct ShuttleReplay<'a>(&'a str);
-
-impl WithModel for ShuttleReplay<'_> {
-    type Output = Result<(Vec<String>, Option<weft_explorer::Violation>)>;
-    fn run<M: Model>(self, model: &M) -> Self::Output {
-        let r = weft_explorer::shuttle_engine::replay(model, self.0)
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let names = r
-            .schedule
-            .iter()
-            .map(|&t| model.thread_name(t).to_string())
-            .collect();
-        Ok((names, r.violation))
-    }
 }
 
 pub fn run(path: &Path, engine: ReplayEngine) -> Result<Exit> {
@@ -139,9 +109,18 @@ pub fn run(path: &Path, engine: ReplayEngine) -> Result<Exit> {
                 file.engine
             );
         };
-        let (threads, violation) = scenario
-            .with_model(ShuttleReplay(schedule))
+        let replayed = scenario
+            .model()
+            .replay_on_shuttle(schedule)
+            .map_err(|e| anyhow::anyhow!("{e}"))
             .with_context(|| format!("refused: {} does not replay on shuttle", path.display()))?;
+        let names = scenario.model().thread_names();
+        let threads: Vec<String> = replayed
+            .schedule
+            .iter()
+            .map(|&t| names[t].clone())
+            .collect();
+        let violation = replayed.violation;
         if threads != file.schedule {
             bail!(
                 "refused: on shuttle threads the schedule ran {} steps [{}], the trace says {} [{}]",
@@ -164,18 +143,24 @@ pub fn run(path: &Path, engine: ReplayEngine) -> Result<Exit> {
             ),
         }
     }
-    let replayed = scenario
-        .with_model(Replay { file: &file })
+    let replayed = file
+        .schedule_for(scenario.model())
+        .and_then(|schedule| {
+            scenario
+                .model()
+                .trace(&schedule)
+                .map_err(|e| anyhow::anyhow!("{e}"))
+        })
         .with_context(|| format!("refused: {} does not re-execute", path.display()))?;
     for (i, (got, want)) in replayed.steps.iter().zip(&file.steps).enumerate() {
-        if got.thread_name != want.thread_name || got.label != want.label {
+        if got.thread_name != want.thread_name || got.label != want.label || got.note != want.note {
             bail!(
                 "refused: step {} differs: the trace says {} `{}`, the model does {} `{}`",
                 i + 1,
                 want.thread_name,
-                want.label,
+                render::label(want),
                 got.thread_name,
-                got.label
+                render::label(got)
             );
         }
         if got.changes != want.changes {
@@ -188,7 +173,7 @@ pub fn run(path: &Path, engine: ReplayEngine) -> Result<Exit> {
             bail!(
                 "refused: step {} ({}) changes different fields: the trace says [{}], the model [{}]",
                 i + 1,
-                want.label,
+                render::label(want),
                 show(&want.changes),
                 show(&got.changes)
             );

@@ -15,9 +15,9 @@ use clap::Args;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use weft_explorer::graph::{self, StateGraph};
-use weft_explorer::{Model, Options};
-use weft_model::{Scenario, WithModel};
+use weft_explorer::graph;
+use weft_explorer::Checker;
+use weft_model::Scenario;
 
 #[derive(Args)]
 pub struct ReportArgs {
@@ -82,22 +82,6 @@ const INTRO: &[(&str, &str)] = &[
     ),
 ];
 
-struct Graph {
-    max_nodes: usize,
-    threads: usize,
-}
-
-impl WithModel for Graph {
-    type Output = Option<StateGraph>;
-    fn run<M: Model>(self, model: &M) -> Option<StateGraph> {
-        let options = Options {
-            threads: self.threads,
-            ..Options::default()
-        };
-        graph::build(model, &options, false, self.max_nodes).ok()
-    }
-}
-
 fn file_stem(name: &str) -> String {
     name.replace('/', "_")
 }
@@ -155,10 +139,8 @@ pub fn run(args: &ReportArgs) -> Result<Exit> {
         )?;
         page += &compare::table(std::slice::from_ref(&row), true);
         page += "\n";
-        let graph = scenario.with_model(Graph {
-            max_nodes: args.max_nodes,
-            threads: args.threads,
-        });
+        let checker = Checker::new().threads(args.threads);
+        let graph = scenario.model().graph(&checker, false, args.max_nodes).ok();
         let mut svg = None;
         let graph_path: Vec<String> = graph.as_ref().map_or(Vec::new(), |g| {
             g.counterexample_path

@@ -1,5 +1,10 @@
-//! The trace file format (`weft-trace/1`): self-contained JSON that `weft show` and
+//! The trace file format (`weft-trace/2`): self-contained JSON that `weft show` and
 //! `weft replay` read back. It embeds the whole scenario, so replay needs nothing else.
+//!
+//! Version 2 types what version 1 spelled into strings: a changed field is marked
+//! `"kind": "ghost"` instead of carrying ` (ghost)` in its name, a step's note is its own
+//! `note` instead of `  [...]` after its label, and a source names its `version` (version 1's
+//! `commit`). Version 1 files are read and converted ([`upgrade_v1`]).
 
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
@@ -8,8 +13,11 @@ use std::path::Path;
 use weft_explorer::{Trace, TraceStep, Violation};
 use weft_model::Scenario;
 
-/// The format tag every trace file carries.
-pub const FORMAT: &str = "weft-trace/1";
+/// The format tag every trace file weft writes carries.
+pub const FORMAT: &str = "weft-trace/2";
+
+/// The format before [`FORMAT`], still read.
+const FORMAT_V1: &str = "weft-trace/1";
 
 /// A counterexample as written to disk.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -99,16 +107,15 @@ impl TraceFile {
     }
 
     /// The schedule as thread indices of `model`; fails on a thread the model does not have.
-    pub fn schedule_for<M: weft_explorer::Model>(&self, model: &M) -> Result<Vec<usize>> {
+    pub fn schedule_for(&self, model: &dyn weft_explorer::AnyModel) -> Result<Vec<usize>> {
+        let names = model.thread_names();
         self.schedule
             .iter()
             .enumerate()
             .map(|(i, n)| {
-                (0..model.thread_count())
-                    .position(|t| model.thread_name(t) == n)
-                    .with_context(|| {
-                        format!("step {}: the scenario has no thread named `{n}`", i + 1)
-                    })
+                names.iter().position(|t| t == n).with_context(|| {
+                    format!("step {}: the scenario has no thread named `{n}`", i + 1)
+                })
             })
             .collect()
     }
@@ -119,12 +126,39 @@ impl TraceFile {
             .with_context(|| format!("cannot read {}", path.display()))?;
         let value: serde_json::Value = serde_json::from_str(&text)
             .with_context(|| format!("{} is not JSON", path.display()))?;
-        match value.get("format").and_then(|f| f.as_str()) {
-            Some(FORMAT) => {}
-            Some(other) => bail!("{}: trace format `{other}` is not {FORMAT}", path.display()),
+        let version = value.get("format").and_then(|f| f.as_str());
+        let mut file: TraceFile = match version {
+            Some(FORMAT | FORMAT_V1) => serde_json::from_value(value.clone())
+                .with_context(|| format!("{}: malformed {FORMAT} trace", path.display()))?,
+            Some(other) => bail!(
+                "{}: trace format `{other}` is not {FORMAT} (nor {FORMAT_V1})",
+                path.display()
+            ),
             None => bail!("{}: not a weft trace (no \"format\" field)", path.display()),
+        };
+        if version == Some(FORMAT_V1) {
+            upgrade_v1(&mut file);
         }
-        serde_json::from_value(value)
-            .with_context(|| format!("{}: malformed {FORMAT} trace", path.display()))
+        Ok(file)
+    }
+}
+
+/// A version 1 trace in version 2's terms: ghost fields were named `field (ghost)`, and notes
+/// followed labels as `label  [note]`.
+fn upgrade_v1(file: &mut TraceFile) {
+    file.format = FORMAT.into();
+    for step in &mut file.steps {
+        if let Some(text) = step.label.strip_suffix(']') {
+            if let Some(at) = text.rfind("  [") {
+                step.note = Some(text[at + 3..].to_string());
+                step.label = text[..at].trim_end().to_string();
+            }
+        }
+        for change in &mut step.changes {
+            if let Some(name) = change.field.strip_suffix(" (ghost)") {
+                change.field = name.to_string();
+                change.kind = weft_explorer::FieldKind::Ghost;
+            }
+        }
     }
 }

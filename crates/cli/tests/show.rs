@@ -2,8 +2,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use weft_explorer::{trace, Model};
-use weft_model::{Scenario, WithModel};
+use weft_model::Scenario;
 
 fn weft(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_weft"));
@@ -109,25 +108,28 @@ fn explain_tells_the_story_and_ends_with_the_violated_check() {
     assert!(last.contains("rmap_unreachable"), "{last}");
 }
 
-struct StateAfter<'a> {
-    schedule: &'a [String],
-    n: usize,
-}
-
-impl WithModel for StateAfter<'_> {
-    type Output = Vec<(String, String)>;
-    fn run<M: Model>(self, model: &M) -> Vec<(String, String)> {
-        let schedule: Vec<usize> = self
-            .schedule
-            .iter()
-            .map(|n| {
-                (0..model.thread_count())
-                    .position(|i| model.thread_name(i) == n)
-                    .unwrap()
-            })
-            .collect();
-        trace::state_after(model, &schedule, self.n).unwrap()
-    }
+/// The fields after step `n` of `schedule` (thread names), as `weft show --state` names them.
+fn state_after(s: &Scenario, schedule: &[String], n: usize) -> Vec<(String, String)> {
+    let names = s.model().thread_names();
+    let schedule: Vec<usize> = schedule
+        .iter()
+        .map(|t| names.iter().position(|n| n == t).unwrap())
+        .collect();
+    let states = s.model().describe_along(&schedule[..n]).unwrap();
+    states
+        .last()
+        .unwrap()
+        .fields
+        .iter()
+        .map(|f| {
+            let name = if f.is_ghost() {
+                format!("{} (ghost)", f.name)
+            } else {
+                f.name.clone()
+            };
+            (name, f.value.clone())
+        })
+        .collect()
 }
 
 #[test]
@@ -148,10 +150,7 @@ fn state_n_matches_state_after() {
             .map(|x| x.as_str().unwrap().to_string())
             .collect();
         for n in [0, 1, schedule.len() / 2, schedule.len()] {
-            let want = s.with_model(StateAfter {
-                schedule: &schedule,
-                n,
-            });
+            let want = state_after(&s, &schedule, n);
             let out = stdout(&weft(
                 &["show", path.to_str().unwrap(), "--state", &n.to_string()],
                 &[],
@@ -159,7 +158,7 @@ fn state_n_matches_state_after() {
             let got: Vec<(String, String)> = out
                 .lines()
                 .skip(1)
-                .filter(|l| !l.starts_with("=>"))
+                .take_while(|l| *l != "threads:")
                 .map(|l| {
                     let (f, v) = l[2..].split_once(" = ").expect("field = value");
                     (f.trim_end().to_string(), v.to_string())
@@ -170,7 +169,10 @@ fn state_n_matches_state_after() {
             if n > 0 {
                 for c in t["steps"][n - 1]["changes"].as_array().unwrap() {
                     let f = c["field"].as_str().unwrap();
-                    if want.iter().any(|(g, _)| g == f) {
+                    if want
+                        .iter()
+                        .any(|(g, _)| g.split(" (ghost)").next() == Some(f))
+                    {
                         assert!(
                             out.lines()
                                 .any(|l| l.starts_with("* ") && l[2..].starts_with(f)),

@@ -3,91 +3,87 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use weft_explorer::shuttle_engine::{self, explore_shuttle, ShuttleOptions, Strategy};
-use weft_explorer::{explore, trace, Model, Options, Schedules, Verdict};
-use weft_model::{Scenario, WithModel};
+use weft_explorer::{
+    AnyModel, Checker, Engine, Outcome, Reduction, Scheduler, Schedules, Shuttle, Verdict,
+};
+use weft_model::Scenario;
+
+fn on_shuttle(model: &dyn AnyModel, shuttle: Shuttle, keep_going: bool) -> Outcome {
+    let checker = Checker::new()
+        .engine(Engine::Shuttle(shuttle))
+        .keep_going(keep_going);
+    model.check(&checker).unwrap()
+}
 
 /// bfs's verdict (None: pass; Some(check): violation) next to random's and PCT's.
-struct CrossCheck;
-
-impl WithModel for CrossCheck {
-    type Output = Result<(), String>;
-    fn run<M: Model>(self, model: &M) -> Result<(), String> {
-        let bfs = explore(
-            model,
-            &Options {
-                por: true,
-                ..Options::default()
-            },
-        );
-        let bfs_fails = match &bfs.verdict {
-            Verdict::Pass => false,
-            Verdict::Violation(_) => true,
-            Verdict::Stopped(r) => return Err(format!("bfs stopped: {r}")),
-        };
-        let runs = [
-            (Strategy::Random, 3_000, 200_000),
-            (Strategy::Pct { depth: 3 }, 2_000, 2_000),
-        ];
-        for (strategy, iterations, more) in runs {
-            let run = |iterations| {
-                explore_shuttle(
-                    model,
-                    &ShuttleOptions {
-                        strategy,
-                        iterations: Some(iterations),
-                        seed: 1,
-                        ..ShuttleOptions::default()
-                    },
-                )
+fn cross_check(model: &dyn AnyModel) -> Result<(), String> {
+    let bfs = model
+        .check(&Checker::new().reduction(Reduction::Auto))
+        .unwrap();
+    let bfs_fails = match &bfs.verdict {
+        Verdict::Pass => false,
+        Verdict::Violation(_) => true,
+        Verdict::Stopped(r) => return Err(format!("bfs stopped: {r}")),
+    };
+    let runs = [
+        (Scheduler::Random, 3_000, 200_000),
+        (Scheduler::Pct { depth: 3 }, 2_000, 2_000),
+    ];
+    for (scheduler, executions, more) in runs {
+        let run = |executions| {
+            let shuttle = Shuttle {
+                scheduler,
+                executions: Some(executions),
+                seed: 1,
             };
-            let mut out = run(iterations);
-            // A uniformly random walk rarely leaves one thread's steps all to the end: where
-            // bfs finds a bug, random gets more executions (it stops at the first violation).
-            if bfs_fails && matches!(out.outcome.verdict, Verdict::Pass) && more > iterations {
-                out = run(more);
-            }
-            match (&out.outcome.verdict, bfs_fails) {
-                (Verdict::Pass, false) => {}
-                (Verdict::Violation(cex), true) => {
-                    // The model-level trace replays in the exhaustive engines' executor...
-                    let t = trace::execute(model, &cex.schedule).map_err(|e| {
-                        format!("{}: the trace does not replay: {e}", strategy.name())
-                    })?;
-                    if t.violation.as_ref() != Some(&cex.violation) {
-                        return Err(format!(
-                            "{}: the trace replays to {:?}",
-                            strategy.name(),
-                            t.violation
-                        ));
-                    }
-                    // ...and shuttle's schedule string replays on shuttle threads.
-                    let s = out
-                        .summary
-                        .shuttle_schedule
-                        .as_deref()
-                        .ok_or("no shuttle schedule")?;
-                    let r = shuttle_engine::replay(model, s)?;
-                    if r.schedule != cex.schedule || r.violation.as_ref() != Some(&cex.violation) {
-                        return Err(format!("{}: shuttle replay differs", strategy.name()));
-                    }
-                }
-                (v, _) => {
+            on_shuttle(model, shuttle, false)
+        };
+        let mut out = run(executions);
+        // A uniformly random walk rarely leaves one thread's steps all to the end: where
+        // bfs finds a bug, random gets more executions (it stops at the first violation).
+        if bfs_fails && matches!(out.verdict, Verdict::Pass) && more > executions {
+            out = run(more);
+        }
+        let sampling = out.sampling.as_ref().ok_or("no sampling summary")?;
+        match (&out.verdict, bfs_fails) {
+            (Verdict::Pass, false) => {}
+            (Verdict::Violation(cex), true) => {
+                // The model-level trace replays in the exhaustive engines' executor...
+                let t = model
+                    .trace(&cex.schedule)
+                    .map_err(|e| format!("{}: the trace does not replay: {e}", scheduler.name()))?;
+                if t.violation.as_ref() != Some(&cex.violation) {
                     return Err(format!(
-                        "{}: {v:?} after {} executions, but bfs {}",
-                        strategy.name(),
-                        out.summary.iterations,
-                        if bfs_fails {
-                            "finds a violation"
-                        } else {
-                            "passes"
-                        }
-                    ))
+                        "{}: the trace replays to {:?}",
+                        scheduler.name(),
+                        t.violation
+                    ));
                 }
+                // ...and shuttle's schedule string replays on shuttle threads.
+                let s = sampling
+                    .shuttle_schedule
+                    .as_deref()
+                    .ok_or("no shuttle schedule")?;
+                let r = model.replay_on_shuttle(s)?;
+                if r.schedule != cex.schedule || r.violation.as_ref() != Some(&cex.violation) {
+                    return Err(format!("{}: shuttle replay differs", scheduler.name()));
+                }
+            }
+            (v, _) => {
+                return Err(format!(
+                    "{}: {v:?} after {} executions, but bfs {}",
+                    scheduler.name(),
+                    sampling.executions,
+                    if bfs_fails {
+                        "finds a violation"
+                    } else {
+                        "passes"
+                    }
+                ))
             }
         }
-        Ok(())
     }
+    Ok(())
 }
 
 #[test]
@@ -97,7 +93,7 @@ fn random_and_pct_agree_with_bfs_on_every_shipped_scenario() {
     for name in Scenario::shipped_names() {
         let scenario = Scenario::shipped(name).expect("shipped").expect("loads");
         n += 1;
-        if let Err(e) = scenario.with_model(CrossCheck) {
+        if let Err(e) = cross_check(scenario.model()) {
             failures.push(format!("{name}: {e}"));
         }
     }
@@ -106,37 +102,16 @@ fn random_and_pct_agree_with_bfs_on_every_shipped_scenario() {
 }
 
 /// bfs's count of complete schedules, and dfs-shuttle's executions and distinct schedules.
-struct CountSchedules;
-
-impl WithModel for CountSchedules {
-    type Output = (u128, u64, u64, bool);
-    fn run<M: Model>(self, model: &M) -> (u128, u64, u64, bool) {
-        let bfs = explore(
-            model,
-            &Options {
-                keep_going: true,
-                count_schedules: true,
-                ..Options::default()
-            },
-        );
-        let Some(Schedules::Exactly(expected)) = bfs.stats.schedules else {
-            panic!("bfs did not count: {:?}", bfs.stats.schedules);
-        };
-        let out = explore_shuttle(
-            model,
-            &ShuttleOptions {
-                strategy: Strategy::Dfs,
-                keep_going: true,
-                ..ShuttleOptions::default()
-            },
-        );
-        (
-            expected,
-            out.summary.iterations,
-            out.summary.schedules,
-            out.summary.exhausted,
-        )
-    }
+fn count_schedules(model: &dyn AnyModel) -> (u128, u64, u64, bool) {
+    let bfs = model
+        .check(&Checker::new().keep_going(true).count_schedules(true))
+        .unwrap();
+    let Some(Schedules::Exactly(expected)) = bfs.stats.schedules else {
+        panic!("bfs did not count: {:?}", bfs.stats.schedules);
+    };
+    let out = on_shuttle(model, Shuttle::new(Scheduler::Dfs), true);
+    let s = out.sampling.expect("a sampling summary");
+    (expected, s.executions, s.schedules, s.exhausted)
 }
 
 /// shuttle's DFS makes one decision per model step, so it runs each complete schedule once.
@@ -153,7 +128,7 @@ fn dfs_shuttle_runs_exactly_the_schedules_bfs_counts() {
         for case in ["D", "L", "E"] {
             let name = format!("pt_frag/{variant}_{case}");
             let scenario = Scenario::shipped(&name).expect("shipped").expect("loads");
-            let (bfs, iterations, schedules, exhausted) = scenario.with_model(CountSchedules);
+            let (bfs, iterations, schedules, exhausted) = count_schedules(scenario.model());
             assert!(exhausted, "{name}: dfs-shuttle did not finish");
             assert_eq!(schedules as u128, bfs, "{name}: distinct schedules");
             assert_eq!(iterations as u128, bfs, "{name}: executions");

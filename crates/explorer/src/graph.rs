@@ -1,13 +1,16 @@
 //! The reachable-state graph as a petgraph graph: nodes are states, edges are steps, with the
 //! counterexample path, violating states and terminal states marked; and its DOT rendering.
 //!
-//! Built from a complete search ([`Options::keep_going`]), so a graph shows every reachable
+//! Built from a complete search ([`Checker::keep_going`]), so a graph shows every reachable
 //! state even when some violate a check. With `shared_only`, states that differ only in thread
 //! positions and locals are drawn as one node (the graph quotiented by the shared state).
 
-use crate::bfs::{explore_observed, Observer, Options, Outcome, StopReason, Verdict};
-use crate::fingerprint;
 use crate::model::{Model, Status, Violation};
+use crate::search::error::SearchError;
+use crate::search::observer::Observer;
+use crate::search::outcome::{Outcome, StopReason, Verdict};
+use crate::search::{Checker, Reduction};
+use crate::store::fingerprint::fingerprint;
 use petgraph::graph::{DiGraph, NodeIndex};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -73,7 +76,27 @@ pub enum GraphError {
     },
     /// The search stopped for another reason.
     Stopped(StopReason),
+    /// The search was refused.
+    Search(SearchError),
 }
+
+impl std::fmt::Display for GraphError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            GraphError::TooLarge { nodes, complete } => write!(
+                f,
+                "the state graph has {}{nodes} nodes",
+                if *complete { "" } else { "more than " }
+            ),
+            GraphError::Stopped(r) => {
+                write!(f, "the search stopped before the graph was complete: {r}")
+            }
+            GraphError::Search(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for GraphError {}
 
 struct Builder<'m, M: Model> {
     model: &'m M,
@@ -154,7 +177,7 @@ impl<M: Model> Observer<M::State> for Collect<'_, '_, M> {
         let (Some(&a), Some(&b)) = (self.by_fp.get(&from_fp), self.by_fp.get(&to_fp)) else {
             return;
         };
-        let label = self.b.model.step_info(from, thread).label;
+        let label = self.b.model.step_info(from, thread).to_string();
         self.b.edge(a, b, thread, label);
     }
 
@@ -169,7 +192,7 @@ impl<M: Model> Observer<M::State> for Collect<'_, '_, M> {
             return;
         };
         let depth = self.b.graph[a].depth + 1;
-        let label = self.b.model.step_info(from, thread).label;
+        let label = self.b.model.step_info(from, thread).to_string();
         let n = self.b.graph.add_node(Node {
             label: "assertion fails".into(),
             depth,
@@ -184,29 +207,23 @@ impl<M: Model> Observer<M::State> for Collect<'_, '_, M> {
 }
 
 /// Builds the state graph of `model`, refusing graphs of more than `max_nodes` nodes.
-/// `options.limits` bound the search; `max_states` defaults to `max_nodes` + 1 without a
-/// projection.
+/// `checker` runs the search (its threads, limits, stop flag and progress); without a
+/// projection it stops once more than `max_nodes` states are stored. The search goes past
+/// violations, counts schedules and does not reduce.
 pub fn build<M: Model>(
     model: &M,
-    options: &Options,
+    checker: &Checker<'_>,
     shared_only: bool,
     max_nodes: usize,
 ) -> Result<StateGraph, GraphError> {
-    let mut limits = options.limits.clone();
-    if !shared_only && limits.max_states.is_none() {
-        limits.max_states = Some(max_nodes as u64 + 1);
+    let mut checker = checker
+        .clone()
+        .keep_going(true)
+        .count_schedules(true)
+        .reduction(Reduction::Off);
+    if !shared_only && checker.limits_of().max_states.is_none() {
+        checker = checker.max_states(max_nodes as u64 + 1);
     }
-    let opts = Options {
-        threads: options.threads,
-        limits,
-        stop: options.stop,
-        progress: options.progress,
-        keep_going: true,
-        count_schedules: true,
-        por: false,
-        bitstate_bytes: None,
-        frontier_memory: options.frontier_memory,
-    };
     let mut b = Builder {
         model,
         shared_only,
@@ -218,7 +235,9 @@ pub fn build<M: Model>(
         b: &mut b,
         by_fp: HashMap::new(),
     };
-    let outcome = explore_observed(model, &opts, &mut collect);
+    let outcome = checker
+        .check_observed(model, &mut collect)
+        .map_err(GraphError::Search)?;
     let by_fp = std::mem::take(&mut collect.by_fp);
     match &outcome.verdict {
         Verdict::Stopped(StopReason::MaxStates(n)) if !shared_only => {
@@ -263,7 +282,7 @@ fn mark_counterexample<M: Model>(
         path.push(n);
     }
     for &t in schedule {
-        let label = model.step_info(&state, t).label;
+        let label = model.step_info(&state, t).to_string();
         let failed = model.step(&mut state, t).is_err();
         let next = if failed {
             at.and_then(|a| {

@@ -1,5 +1,6 @@
 //! The [`Model`] trait every engine explores, and the vocabulary of steps and violations.
 
+use crate::describe::{Field, FieldKind, Local};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::fmt::Debug;
@@ -8,12 +9,13 @@ use std::hash::Hash;
 /// A concurrent program with a fixed set of threads, explored one atomic step at a time.
 ///
 /// Contract every engine relies on: [`step`](Model::step) is deterministic (same state and
-/// thread, same successor), threads are numbered `0..thread_count()` in a fixed order, and a
-/// step's [`Footprint`] over-approximates the shared objects it reads and writes.
-pub trait Model: Sync {
+/// thread, same successor), threads are numbered `0..thread_count()` in a fixed order, and
+/// states serialize (traces, the shuttle and distributed engines move them). A model is
+/// cloned into the worker threads of the engines that need it, so it owns what it uses.
+pub trait Model: Clone + Send + Sync + 'static {
     /// Shared state, every thread's program counter and locals, and ghost state. Engines
     /// serialize states to queue them compactly (and to send them between processes).
-    type State: Clone + Eq + Hash + Debug + Send + Sync + Serialize + DeserializeOwned;
+    type State: Clone + Eq + Hash + Debug + Send + Sync + Serialize + DeserializeOwned + 'static;
 
     /// The state every schedule starts from.
     fn initial_state(&self) -> Self::State;
@@ -31,8 +33,8 @@ pub trait Model: Sync {
     /// An assertion that fails inside the step (the kernel's `BUG_ON`) is a [`Violation`].
     fn step(&self, state: &mut Self::State, thread: usize) -> Result<(), Violation>;
 
-    /// What the next step of the enabled `thread` is: label, kernel source and footprint.
-    /// Engines call it off the hot path (traces) and for partial-order reduction.
+    /// What the next step of `thread` (enabled or blocked) is: its label and source. Engines
+    /// call it off the hot path: for traces, state views and graphs.
     fn step_info(&self, state: &Self::State, thread: usize) -> StepInfo;
 
     /// Checks that must hold in every reachable state.
@@ -43,6 +45,22 @@ pub trait Model: Sync {
     /// Checks that must hold in a terminal state (every thread finished).
     fn end_check(&self, _state: &Self::State) -> Result<(), Violation> {
         Ok(())
+    }
+
+    /// The state's fields, in a stable order, for traces and state views.
+    fn fields(&self, state: &Self::State) -> Vec<Field>;
+
+    /// `thread`'s local variables in `state`, named as in the modelled code. None by default.
+    fn locals(&self, _state: &Self::State, _thread: usize) -> Vec<Local> {
+        Vec::new()
+    }
+
+    /// Partial-order reduction for this model. `None`, the default, explores every
+    /// interleaving and costs nothing. A model that declares what its steps touch implements
+    /// [`Reduce`](crate::reduce::Reduce) and returns
+    /// `Some(Reducer::by_footprints())` here.
+    fn reduction(&self) -> Option<Reducer<Self>> {
+        None
     }
 
     /// Appends an encoding of `state` to `out` that [`decode`](Model::decode) reverses:
@@ -60,7 +78,7 @@ pub trait Model: Sync {
     /// faster than feeding `Hash` field by field.
     #[inline]
     fn fingerprint(&self, state: &Self::State) -> u64 {
-        crate::fingerprint(state)
+        crate::store::fingerprint::fingerprint(state)
     }
 
     /// Appends `state` encoded to `out` and returns its fingerprint: what
@@ -77,28 +95,6 @@ pub trait Model: Sync {
     /// The state [`encode`](Model::encode) wrote as `bytes`.
     fn decode(&self, bytes: &[u8]) -> Self::State {
         postcard::from_bytes(bytes).expect("a state the search encoded decodes")
-    }
-
-    /// The state as named fields, in a stable order, for traces and state views.
-    fn fields(&self, state: &Self::State) -> Vec<(String, String)>;
-
-    /// The footprint of the enabled `thread`'s next step, cheaply (partial-order reduction
-    /// calls it on the hot path). Defaults to [`step_info`](Model::step_info)'s.
-    fn footprint(&self, state: &Self::State, thread: usize) -> Footprint {
-        self.step_info(state, thread).footprint
-    }
-
-    /// Everything `thread` may still read or write, its next step included: an
-    /// over-approximation (partial-order reduction is only as sound as it). The default,
-    /// everything, disables reduction for the model.
-    fn future_footprint(&self, _state: &Self::State, _thread: usize) -> Footprint {
-        Footprint::ALL
-    }
-
-    /// The objects [`invariant`](Model::invariant) reads: steps that write them are visible
-    /// and never postponed by partial-order reduction. The default, everything, is safe.
-    fn invariant_reads(&self) -> u64 {
-        u64::MAX
     }
 
     /// The names of every check the model runs (assertions, invariants, end checks), for
@@ -121,19 +117,51 @@ pub trait Model: Sync {
 
     /// A short one-line label of `state` for state graphs: the fields that matter and where
     /// each thread is. With `shared_only`, only the shared state (no thread positions, no
-    /// locals), so that states differing only in them can be drawn as one.
+    /// locals), so that states differing only in them can be drawn as one. The default is
+    /// every field as `name=value`, ghost ones marked `(ghost)`.
     fn state_label(&self, state: &Self::State, shared_only: bool) -> String {
         let _ = shared_only;
         self.fields(state)
             .iter()
-            .map(|(k, v)| format!("{k}={v}"))
+            .map(|f| match f.kind {
+                FieldKind::Kernel => format!("{}={}", f.name, f.value),
+                FieldKind::Ghost => format!("{} (ghost)={}", f.name, f.value),
+            })
             .collect::<Vec<_>>()
             .join(" ")
     }
 }
 
+/// A model's partial-order reduction, as [`Model::reduction`] offers it: the engines call it
+/// once per state they expand to choose a thread whose step alone may be explored there
+/// (see [`reduce`](crate::reduce)).
+pub struct Reducer<M: Model> {
+    pub(crate) ample: AmpleFn<M>,
+}
+
+/// Chooses, among the threads of a state (each with its status), one whose next step alone is
+/// a persistent set, if there is one.
+pub(crate) type AmpleFn<M> = fn(&M, &<M as Model>::State, &[Status]) -> Option<usize>;
+
+impl<M: Model> Clone for Reducer<M> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<M: Model> Copy for Reducer<M> {}
+
+impl<M: Model> Reducer<M> {
+    /// The thread whose next step alone may be explored in `state`, if any.
+    #[inline]
+    pub(crate) fn ample(&self, model: &M, state: &M::State, statuses: &[Status]) -> Option<usize> {
+        (self.ample)(model, state, statuses)
+    }
+}
+
 /// Whether a thread can move.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Status {
     /// The thread's next step can run now.
     Enabled,
@@ -142,6 +170,9 @@ pub enum Status {
     /// The thread has run all its operations.
     Finished,
 }
+
+/// The check the explorer runs itself: no thread can move, but some have not finished.
+pub const DEADLOCK: &str = "deadlock";
 
 /// A broken check: which one, and what it saw.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -164,7 +195,7 @@ impl Violation {
     /// The violation reported when no thread can move but some have not finished.
     pub fn deadlock(blocked: &[&str]) -> Self {
         Violation::new(
-            "deadlock",
+            DEADLOCK,
             format!(
                 "no thread can move, but {} not finished: {}",
                 if blocked.len() == 1 {
@@ -176,58 +207,56 @@ impl Violation {
             ),
         )
     }
+
+    /// Whether this is the explorer's own [`DEADLOCK`] check.
+    pub fn is_deadlock(&self) -> bool {
+        self.check == DEADLOCK
+    }
 }
 
-/// Where a step comes from in the kernel: function, file and commit.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// Where a step comes from in the modelled program: the function, the file, and the version
+/// of the code it was read from (a release, a commit, a proposal: the model's words).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Source {
-    /// The kernel function the step is part of (`__alloc_for_ptecache`).
+    /// The function the step is part of (`__alloc_for_ptecache`).
     pub function: String,
     /// The file it lives in (`arch/powerpc/mm/pgtable-book3s64.c`).
     pub file: String,
-    /// The commit or release the step was read from.
-    pub commit: String,
+    /// The version of the code the step was read from (`4231aba000f5`, `v4.18`).
+    #[serde(alias = "commit")]
+    pub version: String,
 }
 
-/// The shared objects a step reads and writes, as bit sets over the model's object numbers.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Footprint {
-    /// Objects read.
-    pub reads: u64,
-    /// Objects written (a read-modify-write is in both sets).
-    pub writes: u64,
-}
-
-impl Footprint {
-    /// Every object, read and written.
-    pub const ALL: Footprint = Footprint {
-        reads: u64::MAX,
-        writes: u64::MAX,
-    };
-
-    /// Both footprints together.
-    pub fn union(self, other: Footprint) -> Footprint {
-        Footprint {
-            reads: self.reads | other.reads,
-            writes: self.writes | other.writes,
+impl Source {
+    /// `function` in `file`, read at `version`.
+    pub fn new(function: &str, file: &str, version: &str) -> Source {
+        Source {
+            function: function.into(),
+            file: file.into(),
+            version: version.into(),
         }
-    }
-
-    /// Whether two steps touch a common object and at least one of them writes it.
-    pub fn conflicts(&self, other: &Footprint) -> bool {
-        (self.writes & (other.reads | other.writes)) != 0 || (other.writes & self.reads) != 0
     }
 }
 
 /// What a thread's next step is.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct StepInfo {
-    /// The kernel expression the step stands for (`set_page_count(page0, 2)`).
+    /// The expression of the modelled code the step stands for (`set_page_count(page0, 2)`).
     pub label: String,
-    /// Where it is in the kernel.
+    /// What the model adds about it, if anything (`plain store: _refcount 2 -> 2`).
+    pub note: Option<String>,
+    /// Where it is in the modelled code.
     pub source: Source,
-    /// What it touches.
-    pub footprint: Footprint,
+}
+
+impl std::fmt::Display for StepInfo {
+    /// The label, then the note in brackets: `set_page_count(page0, 2)  [plain store]`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.note {
+            None => write!(f, "{}", self.label),
+            Some(note) => write!(f, "{}  [{note}]", self.label),
+        }
+    }
 }
 
 /// Appends `value` in postcard's encoding to `out` ([`Model::encode`]'s default). Into a
@@ -252,7 +281,7 @@ pub(crate) fn encode_serde<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) 
 
 /// Checks one reached state: the invariants, then, if no thread can move, the end checks
 /// (every thread finished) or deadlock (some thread blocked). Ok(true) means terminal.
-pub fn check_state<M: Model + ?Sized>(model: &M, state: &M::State) -> Result<bool, Violation> {
+pub fn check_state<M: Model>(model: &M, state: &M::State) -> Result<bool, Violation> {
     model.invariant(state)?;
     let mut blocked = Vec::new();
     for t in 0..model.thread_count() {
@@ -272,7 +301,7 @@ pub fn check_state<M: Model + ?Sized>(model: &M, state: &M::State) -> Result<boo
 
 #[cfg(test)]
 mod tests {
-    use super::encode_serde;
+    use super::{encode_serde, Source, StepInfo};
 
     /// Values shorter and longer than the first room, appended after what `out` held, come
     /// out as postcard's own encoding.
@@ -286,5 +315,28 @@ mod tests {
             expected.extend(postcard::to_allocvec(&value).unwrap());
             assert_eq!(out, expected, "{n} values");
         }
+    }
+
+    #[test]
+    fn a_step_shows_its_note_in_brackets() {
+        let mut info = StepInfo {
+            label: "put_page(page)".into(),
+            note: None,
+            source: Source::new("f", "f.c", "v1"),
+        };
+        assert_eq!(info.to_string(), "put_page(page)");
+        info.note = Some("identity recheck failed".into());
+        assert_eq!(
+            info.to_string(),
+            "put_page(page)  [identity recheck failed]"
+        );
+    }
+
+    /// Traces written before `version` was named so carry `commit`.
+    #[test]
+    fn a_source_reads_its_old_commit_field() {
+        let s: Source =
+            serde_json::from_str(r#"{"function":"f","file":"f.c","commit":"v4.18"}"#).unwrap();
+        assert_eq!(s.version, "v4.18");
     }
 }

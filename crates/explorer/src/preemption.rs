@@ -1,22 +1,25 @@
 //! Preemption bounding (CHESS-style): explore only schedules that switch away from a thread
-//! that could have continued at most `bound` times, and find counterexamples that need the
-//! fewest such preemptions.
+//! that could have continued at most `bound` times.
 //!
 //! [`Bounded`] wraps any model: its state is the model's state plus the last thread that moved
 //! and the preemptions used so far, and a step that would exceed the bound is not enabled.
-//! Every engine explores it like any other model.
+//! Every engine explores it like any other model
+//! ([`Checker::preemption_bound`](crate::Checker::preemption_bound)).
 
-use crate::bfs::{explore, Options, Verdict};
+use crate::describe::{Field, Local};
 use crate::model::{Model, Status, StepInfo, Violation};
-use crate::trace::Counterexample;
 
 /// Marks "no thread has moved yet".
 const NONE: u8 = u8::MAX;
 
+/// The largest bound: a state counts its preemptions in a byte.
+pub const MAX_BOUND: u32 = u8::MAX as u32 - 1;
+
 /// `model` restricted to schedules with at most `bound` preemptions.
-pub struct Bounded<'a, M> {
+#[derive(Clone, Debug)]
+pub struct Bounded<M> {
     /// The model explored.
-    pub model: &'a M,
+    pub model: M,
     /// Most preemptions a schedule may use.
     pub bound: u32,
 }
@@ -30,7 +33,12 @@ pub struct BoundedState<S> {
     used: u8,
 }
 
-impl<M: Model> Bounded<'_, M> {
+impl<M: Model> Bounded<M> {
+    /// `model` bounded to `bound` preemptions.
+    pub fn new(model: M, bound: u32) -> Self {
+        Bounded { model, bound }
+    }
+
     /// Whether running `thread` now would preempt the last thread, which could continue.
     fn preempts(&self, s: &BoundedState<M::State>, thread: usize) -> bool {
         s.last != NONE
@@ -39,7 +47,7 @@ impl<M: Model> Bounded<'_, M> {
     }
 }
 
-impl<M: Model> Model for Bounded<'_, M> {
+impl<M: Model> Model for Bounded<M> {
     type State = BoundedState<M::State>;
 
     fn initial_state(&self) -> Self::State {
@@ -57,7 +65,7 @@ impl<M: Model> Model for Bounded<'_, M> {
     }
     fn status(&self, s: &Self::State, thread: usize) -> Status {
         match self.model.status(&s.inner, thread) {
-            Status::Enabled if self.preempts(s, thread) && s.used as u32 >= self.bound => {
+            Status::Enabled if self.preempts(s, thread) && u32::from(s.used) >= self.bound => {
                 Status::Blocked
             }
             other => other,
@@ -65,6 +73,8 @@ impl<M: Model> Model for Bounded<'_, M> {
     }
     fn step(&self, s: &mut Self::State, thread: usize) -> Result<(), Violation> {
         if self.preempts(s, thread) {
+            // A preempting step is enabled only below the bound, which is at most
+            // [`MAX_BOUND`]: the count stays within its byte.
             s.used += 1;
         }
         s.last = thread as u8;
@@ -95,8 +105,11 @@ impl<M: Model> Model for Bounded<'_, M> {
         let inner = self.model.fingerprint(&s.inner);
         crate::fingerprint(&(inner, s.last, s.used))
     }
-    fn fields(&self, s: &Self::State) -> Vec<(String, String)> {
+    fn fields(&self, s: &Self::State) -> Vec<Field> {
         self.model.fields(&s.inner)
+    }
+    fn locals(&self, s: &Self::State, thread: usize) -> Vec<Local> {
+        self.model.locals(&s.inner, thread)
     }
     fn checks(&self) -> Vec<&'static str> {
         self.model.checks()
@@ -133,69 +146,4 @@ pub fn count<M: Model>(model: &M, schedule: &[usize]) -> Option<u32> {
         }
     }
     Some(used)
-}
-
-/// The result of looking for a counterexample with fewer preemptions.
-#[derive(Clone, Debug)]
-pub struct Fewest {
-    /// A shortest counterexample with the fewest preemptions among the shortest ones.
-    pub counterexample: Counterexample,
-    /// Its preemptions.
-    pub preemptions: u32,
-    /// The counterexample found under the smallest bound below [`preemptions`](Fewest::preemptions), when it is
-    /// not a shortest counterexample of the same check: a longer schedule, or another check
-    /// breaking first. `None` when no schedule with fewer preemptions breaks any check.
-    pub fewer: Option<Fewer>,
-}
-
-/// A counterexample that needs fewer preemptions than the shortest one.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Fewer {
-    /// Its length.
-    pub length: usize,
-    /// Its preemptions.
-    pub preemptions: u32,
-    /// The check it breaks.
-    pub check: String,
-}
-
-/// Among the counterexamples of `shortest`'s check, finds a shortest one with the fewest
-/// preemptions, by exploring with bounds 0, 1, ... below `shortest`'s own count. `options`
-/// carries the limits of each bounded search (a search stopped by a limit proves nothing and
-/// is skipped).
-pub fn fewest<M: Model>(model: &M, options: &Options, shortest: &Counterexample) -> Fewest {
-    let own = count(model, &shortest.schedule).unwrap_or(0);
-    let len = shortest.schedule.len();
-    let mut fewer = None;
-    let start = std::time::Instant::now();
-    for bound in 0..own {
-        let bounded = Bounded { model, bound };
-        let within = Options {
-            threads: options.threads,
-            limits: options.limits.remaining_since(start),
-            stop: options.stop,
-            frontier_memory: options.frontier_memory,
-            ..Options::default()
-        };
-        if let Verdict::Violation(c) = explore(&bounded, &within).verdict {
-            let p = count(model, &c.schedule).unwrap_or(bound);
-            if c.violation.check == shortest.violation.check && c.schedule.len() == len {
-                return Fewest {
-                    counterexample: c,
-                    preemptions: p,
-                    fewer,
-                };
-            }
-            fewer.get_or_insert(Fewer {
-                length: c.schedule.len(),
-                preemptions: p,
-                check: c.violation.check,
-            });
-        }
-    }
-    Fewest {
-        counterexample: shortest.clone(),
-        preemptions: own,
-        fewer,
-    }
 }

@@ -1,6 +1,8 @@
 //! Counterexamples: a schedule and the check it breaks, turned into readable steps by
-//! re-executing the schedule against the model.
+//! re-executing the schedule against the model; and the description of every state along a
+//! schedule, for state views.
 
+use crate::describe::{Description, Field, FieldKind, ThreadView};
 use crate::model::{check_state, Model, Source, Status, Violation};
 use serde::{Deserialize, Serialize};
 
@@ -18,10 +20,24 @@ pub struct Counterexample {
 pub struct Change {
     /// The field's name (`page0._refcount`).
     pub field: String,
+    /// Program memory or ghost state.
+    #[serde(default, skip_serializing_if = "is_kernel")]
+    pub kind: FieldKind,
     /// Its value before the step.
     pub before: String,
     /// Its value after the step.
     pub after: String,
+}
+
+fn is_kernel(kind: &FieldKind) -> bool {
+    *kind == FieldKind::Kernel
+}
+
+impl Change {
+    /// Whether the field is ghost state.
+    pub fn is_ghost(&self) -> bool {
+        self.kind == FieldKind::Ghost
+    }
 }
 
 /// One executed step of a trace.
@@ -31,9 +47,12 @@ pub struct TraceStep {
     pub thread: usize,
     /// The thread's name.
     pub thread_name: String,
-    /// The kernel expression the step stands for.
+    /// The expression of the modelled code the step stands for.
     pub label: String,
-    /// Where it is in the kernel.
+    /// What the model adds about it, if anything.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// Where it is in the modelled code.
     pub source: Source,
     /// The fields it changed.
     pub changes: Vec<Change>,
@@ -65,6 +84,39 @@ impl std::fmt::Display for ReplayError {
 
 impl std::error::Error for ReplayError {}
 
+/// Whether `thread` can take the `step`th step of a schedule in `state`.
+fn can_move<M: Model>(
+    model: &M,
+    state: &M::State,
+    step: usize,
+    thread: usize,
+) -> Result<(), ReplayError> {
+    if thread >= model.thread_count() {
+        return Err(ReplayError {
+            step,
+            message: format!(
+                "thread {thread} does not exist (the model has {})",
+                model.thread_count()
+            ),
+        });
+    }
+    match model.status(state, thread) {
+        Status::Enabled => Ok(()),
+        other => Err(ReplayError {
+            step,
+            message: format!(
+                "thread {} cannot move here (it is {})",
+                model.thread_name(thread),
+                if other == Status::Blocked {
+                    "blocked"
+                } else {
+                    "finished"
+                }
+            ),
+        }),
+    }
+}
+
 /// Re-executes `schedule` from the initial state and records every step. A step that fails
 /// an assertion ends the trace; otherwise the final state is checked as the explorer would.
 pub fn execute<M: Model>(model: &M, schedule: &[usize]) -> Result<Trace, ReplayError> {
@@ -79,40 +131,16 @@ pub fn execute<M: Model>(model: &M, schedule: &[usize]) -> Result<Trace, ReplayE
         }
     }
     for (i, &thread) in schedule.iter().enumerate() {
-        if thread >= model.thread_count() {
-            return Err(ReplayError {
-                step: i,
-                message: format!(
-                    "thread {thread} does not exist (the model has {})",
-                    model.thread_count()
-                ),
-            });
-        }
-        let name = model.thread_name(thread).to_string();
-        match model.status(&state, thread) {
-            Status::Enabled => {}
-            other => {
-                return Err(ReplayError {
-                    step: i,
-                    message: format!(
-                        "thread {name} cannot move here (it is {})",
-                        if other == Status::Blocked {
-                            "blocked"
-                        } else {
-                            "finished"
-                        }
-                    ),
-                })
-            }
-        }
+        can_move(model, &state, i, thread)?;
         let info = model.step_info(&state, thread);
         let before = model.fields(&state);
         let result = model.step(&mut state, thread);
         let after = model.fields(&state);
         steps.push(TraceStep {
             thread,
-            thread_name: name,
+            thread_name: model.thread_name(thread).to_string(),
             label: info.label,
+            note: info.note,
             source: info.source,
             changes: diff(&before, &after),
         });
@@ -143,54 +171,63 @@ pub fn execute<M: Model>(model: &M, schedule: &[usize]) -> Result<Trace, ReplayE
     })
 }
 
-/// The state after the first `steps` steps of `schedule`, as named fields.
-pub fn state_after<M: Model>(
-    model: &M,
-    schedule: &[usize],
-    steps: usize,
-) -> Result<Vec<(String, String)>, ReplayError> {
-    let mut states = states_along(model, &schedule[..steps.min(schedule.len())])?;
-    Ok(states.pop().expect("the initial state at least"))
+/// `state` as a person reads it: its fields, and each thread's next step and locals.
+pub fn describe<M: Model>(model: &M, state: &M::State) -> Description {
+    Description {
+        fields: model.fields(state),
+        threads: (0..model.thread_count())
+            .map(|t| {
+                let status = model.status(state, t);
+                ThreadView {
+                    name: model.thread_name(t).to_string(),
+                    next: (status != Status::Finished)
+                        .then(|| model.step_info(state, t).to_string()),
+                    blocked: status == Status::Blocked,
+                    locals: model.locals(state, t),
+                }
+            })
+            .collect(),
+    }
 }
 
-/// The state before any step and after each step of `schedule`, as named fields, from one
+/// The state before any step and after each step of `schedule`, described, from one
 /// execution.
-pub fn states_along<M: Model>(
+pub fn describe_along<M: Model>(
     model: &M,
     schedule: &[usize],
-) -> Result<Vec<Vec<(String, String)>>, ReplayError> {
+) -> Result<Vec<Description>, ReplayError> {
     let mut state = model.initial_state();
-    let mut out = vec![model.fields(&state)];
+    let mut out = vec![describe(model, &state)];
     for (i, &thread) in schedule.iter().enumerate() {
-        if thread >= model.thread_count() || model.status(&state, thread) != Status::Enabled {
-            return Err(ReplayError {
-                step: i,
-                message: format!("thread {thread} cannot move here"),
-            });
-        }
+        can_move(model, &state, i, thread)?;
         let _ = model.step(&mut state, thread);
-        out.push(model.fields(&state));
+        out.push(describe(model, &state));
     }
     Ok(out)
 }
 
-fn diff(before: &[(String, String)], after: &[(String, String)]) -> Vec<Change> {
+fn diff(before: &[Field], after: &[Field]) -> Vec<Change> {
     let mut changes = Vec::new();
-    for (field, new) in after {
-        let old = before.iter().find(|(f, _)| f == field).map(|(_, v)| v);
-        if old != Some(new) {
+    for field in after {
+        let old = before
+            .iter()
+            .find(|f| f.name == field.name)
+            .map(|f| &f.value);
+        if old != Some(&field.value) {
             changes.push(Change {
-                field: field.clone(),
+                field: field.name.clone(),
+                kind: field.kind,
                 before: old.cloned().unwrap_or_else(|| "-".into()),
-                after: new.clone(),
+                after: field.value.clone(),
             });
         }
     }
-    for (field, old) in before {
-        if !after.iter().any(|(f, _)| f == field) {
+    for field in before {
+        if !after.iter().any(|f| f.name == field.name) {
             changes.push(Change {
-                field: field.clone(),
-                before: old.clone(),
+                field: field.name.clone(),
+                kind: field.kind,
+                before: field.value.clone(),
                 after: "-".into(),
             });
         }

@@ -6,8 +6,7 @@ use std::collections::HashSet;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 use toy::{Locks, LostUpdate};
-use weft_explorer::bfs::explore_observed;
-use weft_explorer::{explore, naive, trace, Limits, Observer, Options, StopReason, Verdict};
+use weft_explorer::{naive, trace, Checker, Limits, Model, Observer, Outcome, StopReason, Verdict};
 
 struct Collect(HashSet<u64>, u64);
 impl<S> Observer<S> for Collect {
@@ -19,11 +18,24 @@ impl<S> Observer<S> for Collect {
     }
 }
 
-fn opts(threads: usize) -> Options<'static> {
-    Options {
-        threads,
-        ..Options::default()
-    }
+fn opts(threads: usize) -> Checker<'static> {
+    Checker::new().threads(threads)
+}
+
+fn explore<M: Model>(m: &M, checker: &Checker) -> Outcome {
+    checker
+        .check(m)
+        .expect("the breadth-first engine takes every setting")
+}
+
+fn explore_observed<M: Model, O: Observer<M::State>>(
+    m: &M,
+    checker: &Checker,
+    observer: &mut O,
+) -> Outcome {
+    checker
+        .check_observed(m, observer)
+        .expect("the breadth-first engine takes every setting")
 }
 
 #[test]
@@ -111,16 +123,7 @@ fn limits_stop_cleanly_with_a_reason() {
         threads: 3,
         rounds: 2,
     };
-    let limited = |limits: Limits| {
-        explore(
-            &m,
-            &Options {
-                threads: 1,
-                limits,
-                ..Options::default()
-            },
-        )
-    };
+    let limited = |limits: Limits| explore(&m, &opts(1).limits(limits));
     let out = limited(Limits {
         max_states: Some(10),
         ..Limits::default()
@@ -146,15 +149,8 @@ fn limits_stop_cleanly_with_a_reason() {
         out.verdict,
         Verdict::Stopped(StopReason::TimeLimit(_))
     ));
-    let stop = AtomicBool::new(true);
-    let out = explore(
-        &m,
-        &Options {
-            threads: 1,
-            stop: Some(&stop),
-            ..Options::default()
-        },
-    );
+    static STOP: AtomicBool = AtomicBool::new(true);
+    let out = explore(&m, &opts(1).stop(&STOP));
     assert!(matches!(
         out.verdict,
         Verdict::Stopped(StopReason::Interrupted)
@@ -164,17 +160,7 @@ fn limits_stop_cleanly_with_a_reason() {
         threads: 1,
         rounds: 1,
     };
-    let out = explore(
-        &m1,
-        &Options {
-            threads: 1,
-            limits: Limits {
-                max_depth: Some(2),
-                ..Limits::default()
-            },
-            ..Options::default()
-        },
-    );
+    let out = explore(&m1, &opts(1).max_depth(2));
     assert!(matches!(out.verdict, Verdict::Pass));
 }
 
@@ -188,6 +174,7 @@ fn replaying_a_bad_schedule_says_where_it_breaks() {
 }
 
 /// [`LostUpdate`], except that a step from the state `at` panics: a bug in a model.
+#[derive(Clone)]
 struct PanicsAt {
     inner: LostUpdate,
     at: toy::Counter,
@@ -214,7 +201,7 @@ impl weft_explorer::Model for PanicsAt {
     fn step_info(&self, s: &toy::Counter, t: usize) -> weft_explorer::StepInfo {
         self.inner.step_info(s, t)
     }
-    fn fields(&self, s: &toy::Counter) -> Vec<(String, String)> {
+    fn fields(&self, s: &toy::Counter) -> Vec<weft_explorer::Field> {
         self.inner.fields(s)
     }
 }

@@ -2,8 +2,10 @@
 //! programs over shared variables and locks, explored with and without reduction.
 
 use proptest::prelude::*;
+use weft_explorer::reduce::independence;
 use weft_explorer::{
-    explore, Footprint, Model, Options, Source, Status, StepInfo, Verdict, Violation,
+    Checker, Engine, Field, Footprint, Model, Observer, Reduce, Reducer, Reduction, Source, Status,
+    StepInfo, Verdict, Violation,
 };
 
 #[derive(Clone, Copy, Debug)]
@@ -104,21 +106,12 @@ impl Model for Program {
         let op = self.threads[t][s.pc[t] as usize];
         StepInfo {
             label: format!("{op:?}"),
-            source: Source {
-                function: "-".into(),
-                file: "-".into(),
-                commit: "-".into(),
-            },
-            footprint: fp(op),
+            note: None,
+            source: Source::new("-", "-", "-"),
         }
     }
-    fn future_footprint(&self, s: &S, t: usize) -> Footprint {
-        self.threads[t][s.pc[t] as usize..]
-            .iter()
-            .fold(Footprint::default(), |acc, op| acc.union(fp(*op)))
-    }
-    fn invariant_reads(&self) -> u64 {
-        1 << 1
+    fn reduction(&self) -> Option<Reducer<Self>> {
+        Some(Reducer::by_footprints())
     }
     fn invariant(&self, s: &S) -> Result<(), Violation> {
         if s.vars[1] >= 3 {
@@ -132,8 +125,42 @@ impl Model for Program {
         }
         Ok(())
     }
-    fn fields(&self, s: &S) -> Vec<(String, String)> {
-        vec![("vars".into(), format!("{:?}", s.vars))]
+    fn fields(&self, s: &S) -> Vec<Field> {
+        vec![Field::kernel("vars", format!("{:?}", s.vars))]
+    }
+}
+
+impl Reduce for Program {
+    fn footprint(&self, s: &S, t: usize) -> Footprint {
+        fp(self.threads[t][s.pc[t] as usize])
+    }
+    fn future_footprint(&self, s: &S, t: usize) -> Footprint {
+        self.threads[t][s.pc[t] as usize..]
+            .iter()
+            .fold(Footprint::default(), |acc, op| acc.union(fp(*op)))
+    }
+    fn invariant_reads(&self) -> u64 {
+        1 << 1
+    }
+}
+
+fn reduction(on: bool) -> Reduction {
+    if on {
+        Reduction::On
+    } else {
+        Reduction::Off
+    }
+}
+
+/// Checks the footprints' claims of independence in every state the search reaches.
+struct Independence<'a>(&'a Program, usize);
+
+impl Observer<S> for Independence<'_> {
+    fn state(&mut self, _: u64, s: &S, _: usize) {
+        if let Err(e) = independence(self.0, s) {
+            panic!("{e:?}");
+        }
+        self.1 += 1;
     }
 }
 
@@ -155,14 +182,11 @@ fn program() -> impl Strategy<Value = Program> {
 }
 
 fn run(m: &Program, por: bool) -> (Option<(String, usize)>, u64) {
-    let out = explore(
-        m,
-        &Options {
-            threads: 1,
-            por,
-            ..Options::default()
-        },
-    );
+    let out = Checker::new()
+        .threads(1)
+        .reduction(reduction(por))
+        .check(m)
+        .unwrap();
     let v = match out.verdict {
         Verdict::Pass => None,
         Verdict::Violation(c) => Some((c.violation.check, c.schedule.len())),
@@ -173,13 +197,11 @@ fn run(m: &Program, por: bool) -> (Option<(String, usize)>, u64) {
 
 /// Whether depth-first search finds some violation (its first one depends on its order).
 fn dfs_fails(m: &Program, por: bool) -> bool {
-    let out = weft_explorer::dfs::explore_dfs(
-        m,
-        &Options {
-            por,
-            ..Options::default()
-        },
-    );
+    let out = Checker::new()
+        .engine(Engine::Dfs)
+        .reduction(reduction(por))
+        .check(m)
+        .unwrap();
     match out.verdict {
         Verdict::Pass => false,
         Verdict::Violation(c) => {
@@ -208,11 +230,71 @@ proptest! {
         prop_assert_eq!(dfs_fails(&m, false), full.is_some());
         prop_assert_eq!(dfs_fails(&m, true), full.is_some());
         // Reduced searches give the same answer on any number of threads.
-        let two = explore(&m, &Options { threads: 2, por: true, ..Options::default() });
-        let one = explore(&m, &Options { threads: 1, por: true, ..Options::default() });
+        let reduced = |threads| Checker::new().threads(threads).reduction(Reduction::On).check(&m).unwrap();
+        let (one, two) = (reduced(1), reduced(2));
         prop_assert_eq!(one.stats.states, two.stats.states);
         prop_assert_eq!(format!("{:?}", one.verdict), format!("{:?}", two.verdict));
     }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+    /// The footprints are honest, so the independence check passes in every reachable state.
+    #[test]
+    fn honest_footprints_pass_the_independence_check(m in program()) {
+        let mut check = Independence(&m, 0);
+        Checker::new().threads(1).keep_going(true).check_observed(&m, &mut check).unwrap();
+        prop_assert!(check.1 > 0);
+    }
+}
+
+/// Footprints that leave out a write: the independence check finds the steps that do not
+/// commute.
+#[test]
+fn the_independence_check_catches_a_footprint_that_hides_a_write() {
+    #[derive(Clone)]
+    struct Liar(Program);
+    impl Model for Liar {
+        type State = S;
+        fn initial_state(&self) -> S {
+            self.0.initial_state()
+        }
+        fn thread_count(&self) -> usize {
+            self.0.thread_count()
+        }
+        fn thread_name(&self, t: usize) -> &str {
+            self.0.thread_name(t)
+        }
+        fn status(&self, s: &S, t: usize) -> Status {
+            self.0.status(s, t)
+        }
+        fn step(&self, s: &mut S, t: usize) -> Result<(), Violation> {
+            self.0.step(s, t)
+        }
+        fn step_info(&self, s: &S, t: usize) -> StepInfo {
+            self.0.step_info(s, t)
+        }
+        fn fields(&self, s: &S) -> Vec<Field> {
+            self.0.fields(s)
+        }
+    }
+    impl Reduce for Liar {
+        /// Writes are claimed to be reads.
+        fn footprint(&self, s: &S, t: usize) -> Footprint {
+            let f = self.0.footprint(s, t);
+            Footprint::read(f.reads | f.writes)
+        }
+        fn future_footprint(&self, s: &S, t: usize) -> Footprint {
+            let f = self.0.future_footprint(s, t);
+            Footprint::read(f.reads | f.writes)
+        }
+    }
+    let m = Liar(Program {
+        threads: vec![vec![Op::Write(2, 1)], vec![Op::Write(2, 2)]],
+    });
+    let e = independence(&m, &m.initial_state()).unwrap_err();
+    assert_eq!(e.threads, (0, 1));
+    assert!(e.problem.contains("different states"), "{}", e.problem);
 }
 
 #[test]

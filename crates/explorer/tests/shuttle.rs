@@ -3,53 +3,54 @@
 mod toy;
 
 use toy::{Locks, LostUpdate};
-use weft_explorer::shuttle_engine::{self, explore_shuttle, ShuttleOptions, Strategy};
-use weft_explorer::{explore, trace, Model, Options, Schedules, Verdict};
+use weft_explorer::{
+    replay_on_shuttle, trace, Checker, Engine, Model, Outcome, Sampling, Scheduler as Strategy,
+    Schedules, Shuttle, Verdict,
+};
 
 fn bfs_schedules<M: Model>(model: &M) -> u128 {
-    let out = explore(
-        model,
-        &Options {
-            threads: 1,
-            keep_going: true,
-            count_schedules: true,
-            ..Options::default()
-        },
-    );
+    let out = Checker::new()
+        .threads(1)
+        .keep_going(true)
+        .count_schedules(true)
+        .check(model)
+        .unwrap();
     match out.stats.schedules {
         Some(Schedules::Exactly(n)) => n,
         other => panic!("bfs did not count schedules: {other:?}"),
     }
 }
 
-fn dfs_all<M: Model>(model: &M) -> shuttle_engine::ShuttleOutcome {
-    explore_shuttle(
-        model,
-        &ShuttleOptions {
-            strategy: Strategy::Dfs,
-            keep_going: true,
-            ..ShuttleOptions::default()
-        },
-    )
+fn dfs_all<M: Model>(model: &M) -> Outcome {
+    Checker::new()
+        .engine(Engine::Shuttle(Shuttle::new(Strategy::Dfs)))
+        .keep_going(true)
+        .check(model)
+        .unwrap()
+}
+
+fn summary(out: &Outcome) -> &Sampling {
+    out.sampling
+        .as_ref()
+        .expect("a shuttle run says what it sampled")
 }
 
 /// One shuttle execution per model schedule: every decision shuttle's DFS makes is a step.
 #[test]
 fn dfs_shuttle_visits_exactly_the_schedules_bfs_counts() {
-    let cases: Vec<(String, u128, shuttle_engine::ShuttleOutcome)> =
-        vec![lost(2, 1), lost(3, 1), lost(2, 2), {
-            let m = Locks { ordered: true };
-            ("locks ordered".into(), bfs_schedules(&m), dfs_all(&m))
-        }];
+    let cases: Vec<(String, u128, Outcome)> = vec![lost(2, 1), lost(3, 1), lost(2, 2), {
+        let m = Locks { ordered: true };
+        ("locks ordered".into(), bfs_schedules(&m), dfs_all(&m))
+    }];
     for (name, bfs, out) in cases {
-        let s = &out.summary;
+        let s = summary(&out);
         assert!(s.exhausted, "{name}: dfs-shuttle did not finish");
         assert_eq!(s.schedules as u128, bfs, "{name}: distinct schedules");
-        assert_eq!(s.iterations as u128, bfs, "{name}: executions");
+        assert_eq!(s.executions as u128, bfs, "{name}: executions");
     }
 }
 
-fn lost(threads: usize, rounds: u8) -> (String, u128, shuttle_engine::ShuttleOutcome) {
+fn lost(threads: usize, rounds: u8) -> (String, u128, Outcome) {
     let m = LostUpdate { threads, rounds };
     (
         format!("lost update {threads}x{rounds}"),
@@ -64,28 +65,25 @@ fn dfs_shuttle_states_match_bfs_states() {
         threads: 2,
         rounds: 2,
     };
-    let bfs = explore(
-        &m,
-        &Options {
-            threads: 1,
-            keep_going: true,
-            ..Options::default()
-        },
-    );
+    let bfs = Checker::new()
+        .threads(1)
+        .keep_going(true)
+        .check(&m)
+        .unwrap();
     let out = dfs_all(&m);
-    assert_eq!(out.summary.states, bfs.stats.states);
+    assert_eq!(out.stats.states, bfs.stats.states);
 }
 
-fn sampled<M: Model>(model: &M, strategy: Strategy, seed: u64) -> shuttle_engine::ShuttleOutcome {
-    explore_shuttle(
-        model,
-        &ShuttleOptions {
-            strategy,
-            iterations: Some(2000),
-            seed,
-            ..ShuttleOptions::default()
-        },
-    )
+fn sampled<M: Model>(model: &M, strategy: Strategy, seed: u64) -> Outcome {
+    let shuttle = Shuttle {
+        scheduler: strategy,
+        executions: Some(2000),
+        seed,
+    };
+    Checker::new()
+        .engine(Engine::Shuttle(shuttle))
+        .check(model)
+        .unwrap()
 }
 
 #[test]
@@ -96,7 +94,7 @@ fn random_and_pct_find_the_lost_update_and_the_trace_replays() {
     };
     for strategy in [Strategy::Random, Strategy::Pct { depth: 2 }] {
         let out = sampled(&m, strategy, 1);
-        let Verdict::Violation(cex) = &out.outcome.verdict else {
+        let Verdict::Violation(cex) = &out.verdict else {
             panic!("{strategy:?}: no violation found");
         };
         assert_eq!(cex.violation.check, "lost_update");
@@ -104,8 +102,11 @@ fn random_and_pct_find_the_lost_update_and_the_trace_replays() {
         let t = trace::execute(&m, &cex.schedule).expect("re-executes");
         assert_eq!(t.violation.as_ref(), Some(&cex.violation));
         // shuttle's schedule string replays on shuttle threads to the same schedule.
-        let s = out.summary.shuttle_schedule.as_deref().expect("a schedule");
-        let r = shuttle_engine::replay(&m, s).expect("replays");
+        let s = summary(&out)
+            .shuttle_schedule
+            .as_deref()
+            .expect("a schedule");
+        let r = replay_on_shuttle(&m, s).expect("replays");
         assert_eq!(r.schedule, cex.schedule);
         assert_eq!(r.violation.as_ref(), Some(&cex.violation));
     }
@@ -118,12 +119,13 @@ fn pct_reports_its_bound() {
         rounds: 1,
     };
     let out = sampled(&m, Strategy::Pct { depth: 3 }, 7);
-    let s = &out.summary;
+    let s = summary(&out);
     assert_eq!(s.threads, 3);
     let p = s.pct_bound().expect("a bound");
     let expected = 1.0 / (3.0 * (s.longest as f64).powi(2));
     assert!((p - expected).abs() < 1e-12);
-    assert!(s.lines().iter().any(|l| l.contains("PCT depth 3")));
+    let miss = s.pct_miss_bound().expect("a bound");
+    assert!((miss - (1.0 - p).powf(s.executions as f64)).abs() < 1e-12);
 }
 
 #[test]
@@ -131,9 +133,9 @@ fn passing_model_passes_under_random_and_pct() {
     let m = Locks { ordered: true };
     for strategy in [Strategy::Random, Strategy::Pct { depth: 2 }] {
         let out = sampled(&m, strategy, 3);
-        assert!(matches!(out.outcome.verdict, Verdict::Pass), "{strategy:?}");
-        assert_eq!(out.summary.iterations, 2000);
-        assert!(out.summary.schedules > 1);
+        assert!(matches!(out.verdict, Verdict::Pass), "{strategy:?}");
+        assert_eq!(summary(&out).executions, 2000);
+        assert!(summary(&out).schedules > 1);
     }
 }
 
@@ -142,14 +144,17 @@ fn passing_model_passes_under_random_and_pct() {
 fn shuttle_detects_the_deadlock_and_replays_it() {
     let m = Locks { ordered: false };
     let out = sampled(&m, Strategy::Random, 5);
-    let Verdict::Violation(cex) = &out.outcome.verdict else {
+    let Verdict::Violation(cex) = &out.verdict else {
         panic!("no deadlock found");
     };
     assert_eq!(cex.violation.check, "deadlock");
     let t = trace::execute(&m, &cex.schedule).expect("re-executes");
     assert_eq!(t.violation.as_ref(), Some(&cex.violation));
-    let s = out.summary.shuttle_schedule.as_deref().expect("a schedule");
-    let r = shuttle_engine::replay(&m, s).expect("replays");
+    let s = summary(&out)
+        .shuttle_schedule
+        .as_deref()
+        .expect("a schedule");
+    let r = replay_on_shuttle(&m, s).expect("replays");
     assert_eq!(r.schedule, cex.schedule);
     assert_eq!(r.violation.as_ref(), Some(&cex.violation));
 }
@@ -162,8 +167,8 @@ fn same_seed_same_result() {
     };
     let a = sampled(&m, Strategy::Random, 11);
     let b = sampled(&m, Strategy::Random, 11);
-    assert_eq!(a.summary.iterations, b.summary.iterations);
-    assert_eq!(a.summary.shuttle_schedule, b.summary.shuttle_schedule);
+    assert_eq!(summary(&a).executions, summary(&b).executions);
+    assert_eq!(summary(&a).shuttle_schedule, summary(&b).shuttle_schedule);
 }
 
 #[test]
@@ -172,5 +177,11 @@ fn replay_rejects_garbage() {
         threads: 2,
         rounds: 1,
     };
-    assert!(shuttle_engine::replay(&m, "not hex").is_err());
+    assert!(replay_on_shuttle(&m, "not hex").is_err());
+    // Truncated and edited schedule strings are refused, not a crash.
+    let out = sampled(&m, Strategy::Random, 1);
+    let s = summary(&out).shuttle_schedule.clone().expect("a schedule");
+    for cut in [&s[..s.len() / 2], &s[..1], ""] {
+        let _ = replay_on_shuttle(&m, cut);
+    }
 }

@@ -4,15 +4,19 @@ mod toy;
 
 use toy::{Locks, LostUpdate};
 use weft_explorer::preemption::{self, Bounded};
-use weft_explorer::{explore, graph, naive, Model, Options, Schedules, Verdict};
+use weft_explorer::{graph, naive, Checker, Model, Outcome, Schedules, Verdict};
 
-fn complete(threads: usize) -> Options<'static> {
-    Options {
-        threads,
-        keep_going: true,
-        count_schedules: true,
-        ..Options::default()
-    }
+fn complete(threads: usize) -> Checker<'static> {
+    Checker::new()
+        .threads(threads)
+        .keep_going(true)
+        .count_schedules(true)
+}
+
+fn explore<M: Model>(m: &M, checker: &Checker) -> Outcome {
+    checker
+        .check(m)
+        .expect("the breadth-first engine takes every setting")
 }
 
 fn schedules_match_brute_force<M: Model>(m: &M) {
@@ -65,10 +69,7 @@ fn a_stopped_or_single_violation_search_claims_no_count() {
             threads: 2,
             rounds: 1,
         },
-        &Options {
-            count_schedules: true,
-            ..Options::default()
-        },
+        &Checker::new().count_schedules(true),
     );
     assert!(matches!(out.verdict, Verdict::Violation(_)));
     assert_eq!(out.stats.schedules, None);
@@ -80,7 +81,7 @@ fn the_graph_has_a_node_per_state_and_an_edge_per_transition() {
         threads: 2,
         rounds: 1,
     };
-    let g = graph::build(&m, &Options::default(), false, 1000).unwrap();
+    let g = graph::build(&m, &Checker::new(), false, 1000).unwrap();
     assert_eq!(g.graph.node_count() as u64, g.outcome.stats.states);
     assert_eq!(g.graph.edge_count() as u64, g.outcome.stats.transitions);
     // The counterexample path is marked: as many edges as steps.
@@ -108,7 +109,7 @@ fn too_large_graphs_are_refused_with_the_count() {
         threads: 3,
         rounds: 2,
     };
-    match graph::build(&m, &Options::default(), false, 10) {
+    match graph::build(&m, &Checker::new(), false, 10) {
         Err(graph::GraphError::TooLarge { nodes, complete }) => {
             assert_eq!(nodes, 11);
             assert!(!complete);
@@ -142,25 +143,13 @@ fn bounding_preemptions_hides_bugs_that_need_them() {
         threads: 2,
         rounds: 1,
     };
-    let serial = explore(
-        &Bounded {
-            model: &m,
-            bound: 0,
-        },
-        &complete(1),
-    );
+    let serial = explore(&Bounded::new(m.clone(), 0), &complete(1));
     assert!(
         matches!(serial.verdict, Verdict::Pass),
         "serial schedules lose no update"
     );
     assert_eq!(serial.stats.schedules, Some(Schedules::Exactly(2)));
-    let one = explore(
-        &Bounded {
-            model: &m,
-            bound: 1,
-        },
-        &Options::default(),
-    );
+    let one = explore(&Bounded::new(m.clone(), 1), &Checker::new());
     let Verdict::Violation(cex) = one.verdict else {
         panic!("one preemption loses an update")
     };
@@ -173,14 +162,18 @@ fn fewest_preemptions_among_the_shortest() {
         threads: 2,
         rounds: 1,
     };
-    let Verdict::Violation(shortest) = explore(&m, &Options::default()).verdict else {
+    let Verdict::Violation(shortest) = explore(&m, &Checker::new()).verdict else {
         panic!("a violation")
     };
-    let found = preemption::fewest(&m, &Options::default(), &shortest);
-    assert_eq!(found.counterexample.schedule.len(), shortest.schedule.len());
-    assert_eq!(found.preemptions, 1);
-    assert_eq!(
-        preemption::count(&m, &found.counterexample.schedule),
-        Some(1)
-    );
+    let fewest = explore(&m, &Checker::new().fewest_preemptions(true));
+    let Verdict::Violation(found) = &fewest.verdict else {
+        panic!("a violation")
+    };
+    assert_eq!(found.schedule.len(), shortest.schedule.len());
+    let preemptions = fewest.preemptions.expect("counted");
+    assert!(preemptions.fewest);
+    assert_eq!(preemptions.count, 1);
+    assert_eq!(preemption::count(&m, &found.schedule), Some(1));
+    // The first shortest counterexample needs more: both read, then both write.
+    assert_eq!(preemption::count(&m, &shortest.schedule), Some(2));
 }

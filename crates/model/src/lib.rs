@@ -5,10 +5,13 @@
 //! - [`pt_frag`]: the powerpc page-table fragment allocator vs speculative references.
 //! - [`thp`]: THP copy-on-write reuse vs GUP pins, and the THP mapcount bookkeeping.
 //! - [`scenario`]: loading scenario files (TOML) into a runnable model, with precise errors.
+//! - [`registry`]: the models a scenario can name; adding one is a module and a line there.
 
 pub mod page;
 pub mod pt_frag;
+pub mod registry;
 pub mod scenario;
 pub mod thp;
 
-pub use scenario::{Expect, Scenario, ScenarioError, WithModel};
+pub use registry::{model_kind, ModelKind, MODELS};
+pub use scenario::{Expect, Scenario, ScenarioError};

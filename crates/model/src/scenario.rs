@@ -23,32 +23,20 @@
 // Errors carry the scenario text so they can be drawn with a caret; they are rare and cold.
 #![allow(clippy::result_large_err)]
 
-use crate::pt_frag::{self, PtFrag};
-use crate::thp::{self, Thp};
+use crate::registry::{model_kind, Spec, ThreadSpec, MODELS};
 use miette::{Diagnostic, NamedSource, SourceSpan};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::Path;
+use std::sync::Arc;
 use toml::Spanned;
-use weft_explorer::Model;
+use weft_explorer::AnyModel;
 
 include!(concat!(env!("OUT_DIR"), "/shipped.rs"));
 
-/// The models weft ships, with one line each.
-pub const MODELS: [(&str, &str); 2] = [
-    (
-        "pt_frag",
-        "powerpc page-table fragments vs speculative references (4231aba000f5)",
-    ),
-    (
-        "thp",
-        "THP write-fault reuse vs GUP pins and the THP mapcount (6d0a07edd17c)",
-    ),
-];
-
 /// A loaded scenario, ready to explore.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Scenario {
     /// `pt_frag/set_page_count_L` for a shipped or `models/`-style path, else the file stem.
     pub name: String,
@@ -66,7 +54,19 @@ pub struct Scenario {
     pub params: BTreeMap<String, i64>,
     /// What kernel history says the verdict is.
     pub expect: Option<Expect>,
-    instance: Instance,
+    model_instance: Arc<dyn AnyModel>,
+}
+
+impl std::fmt::Debug for Scenario {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scenario")
+            .field("name", &self.name)
+            .field("model", &self.model)
+            .field("variant", &self.variant)
+            .field("params", &self.params)
+            .field("threads", &self.model_instance.thread_names())
+            .finish_non_exhaustive()
+    }
 }
 
 /// The expected result written in a scenario's `[expect]` table.
@@ -98,48 +98,10 @@ impl std::fmt::Display for Expect {
     }
 }
 
-#[derive(Clone, Debug)]
-enum Instance {
-    PtFrag(PtFrag),
-    Thp(Thp),
-}
-
-/// Something to do with a scenario's model, whatever its concrete type.
-pub trait WithModel {
-    /// What it produces.
-    type Output;
-    /// Does it.
-    fn run<M: Model>(self, model: &M) -> Self::Output;
-}
-
-/// Like [`WithModel`], for work whose states cross process boundaries (the distributed
-/// engine): the model can be cloned into worker threads (its states, like every model's,
-/// serialize).
-pub trait WithSerialModel {
-    /// What it produces.
-    type Output;
-    /// Does it.
-    fn run<M>(self, model: &M) -> Self::Output
-    where
-        M: Model + Clone + Send + 'static,
-        M::State: 'static;
-}
-
 impl Scenario {
-    /// Runs `f` with the scenario's model.
-    pub fn with_model<W: WithModel>(&self, f: W) -> W::Output {
-        match &self.instance {
-            Instance::PtFrag(m) => f.run(m),
-            Instance::Thp(m) => f.run(m),
-        }
-    }
-
-    /// Runs `f` with the scenario's model, for work that serializes states.
-    pub fn with_serial_model<W: WithSerialModel>(&self, f: W) -> W::Output {
-        match &self.instance {
-            Instance::PtFrag(m) => f.run(m),
-            Instance::Thp(m) => f.run(m),
-        }
+    /// The scenario's model, built: search it, trace it, draw it.
+    pub fn model(&self) -> &dyn AnyModel {
+        &*self.model_instance
     }
 
     /// Loads a scenario from a file.
@@ -176,11 +138,8 @@ impl Scenario {
     }
 
     /// The variants of this scenario's model.
-    pub fn variants(&self) -> Vec<&'static str> {
-        match &self.instance {
-            Instance::PtFrag(_) => pt_frag::Variant::ALL.map(pt_frag::Variant::name).to_vec(),
-            Instance::Thp(_) => thp::Variant::ALL.map(thp::Variant::name).to_vec(),
-        }
+    pub fn variants(&self) -> &'static [&'static str] {
+        model_kind(&self.model).map_or(&[], |kind| kind.variants)
     }
 
     /// The same scenario with another variant of its model. Its `[expect]` is kept only for
@@ -261,14 +220,15 @@ impl Scenario {
             )
         })?;
         let model = raw.model.get_ref().clone();
-        if !MODELS.iter().any(|(m, _)| *m == model) {
+        let Some(kind) = model_kind(&model) else {
+            let names: Vec<&str> = MODELS.iter().map(|m| m.name).collect();
             return Err(err(
                 Some(raw.model.span()),
                 format!("unknown model `{model}`"),
                 "this model",
-                Some(format!("models: {}", MODELS.map(|(m, _)| m).join(", "))),
+                Some(format!("models: {}", names.join(", "))),
             ));
-        }
+        };
         if raw.threads.is_empty() {
             return Err(err(
                 None,
@@ -278,7 +238,6 @@ impl Scenario {
             ));
         }
         let mut threads = Vec::new();
-        let mut child_of = Vec::new();
         for (i, t) in raw.threads.iter().enumerate() {
             let tname = t.name.get_ref();
             if raw.threads[..i].iter().any(|o| o.name.get_ref() == tname) {
@@ -296,8 +255,11 @@ impl Scenario {
                         .map_err(|m| err(Some(op.span()), m, "this operation", None))?,
                 );
             }
-            threads.push((tname.clone(), calls));
-            child_of.push(t.child_of.as_ref().map(|c| c.get_ref().clone()));
+            threads.push(ThreadSpec {
+                name: tname.clone(),
+                ops: calls,
+                child_of: t.child_of.as_ref().map(|c| c.get_ref().clone()),
+            });
         }
         let params = Params {
             values: raw
@@ -307,16 +269,20 @@ impl Scenario {
                 .collect(),
         };
         let variant = raw.variant.get_ref().clone();
-        let built = match model.as_str() {
-            "pt_frag" => pt_frag::build(&variant, &params, &threads).map(Instance::PtFrag),
-            "thp" => thp::build(&variant, &params, &threads, &child_of).map(Instance::Thp),
-            _ => unreachable!("checked above"),
+        let spec = Spec {
+            variant: &variant,
+            params: &params,
+            threads: &threads,
         };
-        let instance = built.map_err(|e| {
+        let instance = (kind.build)(&spec).map_err(|e| {
             let (span, label) = match e.at {
                 Where::Variant => (Some(raw.variant.span()), "this variant"),
                 Where::Param(ref p) => (params.values.get(p).map(|(_, s)| s.clone()), "this value"),
                 Where::Op(t, i) => (Some(raw.threads[t].ops[i].span()), "this operation"),
+                Where::ChildOf(t) => (
+                    raw.threads[t].child_of.as_ref().map(|c| c.span()),
+                    "this parent",
+                ),
                 Where::Threads => (None, ""),
             };
             err(span, e.message, label, e.help)
@@ -363,7 +329,7 @@ impl Scenario {
                 .filter_map(|(k, (v, _))| v.as_integer().map(|i| (k.clone(), i)))
                 .collect(),
             expect,
-            instance,
+            model_instance: instance,
         })
     }
 }
@@ -379,7 +345,7 @@ fn name_for(path: &Path) -> String {
         .and_then(|p| p.file_name())
         .map(|s| s.to_string_lossy().to_string());
     match parent {
-        Some(dir) if MODELS.iter().any(|(m, _)| *m == dir) => format!("{dir}/{stem}"),
+        Some(dir) if model_kind(&dir).is_some() => format!("{dir}/{stem}"),
         _ => stem,
     }
 }
@@ -512,6 +478,8 @@ pub enum Where {
     Param(String),
     /// Operation `.1` of thread `.0`.
     Op(usize, usize),
+    /// The `child_of` of thread `.0`.
+    ChildOf(usize),
     /// The threads as a whole.
     Threads,
 }

@@ -6,11 +6,10 @@
 
 mod common;
 
-use common::report;
+use common::{report, typed};
 use std::collections::HashMap;
-use weft_explorer::bfs::explore_observed;
-use weft_explorer::{Model, Observer, Options};
-use weft_model::{Scenario, WithModel};
+use weft_explorer::{Checker, Model, Observer, Reduction, Verdict};
+use weft_model::Scenario;
 
 struct RoundTrip<'a, M: Model> {
     model: &'a M,
@@ -45,22 +44,17 @@ impl<M: Model> Observer<M::State> for RoundTrip<'_, M> {
     }
 }
 
-struct Check;
-impl WithModel for Check {
-    type Output = usize;
-    fn run<M: Model>(self, m: &M) -> usize {
-        let mut rt = RoundTrip {
-            model: m,
-            by_fp: HashMap::new(),
-            last: None,
-        };
-        let options = Options {
-            keep_going: true,
-            ..Options::default()
-        };
-        explore_observed(m, &options, &mut rt);
-        rt.by_fp.len()
-    }
+fn check<M: Model>(m: &M) -> usize {
+    let mut rt = RoundTrip {
+        model: m,
+        by_fp: HashMap::new(),
+        last: None,
+    };
+    Checker::new()
+        .keep_going(true)
+        .check_observed(m, &mut rt)
+        .unwrap();
+    rt.by_fp.len()
 }
 
 #[test]
@@ -68,7 +62,7 @@ fn every_reachable_state_round_trips_and_keeps_its_own_fingerprint() {
     let mut checked = 0;
     for name in Scenario::shipped_names().filter(|n| !n.contains("scaled_3x3")) {
         let scenario = Scenario::shipped(name).unwrap().unwrap();
-        let states = scenario.with_model(Check);
+        let states = typed!(scenario, |m| check(m));
         assert!(states > 1, "{name}: explored {states} states");
         checked += states;
     }
@@ -76,64 +70,39 @@ fn every_reachable_state_round_trips_and_keeps_its_own_fingerprint() {
 }
 
 /// Explores with the whole queue in memory and with none of it (every level on disk).
-struct QueueOnDisk;
-impl WithModel for QueueOnDisk {
-    type Output = ();
-    fn run<M: Model>(self, m: &M) {
-        for (por, count_schedules, threads) in [(false, true, 1), (true, false, 2)] {
-            let run = |frontier_memory| {
-                weft_explorer::explore(
-                    m,
-                    &Options {
-                        threads,
-                        por,
-                        count_schedules,
-                        frontier_memory,
-                        ..Options::default()
-                    },
-                )
-            };
-            let (mem, disk) = (run(None), run(Some(0)));
-            assert_eq!(report(&mem), report(&disk));
-            assert_eq!(mem.stats.disk_bytes, 0, "small runs stay in memory");
-        }
+fn queue_on_disk(scenario: &Scenario) {
+    for (reduction, count_schedules, threads) in
+        [(Reduction::Off, true, 1), (Reduction::Auto, false, 2)]
+    {
+        let checker = Checker::new()
+            .threads(threads)
+            .reduction(reduction)
+            .count_schedules(count_schedules);
+        let run = |checker: &Checker| scenario.model().check(checker).unwrap();
+        let (mem, disk) = (run(&checker), run(&checker.clone().frontier_memory(0)));
+        assert_eq!(report(&mem), report(&disk));
+        assert_eq!(mem.stats.disk_bytes, 0, "small runs stay in memory");
     }
 }
 
 #[test]
 fn a_queue_on_disk_explores_exactly_what_one_in_memory_does() {
     for name in Scenario::shipped_names().filter(|n| !n.contains("scaled_3x3")) {
-        Scenario::shipped(name)
-            .unwrap()
-            .unwrap()
-            .with_model(QueueOnDisk);
+        queue_on_disk(&Scenario::shipped(name).unwrap().unwrap());
     }
 }
 
 /// On 3x3 the levels outgrow the write buffers, so a zero budget puts them in the file.
-struct Spills;
-impl WithModel for Spills {
-    type Output = ();
-    fn run<M: Model>(self, m: &M) {
-        let run = |frontier_memory| {
-            let options = Options {
-                threads: 2,
-                frontier_memory,
-                ..Options::default()
-            };
-            weft_explorer::explore(m, &options)
-        };
-        let (mem, disk) = (run(None), run(Some(0)));
-        // Both put the parent links on disk; only the zero budget puts the levels there too.
-        let (on_disk, in_memory) = (disk.stats.disk_bytes, mem.stats.disk_bytes);
-        assert!(on_disk > in_memory + (1 << 20), "{on_disk} vs {in_memory}");
-        assert_eq!(report(&mem), report(&disk));
-        assert!(matches!(disk.verdict, weft_explorer::Verdict::Pass));
-    }
-}
-
 #[test]
 fn a_zero_budget_puts_the_queue_on_disk() {
     let name = "pt_frag/pt_frag_refcount_scaled_3x3";
-    Scenario::shipped(name).unwrap().unwrap().with_model(Spills);
+    let scenario = Scenario::shipped(name).unwrap().unwrap();
+    let checker = Checker::new().threads(2);
+    let run = |checker: &Checker| scenario.model().check(checker).unwrap();
+    let (mem, disk) = (run(&checker), run(&checker.clone().frontier_memory(0)));
+    // Both put the parent links on disk; only the zero budget puts the levels there too.
+    let (on_disk, in_memory) = (disk.stats.disk_bytes, mem.stats.disk_bytes);
+    assert!(on_disk > in_memory + (1 << 20), "{on_disk} vs {in_memory}");
+    assert_eq!(report(&mem), report(&disk));
+    assert!(matches!(disk.verdict, Verdict::Pass));
 }

@@ -1,10 +1,12 @@
 //! The pt_frag model: every shipped scenario's verdict comes from exploring it, and the
 //! engine agrees with brute-force enumeration on the small ones.
 
+mod common;
+
+use common::typed;
 use std::collections::HashSet;
-use weft_explorer::bfs::explore_observed;
-use weft_explorer::{explore, naive, Model, Observer, Options, Outcome, Trace, Verdict};
-use weft_model::{Scenario, WithModel};
+use weft_explorer::{naive, Checker, Model, Observer, Outcome, Reduction, Trace, Verdict};
+use weft_model::Scenario;
 
 fn pt_frag_scenarios() -> Vec<Scenario> {
     Scenario::shipped_names()
@@ -13,33 +15,25 @@ fn pt_frag_scenarios() -> Vec<Scenario> {
         .collect()
 }
 
-struct Explore(usize);
-impl WithModel for Explore {
-    type Output = (Outcome, Option<Trace>);
-    fn run<M: Model>(self, m: &M) -> Self::Output {
-        ExploreWith(self.0, false).run(m)
-    }
+/// Explores on `threads` threads without partial-order reduction.
+fn explore(s: &Scenario, threads: usize) -> (Outcome, Option<Trace>) {
+    explore_with(s, threads, false)
 }
 
 /// Explores on this many threads, with or without partial-order reduction.
-struct ExploreWith(usize, bool);
-impl WithModel for ExploreWith {
-    type Output = (Outcome, Option<Trace>);
-    fn run<M: Model>(self, m: &M) -> Self::Output {
-        let out = explore(
-            m,
-            &Options {
-                threads: self.0,
-                por: self.1,
-                ..Options::default()
-            },
-        );
-        let trace = match &out.verdict {
-            Verdict::Violation(c) => Some(c.trace(m).expect("the counterexample re-executes")),
-            _ => None,
-        };
-        (out, trace)
-    }
+fn explore_with(s: &Scenario, threads: usize, por: bool) -> (Outcome, Option<Trace>) {
+    let reduction = if por { Reduction::On } else { Reduction::Off };
+    let checker = Checker::new().threads(threads).reduction(reduction);
+    let out = s.model().check(&checker).unwrap();
+    let trace = match &out.verdict {
+        Verdict::Violation(c) => Some(
+            s.model()
+                .trace(&c.schedule)
+                .expect("the counterexample re-executes"),
+        ),
+        _ => None,
+    };
+    (out, trace)
 }
 
 fn failed_check(o: &Outcome) -> Option<&str> {
@@ -62,7 +56,7 @@ fn every_shipped_scenario_gives_its_expected_verdict() {
             .expect
             .clone()
             .unwrap_or_else(|| panic!("{} has no [expect]", s.name));
-        let (out, trace) = s.with_model(Explore(2));
+        let (out, trace) = explore(&s, 2);
         assert!(
             expect.matches(failed_check(&out)),
             "{}: expected {expect}, explored {:?}",
@@ -82,7 +76,7 @@ fn every_shipped_scenario_gives_its_expected_verdict() {
 fn the_issue_verdicts_hold() {
     let check = |name: &str| {
         let s = Scenario::shipped(name).unwrap().unwrap();
-        let (out, _) = s.with_model(Explore(1));
+        let (out, _) = explore(&s, 1);
         failed_check(&out).map(str::to_string)
     };
     assert!(check("pt_frag/set_page_count_L").is_some());
@@ -106,7 +100,7 @@ fn set_page_count_counterexample_shows_the_lost_update() {
     let s = Scenario::shipped("pt_frag/set_page_count_L")
         .unwrap()
         .unwrap();
-    let (_, trace) = s.with_model(Explore(1));
+    let (_, trace) = explore(&s, 1);
     let t = trace.expect("a counterexample");
     let get = t
         .steps
@@ -124,11 +118,8 @@ fn set_page_count_counterexample_shows_the_lost_update() {
     );
     // The store leaves _refcount where the walker's increment had put it: 2 -> 2 is the
     // walker's reference being lost.
-    assert!(
-        t.steps[store].label.contains("_refcount 2 -> 2"),
-        "{}",
-        t.steps[store].label
-    );
+    let note = t.steps[store].note.as_deref().unwrap_or("");
+    assert!(note.contains("_refcount 2 -> 2"), "{note}");
     let change = t.steps[store]
         .changes
         .iter()
@@ -145,8 +136,8 @@ fn set_page_count_counterexample_shows_the_lost_update() {
 fn one_and_two_threads_agree_on_counts_and_counterexamples() {
     for s in pt_frag_scenarios() {
         for por in [false, true] {
-            let (a, ta) = s.with_model(ExploreWith(1, por));
-            let (b, tb) = s.with_model(ExploreWith(2, por));
+            let (a, ta) = explore_with(&s, 1, por);
+            let (b, tb) = explore_with(&s, 2, por);
             assert_eq!(a.stats.states, b.stats.states, "{} (por {por})", s.name);
             assert_eq!(
                 a.stats.transitions, b.stats.transitions,
@@ -158,55 +149,44 @@ fn one_and_two_threads_agree_on_counts_and_counterexamples() {
     }
 }
 
-struct Compare;
-impl WithModel for Compare {
-    type Output = ();
-    fn run<M: Model>(self, m: &M) {
-        struct Seen(HashSet<u64>);
-        impl<S> Observer<S> for Seen {
-            fn state(&mut self, fp: u64, _: &S, _: usize) {
-                self.0.insert(fp);
-            }
+fn compare<M: Model>(m: &M) {
+    struct Seen(HashSet<u64>);
+    impl<S> Observer<S> for Seen {
+        fn state(&mut self, fp: u64, _: &S, _: usize) {
+            self.0.insert(fp);
         }
-        let mut seen = Seen(HashSet::new());
-        let out = explore_observed(
-            m,
-            &Options {
-                threads: 1,
-                ..Options::default()
-            },
-            &mut seen,
-        );
-        let all = naive::enumerate(m, 2_000_000);
-        assert!(!all.truncated, "small scenarios enumerate fully");
-        // With keep_going the whole space is explored: schedules and states match brute force.
-        let full = explore(
-            m,
-            &Options {
-                threads: 2,
-                keep_going: true,
-                count_schedules: true,
-                ..Options::default()
-            },
-        );
-        assert_eq!(
-            full.stats.schedules,
-            Some(weft_explorer::Schedules::Exactly(all.schedules as u128)),
-            "schedule count equals brute-force enumeration"
-        );
-        assert_eq!(full.stats.states as usize, all.states.len());
-        match &out.verdict {
-            Verdict::Pass => {
-                assert_eq!(all.shortest_violation, None);
-                assert_eq!(seen.0, all.states, "same reachable states");
-            }
-            Verdict::Violation(c) => {
-                let (len, _) = all.shortest_violation.clone().expect("naive finds it too");
-                assert_eq!(c.schedule.len(), len, "BFS finds a shortest counterexample");
-                assert!(seen.0.is_subset(&all.states));
-            }
-            Verdict::Stopped(r) => panic!("stopped: {r}"),
+    }
+    let mut seen = Seen(HashSet::new());
+    let out = Checker::new()
+        .threads(1)
+        .check_observed(m, &mut seen)
+        .unwrap();
+    let all = naive::enumerate(m, 2_000_000);
+    assert!(!all.truncated, "small scenarios enumerate fully");
+    // With keep_going the whole space is explored: schedules and states match brute force.
+    let full = Checker::new()
+        .threads(2)
+        .keep_going(true)
+        .count_schedules(true)
+        .check(m)
+        .unwrap();
+    assert_eq!(
+        full.stats.schedules,
+        Some(weft_explorer::Schedules::Exactly(all.schedules as u128)),
+        "schedule count equals brute-force enumeration"
+    );
+    assert_eq!(full.stats.states as usize, all.states.len());
+    match &out.verdict {
+        Verdict::Pass => {
+            assert_eq!(all.shortest_violation, None);
+            assert_eq!(seen.0, all.states, "same reachable states");
         }
+        Verdict::Violation(c) => {
+            let (len, _) = all.shortest_violation.clone().expect("naive finds it too");
+            assert_eq!(c.schedule.len(), len, "BFS finds a shortest counterexample");
+            assert!(seen.0.is_subset(&all.states));
+        }
+        Verdict::Stopped(r) => panic!("stopped: {r}"),
     }
 }
 
@@ -216,6 +196,6 @@ fn bfs_matches_brute_force_enumeration_on_small_scenarios() {
         .into_iter()
         .filter(|s| !s.name.contains("scaled"))
     {
-        s.with_model(Compare);
+        typed!(s, |m| compare(m));
     }
 }

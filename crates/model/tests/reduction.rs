@@ -1,30 +1,14 @@
-//! Partial-order reduction on every shipped scenario: the same verdict, check and
-//! counterexample as the full search, and never more states.
+//! Partial-order reduction on every shipped scenario of a model that offers it: the same
+//! verdict, check and counterexample as the full search, never more states; and the
+//! footprints it rests on are honest in every reachable state.
 
-use weft_explorer::{explore, Model, Options, Outcome, Verdict};
-use weft_model::{Scenario, WithModel};
+use weft_explorer::reduce::independence;
+use weft_explorer::{Checker, Observer, Outcome, Reduce, Reduction, Verdict};
+use weft_model::Scenario;
 
-struct Both;
-impl WithModel for Both {
-    type Output = (Outcome, Outcome);
-    fn run<M: Model>(self, m: &M) -> Self::Output {
-        let full = explore(
-            m,
-            &Options {
-                threads: 2,
-                ..Options::default()
-            },
-        );
-        let reduced = explore(
-            m,
-            &Options {
-                threads: 2,
-                por: true,
-                ..Options::default()
-            },
-        );
-        (full, reduced)
-    }
+fn explore(s: &Scenario, reduction: Reduction) -> Outcome {
+    let checker = Checker::new().threads(2).reduction(reduction);
+    s.model().check(&checker).unwrap()
 }
 
 #[test]
@@ -32,7 +16,11 @@ fn reduction_keeps_every_shipped_verdict_and_counterexample() {
     let mut reduced_somewhere = false;
     for name in Scenario::shipped_names() {
         let s = Scenario::shipped(name).unwrap().unwrap();
-        let (full, reduced) = s.with_model(Both);
+        if !s.model().reducible() {
+            continue;
+        }
+        let (full, reduced) = (explore(&s, Reduction::Off), explore(&s, Reduction::On));
+        assert!(reduced.reduced, "{name}");
         match (&full.verdict, &reduced.verdict) {
             (Verdict::Pass, Verdict::Pass) => {
                 assert!(reduced.stats.states <= full.stats.states, "{name}");
@@ -46,4 +34,38 @@ fn reduction_keeps_every_shipped_verdict_and_counterexample() {
         reduced_somewhere,
         "reduction applies to some shipped scenario"
     );
+}
+
+/// Checks the footprints' claims of independence in every state the search reaches.
+struct Independence<'a, M>(&'a M, usize);
+
+impl<M: Reduce> Observer<M::State> for Independence<'_, M> {
+    fn state(&mut self, _: u64, s: &M::State, _: usize) {
+        if let Err(e) = independence(self.0, s) {
+            panic!("{e:?}");
+        }
+        self.1 += 1;
+    }
+}
+
+#[test]
+fn pt_frag_footprints_are_honest_in_every_reachable_state() {
+    let mut states = 0;
+    for name in
+        Scenario::shipped_names().filter(|n| n.starts_with("pt_frag/") && !n.contains("3x3"))
+    {
+        let s = Scenario::shipped(name).unwrap().unwrap();
+        let m = s
+            .model()
+            .as_any()
+            .downcast_ref::<weft_model::pt_frag::PtFrag>()
+            .expect("a pt_frag model");
+        let mut check = Independence(m, 0);
+        Checker::new()
+            .keep_going(true)
+            .check_observed(m, &mut check)
+            .unwrap();
+        states += check.1;
+    }
+    assert!(states > 5_000, "{states} states checked");
 }

@@ -3,9 +3,12 @@
 //! other violations, and the counters along known traces are the ones kernel history's table
 //! computes by hand.
 
-use weft_explorer::{explore, Model, Options, Status, Verdict, Violation};
+mod common;
+
+use common::typed;
+use weft_explorer::{Checker, Field, Model, Status, Verdict, Violation};
 use weft_model::thp::{Op, Thp, Thread, Variant};
-use weft_model::{Scenario, WithModel};
+use weft_model::Scenario;
 
 fn thp_scenarios() -> Vec<Scenario> {
     let names: Vec<&str> = Scenario::shipped_names()
@@ -18,29 +21,19 @@ fn thp_scenarios() -> Vec<Scenario> {
         .collect()
 }
 
-struct Verdictor;
-impl WithModel for Verdictor {
-    type Output = Option<String>;
-    fn run<M: Model>(self, model: &M) -> Option<String> {
-        let outcome = explore(
-            model,
-            &Options {
-                threads: 1,
-                ..Options::default()
-            },
-        );
-        match outcome.verdict {
-            Verdict::Pass => None,
-            Verdict::Violation(c) => Some(c.violation.check),
-            Verdict::Stopped(r) => panic!("exploration stopped: {r}"),
-        }
+fn failed_check(s: &Scenario) -> Option<String> {
+    let outcome = s.model().check(&Checker::new().threads(1)).unwrap();
+    match outcome.verdict {
+        Verdict::Pass => None,
+        Verdict::Violation(c) => Some(c.violation.check),
+        Verdict::Stopped(r) => panic!("exploration stopped: {r}"),
     }
 }
 
 #[test]
 fn shipped_verdicts_match_expect() {
     for s in thp_scenarios() {
-        let failed = s.with_model(Verdictor);
+        let failed = failed_check(&s);
         let expect = s.expect.as_ref().expect("every thp scenario has [expect]");
         assert!(
             expect.matches(failed.as_deref()),
@@ -54,7 +47,8 @@ fn shipped_verdicts_match_expect() {
 
 /// A model that reports only `counter_mismatch` and keeps exploring past every other
 /// violation (a failed step ends its branch).
-struct OnlyR1<'a, M>(&'a M);
+#[derive(Clone)]
+struct OnlyR1<M>(M);
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 struct Wrapped<S> {
@@ -62,7 +56,7 @@ struct Wrapped<S> {
     dead: bool,
 }
 
-impl<M: Model> Model for OnlyR1<'_, M> {
+impl<M: Model> Model for OnlyR1<M> {
     type State = Wrapped<M::State>;
     fn initial_state(&self) -> Self::State {
         Wrapped {
@@ -102,35 +96,24 @@ impl<M: Model> Model for OnlyR1<'_, M> {
             _ => Ok(()),
         }
     }
-    fn fields(&self, s: &Self::State) -> Vec<(String, String)> {
+    fn fields(&self, s: &Self::State) -> Vec<Field> {
         self.0.fields(&s.inner)
     }
 }
 
-struct R1Only;
-impl WithModel for R1Only {
-    type Output = Option<Violation>;
-    fn run<M: Model>(self, model: &M) -> Option<Violation> {
-        match explore(
-            &OnlyR1(model),
-            &Options {
-                threads: 1,
-                ..Options::default()
-            },
-        )
-        .verdict
-        {
-            Verdict::Pass => None,
-            Verdict::Violation(c) => Some(c.violation),
-            Verdict::Stopped(r) => panic!("exploration stopped: {r}"),
-        }
+fn r1_only<M: Model>(model: &M) -> Option<Violation> {
+    let only = OnlyR1(model.clone());
+    match Checker::new().threads(1).check(&only).unwrap().verdict {
+        Verdict::Pass => None,
+        Verdict::Violation(c) => Some(c.violation),
+        Verdict::Stopped(r) => panic!("exploration stopped: {r}"),
     }
 }
 
 #[test]
 fn counter_mismatch_never_fires_on_shipped_scenarios() {
     for s in thp_scenarios() {
-        assert_eq!(s.with_model(R1Only), None, "{}", s.name);
+        assert_eq!(typed!(s, |m| r1_only(m)), None, "{}", s.name);
     }
 }
 
@@ -139,9 +122,9 @@ fn counter_mismatch_never_fires_on_shipped_scenarios() {
 fn field(m: &Thp, s: &<Thp as Model>::State, name: &str) -> String {
     m.fields(s)
         .into_iter()
-        .find(|(f, _)| f == name)
+        .find(|f| f.name == name)
         .unwrap_or_else(|| panic!("no field {name}"))
-        .1
+        .value
 }
 
 /// Steps thread `t` until `done` holds (checking every invariant on the way).

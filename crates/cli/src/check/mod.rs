@@ -9,11 +9,9 @@ mod cluster;
 mod job;
 mod print;
 
-pub use job::{Job, Report};
+pub use job::{explore, Report};
 pub use print::schedules_json;
 
-use cluster::timely_report;
-use job::ShuttleJob;
 use print::{json_doc, print_human};
 
 use crate::progress::{self, Spinner, INTERRUPTED};
@@ -23,9 +21,7 @@ use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 use std::time::Duration;
-use weft_explorer::shuttle_engine::{ShuttleOptions, Strategy, Summary};
-use weft_explorer::timely_engine::TimelyError;
-use weft_explorer::{Limits, Options, Verdict};
+use weft_explorer::{Checker, Limits, Reduction, Scheduler, SearchError, Shuttle, Verdict};
 
 #[derive(Args)]
 pub struct CheckArgs {
@@ -35,9 +31,9 @@ pub struct CheckArgs {
     /// Search engine: bfs explores level by level and finds a shortest counterexample.
     #[arg(long, value_enum, default_value_t = Engine::Bfs)]
     engine: Engine,
-    /// Worker threads (0 = one per core). Results do not depend on it.
-    #[arg(long, short = 'j', default_value_t = 0, value_name = "N")]
-    threads: usize,
+    /// Worker threads (0 = one per core, the default). Results do not depend on it.
+    #[arg(long, short = 'j', value_name = "N")]
+    threads: Option<usize>,
     /// Stop with exit code 3 once this many distinct states are stored.
     #[arg(long, value_name = "N")]
     max_states: Option<u64>,
@@ -76,9 +72,9 @@ pub struct CheckArgs {
     bitstate: Option<usize>,
     /// Memory for the breadth-first queue (the level being expanded and the next), in MB;
     /// past it, queued states go to a temporary file, deleted when weft exits (as TLC's
-    /// queue does). 0 keeps memory to the visited set, at some cost in time.
-    #[arg(long, value_name = "MB", default_value_t = weft_explorer::bfs::FRONTIER_MEMORY >> 20)]
-    frontier_memory: usize,
+    /// queue does). 0 keeps memory to the visited set, at some cost in time. Default 64.
+    #[arg(long, value_name = "MB")]
+    frontier_memory: Option<usize>,
     /// With --engine timely: worker threads in this process.
     #[arg(long, value_name = "W", default_value_t = 1)]
     workers: usize,
@@ -141,13 +137,68 @@ impl Engine {
     }
 
     /// The shuttle scheduler behind a shuttle engine.
-    pub fn shuttle(self, pct_depth: usize) -> Option<Strategy> {
+    pub fn shuttle(self, pct_depth: usize) -> Option<Scheduler> {
         match self {
-            Engine::Random => Some(Strategy::Random),
-            Engine::Pct => Some(Strategy::Pct { depth: pct_depth }),
-            Engine::DfsShuttle => Some(Strategy::Dfs),
+            Engine::Random => Some(Scheduler::Random),
+            Engine::Pct => Some(Scheduler::Pct { depth: pct_depth }),
+            Engine::DfsShuttle => Some(Scheduler::Dfs),
             _ => None,
         }
+    }
+}
+
+impl CheckArgs {
+    /// The explorer's engine for these options (the timely engine's cluster read from them).
+    fn engine(&self) -> Result<weft_explorer::Engine> {
+        Ok(match self.engine {
+            Engine::Bfs => weft_explorer::Engine::Bfs,
+            Engine::Dfs => weft_explorer::Engine::Dfs,
+            Engine::Timely => weft_explorer::Engine::Timely(cluster::cluster(self)?),
+            Engine::Random | Engine::Pct | Engine::DfsShuttle => {
+                let scheduler = self
+                    .engine
+                    .shuttle(self.pct_depth)
+                    .expect("a shuttle engine");
+                weft_explorer::Engine::Shuttle(Shuttle {
+                    scheduler,
+                    executions: self.iterations,
+                    seed: self.seed,
+                })
+            }
+        })
+    }
+
+    /// The search these options ask for, on `engine`, reporting progress to `progress`.
+    fn checker<'a>(
+        &self,
+        engine: weft_explorer::Engine,
+        limits: &Limits,
+        progress: &'a (dyn Fn(&weft_explorer::Progress) + Sync),
+    ) -> Checker<'a> {
+        let mut checker = Checker::new()
+            .engine(engine)
+            .limits(limits.clone())
+            .stop(&INTERRUPTED)
+            .progress(progress)
+            .reduction(if self.no_por {
+                Reduction::Off
+            } else {
+                Reduction::Auto
+            })
+            .fewest_preemptions(!self.no_fewest_preemptions && self.engine == Engine::Bfs);
+        if let Some(threads) = self.threads {
+            checker = checker.threads(threads);
+        }
+        if let Some(bound) = self.preemptions {
+            checker = checker.preemption_bound(bound);
+        }
+        if let Some(mb) = self.bitstate {
+            checker = checker.bitstate(mb << 20);
+        }
+        if let Some(mb) = self.frontier_memory {
+            checker = checker.frontier_memory(mb << 20);
+        }
+        checker
     }
 }
 
@@ -166,9 +217,11 @@ pub fn run(args: &CheckArgs) -> Result<Exit> {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("cannot create the trace directory {}", dir.display()))?;
     }
+    let engine = args.engine()?;
     let mut exit = Exit::Pass;
     let mut docs = Vec::new();
     let (mut matched, mut expected) = (0, 0);
+    let quiet_timely = args.engine == Engine::Timely && (args.quiet || args.process != 0);
     for arg in &args.scenarios {
         if INTERRUPTED.load(std::sync::atomic::Ordering::Relaxed) {
             exit = exit.worst(Exit::Stopped);
@@ -182,47 +235,46 @@ pub fn run(args: &CheckArgs) -> Result<Exit> {
             !args.quiet && !args.json && args.engine != Engine::Timely,
             &scenario.name,
         );
-        let update = |p: &weft_explorer::Progress| spinner.update(p);
-        let job = Job {
-            options: Options {
-                threads: args.threads,
-                limits: limits.clone(),
-                stop: Some(&INTERRUPTED),
-                progress: Some(&update),
-                keep_going: false,
-                count_schedules: args.no_por && args.engine == Engine::Bfs,
-                por: !args.no_por,
-                bitstate_bytes: args.bitstate.map(|mb| mb << 20),
-                frontier_memory: Some(args.frontier_memory << 20),
-            },
-            bound: args.preemptions,
-            fewest: !args.no_fewest_preemptions,
-            por_stats: args.por_stats,
-            engine: args.engine,
+        let levels = cluster::LevelLines::default();
+        let update = |p: &weft_explorer::Progress| {
+            if args.engine == Engine::Timely {
+                if !quiet_timely {
+                    levels.print(p);
+                }
+            } else {
+                spinner.update(p);
+            }
         };
-        let mut shuttle: Option<Summary> = None;
-        let report = match args.engine {
-            Engine::Timely => timely_report(&scenario, args, &limits),
-            _ => match args.engine.shuttle(args.pct_depth) {
-                Some(strategy) => scenario
-                    .with_model(ShuttleJob(ShuttleOptions {
-                        strategy,
-                        iterations: args.iterations,
-                        seed: args.seed,
-                        time_limit: limits.time_limit,
-                        stop: Some(&INTERRUPTED),
-                        keep_going: false,
-                    }))
-                    .map(|(report, summary)| {
-                        shuttle = Some(summary);
-                        report
-                    }),
-                None => scenario.with_model(job),
-            },
-        };
+        let mut checker = args.checker(engine.clone(), &limits, &update);
+        let model = scenario.model();
+        // Schedules are counted by the breadth-first engine when nothing reduces them.
+        let count = args.engine == Engine::Bfs && !model.reduces(&checker)?;
+        checker = checker.count_schedules(count);
+        let report = explore(model, &checker).map(|mut report| {
+            if args.por_stats {
+                let reduction = if report.outcome.reduced {
+                    Reduction::Off
+                } else {
+                    Reduction::On
+                };
+                let other = args.checker(engine.clone(), &limits, &|_| {});
+                report.other = Some(
+                    model
+                        .check(&other.reduction(reduction))
+                        .ok()
+                        .map(|o| o.stats),
+                );
+            }
+            report
+        });
         spinner.finish();
         let report = match report {
-            Err(e) if e.is::<TimelyError>() => {
+            Err(e)
+                if matches!(
+                    e.downcast_ref::<SearchError>(),
+                    Some(SearchError::Timely(_))
+                ) =>
+            {
                 eprintln!("error: {e:#}");
                 return Ok(exit.worst(Exit::Stopped));
             }
@@ -246,7 +298,11 @@ pub fn run(args: &CheckArgs) -> Result<Exit> {
                 };
                 let mut file =
                     TraceFile::new(&scenario, args.engine.name(), &report.threads, trace);
-                file.shuttle_schedule = shuttle.as_ref().and_then(|s| s.shuttle_schedule.clone());
+                file.shuttle_schedule = report
+                    .outcome
+                    .sampling
+                    .as_ref()
+                    .and_then(|s| s.shuttle_schedule.clone());
                 file.write(&path)?;
                 Some(path)
             }
@@ -266,7 +322,11 @@ pub fn run(args: &CheckArgs) -> Result<Exit> {
                 Some(e.violation)
             }
             // A bounded search that passes says nothing about schedules beyond the bound.
-            (Verdict::Pass, Some(e)) if report.bound.is_some() && e.violation => None,
+            (Verdict::Pass, Some(e))
+                if report.outcome.preemption_bound.is_some() && e.violation =>
+            {
+                None
+            }
             (_, Some(e)) => Some(e.matches(failed)),
         };
         if let Some(ok) = as_expected {
@@ -285,17 +345,9 @@ pub fn run(args: &CheckArgs) -> Result<Exit> {
                 args.engine,
                 trace_path.as_deref(),
                 as_expected,
-                shuttle.as_ref(),
             ));
         } else {
-            print_human(
-                &scenario,
-                &report,
-                args,
-                trace_path.as_deref(),
-                as_expected,
-                shuttle.as_ref(),
-            );
+            print_human(&scenario, &report, args, trace_path.as_deref(), as_expected);
         }
     }
     if args.engine == Engine::Timely && args.process != 0 {

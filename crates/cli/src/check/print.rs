@@ -4,8 +4,7 @@ use super::{CheckArgs, Engine, Report};
 use crate::render;
 use serde_json::json;
 use std::path::Path;
-use weft_explorer::shuttle_engine::Summary;
-use weft_explorer::{Outcome, Schedules, Verdict};
+use weft_explorer::{Outcome, Sampling, Scheduler, Schedules, Verdict};
 use weft_model::Scenario;
 
 fn verdict_words(outcome: &Outcome) -> String {
@@ -16,15 +15,46 @@ fn verdict_words(outcome: &Outcome) -> String {
     }
 }
 
+/// Human-readable lines about what a shuttle run covered, for the check summary.
+fn sampling_lines(s: &Sampling, states: u64) -> Vec<String> {
+    let mut out = vec![format!(
+        "shuttle {}: {} executions{}, {} distinct schedules, {} distinct states, longest {} steps",
+        s.scheduler.name(),
+        s.executions,
+        match s.scheduler {
+            Scheduler::Dfs if s.exhausted => " (every schedule)".to_string(),
+            Scheduler::Dfs => " (not every schedule: a limit stopped it)".to_string(),
+            _ => format!(" (seed {})", s.seed),
+        },
+        s.schedules,
+        states,
+        s.longest,
+    )];
+    if let (Scheduler::Pct { depth }, Some(p), Some(miss)) =
+        (s.scheduler, s.pct_bound(), s.pct_miss_bound())
+    {
+        out.push(format!(
+            "PCT depth {depth}: each execution finds a bug of depth <= {depth} with probability \
+             >= 1/(n*k^(d-1)) = {p:.2e} (n={} threads, k={} steps); {} executions miss it with \
+             probability <= {miss:.3}",
+            s.threads, s.longest, s.executions
+        ));
+    }
+    if let Some(schedule) = &s.shuttle_schedule {
+        out.push(format!("shuttle schedule: {schedule}"));
+    }
+    out
+}
+
 pub(super) fn print_human(
     scenario: &Scenario,
     report: &Report,
     args: &CheckArgs,
     trace_path: Option<&Path>,
     as_expected: Option<bool>,
-    shuttle: Option<&Summary>,
 ) {
     let o = &report.outcome;
+    let shuttle = o.sampling.as_ref();
     let s = &o.stats;
     let mark = match as_expected {
         Some(true) => "  (as expected)",
@@ -34,7 +64,7 @@ pub(super) fn print_human(
     let words = match (shuttle, &o.verdict) {
         (Some(s), Verdict::Pass) if !s.exhausted => format!(
             "PASS: no violation in {} sampled executions ({} distinct schedules; not a proof)",
-            s.iterations, s.schedules
+            s.executions, s.schedules
         ),
         _ => verdict_words(o),
     };
@@ -42,7 +72,10 @@ pub(super) fn print_human(
     if args.quiet {
         return;
     }
-    for line in shuttle.iter().flat_map(|s| s.lines()) {
+    for line in shuttle
+        .iter()
+        .flat_map(|s| sampling_lines(s, o.stats.states))
+    {
         println!("  {line}");
     }
     println!("  model {}, variant {}", scenario.model, scenario.variant);
@@ -97,23 +130,30 @@ pub(super) fn print_human(
             s.states
         ),
     }
-    if let Some(k) = report.bound {
+    if let Some(k) = o.preemption_bound {
         println!("  bounded: only schedules with at most {k} preemptions were explored; the verdict holds up to {k}");
     }
-    if let Some(other) = &report.other {
-        let (with, without) = if report.por {
-            (s.states, other.states)
-        } else {
-            (other.states, s.states)
-        };
-        println!(
-            "  partial-order reduction: {with} states with, {without} without ({:.2}x fewer)",
-            without as f64 / with.max(1) as f64
-        );
+    match &report.other {
+        Some(Some(other)) => {
+            let (with, without) = if o.reduced {
+                (s.states, other.states)
+            } else {
+                (other.states, s.states)
+            };
+            println!(
+                "  partial-order reduction: {with} states with, {without} without ({:.2}x fewer)",
+                without as f64 / with.max(1) as f64
+            );
+        }
+        Some(None) => println!(
+            "  partial-order reduction: does not apply (the model declares no footprints, or \
+             the engine or options exclude it)"
+        ),
+        None => {}
     }
     match (&s.schedules, &o.verdict) {
         (Some(n), _) => println!("  distinct complete schedules: {n}"),
-        (None, _) if report.por => println!(
+        (None, _) if o.reduced => println!(
             "  distinct complete schedules: not counted under partial-order reduction (--no-por counts them)"
         ),
         (None, Verdict::Violation(_)) => println!(
@@ -132,14 +172,15 @@ pub(super) fn print_human(
         println!("  expected {e}, got {got}{mark}");
     }
     if let Some(trace) = &report.trace {
-        let pre = match report.preemptions {
-            Some(p) if !args.no_fewest_preemptions && args.engine == Engine::Bfs => {
+        let pre = match &o.preemptions {
+            Some(p) if p.fewest => {
                 format!(
-                    ", {p} preemption{}, the fewest among the shortest",
-                    plural(p as usize)
+                    ", {} preemption{}, the fewest among the shortest",
+                    p.count,
+                    plural(p.count as usize)
                 )
             }
-            Some(p) => format!(", {p} preemption{}", plural(p as usize)),
+            Some(p) => format!(", {} preemption{}", p.count, plural(p.count as usize)),
             None => String::new(),
         };
         let kind = match args.engine {
@@ -155,7 +196,7 @@ pub(super) fn print_human(
         if let Some(v) = &trace.violation {
             println!("  => {}", render::violation(v));
         }
-        if let Some(f) = &report.fewer {
+        if let Some(f) = o.preemptions.as_ref().and_then(|p| p.fewer.as_ref()) {
             println!(
                 "  (with {} preemption{}, a {}-step schedule breaks {}{})",
                 f.preemptions,
@@ -254,9 +295,9 @@ pub(super) fn json_doc(
     engine: Engine,
     trace_path: Option<&Path>,
     as_expected: Option<bool>,
-    shuttle: Option<&Summary>,
 ) -> serde_json::Value {
     let o = &report.outcome;
+    let shuttle = o.sampling.as_ref();
     let s = &o.stats;
     let (verdict, check, message, stop) = match &o.verdict {
         Verdict::Pass => ("pass", None, None, None),
@@ -303,24 +344,24 @@ pub(super) fn json_doc(
         "threads": s.threads,
         "schedules": schedules,
         "schedules_note": schedules_note,
-        "preemption_bound": report.bound,
-        "por": report.por,
+        "preemption_bound": o.preemption_bound,
+        "por": o.reduced,
         "fingerprint_collision_bound": s.bitstate.is_none().then(|| collision_bound(s.states)),
         "visited_bytes": s.visited_bytes,
         "disk_bytes": s.disk_bytes,
         "bitstate": s.bitstate.map(|b| json!({"bits": b.bits, "expected_missed": b.expected_missed})),
-        "states_other_way": report.other.as_ref().map(|o| o.states),
-        "preemptions": report.preemptions,
-        "fewer_preemptions": report.fewer.as_ref().map(|f| json!({"length": f.length, "preemptions": f.preemptions, "check": f.check})),
+        "states_other_way": report.other.as_ref().and_then(|o| o.as_ref()).map(|o| o.states),
+        "preemptions": o.preemptions.as_ref().map(|p| p.count),
+        "fewer_preemptions": o.preemptions.as_ref().and_then(|p| p.fewer.as_ref()).map(|f| json!({"length": f.length, "preemptions": f.preemptions, "check": f.check})),
         "threads_detail": coverage,
         "trace_length": report.trace.as_ref().map(|t| t.steps.len()),
         "trace": trace_path.map(|p| p.display().to_string()),
         "expected": scenario.expect.as_ref().map(|e| e.to_string()),
         "as_expected": as_expected,
         "shuttle": shuttle.map(|s| json!({
-            "iterations": s.iterations,
+            "iterations": s.executions,
             "distinct_schedules": s.schedules,
-            "distinct_states": s.states,
+            "distinct_states": o.stats.states,
             "longest": s.longest,
             "seed": s.seed,
             "exhausted": s.exhausted,

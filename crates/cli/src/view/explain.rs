@@ -2,9 +2,9 @@
 //! from the steps' labels and changes alone, ending with the check that fails and why.
 
 use super::swimlanes::show_value;
-use super::{is_ghost, split_label, wrap_prose};
+use super::wrap_prose;
 use crate::trace_file::TraceFile;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use weft_explorer::{Change, TraceStep};
 
 /// How a thread is named in a sentence: "the walker", or "thread P" for short names.
@@ -27,7 +27,7 @@ fn capitalize(s: &str) -> String {
 /// The kernel function a label calls (`if (put_page_testzero(page0))` gives
 /// `put_page_testzero`), or the whole expression when it calls none.
 pub fn operation(label: &str) -> String {
-    let (main, _) = split_label(label);
+    let main = label;
     let bytes: Vec<char> = main.chars().collect();
     let mut i = 0;
     while i < bytes.len() {
@@ -51,10 +51,6 @@ pub fn operation(label: &str) -> String {
     main.to_string()
 }
 
-fn field_name(field: &str) -> String {
-    field.replace(" (ghost)", "").replace("(ghost)", "")
-}
-
 fn join(parts: &[String]) -> String {
     match parts.len() {
         0 => String::new(),
@@ -68,7 +64,7 @@ fn number(v: &str) -> Option<i64> {
 }
 
 fn phrase(c: &Change) -> String {
-    let f = field_name(&c.field);
+    let f = &c.field;
     let (b, a) = (show_value(&c.before), show_value(&c.after));
     match (number(b), number(a)) {
         (Some(x), Some(y)) if y > x => format!("raises {f} {x} -> {y}"),
@@ -94,19 +90,21 @@ pub fn paragraphs(t: &TraceFile) -> Vec<String> {
     let mut out = Vec::new();
     // What each field is known to hold, from the changes seen so far.
     let mut known: BTreeMap<String, String> = BTreeMap::new();
+    // The fields seen so far that are ghost state.
+    let mut ghosts: BTreeSet<String> = BTreeSet::new();
     // Which step last changed each field.
     let mut last_writer: BTreeMap<String, usize> = BTreeMap::new();
     let mut root_cause: Option<String> = None;
     let threads: Vec<&str> = t.steps.iter().map(|s| s.thread_name.as_str()).collect();
     for (i, s) in t.steps.iter().enumerate() {
         let n = i + 1;
-        let (main, note) = split_label(&s.label);
-        let mut p = format!("Step {n}: {} runs `{main}`", who(&s.thread_name));
+        let note = s.note.as_deref();
+        let mut p = format!("Step {n}: {} runs `{}`", who(&s.thread_name), s.label);
         if let Some(note) = note.filter(|x| x.len() > 3) {
             p += &format!(" ({note})");
         }
-        let kernel: Vec<&Change> = s.changes.iter().filter(|c| !is_ghost(&c.field)).collect();
-        let ghost: Vec<&Change> = s.changes.iter().filter(|c| is_ghost(&c.field)).collect();
+        let kernel: Vec<&Change> = s.changes.iter().filter(|c| !c.is_ghost()).collect();
+        let ghost: Vec<&Change> = s.changes.iter().filter(|c| c.is_ghost()).collect();
         let plain_store = note.and_then(|x| x.strip_prefix("plain store:"));
         if kernel.is_empty() && plain_store.is_some() {
             p += "; the value it stores is the one already there, so nothing visibly changes.";
@@ -168,6 +166,9 @@ pub fn paragraphs(t: &TraceFile) -> Vec<String> {
 
         for c in &s.changes {
             known.insert(c.field.clone(), c.after.clone());
+            if c.is_ghost() {
+                ghosts.insert(c.field.clone());
+            }
         }
         for c in &kernel {
             // Another thread's change to the same field, overwritten or built upon here.
@@ -176,14 +177,14 @@ pub fn paragraphs(t: &TraceFile) -> Vec<String> {
                 if w.thread_name != s.thread_name && !c.field.contains("lock") {
                     p += &format!(
                         " Before this, {} was last changed by {} at step {j} ({}).",
-                        field_name(&c.field),
+                        c.field,
                         who(&w.thread_name),
                         operation(&w.label)
                     );
                 }
             }
             // A reference count reaching zero (or going below it).
-            let f = field_name(&c.field);
+            let f = c.field.clone();
             if let (Some(x), Some(y)) = (number(&c.before), number(&c.after)) {
                 if f.contains("refcount") && y <= 0 && x > y {
                     let object = f.split('.').next().unwrap_or(&f).to_string();
@@ -196,7 +197,7 @@ pub fn paragraphs(t: &TraceFile) -> Vec<String> {
                         .iter()
                         .filter(|(g, v)| {
                             let owner = g.split('.').next().unwrap_or("");
-                            is_ghost(g)
+                            ghosts.contains(*g)
                                 && owner != s.thread_name
                                 && threads.contains(&owner)
                                 && mentions(v, &object)
@@ -208,7 +209,7 @@ pub fn paragraphs(t: &TraceFile) -> Vec<String> {
                     } else {
                         let list: Vec<String> = holders
                             .iter()
-                            .map(|g| format!("{} still says {}", field_name(g), known[*g]))
+                            .map(|g| format!("{g} still says {}", known[*g]))
                             .collect();
                         p += &format!(", yet {}.", join(&list));
                     }
@@ -258,7 +259,7 @@ fn last_raise(steps: &[TraceStep], counter: &str, not: &str) -> Option<Raise> {
             continue;
         }
         for c in &s.changes {
-            let f = field_name(&c.field);
+            let f = c.field.clone();
             let matches = f == counter || f.ends_with(&format!(".{counter}"));
             if let (true, Some(x), Some(y)) = (matches, number(&c.before), number(&c.after)) {
                 if y > x {

@@ -7,7 +7,8 @@
 //! Highlighted state rows are `<tr data-field="…" class="changed">`.
 
 use super::swimlanes::{lanes, show_value};
-use super::{split_label, Replayed};
+use super::Replayed;
+use crate::render;
 use crate::trace_file::TraceFile;
 use serde_json::json;
 use std::fmt::Write;
@@ -137,14 +138,13 @@ pub fn render(
         .unwrap();
         for i in 0..lanes.len() {
             if i == lane {
-                let (main, note) = split_label(&s.label);
                 write!(
                     h,
                     "<td class=\"lane{i} act\"><code>{}</code>",
-                    code_html(main)
+                    code_html(&s.label)
                 )
                 .unwrap();
-                if let Some(note) = note {
+                if let Some(note) = &s.note {
                     write!(h, "<span class=\"note\">{}</span>", esc(note)).unwrap();
                 }
                 h += "</td>";
@@ -154,16 +154,12 @@ pub fn render(
         }
         h += "<td class=\"chg\">";
         for c in &s.changes {
-            let ghost = if super::is_ghost(&c.field) {
-                " ghost"
-            } else {
-                ""
-            };
+            let ghost = if c.is_ghost() { " ghost" } else { "" };
             write!(
                 h,
                 "<div class=\"delta{ghost}\"><span class=\"f\">{}</span> \
                  <span class=\"b\">{}</span> → <span class=\"a\">{}</span></div>",
-                esc(&c.field),
+                esc(&render::field(c)),
                 esc(show_value(&c.before)),
                 esc(show_value(&c.after))
             )
@@ -196,11 +192,14 @@ pub fn render(
         "lanes": lanes.iter().map(|(_, n)| n).collect::<Vec<_>>(),
         "steps": t.steps.iter().map(|s| json!({
             "thread": s.thread_name,
-            "label": s.label,
+            "label": render::label(s),
             "source": s.source,
             "changes": s.changes,
         })).collect::<Vec<_>>(),
-        "states": r.states,
+        // Each state as [field, value, ghost] rows.
+        "states": r.states.iter().map(|d| d.fields.iter().map(|f| {
+            json!([f.name, f.value, f.is_ghost()])
+        }).collect::<Vec<_>>()).collect::<Vec<_>>(),
         "checks": r.checks,
         "violation": t.violation,
         "explain": explain,
@@ -324,7 +323,7 @@ const JS: &str = r##"(function () {
       t.appendChild(el("span", "", "Step " + n + " · " + step.thread + ": "));
       t.appendChild(el("code", "", step.label));
       var s = step.source || {};
-      $("step-source").textContent = s.function ? "in " + s.function + " (" + s.file + " @ " + s.commit + ")" : "";
+      $("step-source").textContent = s.function ? "in " + s.function + " (" + s.file + " @ " + s.version + ")" : "";
     } else {
       t.textContent = "Initial state: no thread has moved yet.";
       $("step-source").textContent = "";
@@ -360,16 +359,16 @@ const JS: &str = r##"(function () {
     var rows = D.states[n].slice();
     // A field the step removed is shown too, as "-", so every change is visible.
     if (step) step.changes.forEach(function (c) {
-      if (!rows.some(function (fv) { return fv[0] === c.field; })) rows.push([c.field, "-"]);
+      if (!rows.some(function (fv) { return fv[0] === c.field; })) rows.push([c.field, "-", c.kind === "ghost"]);
     });
     rows.forEach(function (fv) {
       var tr = document.createElement("tr");
       tr.setAttribute("data-field", fv[0]);
       var cls = [];
-      if (fv[0].indexOf("(ghost)") >= 0) cls.push("ghost");
+      if (fv[2]) cls.push("ghost");
       if (changed[fv[0]]) cls.push("changed");
       if (cls.length) tr.setAttribute("class", cls.join(" "));
-      tr.appendChild(el("td", "f", fv[0]));
+      tr.appendChild(el("td", "f", fv[2] ? fv[0] + " (ghost)" : fv[0]));
       var v = el("td", "v", fv[1] === "" ? "-" : fv[1]);
       if (changed[fv[0]]) v.appendChild(el("span", "was", "was " + (changed[fv[0]].before || "-")));
       tr.appendChild(v);

@@ -9,8 +9,8 @@ pub mod swimlanes;
 use crate::trace_file::TraceFile;
 use anyhow::{bail, Result};
 use std::io::IsTerminal;
-use weft_explorer::{trace, Model};
-use weft_model::{Scenario, WithModel};
+use weft_explorer::{Description, Field};
+use weft_model::Scenario;
 
 /// When to colour text output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -82,33 +82,9 @@ pub struct Replayed {
     /// The checks the model runs (with `deadlock`).
     pub checks: Vec<String>,
     /// The state before any step (index 0) and after each step (index n).
-    pub states: Vec<Vec<(String, String)>>,
+    pub states: Vec<Description>,
     /// The scenario's one-line summary.
     pub summary: String,
-}
-
-struct States<'a> {
-    file: &'a TraceFile,
-}
-
-impl WithModel for States<'_> {
-    type Output = Result<Replayed>;
-    fn run<M: Model>(self, model: &M) -> Result<Replayed> {
-        let schedule = self.file.schedule_for(model)?;
-        let states = trace::states_along(model, &schedule).map_err(|e| anyhow::anyhow!("{e}"))?;
-        let mut checks: Vec<String> = model.checks().iter().map(|c| c.to_string()).collect();
-        if !checks.iter().any(|c| c == "deadlock") {
-            checks.push("deadlock".into());
-        }
-        if !checks.contains(&self.file.violation.check) {
-            checks.push(self.file.violation.check.clone());
-        }
-        Ok(Replayed {
-            checks,
-            states,
-            summary: String::new(),
-        })
-    }
 }
 
 /// Re-executes the trace's embedded scenario to recover the full state at every step.
@@ -126,25 +102,32 @@ pub fn replay(file: &TraceFile) -> Result<Replayed> {
             file.schedule.len()
         );
     }
-    let mut r = scenario.with_model(States { file })?;
-    r.summary = scenario.summary.clone();
-    Ok(r)
-}
-
-/// Splits a step label into the kernel expression and its bracketed note
-/// (`set_page_count(page0, 2)  [plain store: ...]`).
-pub fn split_label(label: &str) -> (&str, Option<&str>) {
-    if let Some(stripped) = label.strip_suffix(']') {
-        if let Some(at) = stripped.rfind("  [") {
-            return (label[..at].trim_end(), Some(&stripped[at + 3..]));
-        }
+    let model = scenario.model();
+    let schedule = file.schedule_for(model)?;
+    let states = model
+        .describe_along(&schedule)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut checks: Vec<String> = model.checks().iter().map(|c| c.to_string()).collect();
+    if !checks.iter().any(|c| c == weft_explorer::DEADLOCK) {
+        checks.push(weft_explorer::DEADLOCK.into());
     }
-    (label, None)
+    if !checks.contains(&file.violation.check) {
+        checks.push(file.violation.check.clone());
+    }
+    Ok(Replayed {
+        checks,
+        states,
+        summary: scenario.summary.clone(),
+    })
 }
 
-/// Whether a field is ghost state (the model's bookkeeping, not a kernel field).
-pub fn is_ghost(field: &str) -> bool {
-    field.contains("(ghost)")
+/// A field's name as the views show it: ghost fields marked `(ghost)`.
+pub fn field_name(field: &Field) -> String {
+    if field.is_ghost() {
+        format!("{} (ghost)", field.name)
+    } else {
+        field.name.clone()
+    }
 }
 
 /// Greedy word wrap of `text` into lines at most `width` characters wide. Lines break at
@@ -233,17 +216,5 @@ mod tests {
         let lines = wrap("spin_lock(&mm->page_table_lock)", 12, 2);
         assert_eq!(lines, ["spin_lock(", "  &mm->page_", "  table_lock", "  )"]);
         assert_eq!(wrap("f(a, b)", 20, 2), ["f(a, b)"]);
-    }
-
-    #[test]
-    fn labels_split_off_their_note() {
-        assert_eq!(
-            split_label("set_page_count(page0, 2)  [plain store: _refcount 2 -> 2]"),
-            (
-                "set_page_count(page0, 2)",
-                Some("plain store: _refcount 2 -> 2")
-            )
-        );
-        assert_eq!(split_label("x[0] = 1"), ("x[0] = 1", None));
     }
 }

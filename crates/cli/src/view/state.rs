@@ -1,13 +1,15 @@
-//! `weft show --state N`: every field of the state after step N, the changed ones marked.
+//! `weft show --state N`: every field of the state after step N, the changed ones marked, then
+//! where each thread is and its locals.
 
-use super::{Paint, Replayed};
+use super::{field_name, Paint, Replayed};
+use crate::render;
 use crate::trace_file::TraceFile;
 use anyhow::{bail, Result};
 
-/// The state after step `n` (0 is the initial state) as `field = value` lines; the fields
-/// step `n` changed are marked with `*`.
+/// The state after step `n` (0 is the initial state) as `field = value` lines, the fields
+/// step `n` changed marked with `*`; then each thread's next step and locals.
 pub fn render(t: &TraceFile, r: &Replayed, n: usize, paint: Paint) -> Result<String> {
-    let Some(fields) = r.states.get(n) else {
+    let Some(state) = r.states.get(n) else {
         bail!(
             "--state {n}: the trace has {} steps (0 is the initial state)",
             t.steps.len()
@@ -22,7 +24,7 @@ pub fn render(t: &TraceFile, r: &Replayed, n: usize, paint: Paint) -> Result<Str
             t.scenario.name,
             t.steps.len(),
             s.thread_name,
-            s.label
+            render::label(s)
         )
     };
     let changed: Vec<&str> = if n == 0 {
@@ -34,17 +36,37 @@ pub fn render(t: &TraceFile, r: &Replayed, n: usize, paint: Paint) -> Result<Str
             .map(|c| c.field.as_str())
             .collect()
     };
-    let width = fields
-        .iter()
-        .map(|(f, _)| f.chars().count())
-        .max()
-        .unwrap_or(0);
-    for (f, v) in fields {
-        let mark = changed.contains(&f.as_str());
-        let line = format!("{f:<width$} = {v}");
+    let names: Vec<String> = state.fields.iter().map(field_name).collect();
+    let width = names.iter().map(|f| f.chars().count()).max().unwrap_or(0);
+    for (f, name) in state.fields.iter().zip(&names) {
+        let mark = changed.contains(&f.name.as_str());
+        let line = format!("{name:<width$} = {}", f.value);
         out += if mark { "* " } else { "  " };
         out += &paint.paint(if mark { "1;33" } else { "" }, &line);
         out.push('\n');
+    }
+    out += "threads:\n";
+    let width = state
+        .threads
+        .iter()
+        .map(|th| th.name.chars().count())
+        .max()
+        .unwrap_or(0);
+    for th in &state.threads {
+        let at = match (&th.next, th.blocked) {
+            (None, _) => "finished".to_string(),
+            (Some(next), false) => format!("next: {next}"),
+            (Some(next), true) => format!("waits to run: {next}"),
+        };
+        out += &format!("  {:<width$}  {at}\n", th.name);
+        if !th.locals.is_empty() {
+            let locals: Vec<String> = th
+                .locals
+                .iter()
+                .map(|l| format!("{} = {}", l.name, l.value))
+                .collect();
+            out += &format!("  {:<width$}  locals: {}\n", "", locals.join(", "));
+        }
     }
     if n == t.steps.len() {
         out += &format!("=> {}\n", crate::render::violation(&t.violation));

@@ -1,7 +1,7 @@
 //! The default text view: one column per thread, one row per step, and the fields each step
 //! changed in a right-hand column.
 
-use super::{is_ghost, split_label, wrap, Paint};
+use super::{wrap, Paint};
 use crate::render;
 use crate::trace_file::TraceFile;
 
@@ -40,7 +40,7 @@ pub fn render(t: &TraceFile, width: usize, paint: Paint) -> String {
     let widest_label = t
         .steps
         .iter()
-        .map(|s| s.label.chars().count())
+        .map(|s| render::label(s).chars().count())
         .max()
         .unwrap_or(0)
         .max(8);
@@ -94,12 +94,11 @@ pub fn render(t: &TraceFile, width: usize, paint: Paint) -> String {
         let mut cells: Vec<Cell> = vec![vec![(format!("{}.", n + 1), num_style.into())]];
         for i in 0..k {
             if i == lane {
-                let (main, note) = split_label(&s.label);
-                let mut lines: Cell = wrap(main, lane_w, 2)
+                let mut lines: Cell = wrap(&s.label, lane_w, 2)
                     .into_iter()
                     .map(|l| (l, code.to_string()))
                     .collect();
-                if let Some(note) = note {
+                if let Some(note) = &s.note {
                     for l in wrap(&format!("[{note}]"), lane_w, 1) {
                         lines.push((l, "2".into()));
                     }
@@ -111,13 +110,13 @@ pub fn render(t: &TraceFile, width: usize, paint: Paint) -> String {
         }
         let mut changes = Vec::new();
         for c in &s.changes {
-            let style = if is_ghost(&c.field) { "2" } else { "" };
+            let style = if c.is_ghost() { "2" } else { "" };
             let whole = change_text(c);
             let lines = if whole.chars().count() <= ch_w {
                 vec![whole]
             } else {
                 // The field on its own line(s), then `before -> after` kept together.
-                let mut lines = wrap(&c.field, ch_w, 2);
+                let mut lines = wrap(&render::field(c), ch_w, 2);
                 let delta = format!("{} -> {}", show_value(&c.before), show_value(&c.after));
                 lines.extend(
                     wrap(&delta, ch_w - 2, 2)
@@ -149,7 +148,7 @@ pub fn render(t: &TraceFile, width: usize, paint: Paint) -> String {
 fn change_text(c: &weft_explorer::Change) -> String {
     format!(
         "{} {} -> {}",
-        c.field,
+        render::field(c),
         show_value(&c.before),
         show_value(&c.after)
     )

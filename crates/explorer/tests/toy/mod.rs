@@ -1,7 +1,7 @@
 //! Small models used to test the engines, written with the public Model trait only.
 #![allow(dead_code)]
 
-use weft_explorer::{Footprint, Model, Source, Status, StepInfo, Violation};
+use weft_explorer::{Field, Model, Source, Status, StepInfo, Violation};
 
 /// `k` threads each do `tmp = counter; counter = tmp + 1` (`rounds` times); the end check
 /// wants `counter == k * rounds`. The classic lost update.
@@ -19,11 +19,7 @@ pub struct Counter {
 }
 
 fn source() -> Source {
-    Source {
-        function: "toy".into(),
-        file: "toy.rs".into(),
-        commit: "-".into(),
-    }
+    Source::new("toy", "toy.rs", "-")
 }
 
 impl Model for LostUpdate {
@@ -65,11 +61,8 @@ impl Model for LostUpdate {
                 "counter = tmp + 1"
             }
             .into(),
+            note: None,
             source: source(),
-            footprint: Footprint {
-                reads: 1,
-                writes: (s.pc[t] % 2) as u64,
-            },
         }
     }
     fn end_check(&self, s: &Counter) -> Result<(), Violation> {
@@ -83,10 +76,10 @@ impl Model for LostUpdate {
             ))
         }
     }
-    fn fields(&self, s: &Counter) -> Vec<(String, String)> {
-        let mut f = vec![("counter".to_string(), s.counter.to_string())];
+    fn fields(&self, s: &Counter) -> Vec<Field> {
+        let mut f = vec![Field::kernel("counter", s.counter)];
         for t in 0..self.threads {
-            f.push((format!("t{t}.tmp"), s.tmp[t].to_string()));
+            f.push(Field::kernel(format!("t{t}.tmp"), s.tmp[t]).of(t));
         }
         f
     }
@@ -155,13 +148,13 @@ impl Model for LocksModel {
                 if pc < 2 { "lock" } else { "unlock" },
                 self.lock_of(t, pc)
             ),
+            note: None,
             source: source(),
-            footprint: Footprint::default(),
         }
     }
-    fn fields(&self, s: &LockState) -> Vec<(String, String)> {
+    fn fields(&self, s: &LockState) -> Vec<Field> {
         (0..2)
-            .map(|l| (format!("L{l}"), format!("{:?}", s.held[l])))
+            .map(|l| Field::kernel(format!("L{l}"), format!("{:?}", s.held[l])))
             .collect()
     }
 }

@@ -25,16 +25,17 @@ mod codec;
 mod scenario;
 mod steps;
 
-pub use scenario::{build, PARAMS};
+pub use scenario::{build, MODEL, PARAMS};
 
 use crate::page::{Page, TOP_SHIFT};
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
 use steps::Pc;
-use weft_explorer::{Model, StepInfo, Violation};
+use weft_explorer::{Field, Footprint, Model, Reduce, Reducer, StepInfo, Violation};
 
 /// How the fragment count of a page-table page is kept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u8)]
 pub enum Variant {
     /// Before 4231aba000f5: the count lives in `_refcount`, installed by `set_page_count()`,
     /// a plain store over a counter that speculative users may have raised.
@@ -65,15 +66,18 @@ impl Variant {
         Variant::TopBitsBad,
     ];
 
+    /// Every variant's name in scenario files, in the order of [`ALL`](Self::ALL).
+    pub const NAMES: [&'static str; 5] = [
+        "set_page_count",
+        "page_ref_add",
+        "pt_frag_refcount",
+        "top_bits",
+        "top_bits_bad",
+    ];
+
     /// The variant's name in scenario files.
     pub fn name(self) -> &'static str {
-        match self {
-            Variant::SetPageCount => "set_page_count",
-            Variant::PageRefAdd => "page_ref_add",
-            Variant::PtFragRefcount => "pt_frag_refcount",
-            Variant::TopBits => "top_bits",
-            Variant::TopBitsBad => "top_bits_bad",
-        }
+        Self::NAMES[self as usize]
     }
 
     /// The variant called `name`.
@@ -462,19 +466,8 @@ impl Model for PtFrag {
         self.info(s, t)
     }
 
-    /// No invariant over whole states: `refcount_underflow` is checked by the only steps that
-    /// can make a counter negative (the unchecked subtractions), so no step is visible to an
-    /// invariant and partial-order reduction can postpone any independent step.
-    fn invariant_reads(&self) -> u64 {
-        0
-    }
-
-    fn footprint(&self, s: &State, t: usize) -> weft_explorer::Footprint {
-        self.step_footprint(s, t)
-    }
-
-    fn future_footprint(&self, s: &State, t: usize) -> weft_explorer::Footprint {
-        self.future(s, t)
+    fn reduction(&self) -> Option<Reducer<Self>> {
+        Some(Reducer::by_footprints())
     }
 
     /// `page_leak`: once every thread is done and no fragment is in use, every page that the
@@ -555,23 +548,23 @@ impl Model for PtFrag {
         parts.join(" ")
     }
 
-    fn fields(&self, s: &State) -> Vec<(String, String)> {
+    fn fields(&self, s: &State) -> Vec<Field> {
         let mut out = Vec::new();
         for (i, p) in s.pages.iter().enumerate() {
             let name = Self::page_name(i as u8);
-            out.push((
+            out.push(Field::kernel(
                 format!("{name}._refcount"),
                 p.show_refcount(self.variant.top_bits()),
             ));
             if self.variant == Variant::PtFragRefcount {
-                out.push((
+                out.push(Field::kernel(
                     format!("{name}.pt_frag_refcount"),
-                    p.frag_refcount.to_string(),
+                    p.frag_refcount,
                 ));
             }
-            out.push((format!("{name}.PageTable"), p.page_table.to_string()));
-            out.push((
-                format!("{name}.state (ghost)"),
+            out.push(Field::kernel(format!("{name}.PageTable"), p.page_table));
+            out.push(Field::ghost(
+                format!("{name}.state"),
                 if p.allocated {
                     format!("allocated (generation {})", p.generation)
                 } else if p.generation == 0 {
@@ -580,21 +573,21 @@ impl Model for PtFrag {
                     format!("free (after generation {})", p.generation)
                 },
             ));
-            out.push((
-                format!("{name}.live_fragments (ghost)"),
-                p.live_fragments.to_string(),
+            out.push(Field::ghost(
+                format!("{name}.live_fragments"),
+                p.live_fragments,
             ));
-            out.push((format!("{name}.dtor_runs (ghost)"), p.dtor_runs.to_string()));
+            out.push(Field::ghost(format!("{name}.dtor_runs"), p.dtor_runs));
         }
-        out.push((
-            "mm.pte_frag".into(),
+        out.push(Field::kernel(
+            "mm.pte_frag",
             match s.pte_frag {
                 None => "NULL".into(),
                 Some((p, i)) => format!("page{p} fragment {i}"),
             },
         ));
-        out.push((
-            "mm.page_table_lock".into(),
+        out.push(Field::kernel(
+            "mm.page_table_lock",
             match s.lock {
                 None => "unlocked".into(),
                 Some(t) => format!("held by {}", self.threads[t as usize].name),
@@ -603,10 +596,7 @@ impl Model for PtFrag {
         for (t, th) in s.threads.iter().enumerate() {
             let name = &self.threads[t].name;
             if th.holds_reference {
-                out.push((
-                    format!("{name}.reference (ghost)"),
-                    Self::page_name(th.page),
-                ));
+                out.push(Field::ghost(format!("{name}.reference"), Self::page_name(th.page)).of(t));
             }
             if th.held > 0 {
                 let held: Vec<String> = th
@@ -614,10 +604,27 @@ impl Model for PtFrag {
                     .iter()
                     .map(|f| format!("page{} fragment {}", f.page, f.index))
                     .collect();
-                out.push((format!("{name}.fragments (ghost)"), held.join(", ")));
+                out.push(Field::ghost(format!("{name}.fragments"), held.join(", ")).of(t));
             }
         }
         out
+    }
+}
+
+impl Reduce for PtFrag {
+    fn footprint(&self, s: &State, t: usize) -> Footprint {
+        self.step_footprint(s, t)
+    }
+
+    fn future_footprint(&self, s: &State, t: usize) -> Footprint {
+        self.future(s, t)
+    }
+
+    /// No invariant over whole states: `refcount_underflow` is checked by the only steps that
+    /// can make a counter negative (the unchecked subtractions), so no step is visible to an
+    /// invariant and partial-order reduction can postpone any independent step.
+    fn invariant_reads(&self) -> u64 {
+        0
     }
 }
 

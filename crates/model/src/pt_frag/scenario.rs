@@ -1,17 +1,30 @@
 //! Building a pt_frag model from a scenario's variant, parameters and threads.
 
 use super::{Op, PtFrag, Thread, Variant, OPERATIONS};
-use crate::scenario::{BuildError, OpCall, Params, Where};
+use crate::registry::{ModelKind, Spec};
+use crate::scenario::{BuildError, Where};
+use std::sync::Arc;
 
 /// Parameters this model accepts, with their meaning.
 pub const PARAMS: [(&str, &str); 1] = [("frag_nr", "PTE_FRAG_NR, fragments per page (default 2)")];
 
+/// The pt_frag model, as scenario files name it.
+pub static MODEL: ModelKind = ModelKind {
+    name: "pt_frag",
+    summary: "powerpc page-table fragments vs speculative references (4231aba000f5)",
+    variants: &Variant::NAMES,
+    operations: &OPERATIONS,
+    params: &PARAMS,
+    build: |spec| Ok(Arc::new(build(spec)?)),
+};
+
 /// Builds the model; errors point at the part of the scenario that is wrong.
-pub fn build(
-    variant: &str,
-    params: &Params,
-    threads: &[(String, Vec<OpCall>)],
-) -> Result<PtFrag, BuildError> {
+pub fn build(spec: &Spec) -> Result<PtFrag, BuildError> {
+    let Spec {
+        variant,
+        params,
+        threads,
+    } = *spec;
     let variant = Variant::from_name(variant).ok_or_else(|| BuildError {
         at: Where::Variant,
         message: format!("unknown pt_frag variant `{variant}`"),
@@ -22,11 +35,18 @@ pub fn build(
     })?;
     let frag_nr = params.int("frag_nr", 2, 1, super::MAX_FRAG_NR as i64)? as u8;
     params.only(&PARAMS)?;
-    let names: Vec<&str> = threads.iter().map(|(n, _)| n.as_str()).collect();
+    let names = spec.names();
     let mut built = Vec::new();
-    for (t, (name, calls)) in threads.iter().enumerate() {
+    for (t, thread) in threads.iter().enumerate() {
+        if thread.child_of.is_some() {
+            return Err(BuildError {
+                at: Where::ChildOf(t),
+                message: "pt_frag threads all run in one mm: `child_of` does not apply".into(),
+                help: Some("remove `child_of`; it is for models of processes (thp)".into()),
+            });
+        }
         let mut ops = Vec::new();
-        for (i, call) in calls.iter().enumerate() {
+        for (i, call) in thread.ops.iter().enumerate() {
             let at = Where::Op(t, i);
             let op = match (call.name.as_str(), call.args.as_slice()) {
                 ("pte_fragment_alloc", []) => Op::Alloc,
@@ -58,7 +78,7 @@ pub fn build(
             ops.push(op);
         }
         built.push(Thread {
-            name: name.clone(),
+            name: thread.name.clone(),
             ops,
         });
     }

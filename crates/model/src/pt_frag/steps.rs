@@ -200,12 +200,8 @@ impl PtFrag {
         }
     }
 
-    fn source(&self, function: &str, file: &str, commit: &str) -> Source {
-        Source {
-            function: function.into(),
-            file: file.into(),
-            commit: commit.into(),
-        }
+    fn source(&self, function: &str, file: &str, version: &str) -> Source {
+        Source::new(function, file, version)
     }
 
     fn frag_source(&self, function: &str, file: &str) -> Source {
@@ -389,10 +385,11 @@ impl PtFrag {
             ),
             Pc::Done => ("(finished)".into(), self.source("", "", "")),
         };
+        let (label, note) = crate::page::split_note(label);
         StepInfo {
             label,
+            note,
             source,
-            footprint: self.step_footprint(s, t),
         }
     }
 

@@ -40,15 +40,16 @@ mod codec;
 mod scenario;
 mod steps;
 
-pub use scenario::{build, PARAMS};
+pub use scenario::{build, MODEL, PARAMS};
 
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
 use steps::{After, Pc, Read, RmapAfter};
-use weft_explorer::{Model, StepInfo, Violation};
+use weft_explorer::{Field, Model, StepInfo, Violation};
 
 /// The kernel version or proposal whose THP COW paths are explored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u8)]
 pub enum Variant {
     /// v4.4, old THP refcounting: huge reuse iff `page_mapcount(head) == 1`.
     V44,
@@ -80,17 +81,20 @@ impl Variant {
         Variant::V59PageCount,
     ];
 
+    /// Every variant's name in scenario files, in the order of [`ALL`](Self::ALL).
+    pub const NAMES: [&'static str; 7] = [
+        "v4_4",
+        "v4_5",
+        "v4_5_mapcount_only",
+        "andrea_v1",
+        "andrea_v1_head",
+        "merged_fix",
+        "v5_9_page_count",
+    ];
+
     /// The variant's name in scenario files.
     pub fn name(self) -> &'static str {
-        match self {
-            Variant::V44 => "v4_4",
-            Variant::V45 => "v4_5",
-            Variant::V45MapcountOnly => "v4_5_mapcount_only",
-            Variant::AndreaV1 => "andrea_v1",
-            Variant::AndreaV1Head => "andrea_v1_head",
-            Variant::MergedFix => "merged_fix",
-            Variant::V59PageCount => "v5_9_page_count",
-        }
+        Self::NAMES[self as usize]
     }
 
     /// The variant called `name`.
@@ -612,20 +616,20 @@ impl Model for Thp {
         ]
     }
 
-    fn fields(&self, s: &State) -> Vec<(String, String)> {
+    fn fields(&self, s: &State) -> Vec<Field> {
         let mut out = Vec::new();
         let p = &s.thp;
-        out.push(("H._refcount".into(), p.rc.to_string()));
+        out.push(Field::kernel("H._refcount", p.rc));
         for i in 0..self.n as usize {
-            out.push((format!("H[{i}]._mapcount"), p.sub[i].to_string()));
+            out.push(Field::kernel(format!("H[{i}]._mapcount"), p.sub[i]));
         }
         if self.variant != Variant::V44 {
-            out.push(("compound_mapcount".into(), p.cmc.to_string()));
-            out.push(("PageDoubleMap".into(), p.dm.to_string()));
+            out.push(Field::kernel("compound_mapcount", p.cmc));
+            out.push(Field::kernel("PageDoubleMap", p.dm));
         }
-        out.push(("H.mapping".into(), self.av_name(p.mapping)));
-        out.push((
-            "H.PG_locked".into(),
+        out.push(Field::kernel("H.mapping", self.av_name(p.mapping)));
+        out.push(Field::kernel(
+            "H.PG_locked",
             if s.page_lock == NONE {
                 "unlocked".into()
             } else {
@@ -633,42 +637,50 @@ impl Model for Thp {
             },
         ));
         for (k, c) in s.copies.iter().enumerate() {
-            out.push((
+            out.push(Field::kernel(
                 format!("copy{k}._refcount"),
                 format!("{}{}", c.rc, if c.huge { " (huge)" } else { "" }),
             ));
         }
         for (m, mm) in s.mms.iter().enumerate() {
             let name = self.name(m);
-            out.push((
-                format!("{name}.pmd"),
-                match mm.pmd {
-                    Pmd::None => "none".into(),
-                    Pmd::Huge(e) => format!("huge {}", self.show_entry(e, None)),
-                    Pmd::Invalid(e) => format!("invalid (splitting) {}", self.show_entry(e, None)),
-                    Pmd::Table => "PTE table".into(),
-                },
-            ));
+            out.push(
+                Field::kernel(
+                    format!("{name}.pmd"),
+                    match mm.pmd {
+                        Pmd::None => "none".into(),
+                        Pmd::Huge(e) => format!("huge {}", self.show_entry(e, None)),
+                        Pmd::Invalid(e) => {
+                            format!("invalid (splitting) {}", self.show_entry(e, None))
+                        }
+                        Pmd::Table => "PTE table".into(),
+                    },
+                )
+                .of(m),
+            );
             if !matches!(mm.pmd, Pmd::None) || mm.pte.iter().any(|e| e.present()) {
                 for i in 0..self.n {
-                    out.push((
-                        format!("{name}.pte[{i}]"),
-                        self.show_entry(mm.pte[i as usize], Some(i)),
-                    ));
+                    out.push(
+                        Field::kernel(
+                            format!("{name}.pte[{i}]"),
+                            self.show_entry(mm.pte[i as usize], Some(i)),
+                        )
+                        .of(m),
+                    );
                 }
             }
-            out.push((format!("{name}.anon_vma"), self.av_name(mm.anon_vma)));
+            out.push(Field::kernel(format!("{name}.anon_vma"), self.av_name(mm.anon_vma)).of(m));
             let links: Vec<String> = (0..8)
                 .filter(|a| mm.links & (1 << a) != 0)
                 .map(|a| self.av_name(a))
                 .collect();
-            out.push((format!("{name}.anon_vma_chain"), links.join(", ")));
-            out.push((format!("{name}.pmd_lock"), mm.pmd_lock.to_string()));
-            out.push((format!("{name}.pte_lock"), mm.pte_lock.to_string()));
+            out.push(Field::kernel(format!("{name}.anon_vma_chain"), links.join(", ")).of(m));
+            out.push(Field::kernel(format!("{name}.pmd_lock"), mm.pmd_lock).of(m));
+            out.push(Field::kernel(format!("{name}.pte_lock"), mm.pte_lock).of(m));
         }
         for i in 0..self.n {
-            out.push((
-                format!("H[{i}] mapped by (ghost)"),
+            out.push(Field::ghost(
+                format!("H[{i}] mapped by"),
                 self.mappers(s, H, i).join(", "),
             ));
         }
@@ -684,13 +696,16 @@ impl Model for Thp {
                 )
             })
             .collect();
-        out.push(("pins (ghost)".into(), pins.join(", ")));
+        out.push(Field::ghost("pins", pins.join(", ")));
         for (t, th) in s.threads.iter().enumerate() {
             if th.busy && matches!(th.pc, Pc::ReadSub | Pc::ReadDm | Pc::ReadCmc) {
-                out.push((
-                    format!("{}.mapcount read so far", self.name(t)),
-                    format!("{} (total {})", th.m, th.tot),
-                ));
+                out.push(
+                    Field::kernel(
+                        format!("{}.mapcount read so far", self.name(t)),
+                        format!("{} (total {})", th.m, th.tot),
+                    )
+                    .of(t),
+                );
             }
         }
         out

@@ -3,7 +3,9 @@
 //! shape depends only on its own operations and, for a child, on its parent's at the fork).
 
 use super::{Op, Thp, Thread, Variant, MAX_THREADS, OPERATIONS};
-use crate::scenario::{BuildError, OpCall, Params, Where};
+use crate::registry::{ModelKind, Spec};
+use crate::scenario::{BuildError, Where};
+use std::sync::Arc;
 
 /// Parameters this model accepts, with their meaning.
 pub const PARAMS: [(&str, &str); 1] = [(
@@ -29,13 +31,23 @@ impl Shape {
     }
 }
 
+/// The thp model, as scenario files name it.
+pub static MODEL: ModelKind = ModelKind {
+    name: "thp",
+    summary: "THP write-fault reuse vs GUP pins and the THP mapcount (6d0a07edd17c)",
+    variants: &Variant::NAMES,
+    operations: &OPERATIONS,
+    params: &PARAMS,
+    build: |spec| Ok(Arc::new(build(spec)?)),
+};
+
 /// Builds the model; errors point at the part of the scenario that is wrong.
-pub fn build(
-    variant: &str,
-    params: &Params,
-    threads: &[(String, Vec<OpCall>)],
-    child_of: &[Option<String>],
-) -> Result<Thp, BuildError> {
+pub fn build(spec: &Spec) -> Result<Thp, BuildError> {
+    let Spec {
+        variant,
+        params,
+        threads,
+    } = *spec;
     let variant = Variant::from_name(variant).ok_or_else(|| BuildError {
         at: Where::Variant,
         message: format!("unknown thp variant `{variant}`"),
@@ -53,17 +65,17 @@ pub fn build(
             help: None,
         });
     }
-    let names: Vec<&str> = threads.iter().map(|(n, _)| n.as_str()).collect();
+    let names = spec.names();
     let mut parents = Vec::new();
-    for (t, c) in child_of.iter().enumerate() {
-        parents.push(match c {
+    for (t, thread) in threads.iter().enumerate() {
+        parents.push(match &thread.child_of {
             None => None,
             Some(p) => {
                 let idx = names
                     .iter()
                     .position(|n| n == p)
                     .ok_or_else(|| BuildError {
-                        at: Where::Threads,
+                        at: Where::ChildOf(t),
                         message: format!(
                             "thread `{}` is child_of `{p}`, but no thread is named so",
                             names[t]
@@ -72,7 +84,7 @@ pub fn build(
                     })?;
                 if idx == t {
                     return Err(BuildError {
-                        at: Where::Threads,
+                        at: Where::ChildOf(t),
                         message: format!("thread `{p}` cannot be its own child"),
                         help: None,
                     });
@@ -83,7 +95,8 @@ pub fn build(
     }
     // Parse the operations.
     let mut built: Vec<Thread> = Vec::new();
-    for (t, (name, calls)) in threads.iter().enumerate() {
+    for (t, thread) in threads.iter().enumerate() {
+        let (name, calls) = (&thread.name, &thread.ops);
         let mut ops = Vec::new();
         let mut children = (0..threads.len()).filter(|&c| parents[c] == Some(t as u8));
         for (i, call) in calls.iter().enumerate() {

@@ -239,16 +239,12 @@ impl Thp {
     }
 
     fn src(&self, function: &str, file: &str, variant_specific: bool) -> Source {
-        Source {
-            function: function.into(),
-            file: file.into(),
-            commit: if variant_specific {
-                self.variant_commit()
-            } else {
-                self.base_commit()
-            }
-            .into(),
-        }
+        let version = if variant_specific {
+            self.variant_commit()
+        } else {
+            self.base_commit()
+        };
+        Source::new(function, file, version)
     }
 
     fn rc_of(s: &mut State, page: u8) -> &mut i8 {
@@ -1828,10 +1824,12 @@ impl Thp {
                 rw(Self::rc_obj(th.page)),
             ),
         };
+        let _ = fp;
+        let (label, note) = crate::page::split_note(label);
         StepInfo {
             label,
+            note,
             source,
-            footprint: fp,
         }
     }
 }

@@ -1,4 +1,5 @@
 //! Helpers shared by the model's integration tests.
+#![allow(dead_code, unused_macros)]
 
 use weft_explorer::Outcome;
 
@@ -19,3 +20,20 @@ pub fn report(o: &Outcome) -> String {
         s.coverage
     )
 }
+
+/// Runs `$body` with `$m` bound to the scenario's model as its own type, for tests that look
+/// at its states.
+macro_rules! typed {
+    ($scenario:expr, |$m:ident| $body:expr) => {{
+        let any = $scenario.model().as_any();
+        if let Some($m) = any.downcast_ref::<weft_model::pt_frag::PtFrag>() {
+            $body
+        } else if let Some($m) = any.downcast_ref::<weft_model::thp::Thp>() {
+            $body
+        } else {
+            panic!("a model the tests do not know")
+        }
+    }};
+}
+#[allow(unused_imports)]
+pub(crate) use typed;

@@ -1,7 +1,6 @@
 //! The visited set: 64-bit fingerprints in open-addressing tables (linear probing, grown by
 //! doubling at 3/4 load; 8 bytes a slot, then 6 once a table has 2^14 slots, see
-//! [`compact`]), and the parent links of every stored state (5 bytes a state: parent index and
-//! the thread that made the step), mostly on disk.
+//! [`compact`]), the set of a bitstate search (SPIN's supertrace).
 //!
 //! Slots are atomic so that the breadth-first search can look states up in parallel while one
 //! thread inserts ([`ShardedSet::insert_shared`]); on x86 these are plain loads and stores.
@@ -9,7 +8,6 @@
 mod compact;
 mod table;
 
-use crate::spool::Spool;
 use compact::CompactSet;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use table::Table;
@@ -38,7 +36,7 @@ pub(crate) type FpMap<V> =
 
 /// A set of state fingerprints, open-addressed; slot value 0 means empty.
 #[derive(Debug)]
-pub struct FingerprintSet {
+pub(crate) struct FingerprintSet {
     slots: Table<AtomicU64>,
     len: OwnLine,
 }
@@ -68,7 +66,7 @@ impl Default for FingerprintSet {
 
 impl FingerprintSet {
     /// An empty set with room for `n` fingerprints before it grows.
-    pub fn with_capacity(n: usize) -> Self {
+    pub(crate) fn with_capacity(n: usize) -> Self {
         FingerprintSet {
             slots: Table::zeroed(Self::slots_for(n)),
             len: OwnLine::default(),
@@ -76,17 +74,12 @@ impl FingerprintSet {
     }
 
     /// How many fingerprints the set holds.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.len.0.load(Ordering::Relaxed)
     }
 
-    /// Whether the set is empty.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// Bytes of memory the table occupies.
-    pub fn bytes(&self) -> usize {
+    pub(crate) fn bytes(&self) -> usize {
         self.slots.len() * std::mem::size_of::<AtomicU64>()
     }
 
@@ -121,13 +114,13 @@ impl FingerprintSet {
 
     /// Whether `fp` is in the set.
     #[inline]
-    pub fn contains(&self, fp: u64) -> bool {
+    pub(crate) fn contains(&self, fp: u64) -> bool {
         self.probe(key(fp)).is_ok()
     }
 
     /// Adds `fp`; true when it was not there before.
-    #[inline]
-    pub fn insert(&mut self, fp: u64) -> bool {
+    #[cfg(test)]
+    pub(crate) fn insert(&mut self, fp: u64) -> bool {
         self.reserve(1);
         self.insert_shared(fp)
     }
@@ -491,80 +484,6 @@ impl ShardedSet {
     }
 }
 
-/// Bytes of parent links kept in memory before they go to a temporary file (52,428 links).
-const PARENTS_IN_MEMORY: usize = 1 << 18;
-
-/// Bytes of one parent link: the parent's number (4, little-endian) and the thread (1).
-const LINK: usize = 5;
-
-/// Parent links: for state `i` (numbered in discovery order), the state it was first reached
-/// from and the thread whose step led there. Written once, read only to rebuild a
-/// counterexample, so past the first 256 KiB they live on disk (as TLC's trace file does).
-#[derive(Debug)]
-pub(crate) struct Parents {
-    links: Spool,
-    len: u32,
-}
-
-impl Default for Parents {
-    fn default() -> Self {
-        Parents {
-            links: Spool::new(PARENTS_IN_MEMORY),
-            len: 0,
-        }
-    }
-}
-
-/// Marks the initial state, which has no parent.
-pub(crate) const ROOT: u32 = u32::MAX;
-
-impl Parents {
-    pub(crate) fn push(&mut self, parent: u32, thread: u8) -> u32 {
-        let idx = self.len;
-        let mut link = [0u8; LINK];
-        link[..4].copy_from_slice(&parent.to_le_bytes());
-        link[4] = thread;
-        self.links.push(&link);
-        self.len = self.len.checked_add(1).expect("at most 2^32 - 1 states");
-        idx
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.len as usize
-    }
-
-    fn get(&self, idx: u32) -> (u32, u8) {
-        let mut link = [0u8; LINK];
-        self.links.read_at(idx as u64 * LINK as u64, &mut link);
-        (u32::from_le_bytes(link[..4].try_into().unwrap()), link[4])
-    }
-
-    /// The schedule (thread per step) from the initial state to state `idx`.
-    pub(crate) fn schedule_to(&self, mut idx: u32) -> Vec<usize> {
-        let mut rev = Vec::new();
-        loop {
-            let (parent, thread) = self.get(idx);
-            if parent == ROOT {
-                break;
-            }
-            rev.push(thread as usize);
-            idx = parent;
-        }
-        rev.reverse();
-        rev
-    }
-
-    /// Bytes held in memory.
-    pub(crate) fn bytes(&self) -> usize {
-        self.links.memory_bytes()
-    }
-
-    /// Bytes written to disk.
-    pub(crate) fn disk_bytes(&self) -> u64 {
-        self.links.peak_disk_bytes()
-    }
-}
-
 /// The expected number of distinct states a bitstate search of `states` stored states in
 /// `bits` bits with [`BITSTATE_HASHES`] bits each wrongly took for seen (all of a new
 /// state's bits already set): the sum over insertions of (1 - e^(-k i / m))^k, integrated.
@@ -588,7 +507,9 @@ mod tests {
     #[test]
     fn bitstate_never_forgets_and_rarely_confuses_when_large() {
         let mut set = ShardedSet::bitstate(1 << 20);
-        let fps: Vec<u64> = (0..10_000u64).map(|i| crate::fingerprint(&i)).collect();
+        let fps: Vec<u64> = (0..10_000u64)
+            .map(|i| crate::store::fingerprint::fingerprint(&i))
+            .collect();
         let new = fps.iter().filter(|&&f| set.insert(f)).count();
         assert!(
             new >= 9_990,
@@ -645,7 +566,7 @@ mod tests {
         let mut set = ShardedSet::default();
         // 7,000 fingerprints in shard 5 need 2^14 slots: a compact table.
         let fps: Vec<u64> = (0..7_000u64)
-            .map(|i| 5 << BELOW_SHARD | crate::fingerprint(&i) >> 6)
+            .map(|i| 5 << BELOW_SHARD | crate::store::fingerprint::fingerprint(&i) >> 6)
             .collect();
         assert!(fps.iter().all(|&f| set.insert(f)));
         assert!(matches!(set.shards[5], Shard::Compact(_)));
@@ -663,31 +584,5 @@ mod tests {
         assert!(fps.iter().all(|&f| !set.contains(f)));
         assert!(fps[..10].iter().all(|&f| set.insert(f)));
         assert!(fps[..10].iter().all(|&f| set.contains(f)));
-    }
-
-    #[test]
-    fn schedule_follows_parents() {
-        let mut p = Parents::default();
-        let root = p.push(ROOT, 0);
-        let a = p.push(root, 1);
-        let b = p.push(a, 0);
-        let _c = p.push(root, 2);
-        assert_eq!(p.schedule_to(b), vec![1, 0]);
-        assert_eq!(p.schedule_to(root), Vec::<usize>::new());
-    }
-
-    #[test]
-    fn schedules_survive_the_spill_to_disk() {
-        let mut p = Parents::default();
-        let mut last = p.push(ROOT, 0);
-        // A chain longer than the in-memory budget: thread i % 7 made step i.
-        let n = PARENTS_IN_MEMORY / LINK * 2;
-        for i in 0..n {
-            last = p.push(last, (i % 7) as u8);
-        }
-        assert!(p.disk_bytes() > 0);
-        let schedule = p.schedule_to(last);
-        assert_eq!(schedule.len(), n);
-        assert!(schedule.iter().enumerate().all(|(i, &t)| t == i % 7));
     }
 }

@@ -5,14 +5,40 @@
 //! the stack when a check fails, not necessarily a shortest one. Partial-order reduction uses
 //! the depth-first cycle proviso: a step explored alone must not lead back onto the stack.
 
-use crate::bfs::{Bitstate, Options, Outcome, Stats, StopReason, Verdict};
-use crate::expand::{ample_thread, enabled, statuses};
-use crate::model::{check_state, Model, Status};
+use super::{Explore, Run};
+use crate::model::{check_state, Model, Reducer, Status};
+use crate::reduce::{enabled, statuses};
+use crate::search::error::{SearchError, Setting};
+use crate::search::observer::Observer;
+use crate::search::outcome::{Bitstate, Outcome, Progress, StopReason, Verdict};
+use crate::store::visited::{bitstate_expected_omissions, ShardedSet};
 use crate::trace::Counterexample;
-use crate::visited::{bitstate_expected_omissions, ShardedSet};
 use std::collections::HashSet;
-use std::sync::atomic::Ordering;
 use std::time::Instant;
+
+/// The depth-first engine.
+pub(crate) struct Dfs;
+
+impl Explore for Dfs {
+    fn honours(&self, setting: Setting) -> bool {
+        matches!(
+            setting,
+            Setting::MaxStates
+                | Setting::MaxDepth
+                | Setting::Reduction
+                | Setting::Bitstate
+                | Setting::PreemptionBound
+        )
+    }
+
+    fn explore<M: Model, O: Observer<M::State>>(
+        &self,
+        run: &Run<'_, M>,
+        _observer: &mut O,
+    ) -> Result<Outcome, SearchError> {
+        Ok(explore(run))
+    }
+}
 
 struct Frame<S> {
     state: S,
@@ -23,15 +49,15 @@ struct Frame<S> {
     todo: Vec<usize>,
 }
 
-/// Explores every schedule of `model` depth-first. `options.threads`, `keep_going` and
-/// `count_schedules` do not apply.
-pub fn explore_dfs<M: Model>(model: &M, options: &Options) -> Outcome {
+/// Explores every schedule of `run.model` depth-first.
+fn explore<M: Model>(run: &Run<'_, M>) -> Outcome {
+    let model = run.model;
     let start = Instant::now();
-    let mut visited = options
-        .bitstate_bytes
+    let mut visited = run
+        .bitstate
         .map_or_else(ShardedSet::default, ShardedSet::bitstate);
     let mut on_stack: HashSet<u64> = HashSet::new();
-    let mut stats = Stats::for_model(model, 1);
+    let mut stats = run.zero_stats(1);
     let mut stack: Vec<Frame<M::State>> = Vec::new();
     let mut cut_by_depth = false;
     let verdict = 'search: {
@@ -48,7 +74,7 @@ pub fn explore_dfs<M: Model>(model: &M, options: &Options) -> Outcome {
             }
             Ok(terminal) => stats.terminal_states += terminal as u64,
         }
-        let todo = plan(model, options.por, &init, &on_stack, &visited);
+        let todo = plan(model, run.reducer, &init, &on_stack);
         on_stack.insert(fp);
         stack.push(Frame {
             state: init,
@@ -57,18 +83,25 @@ pub fn explore_dfs<M: Model>(model: &M, options: &Options) -> Outcome {
             todo,
         });
         let mut steps: u64 = 0;
-        while let Some(top) = stack.last_mut() {
+        while !stack.is_empty() {
             steps += 1;
             if steps % 4096 == 0 {
-                if options.stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
-                    break 'search Verdict::Stopped(StopReason::Interrupted);
+                if let Some(reason) = run.should_stop(start) {
+                    break 'search Verdict::Stopped(reason);
                 }
-                if let Some(limit) = options.limits.time_limit {
-                    if start.elapsed() >= limit {
-                        break 'search Verdict::Stopped(StopReason::TimeLimit(limit));
-                    }
+                if let Some(progress) = run.progress {
+                    progress(&Progress {
+                        depth: stack.len(),
+                        states: stats.states,
+                        transitions: stats.transitions,
+                        frontier: stack.len(),
+                        elapsed: start.elapsed(),
+                    });
                 }
             }
+            let top = stack
+                .last_mut()
+                .expect("a frame while the stack is not empty");
             let Some(t) = top.todo.pop() else {
                 let done = stack.pop().expect("non-empty");
                 on_stack.remove(&done.fp);
@@ -98,7 +131,7 @@ pub fn explore_dfs<M: Model>(model: &M, options: &Options) -> Outcome {
                 continue;
             }
             stats.states += 1;
-            if options.limits.max_states.is_some_and(|m| stats.states > m) {
+            if run.limits.max_states.is_some_and(|m| stats.states > m) {
                 stats.states -= 1;
                 break 'search Verdict::Stopped(StopReason::MaxStates(stats.states));
             }
@@ -113,11 +146,11 @@ pub fn explore_dfs<M: Model>(model: &M, options: &Options) -> Outcome {
             }
             let depth = stack.len();
             stats.depth = stats.depth.max(depth);
-            if options.limits.max_depth.is_some_and(|d| depth >= d) {
+            if run.limits.max_depth.is_some_and(|d| depth >= d) {
                 cut_by_depth |= !terminal_state(model, &next);
                 continue;
             }
-            let todo = plan(model, options.por, &next, &on_stack, &visited);
+            let todo = plan(model, run.reducer, &next, &on_stack);
             on_stack.insert(fp);
             stack.push(Frame {
                 state: next,
@@ -127,7 +160,7 @@ pub fn explore_dfs<M: Model>(model: &M, options: &Options) -> Outcome {
             });
         }
         if cut_by_depth {
-            Verdict::Stopped(StopReason::MaxDepth(options.limits.max_depth.unwrap_or(0)))
+            Verdict::Stopped(StopReason::MaxDepth(run.limits.max_depth.unwrap_or(0)))
         } else {
             Verdict::Pass
         }
@@ -138,7 +171,7 @@ pub fn explore_dfs<M: Model>(model: &M, options: &Options) -> Outcome {
         bits,
         expected_missed: bitstate_expected_omissions(stats.states, bits),
     });
-    Outcome { verdict, stats }
+    Outcome::new(verdict, stats)
 }
 
 fn terminal_state<M: Model>(model: &M, s: &M::State) -> bool {
@@ -149,15 +182,14 @@ fn terminal_state<M: Model>(model: &M, s: &M::State) -> bool {
 /// with reduction a single one whose step is persistent and does not lead onto the stack.
 fn plan<M: Model>(
     model: &M,
-    por: bool,
+    reducer: Option<Reducer<M>>,
     s: &M::State,
     on_stack: &HashSet<u64>,
-    _visited: &ShardedSet,
 ) -> Vec<usize> {
     let statuses = statuses(model, s);
     let enabled: Vec<usize> = enabled(&statuses).collect();
-    if por && enabled.len() > 1 {
-        if let Some(t) = ample_thread(model, s, &statuses) {
+    if let Some(reducer) = reducer {
+        if let Some(t) = reducer.ample(model, s, &statuses) {
             let mut next = s.clone();
             let leads_back =
                 model.step(&mut next, t).is_ok() && on_stack.contains(&model.fingerprint(&next));

@@ -370,7 +370,7 @@ mod tests {
         holds_exactly(&set, &model);
         // Doubling twice rebuilds every key, overflowed or not, from what the slots keep.
         for i in 0..40_000u64 {
-            let k = in_shard(crate::fingerprint(&i));
+            let k = in_shard(crate::store::fingerprint::fingerprint(&i));
             assert_eq!(set.insert_owned(k), model.insert(k));
         }
         assert_eq!(set.slots(), 1 << 16);
@@ -379,7 +379,7 @@ mod tests {
 
     #[test]
     fn lookups_while_one_thread_inserts_never_find_what_is_not_there() {
-        let key = |i: u64| in_shard(crate::fingerprint(&i));
+        let key = |i: u64| in_shard(crate::store::fingerprint::fingerprint(&i));
         // Scattered keys, and a crowd at one home that overflows.
         let stored: Vec<u64> = (0..11_000)
             .map(key)

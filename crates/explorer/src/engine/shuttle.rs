@@ -18,10 +18,16 @@
 //! step, the end checks when every thread has finished, deadlock when shuttle finds every task
 //! blocked. A violation ends the execution (every thread stops at its next step) and, unless
 //! `keep_going`, the run; the counterexample is the model-level schedule, and the execution's
-//! shuttle schedule string is kept for [`replay`] through shuttle's `ReplayScheduler`.
+//! shuttle schedule string is kept for [`replay_on_shuttle`] through shuttle's `ReplayScheduler`.
 
-use crate::bfs::{Outcome, Stats, StopReason, Verdict};
+use super::{Explore, Run};
 use crate::model::{check_state, Model, Status, Violation};
+use crate::search::engines::{Shuttle, DEFAULT_EXECUTIONS};
+use crate::search::error::{SearchError, Setting};
+use crate::search::observer::Observer;
+use crate::search::outcome::{
+    Outcome, Progress, Sampling, Scheduler as Strategy, StopReason, Verdict,
+};
 use crate::trace::Counterexample;
 use shuttle::scheduler::{
     DfsScheduler, PctScheduler, RandomScheduler, ReplayScheduler, Schedule, Scheduler, Task, TaskId,
@@ -31,150 +37,22 @@ use std::collections::HashSet;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-/// Which shuttle scheduler picks the next step.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Strategy {
-    /// Uniformly random among the enabled threads at every step.
-    Random,
-    /// Probabilistic concurrency testing with `depth` priority change points minus one: finds a
-    /// bug of depth `d <= depth` with probability at least `1/(n k^(d-1))` per execution.
-    Pct {
-        /// The bug depth PCT aims at (shuttle's `max_depth`).
-        depth: usize,
-    },
-    /// shuttle's stateless depth-first search: every schedule, one execution each.
-    Dfs,
-}
-
-impl Strategy {
-    /// The engine name weft uses (`random`, `pct`, `dfs-shuttle`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Strategy::Random => "random",
-            Strategy::Pct { .. } => "pct",
-            Strategy::Dfs => "dfs-shuttle",
-        }
-    }
-}
-
-/// How to run a shuttle exploration.
-#[derive(Clone, Debug)]
-pub struct ShuttleOptions {
-    /// The scheduler.
-    pub strategy: Strategy,
-    /// Executions to run; `None` for DFS means until every schedule is done (random and PCT
-    /// then run [`DEFAULT_ITERATIONS`]).
-    pub iterations: Option<usize>,
-    /// Seed of the random and PCT schedulers.
-    pub seed: u64,
-    /// Stop starting new executions after this long.
-    pub time_limit: Option<Duration>,
-    /// Set from outside (Ctrl-C) to stop after the current execution.
-    pub stop: Option<&'static AtomicBool>,
-    /// Go on after a violation (the verdict names the first); for counting schedules.
-    pub keep_going: bool,
-}
-
-/// Executions random and PCT run when no count is given.
-pub const DEFAULT_ITERATIONS: usize = 1000;
-
-impl Default for ShuttleOptions {
-    fn default() -> Self {
-        ShuttleOptions {
-            strategy: Strategy::Random,
-            iterations: None,
-            seed: 0,
-            time_limit: None,
-            stop: None,
-            keep_going: false,
-        }
-    }
-}
-
-/// What a shuttle run saw, beyond the verdict.
-#[derive(Clone, Debug)]
-pub struct Summary {
-    /// The scheduler used.
-    pub strategy: Strategy,
-    /// The seed of the random and PCT schedulers.
-    pub seed: u64,
-    /// Model threads (`n` in the PCT bound).
-    pub threads: usize,
-    /// Executions run.
-    pub iterations: u64,
-    /// Distinct complete model-level schedules among them.
-    pub schedules: u64,
-    /// Distinct states reached (fingerprints).
-    pub states: u64,
-    /// The longest schedule seen, in steps (`k` in the PCT bound).
-    pub longest: usize,
-    /// DFS enumerated every schedule (no limit cut it short).
-    pub exhausted: bool,
-    /// shuttle's own schedule string of the execution that produced the counterexample.
-    pub shuttle_schedule: Option<String>,
-}
-
-impl Summary {
-    /// PCT's guarantee: a bug of depth `d` (at most the configured depth) shows up in one
-    /// execution with probability at least `1/(n k^(d-1))`, with `n` threads and `k` steps.
-    pub fn pct_bound(&self) -> Option<f64> {
-        let Strategy::Pct { depth } = self.strategy else {
-            return None;
-        };
-        let n = self.threads.max(1) as f64;
-        let k = self.longest.max(1) as f64;
-        Some(1.0 / (n * k.powi(depth.saturating_sub(1) as i32)))
+impl Explore for Shuttle {
+    /// Exploring past a violation; time limits and the stop flag, as every engine. Not the
+    /// limits on states and depth: a shuttle execution runs to its end.
+    fn honours(&self, setting: Setting) -> bool {
+        setting == Setting::KeepGoing
     }
 
-    /// The probability that `iterations` independent PCT executions all miss a bug of the
-    /// configured depth: at most `(1 - p)^iterations`.
-    pub fn pct_miss_bound(&self) -> Option<f64> {
-        self.pct_bound()
-            .map(|p| (1.0 - p).powf(self.iterations as f64))
+    fn explore<M: Model, O: Observer<M::State>>(
+        &self,
+        run: &Run<'_, M>,
+        _observer: &mut O,
+    ) -> Result<Outcome, SearchError> {
+        explore(run, self)
     }
-
-    /// Human-readable lines for the check summary.
-    pub fn lines(&self) -> Vec<String> {
-        let mut out = vec![format!(
-            "shuttle {}: {} executions{}, {} distinct schedules, {} distinct states, longest {} steps",
-            self.strategy.name(),
-            self.iterations,
-            match self.strategy {
-                Strategy::Dfs if self.exhausted => " (every schedule)".to_string(),
-                Strategy::Dfs => " (not every schedule: a limit stopped it)".to_string(),
-                _ => format!(" (seed {})", self.seed),
-            },
-            self.schedules,
-            self.states,
-            self.longest,
-        )];
-        if let (Strategy::Pct { depth }, Some(p), Some(miss)) =
-            (self.strategy, self.pct_bound(), self.pct_miss_bound())
-        {
-            out.push(format!(
-                "PCT depth {depth}: each execution finds a bug of depth <= {depth} with probability \
-                 >= 1/(n*k^(d-1)) = {p:.2e} (n={} threads, k={} steps); {} executions miss it with \
-                 probability <= {miss:.3}",
-                self.threads, self.longest, self.iterations
-            ));
-        }
-        if let Some(s) = &self.shuttle_schedule {
-            out.push(format!("shuttle schedule: {s}"));
-        }
-        out
-    }
-}
-
-/// A shuttle run's verdict, counts and summary.
-#[derive(Clone, Debug)]
-pub struct ShuttleOutcome {
-    /// Verdict and counts in the exhaustive engines' terms. `Pass` after random or PCT means no
-    /// violation in the executions run, not in every schedule.
-    pub outcome: Outcome,
-    /// What shuttle ran.
-    pub summary: Summary,
 }
 
 /// A counterexample re-executed on shuttle threads.
@@ -258,6 +136,19 @@ struct StepScheduler<S> {
     drain: bool,
     /// Start no execution after this.
     deadline: Option<Instant>,
+}
+
+impl StepScheduler<()> {
+    /// The same wrapper around `inner`.
+    fn around<S: Scheduler>(self, inner: S) -> StepScheduler<S> {
+        StepScheduler {
+            inner,
+            rec: self.rec,
+            stop: self.stop,
+            drain: self.drain,
+            deadline: self.deadline,
+        }
+    }
 }
 
 impl<S: Scheduler> Scheduler for StepScheduler<S> {
@@ -542,16 +433,16 @@ fn violation_after<M: Model>(model: &M, schedule: &[usize]) -> Option<Violation>
     check_state(model, &state).err()
 }
 
-/// Runs `model`'s threads as shuttle threads under the chosen scheduler.
-pub fn explore_shuttle<M: Model>(model: &M, options: &ShuttleOptions) -> ShuttleOutcome {
+/// Runs `run.model`'s threads as shuttle threads under `config`'s scheduler.
+fn explore<M: Model>(run: &Run<'_, M>, config: &Shuttle) -> Result<Outcome, SearchError> {
+    let model = run.model;
     let start = Instant::now();
     let n = model.thread_count();
-    assert!(n <= u8::MAX as usize, "weft explores at most 255 threads");
-    let coverage = crate::bfs::coverage_counters(model);
+    let zero = run.zero_stats(1);
     let shared: Shared = Arc::new(std::sync::Mutex::new(Rec {
         filter: true,
         thread_steps: vec![0; n],
-        coverage,
+        coverage: zero.coverage,
         ..Rec::default()
     }));
     let init = model.initial_state();
@@ -565,39 +456,44 @@ pub fn explore_shuttle<M: Model>(model: &M, options: &ShuttleOptions) -> Shuttle
     }
     let mut panicked = None;
     if verdict.is_none() {
-        let keep_going = options.keep_going;
-        let body = || execution(model, &shared, keep_going);
-        let iterations = options.iterations.unwrap_or(DEFAULT_ITERATIONS);
-        let deadline = options.time_limit.map(|t| start + t);
-        let result = match options.strategy {
+        let keep_going = run.keep_going;
+        let body = || {
+            execution(model, &shared, keep_going);
+            if let Some(progress) = run.progress {
+                let r = rec(&shared);
+                progress(&Progress {
+                    depth: r.longest,
+                    states: r.states.len() as u64,
+                    transitions: r.transitions,
+                    frontier: 0,
+                    elapsed: start.elapsed(),
+                });
+            }
+        };
+        let executions = config.executions.unwrap_or(DEFAULT_EXECUTIONS);
+        let deadline = run.limits.time_limit.map(|t| start + t);
+        let wrap = |drain| StepScheduler {
+            inner: (),
+            rec: shared.clone(),
+            stop: run.stop,
+            drain,
+            deadline,
+        };
+        let result = match config.scheduler {
             Strategy::Random => run_shuttle(
-                StepScheduler {
-                    inner: RandomScheduler::new_from_seed(options.seed, iterations),
-                    rec: shared.clone(),
-                    stop: options.stop,
-                    drain: true,
-                    deadline,
-                },
+                wrap(true).around(RandomScheduler::new_from_seed(config.seed, executions)),
                 &body,
             ),
             Strategy::Pct { depth } => run_shuttle(
-                StepScheduler {
-                    inner: PctScheduler::new_from_seed(options.seed, depth.max(1), iterations),
-                    rec: shared.clone(),
-                    stop: options.stop,
-                    drain: false,
-                    deadline,
-                },
+                wrap(false).around(PctScheduler::new_from_seed(
+                    config.seed,
+                    depth.max(1),
+                    executions,
+                )),
                 &body,
             ),
             Strategy::Dfs => run_shuttle(
-                StepScheduler {
-                    inner: DfsScheduler::new(options.iterations, false),
-                    rec: shared.clone(),
-                    stop: options.stop,
-                    drain: false,
-                    deadline,
-                },
+                wrap(false).around(DfsScheduler::new(config.executions, false)),
                 &body,
             ),
         };
@@ -607,14 +503,16 @@ pub fn explore_shuttle<M: Model>(model: &M, options: &ShuttleOptions) -> Shuttle
     }
     let mut r = rec(&shared);
     if let Some(message) = panicked {
-        // shuttle found every task blocked (or something broke): the execution in progress.
+        // shuttle found every task blocked, or something broke: the execution in progress.
         r.iterations += 1;
         let schedule = std::mem::take(&mut r.model_schedule);
         let bytes: Vec<u8> = schedule.iter().map(|&t| t as u8).collect();
         r.schedules.insert(xxhash_rust::xxh3::xxh3_64(&bytes));
         r.longest = r.longest.max(schedule.len());
         match violation_after(model, &schedule) {
-            Some(v) if message.contains("deadlock") && v.check == "deadlock" => {
+            // The model is deadlocked there: every model thread waits on its condition
+            // variable, which is what shuttle reported.
+            Some(v) if v.is_deadlock() => {
                 if r.first.is_none() {
                     r.first = Some(Counterexample {
                         schedule,
@@ -623,7 +521,7 @@ pub fn explore_shuttle<M: Model>(model: &M, options: &ShuttleOptions) -> Shuttle
                     r.first_schedule = Some(encode(&r.decisions));
                 }
             }
-            _ => panic!("shuttle execution failed: {message}"),
+            _ => return Err(SearchError::Shuttle(message)),
         }
     } else if r.save_pending {
         r.save_pending = false;
@@ -634,55 +532,52 @@ pub fn explore_shuttle<M: Model>(model: &M, options: &ShuttleOptions) -> Shuttle
         Some(cex) => Verdict::Violation(cex),
         None if r.inner_done => Verdict::Pass,
         None if r.timed_out => Verdict::Stopped(StopReason::TimeLimit(
-            options.time_limit.unwrap_or_default(),
+            run.limits.time_limit.unwrap_or_default(),
         )),
-        None if options.stop.is_some_and(|s| s.load(Ordering::Relaxed)) => {
+        None if run.stop.is_some_and(|s| s.load(Ordering::Relaxed)) => {
             Verdict::Stopped(StopReason::Interrupted)
         }
         None => Verdict::Pass,
     });
-    let exhausted = options.strategy == Strategy::Dfs
+    let exhausted = config.scheduler == Strategy::Dfs
         && r.inner_done
-        && options
-            .iterations
+        && config
+            .executions
             .is_none_or(|i| (r.iterations as usize) < i);
-    let stats = Stats {
-        states: r.states.len() as u64,
-        transitions: r.transitions,
-        depth: r.longest,
-        terminal_states: r.terminal.len() as u64,
-        elapsed,
-        visited_bytes: (r.states.len() + r.schedules.len()) * 8,
-        threads: 1,
-        schedules: None,
-        coverage: r.coverage.clone(),
-        thread_steps: r.thread_steps.clone(),
-        bitstate: None,
-        disk_bytes: 0,
-    };
-    let summary = Summary {
-        strategy: options.strategy,
-        seed: options.seed,
+    let mut stats = run.zero_stats(1);
+    stats.states = r.states.len() as u64;
+    stats.transitions = r.transitions;
+    stats.depth = r.longest;
+    stats.terminal_states = r.terminal.len() as u64;
+    stats.elapsed = elapsed;
+    stats.visited_bytes = (r.states.len() + r.schedules.len()) * 8;
+    stats.coverage = r.coverage.clone();
+    stats.thread_steps = r.thread_steps.clone();
+    let mut outcome = Outcome::new(verdict, stats);
+    outcome.sampling = Some(Sampling {
+        scheduler: config.scheduler,
+        seed: config.seed,
         threads: n,
-        iterations: r.iterations,
+        executions: r.iterations,
         schedules: r.schedules.len() as u64,
-        states: r.states.len() as u64,
         longest: r.longest,
         exhausted,
         shuttle_schedule: r.first_schedule.clone(),
-    };
-    ShuttleOutcome {
-        outcome: Outcome { verdict, stats },
-        summary,
-    }
+    });
+    Ok(outcome)
 }
 
-/// Re-executes a shuttle schedule string (from [`Summary::shuttle_schedule`]) as shuttle
+/// Re-executes a shuttle schedule string (from [`Sampling::shuttle_schedule`]) as shuttle
 /// threads through shuttle's `ReplayScheduler`, and reports the model-level schedule it
 /// produced and the violation it ended in.
-pub fn replay<M: Model>(model: &M, shuttle_schedule: &str) -> Result<Replayed, String> {
-    let parsed = shuttle_engine::scheduler::serialization::deserialize_schedule(shuttle_schedule)
-        .ok_or_else(|| "not a shuttle schedule string".to_string())?;
+pub fn replay_on_shuttle<M: Model>(model: &M, shuttle_schedule: &str) -> Result<Replayed, String> {
+    // shuttle's parser indexes into the string it reads: an edited one must not crash weft.
+    let parsed = catch_unwind(|| {
+        shuttle_engine::scheduler::serialization::deserialize_schedule(shuttle_schedule)
+    })
+    .ok()
+    .flatten()
+    .ok_or_else(|| "not a shuttle schedule string".to_string())?;
     let n = model.thread_count();
     let shared: Shared = Arc::new(std::sync::Mutex::new(Rec {
         filter: false,
@@ -711,14 +606,15 @@ pub fn replay<M: Model>(model: &M, shuttle_schedule: &str) -> Result<Replayed, S
             }
             None => Err("the shuttle schedule did not run".to_string()),
         },
-        Err(message) if message.contains("deadlock") => {
+        Err(message) => {
             let schedule = std::mem::take(&mut r.model_schedule);
-            let violation = violation_after(model, &schedule);
-            Ok(Replayed {
-                schedule,
-                violation,
-            })
+            match violation_after(model, &schedule) {
+                Some(v) if v.is_deadlock() => Ok(Replayed {
+                    schedule,
+                    violation: Some(v),
+                }),
+                _ => Err(format!("shuttle's replay failed: {message}")),
+            }
         }
-        Err(message) => Err(format!("shuttle's replay failed: {message}")),
     }
 }

@@ -1,20 +1,29 @@
 //! The breadth-first engine: level by level, in parallel with rayon, deterministic.
 //!
 //! Each level is cut into fixed-size chunks. A chunk's states are expanded in parallel
-//! (successors are fingerprinted, checked and encoded: the crate's `expand` module); then
-//! the candidates are looked up and inserted sequentially in a fixed order (frontier order,
-//! then thread order), while the workers expand the next chunk (its `pipeline` module). So
+//! (successors are fingerprinted, checked and encoded: [`expand`]); then the candidates are
+//! looked up and inserted sequentially in a fixed order (frontier order, then thread order),
+//! while the workers expand the next chunk ([`pipeline`]). So
 //! state numbers, counts and the counterexample do not depend on the number of threads, and
 //! the first violation met in that order is a shortest one.
 
-use crate::expand::{Expander, Kind, Part, Sets, NO_POINT};
-use crate::level::{Chunk, Level, QueueMemory, Queued};
+mod backoff;
+mod expand;
+mod pipeline;
+
+use super::{Explore, Run};
 use crate::model::{check_state, Model, Status, Violation};
-use crate::pipeline::{Backoff, Expand, Pipeline, StopOnDrop};
+use crate::search::error::{SearchError, Setting};
+use crate::search::observer::Observer;
+use crate::search::outcome::{Bitstate, Outcome, Progress, Schedules, Stats, StopReason, Verdict};
+use crate::store::level::{Chunk, Level, QueueMemory, Queued};
+use crate::store::parents::{Parents, MAX_STATES, ROOT};
+use crate::store::visited::{bitstate_expected_omissions, FpMap, ShardedSet};
 use crate::trace::Counterexample;
-use crate::visited::{FpMap, Parents, ShardedSet, ROOT};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use backoff::Backoff;
+use expand::{Expander, Kind, Part, Sets, NO_POINT};
+use pipeline::{Expand, Pipeline, StopOnDrop};
+use std::time::Instant;
 
 /// States expanded per chunk on one thread: the unit of limit checks and of the segments a
 /// level is stored in (so a growing level is never copied). A chunk's successors are held
@@ -33,285 +42,55 @@ const AHEAD: usize = 1;
 /// higher.
 const PARALLEL_CHUNK: usize = 1 << 10;
 
-/// Budgets that stop a search before its verdict.
-#[derive(Clone, Debug, Default)]
-pub struct Limits {
-    /// Stop once this many distinct states are stored and more remain.
-    pub max_states: Option<u64>,
-    /// Do not expand states at this depth (number of steps from the initial state).
-    pub max_depth: Option<usize>,
-    /// Stop after this much time.
-    pub time_limit: Option<Duration>,
-}
-
-impl Limits {
-    /// The same limits with the time limit reduced by the time since `start`: for searches
-    /// that follow one another under one budget.
-    pub fn remaining_since(&self, start: Instant) -> Limits {
-        Limits {
-            time_limit: self.time_limit.map(|t| t.saturating_sub(start.elapsed())),
-            ..self.clone()
-        }
-    }
-}
-
-/// How to run a search.
-#[derive(Clone, Default)]
-pub struct Options<'a> {
-    /// Worker threads; 0 means one per core.
-    pub threads: usize,
-    /// Budgets.
-    pub limits: Limits,
-    /// Set from outside (Ctrl-C) to stop the search cleanly.
-    pub stop: Option<&'a AtomicBool>,
-    /// Called after each chunk with the search's progress.
-    pub progress: Option<&'a (dyn Fn(&Progress) + Sync)>,
-    /// Explore the whole state space even after a violation (violating states are not
-    /// expanded); the verdict still names the first, shortest, violation. For state graphs.
-    pub keep_going: bool,
-    /// Count the distinct complete schedules (paths through the state graph).
-    pub count_schedules: bool,
-    /// Partial-order reduction: in a state where some thread's next step is invisible to the
-    /// invariants and independent of everything the other threads may still do, explore only
-    /// that step (a persistent singleton set, with the BFS cycle proviso). Verdicts and failed
-    /// checks are kept; a counterexample is shortened afterwards by an unreduced search up to
-    /// its length. Schedules are not counted under reduction.
-    pub por: bool,
-    /// Bitstate hashing (SPIN's supertrace): a visited set of this many bytes of bits, three
-    /// bits a state, instead of exact fingerprints. Memory is fixed, but a new state whose bits
-    /// are all set by others is taken for seen, so the search may miss states:
-    /// [`Stats::bitstate`] estimates how many.
-    pub bitstate_bytes: Option<usize>,
-    /// Bytes of encoded states the breadth-first queue (the level being expanded and the next
-    /// one) keeps in memory; the rest goes to a temporary file and is read back in order, as
-    /// TLC's state queue does. `None`: [`FRONTIER_MEMORY`]. `Some(0)` keeps memory to the
-    /// visited set and a few buffers, at some cost in time.
-    pub frontier_memory: Option<usize>,
-}
-
-/// The default of [`Options::frontier_memory`]: 64 MiB.
+/// The default of the breadth-first queue's memory budget
+/// ([`Checker::frontier_memory`](crate::Checker::frontier_memory)): 64 MiB.
 pub const FRONTIER_MEMORY: usize = 64 << 20;
 
-/// A snapshot of a running search.
-#[derive(Clone, Debug)]
-pub struct Progress {
-    /// Depth of the level being expanded.
-    pub depth: usize,
-    /// Distinct states stored so far.
-    pub states: u64,
-    /// Steps executed so far.
-    pub transitions: u64,
-    /// States waiting in the current and next level.
-    pub frontier: usize,
-    /// Time since the search started.
-    pub elapsed: Duration,
-}
+/// The breadth-first engine.
+pub(crate) struct Bfs;
 
-/// Why a search stopped before its verdict.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum StopReason {
-    /// `max_states` distinct states were stored.
-    MaxStates(u64),
-    /// States at `max_depth` still had steps to take.
-    MaxDepth(usize),
-    /// The time limit passed.
-    TimeLimit(Duration),
-    /// Stopped from outside (Ctrl-C).
-    Interrupted,
-}
-
-impl std::fmt::Display for StopReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            StopReason::MaxStates(n) => write!(f, "state limit reached ({n} states)"),
-            StopReason::MaxDepth(d) => write!(f, "depth limit reached (depth {d})"),
-            StopReason::TimeLimit(t) => write!(f, "time limit reached ({:.1}s)", t.as_secs_f64()),
-            StopReason::Interrupted => write!(f, "interrupted"),
-        }
+impl Explore for Bfs {
+    /// Everything: it is the engine the others are measured against.
+    fn honours(&self, _setting: Setting) -> bool {
+        true
     }
-}
 
-/// What the search concluded.
-#[derive(Clone, Debug)]
-pub enum Verdict {
-    /// Every reachable state was explored and no check failed.
-    Pass,
-    /// A check failed; the counterexample is a shortest schedule that fails it.
-    Violation(Counterexample),
-    /// A limit stopped the search first: nothing is claimed about the rest.
-    Stopped(StopReason),
-}
-
-/// Counts describing a search, independent of the thread count.
-#[derive(Clone, Debug, Default)]
-pub struct Stats {
-    /// Distinct states stored.
-    pub states: u64,
-    /// Steps executed (edges of the state graph, including those into known states).
-    pub transitions: u64,
-    /// Deepest level reached.
-    pub depth: usize,
-    /// Distinct states in which every thread had finished.
-    pub terminal_states: u64,
-    /// Wall-clock time.
-    pub elapsed: Duration,
-    /// Bytes of memory held by the visited set and the parent links at the end.
-    pub visited_bytes: usize,
-    /// Bytes the search kept in temporary files at most (deleted when the search ends): the
-    /// parent links past their first 256 KiB, and the level queues past
-    /// [`Options::frontier_memory`].
-    pub disk_bytes: u64,
-    /// Worker threads used.
-    pub threads: usize,
-    /// Distinct complete schedules, when counted ([`Options::count_schedules`]).
-    pub schedules: Option<Schedules>,
-    /// Per thread, how many transitions fired each of the model's coverage points.
-    pub coverage: Vec<Vec<u64>>,
-    /// Per thread, how many transitions it made.
-    pub thread_steps: Vec<u64>,
-    /// With bitstate hashing: the bit array's size and the expected number of states missed.
-    pub bitstate: Option<Bitstate>,
-}
-
-impl Stats {
-    /// Zero counts for a search of `model` on `threads` workers (coverage counters included).
-    pub fn for_model<M: Model>(model: &M, threads: usize) -> Stats {
-        Stats {
-            threads,
-            coverage: coverage_counters(model),
-            thread_steps: vec![0; model.thread_count()],
-            ..Stats::default()
-        }
+    fn explore<M: Model, O: Observer<M::State>>(
+        &self,
+        run: &Run<'_, M>,
+        observer: &mut O,
+    ) -> Result<Outcome, SearchError> {
+        Ok(search(run, observer))
     }
-}
-
-/// Zero for each of the model's coverage points, per thread.
-pub(crate) fn coverage_counters<M: Model>(model: &M) -> Vec<Vec<u64>> {
-    (0..model.thread_count())
-        .map(|t| vec![0; model.coverage_points(t).len()])
-        .collect()
-}
-
-/// What a bitstate search can and cannot claim.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Bitstate {
-    /// Bits in the array.
-    pub bits: u64,
-    /// Expected number of distinct states wrongly taken for seen (and so not explored).
-    pub expected_missed: f64,
-}
-
-/// The number of distinct complete schedules: paths from the initial state to a state where
-/// no thread can move (or to a violation).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Schedules {
-    /// Exactly this many.
-    Exactly(u128),
-    /// More than `u128::MAX`.
-    Overflow,
-    /// Not counted: some step leads back to a state of an earlier level (the state graph is
-    /// not layered by depth, so level-by-level path counting does not apply; it may be cyclic).
-    NotLayered,
-}
-
-impl std::fmt::Display for Schedules {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Schedules::Exactly(n) => write!(f, "{n}"),
-            Schedules::Overflow => write!(f, "more than {}", u128::MAX),
-            Schedules::NotLayered => write!(f, "not counted (steps return to earlier states)"),
-        }
-    }
-}
-
-/// A search's verdict and its counts.
-#[derive(Clone, Debug)]
-pub struct Outcome {
-    /// Pass, violation or stopped.
-    pub verdict: Verdict,
-    /// Counts.
-    pub stats: Stats,
-}
-
-/// Sees every distinct state and every transition, in the engine's deterministic order. It
-/// is called from one thread at a time, not necessarily the caller's: hence `Send`.
-pub trait Observer<S>: Send {
-    /// Whether the observer is called at all: `false` (as for `()`) spares the search
-    /// decoding states for it.
-    const ACTIVE: bool = true;
-    /// A new state, first reached at `depth`.
-    fn state(&mut self, _fp: u64, _state: &S, _depth: usize) {}
-    /// A step of `thread` from the state `from` (fingerprint `from_fp`) to the state `to_fp`.
-    fn transition(&mut self, _from_fp: u64, _from: &S, _thread: usize, _to_fp: u64) {}
-    /// The state `fp` (already reported to [`state`](Observer::state)) breaks a check.
-    fn bad_state(&mut self, _fp: u64, _violation: &Violation) {}
-    /// The step of `thread` from `from` fails an assertion.
-    fn failed_step(&mut self, _from_fp: u64, _from: &S, _thread: usize, _violation: &Violation) {}
-}
-
-impl<S> Observer<S> for () {
-    const ACTIVE: bool = false;
-}
-
-/// Explores every schedule of `model` breadth-first.
-pub fn explore<M: Model>(model: &M, options: &Options) -> Outcome {
-    explore_observed(model, options, &mut ())
-}
-
-/// Like [`explore`], reporting every state and transition to `observer`.
-pub fn explore_observed<M: Model, O: Observer<M::State>>(
-    model: &M,
-    options: &Options,
-    observer: &mut O,
-) -> Outcome {
-    assert!(
-        model.thread_count() <= u8::MAX as usize,
-        "weft explores at most 255 threads"
-    );
-    if options.por && !options.count_schedules && !options.keep_going {
-        return explore_reduced(model, options, observer);
-    }
-    run_search(model, options, observer, false)
 }
 
 /// One breadth-first search, reduced or not.
-fn run_search<M: Model, O: Observer<M::State>>(
-    model: &M,
-    options: &Options,
-    observer: &mut O,
-    reduce: bool,
-) -> Outcome {
-    let threads = if options.threads == 0 {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    } else {
-        options.threads
+fn search<M: Model, O: Observer<M::State>>(run: &Run<'_, M>, observer: &mut O) -> Outcome {
+    let model = run.model;
+    let threads = run.threads;
+    let pool = (threads > 1).then(|| rayon::ThreadPoolBuilder::new().num_threads(threads).build());
+    // A pool that cannot be built (no memory for its stacks): the search runs on this thread.
+    let (pool, threads) = match pool {
+        Some(Ok(pool)) => (Some(pool), threads),
+        Some(Err(e)) => {
+            tracing::warn!("no worker threads ({e}): searching on one thread");
+            (None, 1)
+        }
+        None => (None, 1),
     };
-    let pool = (threads > 1).then(|| {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .expect("a rayon thread pool")
-    });
-    let stats = Stats::for_model(model, threads);
-    let visited = options
-        .bitstate_bytes
+    let stats = run.zero_stats(threads);
+    let visited = run
+        .bitstate
         .map_or_else(ShardedSet::default, ShardedSet::bitstate);
     let covered = stats
         .coverage
         .iter()
-        .map(|points| {
-            assert!(
-                points.len() < NO_POINT as usize,
-                "weft counts at most {} coverage points a thread",
-                NO_POINT - 1
-            );
-            !points.is_empty()
-        })
+        .map(|points| !points.is_empty())
         .collect();
-    let expander = Expander::new(model, visited, reduce, covered);
+    let expander = Expander::new(model, visited, run.reducer, covered);
     let mut search = Search {
         model,
-        options,
+        run,
         start: Instant::now(),
         parents: Parents::default(),
         stats,
@@ -347,54 +126,21 @@ fn run_search<M: Model, O: Observer<M::State>>(
     search.stats.disk_bytes += search.parents.disk_bytes();
     search.stats.bitstate = sets.visited.bits().map(|bits| Bitstate {
         bits,
-        expected_missed: crate::visited::bitstate_expected_omissions(search.stats.states, bits),
+        expected_missed: bitstate_expected_omissions(search.stats.states, bits),
     });
     let complete = match verdict {
         Verdict::Pass => true,
-        Verdict::Violation(_) => options.keep_going,
+        Verdict::Violation(_) => run.keep_going,
         Verdict::Stopped(_) => false,
     };
-    if options.count_schedules && complete {
+    if run.count_schedules && complete {
         search.stats.schedules = Some(match (search.layered, search.schedules) {
             (false, _) => Schedules::NotLayered,
             (true, Some(n)) => Schedules::Exactly(n),
             (true, None) => Schedules::Overflow,
         });
     }
-    Outcome {
-        verdict,
-        stats: search.stats,
-    }
-}
-
-/// The reduced search, then, on a violation, an unreduced search bounded by the
-/// counterexample's length: it reports what the unreduced search would (the first violation
-/// of a shortest length), so reduction changes no verdict, check or trace.
-fn explore_reduced<M: Model, O: Observer<M::State>>(
-    model: &M,
-    options: &Options,
-    observer: &mut O,
-) -> Outcome {
-    let start = Instant::now();
-    let mut out = run_search(model, options, observer, true);
-    if let Verdict::Violation(cex) = &out.verdict {
-        let mut limits = options.limits.remaining_since(start);
-        limits.max_depth = Some(cex.schedule.len());
-        let bounded = Options {
-            threads: options.threads,
-            limits,
-            stop: options.stop,
-            progress: None,
-            frontier_memory: options.frontier_memory,
-            ..Options::default()
-        };
-        match run_search(model, &bounded, &mut (), false).verdict {
-            Verdict::Violation(short) => out.verdict = Verdict::Violation(short),
-            Verdict::Stopped(r) => out.verdict = Verdict::Stopped(r),
-            Verdict::Pass => unreachable!("the reduced graph's counterexample is a real schedule"),
-        }
-    }
-    out
+    Outcome::new(verdict, search.stats)
 }
 
 /// A parent state decoded for observers: its position in the chunk, and its fingerprint,
@@ -409,7 +155,7 @@ struct Decoded<S> {
 /// the verdict. (The [`Expander`] holds the visited sets.)
 struct Search<'a, M: Model> {
     model: &'a M,
-    options: &'a Options<'a>,
+    run: &'a Run<'a, M>,
     start: Instant,
     parents: Parents,
     stats: Stats,
@@ -453,7 +199,7 @@ impl<M: Model> Search<'_, M> {
         };
         self.stats.terminal_states += terminal as u64;
         // One budget for the two levels held at once.
-        let memory = QueueMemory::new(self.options.frontier_memory.unwrap_or(FRONTIER_MEMORY));
+        let memory = QueueMemory::new(self.run.frontier_memory.unwrap_or(FRONTIER_MEMORY));
         let chunk = if pipeline.is_some() {
             PARALLEL_CHUNK
         } else {
@@ -475,7 +221,7 @@ impl<M: Model> Search<'_, M> {
                 break self.first.take().unwrap_or(Verdict::Pass);
             }
             self.stats.depth = depth;
-            if self.options.limits.max_depth == Some(depth) {
+            if self.run.limits.max_depth == Some(depth) {
                 let more = std::iter::from_fn(|| frontier.next_chunk()).any(|chunk| {
                     (0..chunk.len()).any(|i| {
                         let s = self.model.decode(chunk.encoded(i));
@@ -596,7 +342,7 @@ impl<M: Model> Search<'_, M> {
         if let Some(verdict) = self.insert(x, &chunk, parts, next, depth + 1, observer) {
             return Some(verdict);
         }
-        if let Some(progress) = self.options.progress {
+        if let Some(progress) = self.run.progress {
             progress(&Progress {
                 depth,
                 states: self.parents.len() as u64,
@@ -615,17 +361,13 @@ impl<M: Model> Search<'_, M> {
     }
 
     fn should_stop(&self) -> Option<StopReason> {
-        if self.options.stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
-            return Some(StopReason::Interrupted);
-        }
-        let limit = self.options.limits.time_limit?;
-        (self.start.elapsed() >= limit).then_some(StopReason::TimeLimit(limit))
+        self.run.should_stop(self.start)
     }
 
     /// Adds a parent's schedules to a state of the next level; a step to any older state
     /// means the graph is not layered.
     fn flow(&mut self, fp: u64, paths: u128) {
-        if !self.options.count_schedules {
+        if !self.run.count_schedules {
             return;
         }
         match self.next_index.get(&fp) {
@@ -652,7 +394,7 @@ impl<M: Model> Search<'_, M> {
         depth: usize,
         observer: &mut O,
     ) -> Option<Verdict> {
-        if self.options.count_schedules {
+        if self.run.count_schedules {
             for (i, q) in chunk.queued.iter().enumerate() {
                 if q.terminal {
                     self.add_schedules(self.paths[chunk.start + i]);
@@ -660,7 +402,7 @@ impl<M: Model> Search<'_, M> {
             }
         }
         // The state limit must stop at an exact count: insert one by one then.
-        let one_by_one = self.options.limits.max_states.is_some();
+        let one_by_one = self.run.limits.max_states.is_some();
         let sets = x.sets();
         let mut first = std::mem::take(&mut self.first_occurrence);
         if !one_by_one {
@@ -715,7 +457,7 @@ impl<M: Model> Search<'_, M> {
             }
         }
         let parent = chunk.queued[c.src as usize];
-        let paths = if self.options.count_schedules {
+        let paths = if self.run.count_schedules {
             self.paths[chunk.start + c.src as usize]
         } else {
             1
@@ -750,7 +492,7 @@ impl<M: Model> Search<'_, M> {
                 let new = match first {
                     Some(first) => first,
                     None if sets.visited.contains(c.fp) => false,
-                    None if self.options.limits.max_states == Some(self.parents.len() as u64) => {
+                    None if self.run.limits.max_states == Some(self.parents.len() as u64) => {
                         return Some(Verdict::Stopped(StopReason::MaxStates(
                             self.parents.len() as u64
                         )));
@@ -764,6 +506,9 @@ impl<M: Model> Search<'_, M> {
                     self.flow(c.fp, paths);
                     return None;
                 }
+                if self.parents.full() {
+                    return Some(Verdict::Stopped(StopReason::Capacity(MAX_STATES)));
+                }
                 let idx = self.parents.push(parent.idx, c.thread);
                 if O::ACTIVE {
                     observer.state(c.fp, &self.model.decode(encoded), depth);
@@ -776,7 +521,7 @@ impl<M: Model> Search<'_, M> {
                             observer.bad_state(c.fp, v);
                         }
                         self.add_schedules(paths);
-                        if self.options.count_schedules {
+                        if self.run.count_schedules {
                             self.next_index.insert(c.fp, u32::MAX);
                         }
                         let verdict = self.counterexample(idx, None, v.clone());
@@ -784,7 +529,7 @@ impl<M: Model> Search<'_, M> {
                     }
                     Ok(terminal) => {
                         self.stats.terminal_states += terminal as u64;
-                        if self.options.count_schedules {
+                        if self.run.count_schedules {
                             self.next_index.insert(c.fp, next.len() as u32);
                             self.next_paths.push(paths);
                         }
@@ -799,7 +544,7 @@ impl<M: Model> Search<'_, M> {
 
     /// A violation ends the search, unless `keep_going`: then the first one is kept.
     fn violation(&mut self, verdict: Verdict) -> Option<Verdict> {
-        if !self.options.keep_going {
+        if !self.run.keep_going {
             return Some(verdict);
         }
         if self.first.is_none() {

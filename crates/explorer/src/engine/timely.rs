@@ -21,10 +21,15 @@
 //! Partial-order reduction, schedule counting and bitstate hashing are not supported: the
 //! engine explores every interleaving, so its counts are those of `bfs` with `--no-por`.
 
-use crate::bfs::{Limits, Options, Outcome, Progress, Stats, StopReason, Verdict};
+use super::{Explore, Run};
 use crate::model::{check_state, Model, Status, Violation};
+use crate::search::engines::Cluster;
+use crate::search::error::{SearchError, Setting, TimelyError};
+use crate::search::limits::Limits;
+use crate::search::observer::Observer;
+use crate::search::outcome::{Outcome, Progress, Stats, StopReason, Verdict};
+use crate::store::visited::FpMap;
 use crate::trace::Counterexample;
-use crate::visited::FpMap;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
@@ -45,58 +50,26 @@ use timely::dataflow::ProbeHandle;
 use timely::worker::Worker;
 use timely::WorkerConfig;
 
-/// Where the workers run: threads per process, and the processes' addresses.
-#[derive(Clone, Debug)]
-pub struct Cluster {
-    /// Worker threads in this process.
-    pub workers: usize,
-    /// This process's index, `0..addresses.len()`.
-    pub process: usize,
-    /// One `host:port` per process, in process order (empty or one entry: a single process).
-    /// Each process listens on its own line's address.
-    pub addresses: Vec<String>,
-    /// How long to wait for every peer to connect.
-    pub connect_timeout: Duration,
-}
-
-impl Cluster {
-    /// One process with `workers` threads.
-    pub fn local(workers: usize) -> Self {
-        Cluster {
-            workers,
-            process: 0,
-            addresses: Vec::new(),
-            connect_timeout: Duration::from_secs(30),
-        }
+impl Explore for Cluster {
+    /// The limits on states and depth, as the breadth-first engine. Its worker threads are
+    /// the cluster's.
+    fn honours(&self, setting: Setting) -> bool {
+        matches!(setting, Setting::MaxStates | Setting::MaxDepth)
     }
 
-    fn processes(&self) -> usize {
-        self.addresses.len().max(1)
+    /// A parent link's thread is a byte, one value of which marks the initial state.
+    fn max_threads(&self) -> usize {
+        ROOT as usize - 1
+    }
+
+    fn explore<M: Model, O: Observer<M::State>>(
+        &self,
+        run: &Run<'_, M>,
+        _observer: &mut O,
+    ) -> Result<Outcome, SearchError> {
+        Ok(explore(run, self)?)
     }
 }
-
-/// Why a distributed run ended without an outcome.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum TimelyError {
-    /// The cluster description is wrong (no workers, a process index out of range).
-    Config(String),
-    /// Some peer could not be reached in time, or the handshake failed.
-    Connect(String),
-    /// A peer died or a connection broke during the run.
-    Peer(String),
-}
-
-impl std::fmt::Display for TimelyError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            TimelyError::Config(m) => write!(f, "bad cluster configuration: {m}"),
-            TimelyError::Connect(m) => write!(f, "cannot connect the cluster: {m}"),
-            TimelyError::Peer(m) => write!(f, "the distributed run failed: {m}"),
-        }
-    }
-}
-
-impl std::error::Error for TimelyError {}
 
 /// The worker that owns fingerprint `fp`, as a routing value for [`Exchange`].
 fn route(fp: u64) -> u64 {
@@ -183,26 +156,15 @@ enum Event {
     Done(usize, Result<Finish, String>),
 }
 
-/// Explores every schedule of `model` breadth-first on the workers of `cluster`: every process
-/// of the cluster calls it with the same model and options. Returns the same [`Outcome`] on
-/// every process, except that only process 0's counterexample has its schedule (elsewhere it
-/// is empty). `options.progress` is called once per level, on process 0 only.
+/// Explores every schedule of `run.model` breadth-first on the workers of `cluster`: every
+/// process of the cluster calls it with the same model and settings. Returns the same
+/// [`Outcome`] on every process, except that only process 0's counterexample has its schedule
+/// (elsewhere it is empty). `run.progress` is called once per level, on process 0 only.
 ///
 /// On [`TimelyError`] worker threads of this process may be left parked: the caller is
 /// expected to exit.
-pub fn explore_timely<M>(
-    model: &M,
-    options: &Options,
-    cluster: &Cluster,
-) -> Result<Outcome, TimelyError>
-where
-    M: Model + Clone + Send + 'static,
-    M::State: 'static,
-{
-    assert!(
-        model.thread_count() < ROOT as usize,
-        "weft explores at most 254 threads with the timely engine"
-    );
+fn explore<M: Model>(run: &Run<'_, M>, cluster: &Cluster) -> Result<Outcome, TimelyError> {
+    let model = run.model;
     if cluster.workers == 0 {
         return Err(TimelyError::Config("at least one worker is needed".into()));
     }
@@ -242,7 +204,7 @@ where
     let (events, receiver) = mpsc::channel::<Event>();
     let events = Mutex::new(events);
     let stop_flag = Arc::new(AtomicBool::new(false));
-    let shared = Arc::new((model.clone(), options.limits.clone(), stop_flag.clone()));
+    let shared = Arc::new((model.clone(), run.limits.clone(), stop_flag.clone()));
     let guards = timely::execute::execute_from(builders, guard, WorkerConfig::default(), {
         move |worker: &mut Worker| {
             let events = events.lock().expect("events").clone();
@@ -261,12 +223,12 @@ where
     let total_workers = cluster.workers * processes;
     let mut finishes: BTreeMap<usize, Finish> = BTreeMap::new();
     while finishes.len() < cluster.workers {
-        if options.stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
+        if run.stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
             stop_flag.store(true, Ordering::Relaxed);
         }
         match receiver.recv_timeout(Duration::from_millis(50)) {
             Ok(Event::Progress(p)) => {
-                if let Some(progress) = options.progress {
+                if let Some(progress) = run.progress {
                     progress(&p);
                 }
             }
@@ -302,23 +264,21 @@ where
         (None, Some(reason)) => Verdict::Stopped(reason),
         (None, None) => Verdict::Pass,
     };
-    Ok(Outcome {
-        verdict,
-        stats: Stats {
-            states: finish.states,
-            transitions: finish.transitions,
-            depth: finish.depth,
-            terminal_states: finish.terminal,
-            elapsed: start.elapsed(),
-            visited_bytes: 0,
-            threads: total_workers,
-            schedules: None,
-            coverage: finish.coverage,
-            thread_steps: finish.thread_steps,
-            bitstate: None,
-            disk_bytes: 0,
-        },
-    })
+    let stats = Stats {
+        states: finish.states,
+        transitions: finish.transitions,
+        depth: finish.depth,
+        terminal_states: finish.terminal,
+        elapsed: start.elapsed(),
+        visited_bytes: 0,
+        threads: total_workers,
+        schedules: None,
+        coverage: finish.coverage,
+        thread_steps: finish.thread_steps,
+        bitstate: None,
+        disk_bytes: 0,
+    };
+    Ok(Outcome::new(verdict, stats))
 }
 
 fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
@@ -468,25 +428,21 @@ struct Shared {
     finish: Finish,
 }
 
-fn run_worker<M>(
+fn run_worker<M: Model>(
     worker: &mut Worker,
     model: &M,
     limits: &Limits,
     stop: &Arc<AtomicBool>,
     start: Instant,
     events: &mpsc::Sender<Event>,
-) -> Finish
-where
-    M: Model + Clone + 'static,
-    M::State: 'static,
-{
+) -> Finish {
     let index = worker.index();
     let threads = model.thread_count();
     let shared = Rc::new(RefCell::new(Shared {
         parents: FpMap::default(),
         finish: Finish {
             thread_steps: vec![0; threads],
-            coverage: crate::bfs::coverage_counters(model),
+            coverage: coverage_counters(model),
             ..Finish::default()
         },
     }));
@@ -842,7 +798,7 @@ impl<M: Model> Search<M> {
         let threads = self.model.thread_count();
         let mut transitions = 0;
         let mut thread_steps = vec![0u64; threads];
-        let mut coverage = crate::bfs::coverage_counters(&self.model);
+        let mut coverage = coverage_counters(&self.model);
         for (fp, state) in std::mem::take(&mut self.frontier) {
             for th in 0..threads {
                 if self.model.status(&state, th) != Status::Enabled {
@@ -887,4 +843,12 @@ impl<M: Model> Search<M> {
         }));
         false
     }
+}
+
+/// Zero for each of the model's coverage points, per thread.
+fn coverage_counters<M: Model>(model: &M) -> Vec<Vec<u64>> {
+    super::coverage_points(model)
+        .into_iter()
+        .map(|n| vec![0; n])
+        .collect()
 }

@@ -1,13 +1,13 @@
 //! The parallel half of a breadth-first level: every successor of a chunk of queued states,
 //! stepped, checked, encoded and fingerprinted (under reduction, the ample step's successor is
 //! looked up in the visited sets first, for the cycle proviso). It only reads the visited
-//! sets, so it can run while the search inserts the chunk before (see [`bfs`](crate::bfs)).
+//! sets, so it can run while the search inserts the chunk before (see [`bfs`](super)).
 
-use crate::level::Chunk;
-use crate::model::{check_state, Footprint, Model, Status, Violation};
-use crate::pipeline::Backoff;
-use crate::visited::{ShardedSet, SHARDS};
-use smallvec::{smallvec, SmallVec};
+use super::backoff::Backoff;
+use crate::model::{check_state, Model, Reducer, Status, Violation};
+use crate::reduce::{enabled, statuses};
+use crate::store::level::Chunk;
+use crate::store::visited::{ShardedSet, SHARDS};
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError};
@@ -274,8 +274,8 @@ pub(crate) struct Expander<'a, M: Model> {
     sets: RwLock<Sets>,
     /// The search is waiting to grow the sets: expansion holds off reading them.
     growing: AtomicBool,
-    /// Partial-order reduction is on.
-    reduce: bool,
+    /// Partial-order reduction, when on.
+    reducer: Option<Reducer<M>>,
     /// Per thread, whether the model names coverage points (so each step looks its own up).
     covered: Vec<bool>,
 }
@@ -284,15 +284,20 @@ impl<'a, M: Model> Expander<'a, M> {
     /// An expander of `model`'s states, storing them in `visited` (exact or bitstate), with
     /// partial-order reduction if `reduce`; `covered` says which threads have coverage
     /// points.
-    pub(crate) fn new(model: &'a M, visited: ShardedSet, reduce: bool, covered: Vec<bool>) -> Self {
+    pub(crate) fn new(
+        model: &'a M,
+        visited: ShardedSet,
+        reducer: Option<Reducer<M>>,
+        covered: Vec<bool>,
+    ) -> Self {
         Expander {
             model,
             sets: RwLock::new(Sets {
                 visited,
-                next_level: reduce.then(ShardedSet::default),
+                next_level: reducer.is_some().then(ShardedSet::default),
             }),
             growing: AtomicBool::new(false),
-            reduce,
+            reducer,
             covered,
         }
     }
@@ -327,15 +332,21 @@ impl<'a, M: Model> Expander<'a, M> {
         // as half the threads (two under reduction, where most states take one step), so
         // that the bytes are rarely copied to a larger buffer.
         let encoded = range.clone().next().map_or(0, |i| chunk.encoded(i).len());
-        let per_parent = if self.reduce { 2 } else { threads.div_ceil(2) };
+        let per_parent = if self.reducer.is_some() {
+            2
+        } else {
+            threads.div_ceil(2)
+        };
         part.empty(range.len() * threads, per_parent * range.len() * encoded);
         let mut stepped = Steps::new();
         // Without reduction the sets are not read, and so not locked.
-        let sets = self.reduce.then(|| self.read_sets());
+        let sets = self.reducer.map(|reducer| (reducer, self.read_sets()));
         for i in range {
             let state = self.model.decode(chunk.encoded(i));
             match &sets {
-                Some(sets) => self.successors(sets, i as u32, &state, &mut stepped, part),
+                Some((reducer, sets)) => {
+                    self.successors(reducer, sets, i as u32, &state, &mut stepped, part)
+                }
                 None => {
                     self.step_all(&state, &mut stepped);
                     self.emit(i as u32, &mut stepped, part);
@@ -387,6 +398,7 @@ impl<'a, M: Model> Expander<'a, M> {
     /// scratch room.
     fn successors(
         &self,
+        reducer: &Reducer<M>,
         sets: &Sets,
         src: u32,
         state: &M::State,
@@ -395,7 +407,7 @@ impl<'a, M: Model> Expander<'a, M> {
     ) {
         // Each thread's status, asked once: the reduction and the steps both need it.
         let statuses = statuses(self.model, state);
-        if let Some(t) = self.ample(state, &statuses) {
+        if let Some(t) = reducer.ample(self.model, state, &statuses) {
             // Looked up, for the cycle proviso.
             self.step(state, t, stepped);
             self.candidate(src, &stepped.as_slice()[0], Some(&sets.visited), out);
@@ -432,13 +444,6 @@ impl<'a, M: Model> Expander<'a, M> {
             self.candidate(src, s, None, out);
         }
         stepped.clear();
-    }
-
-    /// A thread whose next step alone is a persistent set, when two or more are enabled.
-    fn ample(&self, s: &M::State, statuses: &[Status]) -> Option<usize> {
-        // A second enabled thread, or there is nothing to reduce.
-        enabled(statuses).nth(1)?;
-        ample_thread(self.model, s, statuses)
     }
 
     /// Thread `t`'s step from `state` onto `stepped`.
@@ -520,47 +525,4 @@ impl<'a, M: Model> Expander<'a, M> {
         }
         out.candidates.push(c);
     }
-}
-
-/// Every thread's status in a state, on the stack for up to 16 threads (this runs for every
-/// state expanded under reduction).
-pub(crate) type Statuses = SmallVec<[Status; 16]>;
-
-/// Each thread's status in `s`, asked once.
-pub(crate) fn statuses<M: Model>(model: &M, s: &M::State) -> Statuses {
-    (0..model.thread_count())
-        .map(|t| model.status(s, t))
-        .collect()
-}
-
-/// The enabled threads among `statuses`, in thread order.
-pub(crate) fn enabled(statuses: &[Status]) -> impl Iterator<Item = usize> + '_ {
-    statuses
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| **s == Status::Enabled)
-        .map(|(t, _)| t)
-}
-
-/// Among the enabled threads of `statuses` (each thread's in `s`), the first whose next step
-/// alone is a persistent set: invisible to the invariants, and independent of everything every
-/// other unfinished thread may still do (so no other thread can enable, disable or be affected
-/// by it before it runs). The other threads' futures are computed when first compared, since
-/// a candidate is often ruled out by visibility or by the first conflict.
-pub(crate) fn ample_thread<M: Model>(
-    model: &M,
-    s: &M::State,
-    statuses: &[Status],
-) -> Option<usize> {
-    let visible = model.invariant_reads();
-    let mut futures: SmallVec<[Option<Footprint>; 16]> = smallvec![None; statuses.len()];
-    enabled(statuses).find(|&t| {
-        let fp = model.footprint(s, t);
-        fp.writes & visible == 0
-            && statuses.iter().enumerate().all(|(u, st)| {
-                u == t
-                    || *st == Status::Finished
-                    || !fp.conflicts(futures[u].get_or_insert_with(|| model.future_footprint(s, u)))
-            })
-    })
 }

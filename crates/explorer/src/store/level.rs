@@ -10,7 +10,7 @@
 //! ([`QueueMemory`], one for both levels), whole chunks go to a temporary file ([`Spool`]) and
 //! are read back in order.
 
-use crate::spool::Spool;
+use super::spool::Spool;
 use std::collections::VecDeque;
 use std::sync::Mutex;
 

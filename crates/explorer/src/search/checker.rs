@@ -1,0 +1,409 @@
+//! [`Checker`]: one builder for every engine, and one [`Outcome`].
+
+use super::engines::Engine;
+use super::error::{SearchError, Setting};
+use super::fewest::fewest;
+use super::limits::Limits;
+use super::observer::Observer;
+use super::outcome::{Outcome, Preemptions, Progress, Verdict};
+use crate::engine::{bfs::Bfs, dfs::Dfs, Explore, Run};
+use crate::model::{Model, Reducer};
+use crate::preemption::{self, Bounded, MAX_BOUND};
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
+
+/// Whether to reduce by partial-order reduction.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Reduction {
+    /// On where it applies: the model offers it ([`Model::reduction`]), the engine honours it,
+    /// and neither schedules are counted nor the search goes past violations, is observed or
+    /// bounded by preemptions. Off otherwise.
+    #[default]
+    Auto,
+    /// On; a search where it does not apply is refused.
+    On,
+    /// Off: every interleaving is explored.
+    Off,
+}
+
+/// How to explore a model: the engine, its settings, and the limits. One builder for every
+/// engine; a setting the engine cannot honour makes [`check`](Checker::check) refuse the
+/// search ([`SearchError::Unsupported`]) rather than drop it.
+///
+/// ```
+/// # use weft_explorer::{Checker, Engine};
+/// let checker = Checker::new().engine(Engine::Dfs).max_states(1_000_000);
+/// # let _ = checker;
+/// ```
+#[derive(Clone, Default)]
+pub struct Checker<'a> {
+    engine: Engine,
+    threads: Option<usize>,
+    limits: Limits,
+    reduction: Reduction,
+    stop: Option<&'static AtomicBool>,
+    progress: Option<&'a (dyn Fn(&Progress) + Sync)>,
+    keep_going: bool,
+    count_schedules: bool,
+    bitstate: Option<usize>,
+    frontier_memory: Option<usize>,
+    preemption_bound: Option<u32>,
+    fewest_preemptions: bool,
+}
+
+impl<'a> Checker<'a> {
+    /// The breadth-first engine on one thread per core, with no limits.
+    pub fn new() -> Self {
+        Checker::default()
+    }
+
+    /// The engine that explores.
+    pub fn engine(mut self, engine: Engine) -> Self {
+        self.engine = engine;
+        self
+    }
+
+    /// Worker threads; 0 means one per core (the default). Only the breadth-first engine
+    /// runs on more than one; results do not depend on it.
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.threads = Some(threads);
+        self
+    }
+
+    /// All the budgets at once.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Stop once this many distinct states are stored and more remain.
+    pub fn max_states(mut self, states: u64) -> Self {
+        self.limits.max_states = Some(states);
+        self
+    }
+
+    /// Do not expand states this many steps from the initial state.
+    pub fn max_depth(mut self, depth: usize) -> Self {
+        self.limits.max_depth = Some(depth);
+        self
+    }
+
+    /// Stop after this much time.
+    pub fn time_limit(mut self, limit: Duration) -> Self {
+        self.limits.time_limit = Some(limit);
+        self
+    }
+
+    /// Partial-order reduction: [`Reduction::Auto`] by default.
+    pub fn reduction(mut self, reduction: Reduction) -> Self {
+        self.reduction = reduction;
+        self
+    }
+
+    /// A flag that, once set (by a Ctrl-C handler, say), stops the search cleanly.
+    pub fn stop(mut self, stop: &'static AtomicBool) -> Self {
+        self.stop = Some(stop);
+        self
+    }
+
+    /// Called now and then with the search's progress, from any thread.
+    pub fn progress(mut self, progress: &'a (dyn Fn(&Progress) + Sync)) -> Self {
+        self.progress = Some(progress);
+        self
+    }
+
+    /// Explore the whole state space even after a violation (violating states are not
+    /// expanded); the verdict names the first violation met.
+    pub fn keep_going(mut self, on: bool) -> Self {
+        self.keep_going = on;
+        self
+    }
+
+    /// Count the distinct complete schedules (paths through the state graph).
+    pub fn count_schedules(mut self, on: bool) -> Self {
+        self.count_schedules = on;
+        self
+    }
+
+    /// Bitstate hashing (SPIN's supertrace): a visited set of `bytes` bytes of bits, three
+    /// bits a state, instead of exact fingerprints. Memory is fixed, but a new state whose bits
+    /// are all set by others is taken for seen, so the search may miss states
+    /// ([`Stats::bitstate`](crate::Stats::bitstate) estimates how many).
+    pub fn bitstate(mut self, bytes: usize) -> Self {
+        self.bitstate = Some(bytes);
+        self
+    }
+
+    /// Bytes of encoded states the breadth-first queue keeps in memory; the rest goes to a
+    /// temporary file and is read back in order, as TLC's state queue does. 0 keeps memory to
+    /// the visited set and a few buffers. Default [`FRONTIER_MEMORY`](crate::FRONTIER_MEMORY).
+    pub fn frontier_memory(mut self, bytes: usize) -> Self {
+        self.frontier_memory = Some(bytes);
+        self
+    }
+
+    /// Explore only schedules with at most `bound` preemptions (switches away from a thread
+    /// that could have continued): a pass then holds up to the bound.
+    pub fn preemption_bound(mut self, bound: u32) -> Self {
+        self.preemption_bound = Some(bound);
+        self
+    }
+
+    /// Once a shortest counterexample is found, look for one of the same length and check
+    /// with fewer preemptions (bounded searches below its own count).
+    pub fn fewest_preemptions(mut self, on: bool) -> Self {
+        self.fewest_preemptions = on;
+        self
+    }
+
+    /// The engine that will explore.
+    pub fn engine_of(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The budgets the search runs under.
+    pub fn limits_of(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Explores every schedule of `model` (or those the engine and settings cover).
+    pub fn check<M: Model>(&self, model: &M) -> Result<Outcome, SearchError> {
+        self.check_observed(model, &mut ())
+    }
+
+    /// Like [`check`](Checker::check), reporting every state and transition to `observer`
+    /// (breadth-first only, without reduction or a preemption bound).
+    pub fn check_observed<M: Model, O: Observer<M::State>>(
+        &self,
+        model: &M,
+        observer: &mut O,
+    ) -> Result<Outcome, SearchError> {
+        let start = Instant::now();
+        let span = tracing::info_span!("search", engine = self.engine.name());
+        let _entered = span.enter();
+        self.validate(model, O::ACTIVE)?;
+        let reducer = self.reducer(model, O::ACTIVE)?;
+        tracing::info!(
+            threads = model.thread_count(),
+            reduction = reducer.is_some(),
+            bound = self.preemption_bound,
+            "exploring"
+        );
+        let mut outcome = match self.preemption_bound {
+            Some(bound) => self.explore(&Bounded::new(model.clone(), bound), None, &mut ())?,
+            None => self.explore(model, reducer, observer)?,
+        };
+        if reducer.is_some() {
+            self.shorten(model, &mut outcome, start)?;
+        }
+        outcome.preemptions = match &mut outcome.verdict {
+            Verdict::Violation(cex) if self.fewest_preemptions => {
+                let limits = self.limits.remaining_since(start);
+                let (found, preemptions) = fewest(model, &self.quiet(), &limits, cex)?;
+                *cex = found;
+                Some(preemptions)
+            }
+            Verdict::Violation(cex) => {
+                preemption::count(model, &cex.schedule).map(|count| Preemptions {
+                    count,
+                    fewest: false,
+                    fewer: None,
+                })
+            }
+            _ => None,
+        };
+        outcome.engine = self.engine.name();
+        outcome.shortest = self.engine.shortest();
+        outcome.reduced = reducer.is_some();
+        outcome.preemption_bound = self.preemption_bound;
+        tracing::info!(
+            states = outcome.stats.states,
+            transitions = outcome.stats.transitions,
+            elapsed = ?outcome.stats.elapsed,
+            "explored"
+        );
+        Ok(outcome)
+    }
+
+    /// Whether a search of `model` with these settings reduces (and so counts no schedules).
+    pub fn reduces<M: Model>(&self, model: &M) -> Result<bool, SearchError> {
+        Ok(self.reducer(model, false)?.is_some())
+    }
+
+    /// The same engine, threads and stop flag, with no progress, counting or going on past
+    /// violations: for the searches a search makes on its own behalf.
+    pub(crate) fn quiet(&self) -> Checker<'static> {
+        Checker {
+            engine: self.engine.clone(),
+            threads: self.threads,
+            stop: self.stop,
+            ..Checker::default()
+        }
+    }
+
+    /// Refuses settings the engine cannot honour, and models beyond its limits.
+    fn validate<M: Model>(&self, model: &M, observed: bool) -> Result<(), SearchError> {
+        let engine = self.engine.name();
+        let set = [
+            (Setting::Threads, self.threads.is_some_and(|n| n != 1)),
+            (Setting::MaxStates, self.limits.max_states.is_some()),
+            (Setting::MaxDepth, self.limits.max_depth.is_some()),
+            (Setting::Reduction, self.reduction == Reduction::On),
+            (Setting::KeepGoing, self.keep_going),
+            (Setting::CountSchedules, self.count_schedules),
+            (Setting::Bitstate, self.bitstate.is_some()),
+            (Setting::FrontierMemory, self.frontier_memory.is_some()),
+            (Setting::PreemptionBound, self.preemption_bound.is_some()),
+            (Setting::FewestPreemptions, self.fewest_preemptions),
+            (Setting::Observer, observed),
+        ];
+        if let Some((setting, _)) = set
+            .iter()
+            .find(|(setting, on)| *on && !self.honours(*setting))
+        {
+            return Err(SearchError::Unsupported {
+                engine,
+                setting: *setting,
+            });
+        }
+        if let Some(bound) = self.preemption_bound.filter(|&b| b > MAX_BOUND) {
+            return Err(SearchError::OutOfRange {
+                setting: Setting::PreemptionBound,
+                value: bound.into(),
+                max: MAX_BOUND.into(),
+            });
+        }
+        if observed && self.preemption_bound.is_some() {
+            return Err(SearchError::Conflict(
+                Setting::Observer,
+                Setting::PreemptionBound,
+            ));
+        }
+        let max = self.max_threads();
+        if model.thread_count() > max {
+            return Err(SearchError::TooManyThreads {
+                threads: model.thread_count(),
+                max,
+            });
+        }
+        // A step's coverage point is counted in 16 bits, u16::MAX meaning none.
+        let most = u16::MAX as usize - 1;
+        if let Some(t) = (0..model.thread_count()).find(|&t| model.coverage_points(t).len() > most)
+        {
+            return Err(SearchError::TooManyCoveragePoints {
+                thread: model.thread_name(t).to_string(),
+                points: model.coverage_points(t).len(),
+                max: most,
+            });
+        }
+        Ok(())
+    }
+
+    /// The reducer to search with, if reduction is on: see [`Reduction`].
+    fn reducer<M: Model>(
+        &self,
+        model: &M,
+        observed: bool,
+    ) -> Result<Option<Reducer<M>>, SearchError> {
+        let conflict = [
+            (Setting::CountSchedules, self.count_schedules),
+            (Setting::KeepGoing, self.keep_going),
+            (Setting::Observer, observed),
+            (Setting::PreemptionBound, self.preemption_bound.is_some()),
+        ]
+        .into_iter()
+        .find_map(|(setting, on)| on.then_some(setting));
+        match self.reduction {
+            Reduction::Off => Ok(None),
+            Reduction::Auto if conflict.is_some() || !self.honours(Setting::Reduction) => Ok(None),
+            Reduction::Auto => Ok(model.reduction()),
+            Reduction::On => match conflict {
+                Some(setting) => Err(SearchError::Conflict(Setting::Reduction, setting)),
+                None => model.reduction().map(Some).ok_or(SearchError::NotReducible),
+            },
+        }
+    }
+
+    /// The reduced search's counterexample replaced by what the unreduced search would report:
+    /// the first violation of a shortest length, found by a breadth-first search bounded by
+    /// the counterexample's length. So reduction changes no verdict, check or trace.
+    fn shorten<M: Model>(
+        &self,
+        model: &M,
+        outcome: &mut Outcome,
+        start: Instant,
+    ) -> Result<(), SearchError> {
+        let Verdict::Violation(cex) = &outcome.verdict else {
+            return Ok(());
+        };
+        if !self.engine.shortest() {
+            return Ok(());
+        }
+        let mut limits = self.limits.remaining_since(start);
+        limits.max_depth = Some(cex.schedule.len());
+        let mut bounded = self.quiet().limits(limits).reduction(Reduction::Off);
+        bounded.frontier_memory = self.frontier_memory;
+        match bounded.explore(model, None, &mut ())?.verdict {
+            Verdict::Pass => unreachable!("the reduced graph's counterexample is a real schedule"),
+            verdict => outcome.verdict = verdict,
+        }
+        Ok(())
+    }
+
+    /// Runs the engine on `model` with these settings.
+    fn explore<M: Model, O: Observer<M::State>>(
+        &self,
+        model: &M,
+        reducer: Option<Reducer<M>>,
+        observer: &mut O,
+    ) -> Result<Outcome, SearchError> {
+        let run = Run {
+            model,
+            threads: match (&self.engine, self.threads) {
+                (Engine::Bfs, None | Some(0)) => {
+                    std::thread::available_parallelism().map_or(1, |n| n.get())
+                }
+                (Engine::Bfs, Some(n)) => n,
+                _ => 1,
+            },
+            limits: self.limits.clone(),
+            stop: self.stop,
+            progress: self.progress,
+            keep_going: self.keep_going,
+            count_schedules: self.count_schedules,
+            bitstate: self.bitstate,
+            frontier_memory: self.frontier_memory,
+            reducer,
+        };
+        match &self.engine {
+            Engine::Bfs => Bfs.explore(&run, observer),
+            Engine::Dfs => Dfs.explore(&run, observer),
+            #[cfg(feature = "shuttle")]
+            Engine::Shuttle(shuttle) => shuttle.explore(&run, observer),
+            #[cfg(feature = "timely")]
+            Engine::Timely(cluster) => cluster.explore(&run, observer),
+        }
+    }
+
+    fn honours(&self, setting: Setting) -> bool {
+        match &self.engine {
+            Engine::Bfs => Bfs.honours(setting),
+            Engine::Dfs => Dfs.honours(setting),
+            #[cfg(feature = "shuttle")]
+            Engine::Shuttle(shuttle) => shuttle.honours(setting),
+            #[cfg(feature = "timely")]
+            Engine::Timely(cluster) => cluster.honours(setting),
+        }
+    }
+
+    fn max_threads(&self) -> usize {
+        match &self.engine {
+            Engine::Bfs => Bfs.max_threads(),
+            Engine::Dfs => Dfs.max_threads(),
+            #[cfg(feature = "shuttle")]
+            Engine::Shuttle(shuttle) => shuttle.max_threads(),
+            #[cfg(feature = "timely")]
+            Engine::Timely(cluster) => cluster.max_threads(),
+        }
+    }
+}

@@ -1,0 +1,58 @@
+//! The models weft can load by name. Adding a model is a module that defines its
+//! [`ModelKind`], and one line in [`MODELS`].
+
+use crate::scenario::{BuildError, OpCall, Params};
+use std::sync::Arc;
+use weft_explorer::AnyModel;
+
+/// Every model a scenario file can name, in the order `weft list` tells them.
+pub static MODELS: &[&ModelKind] = &[&crate::pt_frag::MODEL, &crate::thp::MODEL];
+
+/// What scenario files need to know about a model, and how to build it from one.
+pub struct ModelKind {
+    /// The name scenario files use (`model = "pt_frag"`).
+    pub name: &'static str,
+    /// One line: what it models.
+    pub summary: &'static str,
+    /// Its variants, in the order scenarios list them.
+    pub variants: &'static [&'static str],
+    /// The operations scenario threads may call, with their argument forms.
+    pub operations: &'static [&'static str],
+    /// The parameters it accepts, each with what it means.
+    pub params: &'static [(&'static str, &'static str)],
+    /// Builds an instance from a scenario's parts.
+    pub build: fn(&Spec) -> Result<Arc<dyn AnyModel>, BuildError>,
+}
+
+/// The model called `name`.
+pub fn model_kind(name: &str) -> Option<&'static ModelKind> {
+    MODELS.iter().copied().find(|m| m.name == name)
+}
+
+/// A scenario's parts a model is built from.
+pub struct Spec<'a> {
+    /// The variant's name, as written.
+    pub variant: &'a str,
+    /// The `[params]` table.
+    pub params: &'a Params,
+    /// The threads, in order.
+    pub threads: &'a [ThreadSpec],
+}
+
+/// One `[[thread]]` of a scenario.
+#[derive(Clone, Debug)]
+pub struct ThreadSpec {
+    /// Its name.
+    pub name: String,
+    /// The operations it calls, in order.
+    pub ops: Vec<OpCall>,
+    /// The thread whose `fork` creates it (models of processes), if any.
+    pub child_of: Option<String>,
+}
+
+impl Spec<'_> {
+    /// The thread names, in order.
+    pub fn names(&self) -> Vec<&str> {
+        self.threads.iter().map(|t| t.name.as_str()).collect()
+    }
+}
