@@ -176,6 +176,8 @@ fn pick(doc: &Value, keys: &[&str]) -> Value {
 /// A trace file's steps as the record keeps them: thread, label, source and changes, in the
 /// terms of the trace format the record was made with (`weft-trace/1`): a note after its
 /// label as `  [note]`, a ghost field named `field (ghost)`, a source's version as `commit`.
+/// Not kept: the thp reader's partial sums (`P.mapcount read so far`), which the old build
+/// showed as a state field and which are the reading thread's locals now.
 fn trace_steps(trace: &Value) -> Value {
     let steps = trace["steps"].as_array().expect("a trace has steps");
     Value::Array(
@@ -191,6 +193,12 @@ fn trace_steps(trace: &Value) -> Value {
                     .as_array()
                     .expect("changes")
                     .iter()
+                    .filter(|c| {
+                        !c["field"]
+                            .as_str()
+                            .unwrap()
+                            .ends_with(".mapcount read so far")
+                    })
                     .map(|c| {
                         let field = c["field"].as_str().unwrap();
                         let field = if c["kind"] == "ghost" {
