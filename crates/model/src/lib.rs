@@ -11,6 +11,7 @@ pub mod page;
 pub mod pt_frag;
 pub mod registry;
 pub mod scenario;
+mod step;
 pub mod thp;
 
 pub use registry::{model_kind, ModelKind, MODELS};

@@ -22,6 +22,9 @@
 //! - Only user page tables (`kernel == 0`), so the ctor and dtor always run.
 
 mod codec;
+mod footprint;
+mod ops;
+mod program;
 mod scenario;
 mod steps;
 
@@ -31,7 +34,7 @@ use crate::page::{Page, TOP_SHIFT};
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
 use steps::Pc;
-use weft_explorer::{Field, Footprint, Model, Reduce, Reducer, StepInfo, Violation};
+use weft_explorer::{Field, Model, Reducer, StepInfo, Violation};
 
 /// How the fragment count of a page-table page is kept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -258,7 +261,7 @@ impl ThreadState {
         let page = b[2] & 0xf;
         ThreadState {
             op: b[0],
-            pc: Pc::ALL[(b[1] & 0x1f) as usize],
+            pc: Pc::from_repr(b[1] & 0x1f).expect("a step the packing wrote"),
             page: if page == NO_PAGE_NIBBLE {
                 NO_PAGE
             } else {
@@ -459,11 +462,11 @@ impl Model for PtFrag {
     }
 
     fn step(&self, s: &mut State, t: usize) -> Result<(), Violation> {
-        self.exec(s, t)
+        self.effect_of(s, t, s.threads[t].pc)
     }
 
     fn step_info(&self, s: &State, t: usize) -> StepInfo {
-        self.info(s, t)
+        self.info_of(s, t, s.threads[t].pc)
     }
 
     fn reduction(&self) -> Option<Reducer<Self>> {
@@ -608,23 +611,6 @@ impl Model for PtFrag {
             }
         }
         out
-    }
-}
-
-impl Reduce for PtFrag {
-    fn footprint(&self, s: &State, t: usize) -> Footprint {
-        self.step_footprint(s, t)
-    }
-
-    fn future_footprint(&self, s: &State, t: usize) -> Footprint {
-        self.future(s, t)
-    }
-
-    /// No invariant over whole states: `refcount_underflow` is checked by the only steps that
-    /// can make a counter negative (the unchecked subtractions), so no step is visible to an
-    /// invariant and partial-order reduction can postpone any independent step.
-    fn invariant_reads(&self) -> u64 {
-        0
     }
 }
 

@@ -1,0 +1,102 @@
+//! What pt_frag's steps touch, for partial-order reduction: the objects are numbered as bits
+//! of a 64-bit set (page i's `_refcount` is 2i, its other fields 2i+1, the mm's cache pointer
+//! and lock the two top bits); each step's footprint is in its declaration ([`super::steps`]),
+//! and a thread's future footprint is here.
+
+use super::steps::Pc;
+use super::{Op, PtFrag, State, Variant, NO_PAGE};
+use weft_explorer::{Footprint, Reduce};
+
+/// Page `p`'s `_refcount`.
+pub(super) fn refcount(p: u8) -> u64 {
+    1 << (2 * p as u32)
+}
+
+/// Page `p`'s other fields, ghost ones included.
+pub(super) fn fields(p: u8) -> u64 {
+    1 << (2 * p as u32 + 1)
+}
+
+/// `mm->context.pte_frag`.
+pub(super) const PTE_FRAG: u64 = 1 << 62;
+
+/// `mm->page_table_lock`.
+pub(super) const LOCK: u64 = 1 << 63;
+
+impl PtFrag {
+    /// The object that holds page `p`'s fragment count under this variant.
+    pub(super) fn counter(&self, p: u8) -> u64 {
+        if self.variant == Variant::PtFragRefcount {
+            fields(p)
+        } else {
+            refcount(p)
+        }
+    }
+
+    /// Every page's objects.
+    pub(super) fn all_pages(&self) -> u64 {
+        (0..self.pages).fold(0, |acc, p| acc | fields(p) | refcount(p))
+    }
+
+    /// Everything thread `t` may still touch: its next step, the rest of its current
+    /// operation on the same page, and its later operations.
+    fn future(&self, s: &State, t: usize) -> Footprint {
+        let th = &s.threads[t];
+        if th.pc == Pc::Done {
+            return Footprint::default();
+        }
+        let page = |p: u8| Footprint::rw(fields(p) | refcount(p));
+        let ops = &self.threads[t].ops[th.op as usize..];
+        let mut f = self.footprint(s, t);
+        // The rest of the current operation.
+        let current = match (ops[0], th.pc) {
+            (Op::Alloc, Pc::CacheLock | Pc::CacheRead | Pc::CacheAdvance | Pc::CacheUnlock) => {
+                Footprint::rw(LOCK | PTE_FRAG | self.all_pages())
+            }
+            (Op::Alloc, Pc::AllocPage) => Footprint::rw(LOCK | PTE_FRAG | self.all_pages()),
+            (Op::Alloc, _) => Footprint::rw(LOCK | PTE_FRAG).union(page(th.page)),
+            (Op::Free { .. } | Op::Destroy, _) if th.page != NO_PAGE => page(th.page),
+            (Op::Free { .. }, _) => page(self.next_page(s, t)),
+            (Op::Destroy, _) => Footprint::rw(PTE_FRAG | self.all_pages()),
+            (Op::SpeculativeGetPut, _) => page(if th.page == NO_PAGE { 0 } else { th.page }),
+        };
+        f = f.union(current);
+        // Later operations: pages are known only for frees of fragments held now and before
+        // any later allocation.
+        let mut held: Vec<u8> = th.fragments().iter().map(|fr| fr.page).collect();
+        let mut allocated = false;
+        for op in &ops[1..] {
+            f = f.union(match op {
+                Op::Alloc => {
+                    allocated = true;
+                    Footprint::rw(LOCK | PTE_FRAG | self.all_pages())
+                }
+                Op::Free { from: None } if !allocated && !held.is_empty() => page(held.remove(0)),
+                Op::Free { .. } => Footprint::rw(self.all_pages()),
+                Op::Destroy => Footprint::rw(PTE_FRAG | self.all_pages()),
+                Op::SpeculativeGetPut => page(0),
+            });
+        }
+        f
+    }
+}
+
+impl Reduce for PtFrag {
+    /// Ghost state included: a page's ghost fields count as its other fields, a thread's
+    /// fragments and references as the page they are on (every step that changes them also
+    /// writes that page).
+    fn footprint(&self, s: &State, t: usize) -> Footprint {
+        self.footprint_of(s, t, s.threads[t].pc)
+    }
+
+    fn future_footprint(&self, s: &State, t: usize) -> Footprint {
+        self.future(s, t)
+    }
+
+    /// No invariant over whole states: `refcount_underflow` is checked by the only steps that
+    /// can make a counter negative (the unchecked subtractions), so no step is visible to an
+    /// invariant and partial-order reduction can postpone any independent step.
+    fn invariant_reads(&self) -> u64 {
+        0
+    }
+}

@@ -1,0 +1,211 @@
+//! What several steps share: the page allocator's side (allocation and its checks, the
+//! count helpers and their `VM_BUG_ON`s), handing fragments out and taking them back, and
+//! moving a thread to its next operation.
+
+use super::steps::Pc;
+use super::{Fragment, PtFrag, State, MAX_HELD, NO_PAGE};
+use weft_explorer::Violation;
+
+impl PtFrag {
+    /// `alloc_page()`: the lowest free page, with `_refcount` 1; a page whose count is not 0
+    /// is a reference to a free page still counted.
+    pub(super) fn alloc_page(&self, s: &mut State, t: usize) -> Result<(), Violation> {
+        let p = s
+            .pages
+            .iter()
+            .position(|p| !p.allocated)
+            .expect("the pool has a page per pte_fragment_alloc");
+        let page = &mut s.pages[p];
+        if page.refcount != 0 {
+            return Err(Violation::new(
+                "free_while_referenced",
+                format!(
+                    "alloc_page hands out page{p} with _refcount {}: a reference to the \
+                     free page is still counted",
+                    page.refcount
+                ),
+            ));
+        }
+        page.refcount = 1;
+        page.allocated = true;
+        // At most 15 allocations a scenario (PtFrag::new): the generation stays small.
+        page.generation += 1;
+        page.live_fragments = 0;
+        page.dtor_runs = 0;
+        let th = &mut s.threads[t];
+        th.page = p as u8;
+        th.generation = page.generation;
+        Ok(())
+    }
+
+    /// After the ctor (and the variant's first count): a single-fragment configuration returns
+    /// fragment 0 at once; otherwise the page may become the mm's cache page.
+    pub(super) fn after_count_init(&self, s: &mut State, t: usize, counted: bool) {
+        if !counted {
+            s.threads[t].pc = Pc::InitCount;
+        } else if self.frag_nr == 1 {
+            self.hand_out(s, t, 0);
+        } else {
+            s.threads[t].pc = Pc::InstallLock;
+        }
+    }
+
+    /// `pte_fragment_alloc` returns fragment `index` of the thread's page: ghost bookkeeping.
+    pub(super) fn hand_out(&self, s: &mut State, t: usize, index: u8) {
+        let th = &s.threads[t];
+        let (p, generation) = (th.page, th.generation);
+        s.pages[p as usize].live_fragments += 1;
+        let th = &mut s.threads[t];
+        th.fragments[th.held as usize] = Fragment {
+            page: p,
+            generation,
+            index,
+        };
+        th.held += 1;
+        self.finish_op(s, t);
+    }
+
+    /// The first step of `pte_fragment_free`: the page table stops being used.
+    pub(super) fn take_fragment(&self, s: &mut State, t: usize) -> Result<(), Violation> {
+        let from = self.free_source(t, &s.threads[t]);
+        let holder = &mut s.threads[from];
+        let f = holder.fragments[0];
+        holder.fragments.copy_within(1.., 0);
+        holder.fragments[MAX_HELD - 1] = Fragment::default();
+        holder.held -= 1;
+        let th = &mut s.threads[t];
+        th.page = f.page;
+        th.generation = f.generation;
+        th.index = f.index;
+        let page = &mut s.pages[f.page as usize];
+        if !page.allocated || page.generation != f.generation {
+            return Err(Violation::new(
+                "free_while_referenced",
+                format!(
+                    "pte_fragment_free of page{} fragment {}: the page was already freed while \
+                     the fragment was in use",
+                    f.page, f.index
+                ),
+            ));
+        }
+        page.live_fragments -= 1;
+        Ok(())
+    }
+
+    /// `refcount_underflow` after an unchecked subtraction: no counter may go below zero.
+    pub(super) fn underflow(&self, s: &State, p: u8) -> Result<(), Violation> {
+        let page = &s.pages[p as usize];
+        if page.refcount < 0 {
+            return Err(Violation::new(
+                "refcount_underflow",
+                format!("page{p}._refcount is {} (below zero)", page.refcount),
+            ));
+        }
+        if page.frag_refcount < 0 {
+            return Err(Violation::new(
+                "refcount_underflow",
+                format!(
+                    "page{p}.pt_frag_refcount is {} (below zero)",
+                    page.frag_refcount
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether the count test sends the thread to the dtor.
+    pub(super) fn then_dtor(&self, s: &mut State, t: usize, zero: bool) {
+        if zero {
+            s.threads[t].pc = Pc::Dtor;
+        } else {
+            self.finish_op(s, t);
+        }
+    }
+
+    /// `put_page_testzero(page)`: `VM_BUG_ON_PAGE(page_ref_count(page) == 0)`, then
+    /// `page_ref_dec_and_test`.
+    pub(super) fn put_testzero(&self, s: &mut State, p: u8) -> Result<bool, Violation> {
+        let page = &mut s.pages[p as usize];
+        if page.refcount == 0 {
+            return Err(Violation::new(
+                "refcount_underflow",
+                format!("put_page_testzero(page{p}) with _refcount already 0 (VM_BUG_ON_PAGE)"),
+            ));
+        }
+        page.refcount -= 1;
+        Ok(page.refcount == 0)
+    }
+
+    /// `free_unref_page(page)`: the page goes back to the allocator; `free_pages_check` and
+    /// the ghost truth decide whether that was right.
+    pub(super) fn free_page(&self, s: &mut State, t: usize, p: u8) -> Result<(), Violation> {
+        let page = &s.pages[p as usize];
+        if !page.allocated {
+            return Err(Violation::new(
+                "double_free",
+                format!("free_unref_page(page{p}) on a page that is already free"),
+            ));
+        }
+        if page.live_fragments > 0 {
+            let holders: Vec<String> = s
+                .threads
+                .iter()
+                .enumerate()
+                .flat_map(|(i, th)| {
+                    th.fragments()
+                        .iter()
+                        .filter(|f| f.page == p && f.generation == page.generation)
+                        .map(move |f| {
+                            format!("fragment {} held by {}", f.index, self.threads[i].name)
+                        })
+                })
+                .collect();
+            return Err(Violation::new(
+                "free_with_live_fragment",
+                format!(
+                    "page{p} goes back to the page allocator while it is still in use as a page \
+                     table ({})",
+                    holders.join(", ")
+                ),
+            ));
+        }
+        if let Some((i, _)) = s.threads.iter().enumerate().find(|(i, th)| {
+            *i != t && th.holds_reference && th.page == p && th.generation == page.generation
+        }) {
+            return Err(Violation::new(
+                "free_while_referenced",
+                format!(
+                    "page{p} is freed while {} still holds the reference it took with \
+                     get_page_unless_zero",
+                    self.threads[i].name
+                ),
+            ));
+        }
+        if page.refcount != 0 {
+            return Err(Violation::new(
+                "free_while_referenced",
+                format!("page{p} is freed with _refcount {}", page.refcount),
+            ));
+        }
+        if page.page_table {
+            return Err(Violation::new(
+                "dtor_missed",
+                format!(
+                    "page{p} is freed without pgtable_page_dtor: PageTable is still set \
+                     (\"Bad page state\"; ptlock and NR_PAGETABLE leak)"
+                ),
+            ));
+        }
+        s.pages[p as usize].allocated = false;
+        Ok(())
+    }
+
+    /// Moves thread `t` to its next operation.
+    pub(super) fn finish_op(&self, s: &mut State, t: usize) {
+        let th = &mut s.threads[t];
+        th.op += 1;
+        th.pc = self.first_pc(self.threads[t].ops.get(th.op as usize));
+        th.page = NO_PAGE;
+        th.test = false;
+    }
+}

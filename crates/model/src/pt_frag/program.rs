@@ -1,0 +1,116 @@
+//! Which steps each operation runs, whether a thread can move, and the page a step is about.
+
+use super::steps::Pc;
+use super::{Op, PtFrag, State, ThreadState, Variant, NO_PAGE};
+use weft_explorer::{Source, Status};
+
+impl PtFrag {
+    /// The steps operation `op` can take under this variant, in program order.
+    pub(super) fn program(&self, op: Op) -> Vec<Pc> {
+        let v = self.variant;
+        let release = matches!(v, Variant::PtFragRefcount | Variant::TopBits);
+        let tail = |mut steps: Vec<Pc>| {
+            steps.push(Pc::Dtor);
+            if release {
+                steps.push(Pc::Release);
+            }
+            steps.push(Pc::FreePage);
+            steps
+        };
+        match op {
+            Op::Alloc => {
+                let mut steps = vec![
+                    Pc::CacheLock,
+                    Pc::CacheRead,
+                    Pc::CacheAdvance,
+                    Pc::CacheUnlock,
+                    Pc::AllocPage,
+                    Pc::Ctor,
+                ];
+                if !matches!(v, Variant::SetPageCount | Variant::PageRefAdd) {
+                    steps.push(Pc::InitCount);
+                }
+                if self.frag_nr > 1 {
+                    steps.extend([
+                        Pc::InstallLock,
+                        Pc::InstallRead,
+                        Pc::InstallCount,
+                        Pc::InstallCache,
+                        Pc::InstallUnlock,
+                    ]);
+                }
+                steps
+            }
+            Op::Free { .. } if v == Variant::PtFragRefcount => {
+                tail(vec![Pc::FragBugOn, Pc::FragDec])
+            }
+            Op::Free { .. } => tail(vec![Pc::FragDec]),
+            Op::Destroy => tail(vec![Pc::DestroyRead, Pc::DestroyDec]),
+            Op::SpeculativeGetPut => vec![Pc::SpecGet, Pc::SpecPut, Pc::FreePage],
+        }
+    }
+
+    /// The commit the fragment code of this variant is read from.
+    fn frag_commit(&self) -> &'static str {
+        match self.variant {
+            Variant::SetPageCount => "4231aba000f5^ (v4.18)",
+            Variant::PageRefAdd => "4231aba000f5^ with page_ref_add() (proposed in its thread)",
+            Variant::PtFragRefcount => "4231aba000f5",
+            Variant::TopBits | Variant::TopBitsBad => {
+                "4231aba000f5^ with the top-bits count (proposal, not in any kernel)"
+            }
+        }
+    }
+
+    /// `function` in `file`, as this variant's fragment code has it.
+    pub(super) fn frag_source(&self, function: &str, file: &str) -> Source {
+        Source::new(function, file, self.frag_commit())
+    }
+
+    /// Whether thread `t` can move.
+    pub(super) fn status_of(&self, s: &State, t: usize) -> Status {
+        let th = &s.threads[t];
+        match th.pc {
+            Pc::Done => Status::Finished,
+            Pc::CacheLock | Pc::InstallLock if s.lock.is_some() => Status::Blocked,
+            Pc::FragBugOn | Pc::FragDec if th.page == NO_PAGE => {
+                if s.threads[self.free_source(t, th)].held == 0 {
+                    Status::Blocked
+                } else {
+                    Status::Enabled
+                }
+            }
+            _ => Status::Enabled,
+        }
+    }
+
+    /// The thread whose fragment the current `pte_fragment_free` frees.
+    pub(super) fn free_source(&self, t: usize, th: &ThreadState) -> usize {
+        match self.threads[t].ops[th.op as usize] {
+            Op::Free { from: Some(f) } => f as usize,
+            _ => t,
+        }
+    }
+
+    /// The page thread `t`'s next step works on (the fragment's page before a free has taken
+    /// it, the lowest free page before `alloc_page`).
+    pub(super) fn next_page(&self, s: &State, t: usize) -> u8 {
+        let th = &s.threads[t];
+        if th.page != NO_PAGE {
+            return th.page;
+        }
+        match th.pc {
+            Pc::FragBugOn | Pc::FragDec => s.threads[self.free_source(t, th)]
+                .fragments()
+                .first()
+                .map_or(0, |f| f.page),
+            Pc::AllocPage => s.pages.iter().position(|p| !p.allocated).unwrap_or(0) as u8,
+            _ => 0,
+        }
+    }
+
+    /// The name of the page thread `t`'s next step works on (`page0`).
+    pub(super) fn page(&self, s: &State, t: usize) -> String {
+        format!("page{}", self.next_page(s, t))
+    }
+}
