@@ -93,20 +93,6 @@ impl Page {
     }
 }
 
-/// Splits a step's text into the kernel expression and its bracketed note
-/// (`set_page_count(page0, 2)  [plain store]`).
-pub(crate) fn split_note(text: String) -> (String, Option<String>) {
-    if let Some(stripped) = text.strip_suffix(']') {
-        if let Some(at) = stripped.rfind("  [") {
-            return (
-                text[..at].trim_end().to_string(),
-                Some(stripped[at + 3..].to_string()),
-            );
-        }
-    }
-    (text, None)
-}
-
 /// Bit position of the fragment count in the top-bits encodings (`B = 1 << 16`).
 pub const TOP_SHIFT: u32 = 16;
 

@@ -63,6 +63,7 @@ macro_rules! steps {
             Done,
         }
 
+        #[allow(dead_code)]
         impl $Pc {
             /// Every step, in declaration order (the discriminant order), then `Done`.
             pub const ALL: [$Pc; [$($Pc::$Step,)* $Pc::Done].len()] = [$($Pc::$Step,)* $Pc::Done];

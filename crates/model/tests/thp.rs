@@ -199,7 +199,7 @@ fn scenario_k_counters_by_hand() {
     assert_eq!(field(&m, &s, "H._refcount"), "2");
     assert_eq!(field(&m, &s, "H[0]._mapcount"), "0");
     assert_eq!(field(&m, &s, "H[1]._mapcount"), "0");
-    // 5. C writes subpage 1: ptm = 1 -> reuse; total 2 -> no move.
+    // 5. C writes subpage 1: page_trans_huge_mapcount = 1 -> reuse; total 2 -> no move.
     run_until(&m, &mut s, 1, finished(1));
     assert_eq!(field(&m, &s, "C.pte[1]"), "H[1] rw");
     assert_eq!(field(&m, &s, "H.mapping"), "anon_vma(P)");

@@ -6,13 +6,14 @@
 //! and `page_lock`; the THP (`_refcount`, `compound_mapcount`, `PageDoubleMap`, `mapping`, each
 //! subpage's `_mapcount`); each COW copy (`_refcount`, huge); each process (the PMD's kind and
 //! write bit, its page, the PTEs' write bits, `anon_vma`, the chain links, both locks in one
-//! byte, each PTE's page); each thread (op, pc, its four flags in one byte, x, i, page, new,
-//! m, tot, read, after, rmap_after, todo, the pages its zap gathered); each pin (process,
-//! page, subpage). Of each per-subpage array only the scenario's `n` entries are kept: the
-//! others keep their initial values, which unpacking puts back. The fingerprint hashes the
-//! same bytes.
+//! byte, each PTE's page); each thread (op, pc, its five flags in one byte, subpage, i, page,
+//! new_page, mapcount, total_mapcount, read, after, rmap_after, todo, the pages its zap
+//! gathered); each pin (process, page, subpage). Of each per-subpage array only the scenario's
+//! `n` entries are kept: the others keep their initial values, which unpacking puts back. The
+//! fingerprint hashes the same bytes.
 
-use super::steps::{After, Pc, Read, RmapAfter};
+use super::flow::{After, Read, RmapAfter};
+use super::steps::Pc;
 use super::{CowCopy, Entry, Mm, Page, Pin, Pmd, State, ThreadState, MAX_SUBPAGES, NONE};
 use smallvec::SmallVec;
 use std::cell::RefCell;
@@ -42,10 +43,15 @@ pub(super) fn pack(s: &State, n: usize, out: &mut Vec<u8>) {
         s.page_lock,
     ]);
     let p = &s.thp;
-    out.extend_from_slice(&[p.rc as u8, p.cmc as u8, p.dm as u8, p.mapping]);
-    out.extend(p.sub[..n].iter().map(|&m| m as u8));
+    out.extend_from_slice(&[
+        p.refcount as u8,
+        p.compound_mapcount as u8,
+        p.double_map as u8,
+        p.mapping,
+    ]);
+    out.extend(p.mapcount[..n].iter().map(|&m| m as u8));
     for c in &s.copies {
-        out.extend_from_slice(&[c.rc as u8, c.huge as u8]);
+        out.extend_from_slice(&[c.refcount as u8, c.huge as u8]);
     }
     for mm in &s.mms {
         let (kind, e) = match mm.pmd {
@@ -73,13 +79,17 @@ pub(super) fn pack(s: &State, n: usize, out: &mut Vec<u8>) {
         out.extend_from_slice(&[
             t.op,
             t.pc as u8,
-            t.busy as u8 | (t.started as u8) << 1 | (t.flag as u8) << 2 | (t.judged as u8) << 3,
-            t.x,
+            t.busy as u8
+                | (t.started as u8) << 1
+                | (t.reuse as u8) << 2
+                | (t.judged as u8) << 3
+                | (t.write as u8) << 4,
+            t.subpage,
             t.i,
             t.page,
-            t.new,
-            t.m as u8,
-            t.tot as u8,
+            t.new_page,
+            t.mapcount as u8,
+            t.total_mapcount as u8,
             t.read as u8,
             t.after as u8,
             t.rmap_after as u8,
@@ -88,7 +98,7 @@ pub(super) fn pack(s: &State, n: usize, out: &mut Vec<u8>) {
         out.extend_from_slice(&t.gather[..n]);
     }
     for pin in &s.pins {
-        out.extend_from_slice(&[pin.mm, pin.page, pin.sub]);
+        out.extend_from_slice(&[pin.mm, pin.page, pin.subpage]);
     }
 }
 
@@ -96,23 +106,23 @@ pub(super) fn pack(s: &State, n: usize, out: &mut Vec<u8>) {
 pub(super) fn unpack(b: &[u8], n: usize) -> State {
     let mut r = Reader(b);
     let [copies, mms, threads, pins, page_lock] = r.take();
-    let [rc, cmc, dm, mapping] = r.take();
-    let mut sub = [-1; MAX_SUBPAGES];
-    for (m, &x) in sub.iter_mut().zip(r.bytes(n)) {
-        *m = x as i8;
+    let [refcount, compound_mapcount, double_map, mapping] = r.take();
+    let mut mapcount = [-1; MAX_SUBPAGES];
+    for (m, &b) in mapcount.iter_mut().zip(r.bytes(n)) {
+        *m = b as i8;
     }
     let thp = Page {
-        rc: rc as i8,
-        sub,
-        cmc: cmc as i8,
-        dm: dm != 0,
+        refcount: refcount as i8,
+        mapcount,
+        compound_mapcount: compound_mapcount as i8,
+        double_map: double_map != 0,
         mapping,
     };
     let copies = (0..copies)
         .map(|_| {
-            let [rc, huge] = r.take();
+            let [refcount, huge] = r.take();
             CowCopy {
-                rc: rc as i8,
+                refcount: refcount as i8,
                 huge: huge != 0,
             }
         })
@@ -149,7 +159,8 @@ pub(super) fn unpack(b: &[u8], n: usize) -> State {
         .collect();
     let threads = (0..threads)
         .map(|_| {
-            let [op, pc, flags, x, i, page, new, m, tot, read, after, rmap_after, todo] = r.take();
+            let [op, pc, flags, subpage, i, page, new_page, mapcount, total_mapcount] = r.take();
+            let [read, after, rmap_after, todo] = r.take();
             let mut gather = [NONE; MAX_SUBPAGES];
             gather[..n].copy_from_slice(r.bytes(n));
             ThreadState {
@@ -157,14 +168,15 @@ pub(super) fn unpack(b: &[u8], n: usize) -> State {
                 pc: Pc::from_repr(pc).expect("a packed step"),
                 busy: flags & 1 != 0,
                 started: flags & 2 != 0,
-                flag: flags & 4 != 0,
+                reuse: flags & 4 != 0,
                 judged: flags & 8 != 0,
-                x,
+                write: flags & 16 != 0,
+                subpage,
                 i,
                 page,
-                new,
-                m: m as i8,
-                tot: tot as i8,
+                new_page,
+                mapcount: mapcount as i8,
+                total_mapcount: total_mapcount as i8,
                 read: Read::from_repr(read).expect("a packed reader"),
                 after: After::from_repr(after).expect("a packed return point"),
                 rmap_after: RmapAfter::from_repr(rmap_after).expect("a packed return point"),
@@ -175,8 +187,8 @@ pub(super) fn unpack(b: &[u8], n: usize) -> State {
         .collect();
     let pins = (0..pins)
         .map(|_| {
-            let [mm, page, sub] = r.take();
-            Pin { mm, page, sub }
+            let [mm, page, subpage] = r.take();
+            Pin { mm, page, subpage }
         })
         .collect::<SmallVec<_>>();
     State {
@@ -212,8 +224,8 @@ mod tests {
 
     /// A state with every kind of field away from its initial value, for `n` subpages.
     fn unusual(n: usize) -> State {
-        let mut sub = [-1; MAX_SUBPAGES];
-        sub[..n]
+        let mut mapcount = [-1; MAX_SUBPAGES];
+        mapcount[..n]
             .iter_mut()
             .enumerate()
             .for_each(|(i, m)| *m = i as i8 - 2);
@@ -239,17 +251,18 @@ mod tests {
             pc,
             busy: true,
             started,
-            x: n as u8 - 1,
+            subpage: n as u8 - 1,
             i: 1,
             page: 2,
-            new: NONE,
-            m: -128,
-            tot: 127,
-            flag: true,
+            new_page: NONE,
+            mapcount: -128,
+            total_mapcount: 127,
+            reuse: true,
+            write: true,
             judged: started,
-            read: Read::Old44,
-            after: After::V59,
-            rmap_after: RmapAfter::HwpCopy,
+            read: Read::HeadMapcountV44,
+            after: After::PageCountCheck,
+            rmap_after: RmapAfter::HugeWpCopy,
             todo: 0b1000_0001,
             gather,
         };
@@ -259,14 +272,14 @@ mod tests {
         };
         State {
             thp: Page {
-                rc: -1,
-                sub,
-                cmc: 5,
-                dm: true,
+                refcount: -1,
+                mapcount,
+                compound_mapcount: 5,
+                double_map: true,
                 mapping: 1,
             },
             copies: [(3, true), (-2, false)]
-                .map(|(rc, huge)| CowCopy { rc, huge })
+                .map(|(refcount, huge)| CowCopy { refcount, huge })
                 .into_iter()
                 .collect(),
             mms: [Pmd::None, Pmd::Huge(huge), Pmd::Invalid(huge), Pmd::Table]
@@ -280,7 +293,7 @@ mod tests {
             pins: [Pin {
                 mm: 1,
                 page: 0,
-                sub: n as u8 - 1,
+                subpage: n as u8 - 1,
             }]
             .into_iter()
             .collect(),
@@ -307,8 +320,8 @@ mod tests {
     fn states_that_differ_in_one_field_have_different_fingerprints() {
         let n = 2;
         let s = unusual(n);
-        let changed: [fn(&mut State); 6] = [
-            |s| s.thp.sub[1] += 1,
+        let changed: [fn(&mut State); 8] = [
+            |s| s.thp.mapcount[1] += 1,
             |s| s.mms[1].pte[0].write = false,
             |s| {
                 s.mms[2].pmd = Pmd::Huge(Entry {
@@ -317,6 +330,8 @@ mod tests {
                 })
             },
             |s| s.threads[0].judged = true,
+            |s| s.threads[0].reuse = false,
+            |s| s.threads[0].write = false,
             |s| s.threads[1].gather[0] = 0,
             |s| s.pins.clear(),
         ];

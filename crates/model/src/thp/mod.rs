@@ -35,17 +35,27 @@
 //!   write fault first and retries. Pins are dropped only by `gup_unpin`, never by `exit`.
 //! - `v5_9_page_count` is `merged_fix` with 09854ba94c6a's `do_wp_page`; its huge path is the
 //!   merged one (without c444eb564fb1's page lock around the PMD split).
+//!
+//! The steps declare no footprints and the model offers no partial-order reduction. Every step
+//! clears the other threads' R2 judgement (the ghost `judged` flag, which a write fault sets
+//! from whether the other processes are inside an operation, and which every step that marks
+//! its own thread busy invalidates), so no two steps of different threads are independent:
+//! honest footprints would make every pair conflict, and the reduction would explore every
+//! interleaving anyway.
 
 mod codec;
+mod flow;
+mod ops;
 mod scenario;
 mod steps;
 
 pub use scenario::{build, MODEL, PARAMS};
 
+use flow::{After, Read, RmapAfter};
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
-use steps::{After, Pc, Read, RmapAfter};
-use weft_explorer::{Field, Model, StepInfo, Violation};
+use steps::Pc;
+use weft_explorer::{Field, Local, Model, StepInfo, Violation};
 
 /// The kernel version or proposal whose THP COW paths are explored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -103,7 +113,7 @@ impl Variant {
     }
 
     /// Whether the reuse decisions use `page_trans_huge_mapcount`.
-    fn ptm(self) -> bool {
+    fn reads_page_trans_huge_mapcount(self) -> bool {
         matches!(
             self,
             Variant::AndreaV1 | Variant::AndreaV1Head | Variant::MergedFix | Variant::V59PageCount
@@ -206,6 +216,13 @@ pub enum Pmd {
     Table,
 }
 
+impl Pmd {
+    /// A huge PMD mapping `page`, writable or not.
+    const fn huge(page: u8, write: bool) -> Pmd {
+        Pmd::Huge(Entry { page, write })
+    }
+}
+
 /// One process: its page tables, its vma's anon_vma and chain, its page-table locks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Mm {
@@ -223,13 +240,13 @@ pub struct Mm {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Page {
     /// Head `_refcount`.
-    rc: i8,
+    refcount: i8,
     /// Each subpage's raw `_mapcount`.
-    sub: [i8; MAX_SUBPAGES],
+    mapcount: [i8; MAX_SUBPAGES],
     /// Raw `compound_mapcount` (in `page[1]`).
-    cmc: i8,
+    compound_mapcount: i8,
     /// `PageDoubleMap`.
-    dm: bool,
+    double_map: bool,
     /// `head->mapping`: the anon_vma (numbered by the thread that created it), or NONE.
     mapping: u8,
 }
@@ -237,16 +254,16 @@ pub struct Page {
 /// A page made by a COW copy: its `_refcount`; whether it was a huge copy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct CowCopy {
-    rc: i8,
+    refcount: i8,
     huge: bool,
 }
 
-/// Ghost: a GUP pin taken by process `mm` on subpage `sub` of page `page`.
+/// Ghost: a GUP pin taken by process `mm` on subpage `subpage` of page `page`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Pin {
     mm: u8,
     page: u8,
-    sub: u8,
+    subpage: u8,
 }
 
 /// A thread's position and locals.
@@ -259,18 +276,21 @@ pub struct ThreadState {
     /// Created (a child starts when its parent's fork finishes).
     started: bool,
     /// The subpage the operation is about.
-    x: u8,
+    subpage: u8,
     /// Loop index over subpages.
     i: u8,
     /// The page in hand (`old_page`, `src_page`, ...).
     page: u8,
     /// The new page of a COW copy.
-    new: u8,
-    /// Reader accumulators: the mapcount (or max) and the total.
-    m: i8,
-    tot: i8,
-    /// The reuse decision; the PMD's write bit during a split.
-    flag: bool,
+    new_page: u8,
+    /// The mapcount reader's result so far (`ret`: a subpage's mapcount, or the largest).
+    mapcount: i8,
+    /// `page_trans_huge_mapcount`'s `_total_mapcount` so far.
+    total_mapcount: i8,
+    /// The reuse decision (`reuse_swap_page`, 09854ba94c6a's checks).
+    reuse: bool,
+    /// The PMD's write bit, saved by a split (`write = pmd_write(*pmd)`).
+    write: bool,
     /// Ghost: this fault is judged by R2 (the only mapper, every other process quiescent).
     judged: bool,
     read: Read,
@@ -340,9 +360,9 @@ impl Thp {
     /// `page_mapcount` of subpage i as the counters say (logical).
     pub(crate) fn logical(&self, p: &Page, i: usize) -> i32 {
         if self.variant == Variant::V44 {
-            p.sub[0] as i32 + 1
+            p.mapcount[0] as i32 + 1
         } else {
-            (p.sub[i] as i32 + 1) + (p.cmc as i32 + 1) - p.dm as i32
+            (p.mapcount[i] as i32 + 1) + (p.compound_mapcount as i32 + 1) - p.double_map as i32
         }
     }
 
@@ -358,25 +378,25 @@ impl Thp {
         }
     }
 
-    /// Ghost: how many entries, over all processes, map subpage `sub` of `page`.
-    pub(crate) fn maps(&self, s: &State, page: u8, sub: u8) -> usize {
+    /// Ghost: how many entries, over all processes, map subpage `subpage` of `page`.
+    pub(crate) fn maps(&self, s: &State, page: u8, subpage: u8) -> usize {
         s.mms
             .iter()
             .map(|mm| match mm.pmd {
                 Pmd::None => 0,
                 Pmd::Huge(e) | Pmd::Invalid(e) => (e.page == page) as usize,
-                Pmd::Table => (mm.pte[sub as usize].page == page) as usize,
+                Pmd::Table => (mm.pte[subpage as usize].page == page) as usize,
             })
             .sum()
     }
 
-    /// Ghost: the processes mapping subpage `sub` of `page`.
-    fn mappers(&self, s: &State, page: u8, sub: u8) -> Vec<&str> {
+    /// Ghost: the processes mapping subpage `subpage` of `page`.
+    fn mappers(&self, s: &State, page: u8, subpage: u8) -> Vec<&str> {
         (0..s.mms.len())
             .filter(|&m| {
                 self.visible(&s.mms[m])
                     .iter()
-                    .any(|&(i, e)| i == sub && e.page == page)
+                    .any(|&(i, e)| i == subpage && e.page == page)
             })
             .map(|m| self.name(m))
             .collect()
@@ -408,28 +428,37 @@ impl Thp {
         }
     }
 
-    fn av_name(&self, av: u8) -> String {
-        if av == NONE {
+    fn anon_vma_name(&self, anon_vma: u8) -> String {
+        if anon_vma == NONE {
             "NULL".into()
         } else {
-            format!("anon_vma({})", self.name(av as usize))
+            format!("anon_vma({})", self.name(anon_vma as usize))
         }
     }
 
-    fn show_entry(&self, e: Entry, sub: Option<u8>) -> String {
+    fn show_entry(&self, e: Entry, subpage: Option<u8>) -> String {
         if !e.present() {
             return "none".into();
         }
-        let target = match sub {
+        let target = match subpage {
             Some(i) if e.page == H => format!("H[{i}]"),
             _ => self.page_name(e.page),
         };
         format!("{target} {}", if e.write { "rw" } else { "ro" })
     }
 
-    /// Whether `thread` is at a quiescent point.
+    /// Whether every thread is at a quiescent point.
     fn quiescent(s: &State) -> bool {
         s.threads.iter().all(|t| !t.busy)
+    }
+
+    /// Whether the thread is inside a mapcount reader.
+    fn reading(th: &ThreadState) -> bool {
+        th.busy
+            && matches!(
+                th.pc,
+                Pc::ReadSubpageMapcount | Pc::ReadDoubleMap | Pc::ReadCompoundMapcount
+            )
     }
 }
 
@@ -439,10 +468,10 @@ impl Model for Thp {
     fn initial_state(&self) -> State {
         let mut s = State {
             thp: Page {
-                rc: 0,
-                sub: [-1; MAX_SUBPAGES],
-                cmc: -1,
-                dm: false,
+                refcount: 0,
+                mapcount: [-1; MAX_SUBPAGES],
+                compound_mapcount: -1,
+                double_map: false,
                 mapping: NONE,
             },
             copies: SmallVec::new(),
@@ -470,16 +499,17 @@ impl Model for Thp {
                     },
                     busy: false,
                     started: t.child_of.is_none(),
-                    x: 0,
+                    subpage: 0,
                     i: 0,
                     page: NONE,
-                    new: NONE,
-                    m: 0,
-                    tot: 0,
-                    flag: false,
+                    new_page: NONE,
+                    mapcount: 0,
+                    total_mapcount: 0,
+                    reuse: false,
+                    write: false,
                     judged: false,
                     read: Read::PageMapcount,
-                    after: After::Hwp,
+                    after: After::HugeWp,
                     rmap_after: RmapAfter::Zap,
                     todo: 0,
                     gather: [NONE; MAX_SUBPAGES],
@@ -508,12 +538,21 @@ impl Model for Thp {
         self.status_of(s, t)
     }
 
+    /// Every step first clears the other threads' R2 judgement and marks the thread busy
+    /// (inside an operation), then runs.
     fn step(&self, s: &mut State, t: usize) -> Result<(), Violation> {
-        self.exec(s, t)
+        for (u, th) in s.threads.iter_mut().enumerate() {
+            if u != t {
+                th.judged = false;
+            }
+        }
+        s.threads[t].busy = true;
+        let pc = s.threads[t].pc;
+        self.effect_of(s, t, pc)
     }
 
     fn step_info(&self, s: &State, t: usize) -> StepInfo {
-        self.info(s, t)
+        self.info_of(s, t, s.threads[t].pc)
     }
 
     fn encode(&self, s: &State, out: &mut Vec<u8>) {
@@ -543,17 +582,17 @@ impl Model for Thp {
         if Self::quiescent(s) {
             self.counters_check(s)?;
         }
-        if s.thp.rc < 0 {
+        if s.thp.refcount < 0 {
             return Err(Violation::new(
                 "refcount_underflow",
-                format!("H._refcount is {}", s.thp.rc),
+                format!("H._refcount is {}", s.thp.refcount),
             ));
         }
         for (k, c) in s.copies.iter().enumerate() {
-            if c.rc < 0 {
+            if c.refcount < 0 {
                 return Err(Violation::new(
                     "refcount_underflow",
-                    format!("copy{k}._refcount is {}", c.rc),
+                    format!("copy{k}._refcount is {}", c.refcount),
                 ));
             }
         }
@@ -596,7 +635,7 @@ impl Model for Thp {
                         "{} maps H but its vma is not linked into {} (head->mapping): rmap \
                          walks (reclaim, migration, split_huge_page) cannot find the mapping",
                         self.name(m),
-                        self.av_name(s.thp.mapping)
+                        self.anon_vma_name(s.thp.mapping)
                     ),
                 ));
             }
@@ -619,15 +658,15 @@ impl Model for Thp {
     fn fields(&self, s: &State) -> Vec<Field> {
         let mut out = Vec::new();
         let p = &s.thp;
-        out.push(Field::kernel("H._refcount", p.rc));
+        out.push(Field::kernel("H._refcount", p.refcount));
         for i in 0..self.n as usize {
-            out.push(Field::kernel(format!("H[{i}]._mapcount"), p.sub[i]));
+            out.push(Field::kernel(format!("H[{i}]._mapcount"), p.mapcount[i]));
         }
         if self.variant != Variant::V44 {
-            out.push(Field::kernel("compound_mapcount", p.cmc));
-            out.push(Field::kernel("PageDoubleMap", p.dm));
+            out.push(Field::kernel("compound_mapcount", p.compound_mapcount));
+            out.push(Field::kernel("PageDoubleMap", p.double_map));
         }
-        out.push(Field::kernel("H.mapping", self.av_name(p.mapping)));
+        out.push(Field::kernel("H.mapping", self.anon_vma_name(p.mapping)));
         out.push(Field::kernel(
             "H.PG_locked",
             if s.page_lock == NONE {
@@ -639,7 +678,7 @@ impl Model for Thp {
         for (k, c) in s.copies.iter().enumerate() {
             out.push(Field::kernel(
                 format!("copy{k}._refcount"),
-                format!("{}{}", c.rc, if c.huge { " (huge)" } else { "" }),
+                format!("{}{}", c.refcount, if c.huge { " (huge)" } else { "" }),
             ));
         }
         for (m, mm) in s.mms.iter().enumerate() {
@@ -669,10 +708,12 @@ impl Model for Thp {
                     );
                 }
             }
-            out.push(Field::kernel(format!("{name}.anon_vma"), self.av_name(mm.anon_vma)).of(m));
+            out.push(
+                Field::kernel(format!("{name}.anon_vma"), self.anon_vma_name(mm.anon_vma)).of(m),
+            );
             let links: Vec<String> = (0..8)
                 .filter(|a| mm.links & (1 << a) != 0)
-                .map(|a| self.av_name(a))
+                .map(|a| self.anon_vma_name(a))
                 .collect();
             out.push(Field::kernel(format!("{name}.anon_vma_chain"), links.join(", ")).of(m));
             out.push(Field::kernel(format!("{name}.pmd_lock"), mm.pmd_lock).of(m));
@@ -692,23 +733,67 @@ impl Model for Thp {
                     "{} on {}[{}]",
                     self.name(p.mm as usize),
                     self.page_name(p.page),
-                    p.sub
+                    p.subpage
                 )
             })
             .collect();
         out.push(Field::ghost("pins", pins.join(", ")));
-        for (t, th) in s.threads.iter().enumerate() {
-            if th.busy && matches!(th.pc, Pc::ReadSub | Pc::ReadDm | Pc::ReadCmc) {
-                out.push(
-                    Field::kernel(
-                        format!("{}.mapcount read so far", self.name(t)),
-                        format!("{} (total {})", th.m, th.tot),
-                    )
-                    .of(t),
-                );
+        out
+    }
+
+    /// The thread's kernel locals: the subpage its operation is about, the pages in hand,
+    /// a mapcount reader's running result, the reuse decision.
+    fn locals(&self, s: &State, t: usize) -> Vec<Local> {
+        let th = &s.threads[t];
+        let mut out = Vec::new();
+        if let Some(Op::GupPin(_) | Op::GupUnpin(_) | Op::Munmap(_) | Op::Write(_)) = self.op(s, t)
+        {
+            out.push(Local::new("subpage", th.subpage));
+        }
+        if th.page != NONE {
+            out.push(Local::new("page", self.page_name(th.page)));
+        }
+        if th.new_page != NONE {
+            out.push(Local::new("new_page", self.page_name(th.new_page)));
+        }
+        if Self::reading(th) {
+            out.push(Local::new("mapcount", th.mapcount));
+            if th.read == Read::PageTransHugeMapcount {
+                out.push(Local::new("total_mapcount", th.total_mapcount));
             }
         }
+        if th.reuse {
+            out.push(Local::new("reuse", true));
+        }
         out
+    }
+
+    /// Every field as `name=value` (ghost ones marked), as the default label has it, then
+    /// each reading thread's running mapcount as the graphs recorded before it became a local
+    /// showed it (`P.mapcount read so far=1 (total 2)`).
+    fn state_label(&self, s: &State, _shared_only: bool) -> String {
+        let mut parts: Vec<String> = self
+            .fields(s)
+            .iter()
+            .map(|f| {
+                if f.is_ghost() {
+                    format!("{} (ghost)={}", f.name, f.value)
+                } else {
+                    format!("{}={}", f.name, f.value)
+                }
+            })
+            .collect();
+        for (t, th) in s.threads.iter().enumerate() {
+            if Self::reading(th) {
+                parts.push(format!(
+                    "{}.mapcount read so far={} (total {})",
+                    self.name(t),
+                    th.mapcount,
+                    th.total_mapcount
+                ));
+            }
+        }
+        parts.join(" ")
     }
 }
 
@@ -725,35 +810,35 @@ impl Thp {
                     format!(
                         "page_mapcount(H[{i}]) = {l} but {truth} entries map it (_mapcount {}, \
                          compound_mapcount {}, PageDoubleMap {})",
-                        p.sub[i as usize], p.cmc, p.dm
+                        p.mapcount[i as usize], p.compound_mapcount, p.double_map
                     ),
                 ));
             }
         }
-        if p.dm && p.cmc < 0 {
+        if p.double_map && p.compound_mapcount < 0 {
             return Err(Violation::new(
                 "counter_mismatch",
                 "PageDoubleMap is set with no PMD mapping (compound_mapcount -1)",
             ));
         }
         let want = self.expected_refs(s, H);
-        if p.rc as i32 != want {
+        if p.refcount as i32 != want {
             return Err(Violation::new(
                 "counter_mismatch",
                 format!(
                     "H._refcount is {} but the mappings and pins account for {want}",
-                    p.rc
+                    p.refcount
                 ),
             ));
         }
         for (k, c) in s.copies.iter().enumerate() {
             let want = self.expected_refs(s, k as u8 + 1);
-            if c.rc as i32 != want {
+            if c.refcount as i32 != want {
                 return Err(Violation::new(
                     "counter_mismatch",
                     format!(
                         "copy{k}._refcount is {} but the mappings and pins account for {want}",
-                        c.rc
+                        c.refcount
                     ),
                 ));
             }

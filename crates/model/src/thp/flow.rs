@@ -1,0 +1,270 @@
+//! How a thread moves between the steps of [`steps`](super::steps): where each operation
+//! starts and how it ends, the shared sub-paths (the mapcount readers, `page_remove_rmap`
+//! of a PMD mapping, the PMD split, the write fault inside GUP) and where they return
+//! ([`Read`], [`After`], [`RmapAfter`]), `put_page`, the R2 check, and the sources and label
+//! parts the declarations share.
+
+use super::steps::Pc;
+use super::{Op, Pmd, State, Thp, Variant, NONE};
+use serde::{Deserialize, Serialize};
+use strum::FromRepr;
+use weft_explorer::Status;
+
+/// Which mapcount reader is running.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, FromRepr)]
+#[repr(u8)]
+pub enum Read {
+    /// `page_mapcount(p)`: `_mapcount`, then `compound_mapcount`, then `PageDoubleMap`.
+    PageMapcount,
+    /// `page_trans_huge_mapcount(page, &total)`: every subpage's `_mapcount`, then
+    /// `PageDoubleMap`, then `compound_mapcount`.
+    PageTransHugeMapcount,
+    /// v4.4 `page_mapcount(head)`: the head's `_mapcount` alone.
+    HeadMapcountV44,
+}
+
+/// Where a mapcount reader returns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, FromRepr)]
+#[repr(u8)]
+pub enum After {
+    /// `do_huge_pmd_wp_page`'s reuse test.
+    HugeWp,
+    /// `reuse_swap_page`'s count.
+    ReuseSwapPage,
+    /// 09854ba94c6a's `page_mapcount(page) != 1`.
+    PageCountCheck,
+}
+
+/// Where `page_remove_rmap(page, true)` returns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, FromRepr)]
+#[repr(u8)]
+pub enum RmapAfter {
+    /// The huge COW copy, to drop the PMD's reference.
+    HugeWpCopy,
+    /// `zap_huge_pmd`, to unlock.
+    Zap,
+}
+
+impl Thp {
+    pub(super) fn op(&self, s: &State, t: usize) -> Option<Op> {
+        self.threads[t].ops.get(s.threads[t].op as usize).copied()
+    }
+
+    /// Whether thread `t` can move.
+    pub(super) fn status_of(&self, s: &State, t: usize) -> Status {
+        let th = &s.threads[t];
+        match th.pc {
+            Pc::Done => Status::Finished,
+            _ if !th.started => Status::Blocked,
+            Pc::WpLockPage if s.page_lock != NONE && s.page_lock != t as u8 => Status::Blocked,
+            _ => Status::Enabled,
+        }
+    }
+
+    /// Sets up the first step of thread `t`'s current operation.
+    pub(super) fn start_op(&self, s: &mut State, t: usize) {
+        let op = self.op(s, t);
+        let mm = s.mms[t];
+        let n = self.n;
+        let th = &mut s.threads[t];
+        th.busy = false;
+        th.page = NONE;
+        th.new_page = NONE;
+        th.reuse = false;
+        th.write = false;
+        th.judged = false;
+        th.todo = 0;
+        th.i = 0;
+        th.pc = match op {
+            None => Pc::Done,
+            Some(Op::ThpFault) => Pc::AnonVmaPrepare,
+            Some(Op::GupPin(subpage)) => {
+                th.subpage = subpage;
+                Pc::GupLock
+            }
+            Some(Op::GupUnpin(subpage)) => {
+                th.subpage = subpage;
+                Pc::Unpin
+            }
+            Some(Op::Fork { .. }) => Pc::ForkAnonVma,
+            Some(Op::SplitHugePmd) => Pc::SplitLock,
+            Some(Op::Munmap(subpage)) => {
+                th.subpage = subpage;
+                match mm.pmd {
+                    Pmd::Huge(_) if n == 1 => Pc::ZapPmdLock,
+                    Pmd::Huge(_) => Pc::SplitLock,
+                    _ => Pc::ZapLock,
+                }
+            }
+            Some(Op::Write(subpage)) => {
+                th.subpage = subpage;
+                match mm.pmd {
+                    Pmd::Huge(e) if e.write => Pc::Store,
+                    Pmd::Huge(_) => Pc::HugeWpLock,
+                    _ if mm.pte[subpage as usize].write => Pc::Store,
+                    _ => Pc::WpLock,
+                }
+            }
+            Some(Op::Exit) => match mm.pmd {
+                Pmd::Huge(_) => Pc::ZapPmdLock,
+                _ => Pc::ZapLock,
+            },
+        };
+    }
+
+    pub(super) fn finish_op(&self, s: &mut State, t: usize) {
+        s.threads[t].op += 1;
+        self.start_op(s, t);
+    }
+
+    /// The write fault on the thread's subpage (from `write(i)` or from GUP's
+    /// `faultin_page`).
+    pub(super) fn fault_start(&self, s: &mut State, t: usize) {
+        s.threads[t].pc = match s.mms[t].pmd {
+            Pmd::Huge(_) => Pc::HugeWpLock,
+            _ => Pc::WpLock,
+        };
+    }
+
+    pub(super) fn fault_done(&self, s: &mut State, t: usize) {
+        s.threads[t].judged = false;
+        if let Some(Op::GupPin(_)) = self.op(s, t) {
+            s.threads[t].pc = Pc::GupLock;
+        } else {
+            self.finish_op(s, t);
+        }
+    }
+
+    pub(super) fn others_quiescent(s: &State, t: usize) -> bool {
+        s.threads
+            .iter()
+            .enumerate()
+            .all(|(u, th)| u == t || !th.busy)
+    }
+
+    pub(super) fn start_read(&self, s: &mut State, t: usize, read: Read, i: u8, after: After) {
+        let th = &mut s.threads[t];
+        th.read = read;
+        th.after = after;
+        th.i = i;
+        th.mapcount = 0;
+        th.total_mapcount = 0;
+        th.pc = Pc::ReadSubpageMapcount;
+    }
+
+    pub(super) fn after_read(&self, s: &mut State, t: usize) {
+        let v = self.variant;
+        let th = &mut s.threads[t];
+        match th.after {
+            After::HugeWp => {
+                th.pc = if th.mapcount != 1 {
+                    Pc::HugeWpGet
+                } else if v == Variant::V45 {
+                    Pc::HugeWpPageCount
+                } else {
+                    Pc::HugeWpReuse
+                };
+            }
+            After::ReuseSwapPage => {
+                th.reuse = th.mapcount <= 1;
+                th.pc = match v {
+                    _ if !th.reuse => Pc::WpUnlockPage,
+                    Variant::MergedFix if th.total_mapcount != 1 => Pc::WpUnlockPage,
+                    _ => Pc::WpMove,
+                };
+            }
+            After::PageCountCheck => {
+                th.reuse = false;
+                th.pc = if th.mapcount != 1 {
+                    Pc::WpUnlockPage
+                } else {
+                    Pc::WpReuseCheck
+                };
+            }
+        }
+    }
+
+    pub(super) fn start_rmap(&self, s: &mut State, t: usize, after: RmapAfter) {
+        s.threads[t].rmap_after = after;
+        s.threads[t].pc = Pc::RmapCompoundDec;
+    }
+
+    pub(super) fn after_rmap(&self, s: &mut State, t: usize) {
+        let th = &mut s.threads[t];
+        th.pc = match th.rmap_after {
+            RmapAfter::HugeWpCopy => Pc::HugeWpPutOld,
+            RmapAfter::Zap => Pc::ZapPmdUnlock,
+        };
+    }
+
+    /// The reuse test under the page lock: 09854ba94c6a's `page_mapcount(page) != 1`, or
+    /// `reuse_swap_page(old_page)`.
+    pub(super) fn start_reuse_test(&self, s: &mut State, t: usize) {
+        if self.variant == Variant::V59PageCount {
+            let subpage = s.threads[t].subpage;
+            self.start_read(s, t, Read::PageMapcount, subpage, After::PageCountCheck);
+        } else {
+            self.start_reuse_swap_page(s, t);
+        }
+    }
+
+    /// `reuse_swap_page(old_page)`.
+    pub(super) fn start_reuse_swap_page(&self, s: &mut State, t: usize) {
+        match self.variant {
+            Variant::V44 | Variant::V45 | Variant::V45MapcountOnly => {
+                s.threads[t].pc = Pc::ReuseSwapCompound
+            }
+            _ => self.start_read(s, t, Read::PageTransHugeMapcount, 0, After::ReuseSwapPage),
+        }
+    }
+
+    pub(super) fn next_zap(&self, s: &mut State, t: usize) {
+        let th = &mut s.threads[t];
+        if th.todo == 0 {
+            th.pc = Pc::ZapUnlock;
+        } else {
+            th.i = th.todo.trailing_zeros() as u8;
+            th.pc = Pc::ZapClear;
+        }
+    }
+
+    pub(super) fn next_put(&self, s: &mut State, t: usize) {
+        if s.threads[t].gather.iter().any(|&g| g != NONE) {
+            s.threads[t].pc = Pc::ZapPut;
+        } else {
+            self.finish_op(s, t);
+        }
+    }
+
+    pub(super) fn next_fork_pte(&self, s: &mut State, t: usize) {
+        let th = &mut s.threads[t];
+        if th.todo == 0 {
+            th.pc = Pc::ForkPteUnlock;
+        } else {
+            th.i = th.todo.trailing_zeros() as u8;
+            th.pc = Pc::ForkPteWrprotect;
+        }
+    }
+
+    pub(super) fn child(&self, s: &State, t: usize) -> usize {
+        match self.op(s, t) {
+            Some(Op::Fork { child }) => child as usize,
+            _ => unreachable!("a fork step outside fork"),
+        }
+    }
+
+    pub(super) fn fork_done(&self, s: &mut State, t: usize) {
+        let c = self.child(s, t);
+        s.threads[c].started = true;
+        self.start_op(s, c);
+        self.finish_op(s, t);
+    }
+
+    pub(super) fn after_split(&self, s: &mut State, t: usize) {
+        if let Some(Op::Munmap(_)) = self.op(s, t) {
+            s.threads[t].pc = Pc::ZapLock;
+        } else {
+            self.finish_op(s, t);
+        }
+    }
+}
