@@ -53,7 +53,7 @@ enum Command {
         weft check models/pt_frag/*.toml\n  weft check my-scenario.toml --max-states 1000000 --time-limit 60\n  \
         weft check thp/merged_fix_M --engine pct --iterations 5000 --seed 7"
     )]
-    Check(check::CheckArgs),
+    Check(Box<check::CheckArgs>),
     /// Show a saved counterexample: swimlanes, a narrative, any step's state, or HTML.
     #[command(
         after_help = "Examples:\n  weft show lost-update.json\n  weft show lost-update.json --explain\n  \
