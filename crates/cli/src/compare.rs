@@ -14,7 +14,7 @@ pub struct CompareArgs {
     /// Scenario files or shipped names (see `weft list`).
     #[arg(required = true, value_name = "SCENARIO")]
     scenarios: Vec<String>,
-    /// `all`: each scenario once per variant of its model (its [expect] applies to its own
+    /// `all`: each scenario once per variant of its model (its `[expect]` applies to its own
     /// variant only).
     #[arg(long, value_name = "all")]
     variants: Option<VariantsArg>,

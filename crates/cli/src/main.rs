@@ -70,7 +70,7 @@ enum Command {
     )]
     Graph(graph::GraphArgs),
     /// One row per scenario (and variant): verdict, failed check, states, schedules,
-    /// shortest trace length, fewest preemptions, and whether it matches [expect].
+    /// shortest trace length, fewest preemptions, and whether it matches `[expect]`.
     ///
     /// Every scenario is explored completely (violating states are not expanded), so the
     /// counts are those of the whole state space. Exit code 0, 2 for bad input, 3 if a limit

@@ -3,7 +3,7 @@
 //! - [`args`]: the command's options, grouped as `--help` shows them, and the search they ask
 //!   for;
 //! - [`report`]: exploring a scenario's model into a [`Report`];
-//! - [`print`]: the human summary and the `--json` document;
+//! - [`print`](mod@print): the human summary and the `--json` document;
 //! - [`cluster`]: the timely engine's processes and hostfile.
 
 mod args;
