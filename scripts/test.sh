@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs weft's whole test suite: formatting, lints, and every test. Installs first what the
+# Runs weft's whole test suite: formatting, lints, the API docs, and every test. Installs first what the
 # tests need from Debian's packages (when run as root and something is missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,4 +26,5 @@ fi
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 cargo test --workspace

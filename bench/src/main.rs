@@ -42,6 +42,11 @@ struct Args {
     /// more of them (up to 101), so that its median is not one noisy run's; 0 runs exactly `--runs`.
     #[arg(long, default_value_t = 2.0, value_name = "SECS", value_parser = seconds)]
     min_time: f64,
+    /// Another build's `weft-bench` (the build before a change, say): each configuration also
+    /// runs as that build's child, interleaved run by run with this build's, and the table
+    /// gives both builds' medians and their ratio.
+    #[arg(long, value_name = "PATH")]
+    baseline: Option<std::path::PathBuf>,
     /// One measured run (scenario, threads, queue), as the benchmark starts its children.
     #[arg(long, num_args = 3, value_names = ["SCENARIO", "THREADS", "QUEUE"], hide = true)]
     child: Option<Vec<String>>,
@@ -112,8 +117,8 @@ struct Sample {
     verdict: String,
 }
 
-fn sample(name: &str, threads: usize, queue: Queue) -> Sample {
-    let out = Command::new(std::env::current_exe().unwrap())
+fn sample(exe: &std::path::Path, name: &str, threads: usize, queue: Queue) -> Sample {
+    let out = Command::new(exe)
         .args(["--child", name, &threads.to_string(), queue.name()])
         .output()
         .expect("the benchmark re-runs itself");
@@ -190,72 +195,117 @@ fn main() {
             std::process::exit(2);
         }
     }
+    let mut builds = vec![("this", std::env::current_exe().unwrap())];
+    builds.extend(args.baseline.iter().map(|b| ("baseline", b.clone())));
     println!(
         "median of {runs} runs each or more (at least {}s of search a configuration), no \
-         reduction; configurations interleaved run by run\n",
-        args.min_time
+         reduction; configurations {}interleaved run by run\n",
+        args.min_time,
+        if builds.len() > 1 { "and builds " } else { "" }
     );
     println!(
-        "| scenario | threads | queue | states | transitions | time (s) | states/s | visited B/state | peak RSS growth B/state | peak RSS B/state | peak RSS MiB | verdict | runs |"
+        "| scenario | build | threads | queue | states | transitions | time (s) | states/s | visited B/state | peak RSS growth B/state | peak RSS B/state | peak RSS MiB | verdict | runs |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
-    let configs = [
-        (1, Queue::Memory),
-        (2, Queue::Memory),
-        (1, Queue::Disk),
-        (2, Queue::Disk),
-    ];
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for name in &names {
-        let mut by_config: Vec<Vec<Sample>> = configs.iter().map(|_| Vec::new()).collect();
-        let round = |by_config: &mut [Vec<Sample>]| {
-            for (i, &(t, q)) in configs.iter().enumerate() {
-                by_config[i].push(sample(name, t, q));
-            }
-        };
-        round(&mut by_config);
-        // The slowest configuration's first run sets how many runs make `min_time`.
-        let slowest = by_config
+        let samples = measure(name, &builds, runs, args.min_time);
+        let medians: Vec<Vec<f64>> = builds
             .iter()
-            .map(|s| s[0].elapsed.as_secs_f64())
-            .fold(0.0, f64::max);
-        let runs = runs_for(runs, args.min_time, slowest);
-        for _ in 1..runs {
-            round(&mut by_config);
-        }
-        let mut medians = Vec::new();
-        for (samples, &(threads, queue)) in by_config.iter().zip(&configs) {
-            let s0 = &samples[0];
-            assert!(samples
-                .iter()
-                .all(|s| s.states == s0.states && s.transitions == s0.transitions));
-            let time = median(samples.iter().map(|s| s.elapsed.as_secs_f64()).collect());
-            let grown = median(samples.iter().map(|s| s.grown as f64).collect());
-            let peak = median(samples.iter().map(|s| s.peak as f64).collect());
-            let visited = median(samples.iter().map(|s| s.visited as f64).collect());
-            medians.push(time);
-            println!(
-                "| {name} | {threads} | {} | {} | {} | {:.3} | {:.0} | {:.1} | {:.1} | {:.1} | {:.0} | {} | {} |",
-                queue.name(),
-                s0.states,
-                s0.transitions,
-                time,
-                s0.states as f64 / time,
-                visited / s0.states as f64,
-                grown / s0.states as f64,
-                peak / s0.states as f64,
-                peak / (1 << 20) as f64,
-                s0.verdict,
-                samples.len()
-            );
-        }
+            .zip(&samples)
+            .map(|((build, _), by_config)| print_rows(name, build, by_config))
+            .collect();
+        let this = &medians[0];
         println!(
             "\n{name}: speedup 1 -> 2 threads {:.2}x with the queue in memory, {:.2}x on disk; \
-             the queue on disk costs {:.2}x the time on 2 threads (median times, same run)\n",
-            medians[0] / medians[1],
-            medians[2] / medians[3],
-            medians[3] / medians[1],
+             the queue on disk costs {:.2}x the time on 2 threads (median times, same run)",
+            this[0] / this[1],
+            this[2] / this[3],
+            this[3] / this[1],
+        );
+        if let Some(base) = medians.get(1) {
+            let ratios: Vec<String> = CONFIGS
+                .iter()
+                .zip(this.iter().zip(base))
+                .map(|((t, q), (a, b))| format!("{t} thread(s), {}: {:.3}", q.name(), b / a))
+                .collect();
+            println!(
+                "{name}: this build's states/s over the baseline's (median times, same run): {}",
+                ratios.join("; ")
+            );
+        }
+        println!();
+    }
+}
+
+/// The configurations measured: threads and where the queue lives.
+const CONFIGS: [(usize, Queue); 4] = [
+    (1, Queue::Memory),
+    (2, Queue::Memory),
+    (1, Queue::Disk),
+    (2, Queue::Disk),
+];
+
+/// Every build's samples of every configuration of `name`, runs interleaved: per build, per
+/// configuration, the samples.
+fn measure(
+    name: &str,
+    builds: &[(&str, std::path::PathBuf)],
+    runs: u32,
+    min_time: f64,
+) -> Vec<Vec<Vec<Sample>>> {
+    let mut samples: Vec<Vec<Vec<Sample>>> = builds
+        .iter()
+        .map(|_| CONFIGS.iter().map(|_| Vec::new()).collect())
+        .collect();
+    let round = |samples: &mut Vec<Vec<Vec<Sample>>>| {
+        for (i, &(t, q)) in CONFIGS.iter().enumerate() {
+            for (b, (_, exe)) in builds.iter().enumerate() {
+                samples[b][i].push(sample(exe, name, t, q));
+            }
+        }
+    };
+    round(&mut samples);
+    // The slowest configuration's first run sets how many runs make `min_time`.
+    let slowest = samples
+        .iter()
+        .flatten()
+        .map(|s| s[0].elapsed.as_secs_f64())
+        .fold(0.0, f64::max);
+    for _ in 1..runs_for(runs, min_time, slowest) {
+        round(&mut samples);
+    }
+    samples
+}
+
+/// A table row per configuration of one build; the median times, in configuration order.
+fn print_rows(name: &str, build: &str, by_config: &[Vec<Sample>]) -> Vec<f64> {
+    let mut medians = Vec::new();
+    for (samples, &(threads, queue)) in by_config.iter().zip(&CONFIGS) {
+        let s0 = &samples[0];
+        assert!(samples
+            .iter()
+            .all(|s| s.states == s0.states && s.transitions == s0.transitions));
+        let time = median(samples.iter().map(|s| s.elapsed.as_secs_f64()).collect());
+        let grown = median(samples.iter().map(|s| s.grown as f64).collect());
+        let peak = median(samples.iter().map(|s| s.peak as f64).collect());
+        let visited = median(samples.iter().map(|s| s.visited as f64).collect());
+        medians.push(time);
+        println!(
+            "| {name} | {build} | {threads} | {} | {} | {} | {:.3} | {:.0} | {:.1} | {:.1} | {:.1} | {:.0} | {} | {} |",
+            queue.name(),
+            s0.states,
+            s0.transitions,
+            time,
+            s0.states as f64 / time,
+            visited / s0.states as f64,
+            grown / s0.states as f64,
+            peak / s0.states as f64,
+            peak / (1 << 20) as f64,
+            s0.verdict,
+            samples.len()
         );
     }
+    medians
 }
 
 #[cfg(test)]

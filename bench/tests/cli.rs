@@ -85,3 +85,29 @@ fn promela_is_printed_for_a_size() {
     assert_eq!(code, 0);
     assert!(out.contains("proctype"), "{out}");
 }
+
+/// With `--baseline`, another build's children run beside this build's and the table says
+/// how the two compare (here the baseline is this build itself).
+#[test]
+fn a_baseline_build_is_measured_side_by_side() {
+    let bench = env!("CARGO_BIN_EXE_weft-bench");
+    let (code, out, err) = run(
+        bench,
+        &[
+            "pt_frag/pt_frag_refcount_C",
+            "--runs",
+            "1",
+            "--min-time",
+            "0",
+            "--baseline",
+            bench,
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.matches("| baseline |").count(), 4, "{out}");
+    assert_eq!(out.matches("| this |").count(), 4, "{out}");
+    assert!(
+        out.contains("this build's states/s over the baseline's"),
+        "{out}"
+    );
+}

@@ -1,8 +1,8 @@
 //! `weft compare`: one row per scenario and variant, explored completely.
 
 use crate::check::{explore, schedules_json, Report};
+use crate::exit::Exit;
 use crate::progress::{self, INTERRUPTED};
-use crate::Exit;
 use anyhow::Result;
 use clap::{Args, ValueEnum};
 use serde_json::json;
@@ -14,7 +14,7 @@ pub struct CompareArgs {
     /// Scenario files or shipped names (see `weft list`).
     #[arg(required = true, value_name = "SCENARIO")]
     scenarios: Vec<String>,
-    /// `all`: each scenario once per variant of its model (its [expect] applies to its own
+    /// `all`: each scenario once per variant of its model (its `[expect]` applies to its own
     /// variant only).
     #[arg(long, value_name = "all")]
     variants: Option<VariantsArg>,
@@ -86,10 +86,7 @@ pub fn explore_completely(
         Verdict::Violation(c) => ("violation".to_string(), Some(c.violation.check.clone())),
         Verdict::Stopped(r) => (format!("stopped: {r}"), None),
     };
-    let as_expected = match (&o.verdict, &scenario.expect) {
-        (Verdict::Stopped(_), _) | (_, None) => None,
-        (_, Some(e)) => Some(e.matches(check.as_deref())),
-    };
+    let as_expected = scenario.expect.as_ref().and_then(|e| e.judge(o));
     let (schedules_json, _) = schedules_json(&o.stats.schedules);
     let row = Row {
         scenario: scenario.name.clone(),
@@ -115,8 +112,8 @@ pub fn run(args: &CompareArgs) -> Result<Exit> {
     let mut exit = Exit::Pass;
     let mut rows = Vec::new();
     for arg in &args.scenarios {
-        let Some(scenario) = crate::load_scenario(arg) else {
-            exit = exit.worst(Exit::BadInput);
+        let Some(scenario) = crate::input::load_scenario(arg) else {
+            exit = exit.combine(Exit::BadInput);
             continue;
         };
         let variants: Vec<(&str, Result<Scenario, _>)> = match args.variants {
@@ -137,7 +134,7 @@ pub fn run(args: &CompareArgs) -> Result<Exit> {
             };
             let r = row(&s, args.threads, args.max_states)?;
             if r.verdict.starts_with("stopped") {
-                exit = exit.worst(Exit::Stopped);
+                exit = exit.combine(Exit::Stopped);
             }
             rows.push(r);
         }

@@ -1,6 +1,6 @@
 //! `weft graph`: the reachable-state graph as DOT, SVG (through graphviz) or JSON.
 
-use crate::Exit;
+use crate::exit::Exit;
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
 use serde_json::json;
@@ -48,7 +48,7 @@ enum Projection {
 }
 
 pub fn run(args: &GraphArgs) -> Result<Exit> {
-    let Some(scenario) = crate::load_scenario(&args.scenario) else {
+    let Some(scenario) = crate::input::load_scenario(&args.scenario) else {
         return Ok(Exit::BadInput);
     };
     let shared_only = args.project.is_some();

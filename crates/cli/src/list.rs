@@ -1,10 +1,21 @@
 //! `weft list`: the shipped scenarios.
 
-use crate::Exit;
+use crate::exit::Exit;
 use anyhow::Result;
+use clap::Args;
 use weft_model::Scenario;
 
-pub fn run(json: bool) -> Result<Exit> {
+/// `weft list`'s options.
+#[derive(Args)]
+pub struct ListArgs {
+    /// One JSON document on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Lists the shipped scenarios.
+pub fn run(args: &ListArgs) -> Result<Exit> {
+    let json = args.json;
     let mut rows = Vec::new();
     for name in Scenario::shipped_names() {
         let s = Scenario::shipped(name).expect("listed")?;

@@ -1,68 +1,23 @@
-//! `weft show` and `weft replay`: read a saved trace, print it, or re-execute it.
+//! `weft replay`: re-execute a saved counterexample against its model, on the model or on
+//! shuttle threads, and confirm every step.
 
+use crate::exit::Exit;
+use crate::render;
 use crate::trace_file::TraceFile;
-use crate::{render, view, Exit, ShowFormat};
 use anyhow::{bail, Context, Result};
-use std::path::Path;
+use clap::Args;
+use std::path::{Path, PathBuf};
 use weft_model::Scenario;
 
-/// `weft show`: the saved counterexample in the asked format (swimlanes by default).
-pub fn show(
-    path: &Path,
-    format: ShowFormat,
-    out: Option<&Path>,
-    opts: view::ShowOptions,
-) -> Result<Exit> {
-    let t = TraceFile::read(path)?;
-    let paint = view::Paint {
-        on: opts.color.enabled(out.is_some()),
-    };
-    const WIDTH: usize = 100;
-    let text = if let Some(n) = opts.state {
-        let replayed = view::replay(&t)?;
-        match format {
-            ShowFormat::Json => {
-                let fields = replayed.states.get(n).with_context(|| {
-                    format!("--state {n}: the trace has {} steps", t.steps.len())
-                })?;
-                serde_json::to_string_pretty(&serde_json::json!({
-                    "step": n,
-                    "fields": fields,
-                    "changed": if n == 0 { Vec::new() } else { t.steps[n - 1].changes.clone() },
-                }))? + "\n"
-            }
-            _ => view::state::render(&t, &replayed, n, paint)?,
-        }
-    } else if opts.explain && !matches!(format, ShowFormat::Html) {
-        view::explain::render(&t, WIDTH)
-    } else {
-        match format {
-            ShowFormat::Json => serde_json::to_string_pretty(&t)? + "\n",
-            ShowFormat::Text => view::swimlanes::render(&t, WIDTH, paint),
-            ShowFormat::List => {
-                let mut s = format!(
-                    "{}  (model {}, variant {}, found by {})\n",
-                    t.scenario.name, t.model, t.variant, t.engine
-                );
-                s += &format!("{} steps:\n", t.steps.len());
-                s += &render::steps(&t.steps, true);
-                s += &format!("  => {}\n", render::violation(&t.violation));
-                s
-            }
-            ShowFormat::Html => {
-                let replayed = view::replay(&t)?;
-                let story = view::explain::paragraphs(&t);
-                view::html::render(&t, &replayed, &story, None, &[])
-            }
-        }
-    };
-    match out {
-        Some(p) => {
-            std::fs::write(p, text).with_context(|| format!("cannot write {}", p.display()))?
-        }
-        None => print!("{text}"),
-    }
-    Ok(Exit::Pass)
+/// `weft replay`'s options.
+#[derive(Args)]
+pub struct ReplayArgs {
+    /// A trace file written by `weft check --trace-out`.
+    trace: PathBuf,
+    /// `shuttle`: re-execute the trace's shuttle schedule (from `--engine random`, `pct` or
+    /// `dfs-shuttle`) as real shuttle threads through shuttle's replay scheduler.
+    #[arg(long, value_enum, default_value_t = ReplayEngine::Model)]
+    engine: ReplayEngine,
 }
 
 /// How `weft replay` re-executes a trace.
@@ -75,8 +30,50 @@ pub enum ReplayEngine {
     Shuttle,
 }
 
-pub fn run(path: &Path, engine: ReplayEngine) -> Result<Exit> {
+/// `weft replay`: confirms the trace step by step, or refuses it and says where it differs.
+pub fn run(args: &ReplayArgs) -> Result<Exit> {
+    let path = &args.trace;
     let file = TraceFile::read(path)?;
+    let scenario = embedded_scenario(&file)?;
+    let on_shuttle = args.engine == ReplayEngine::Shuttle;
+    if on_shuttle {
+        let Some(schedule) = &file.shuttle_schedule else {
+            bail!(
+                "refused: {} has no shuttle schedule (it was found by the {} engine); \
+                 `weft check --engine random|pct|dfs-shuttle --trace-out FILE` writes one",
+                path.display(),
+                file.engine
+            );
+        };
+        confirm_on_shuttle(&file, &scenario, schedule, path)?;
+    }
+    let steps = confirm_on_model(&file, &scenario, path)?;
+    if let Some(current) = Scenario::shipped_text(&file.scenario.name) {
+        if current != file.scenario.text {
+            eprintln!(
+                "note: the shipped scenario {} has changed since this trace was written; \
+                 the trace's own copy was replayed",
+                file.scenario.name
+            );
+        }
+    }
+    println!(
+        "confirmed: {steps} steps of {} (variant {}) re-execute exactly{} and end in {}",
+        file.scenario.name,
+        file.variant,
+        if on_shuttle {
+            " on shuttle threads (shuttle's replay scheduler) and in the model"
+        } else {
+            ""
+        },
+        render::violation(&file.violation)
+    );
+    Ok(Exit::Pass)
+}
+
+/// The trace's embedded scenario, loaded, if it is the model and variant the trace names and
+/// the trace's steps are its schedule's.
+fn embedded_scenario(file: &TraceFile) -> Result<Scenario> {
     let scenario = Scenario::parse(
         &file.scenario.name,
         &file.scenario.path,
@@ -99,50 +96,47 @@ pub fn run(path: &Path, engine: ReplayEngine) -> Result<Exit> {
             file.schedule.len()
         );
     }
-    let on_shuttle = engine == ReplayEngine::Shuttle;
-    if on_shuttle {
-        let Some(schedule) = &file.shuttle_schedule else {
-            bail!(
-                "refused: {} has no shuttle schedule (it was found by the {} engine); \
-                 `weft check --engine random|pct|dfs-shuttle --trace-out FILE` writes one",
-                path.display(),
-                file.engine
-            );
-        };
-        let replayed = scenario
-            .model()
-            .replay_on_shuttle(schedule)
-            .map_err(|e| anyhow::anyhow!("{e}"))
-            .with_context(|| format!("refused: {} does not replay on shuttle", path.display()))?;
-        let names = scenario.model().thread_names();
-        let threads: Vec<String> = replayed
-            .schedule
-            .iter()
-            .map(|&t| names[t].clone())
-            .collect();
-        let violation = replayed.violation;
-        if threads != file.schedule {
-            bail!(
-                "refused: on shuttle threads the schedule ran {} steps [{}], the trace says {} [{}]",
-                threads.len(),
-                threads.join(" "),
-                file.schedule.len(),
-                file.schedule.join(" ")
-            );
-        }
-        match violation {
-            Some(v) if v == file.violation => {}
-            Some(v) => bail!(
-                "refused: on shuttle threads the schedule ends in {} but the trace says {}",
-                render::violation(&v),
-                render::violation(&file.violation)
-            ),
-            None => bail!(
-                "refused: on shuttle threads the schedule ends in no violation, but the trace says {}",
-                render::violation(&file.violation)
-            ),
-        }
+    Ok(scenario)
+}
+
+/// Runs the shuttle schedule on shuttle threads: it must give the trace's schedule and end in
+/// its violation.
+fn confirm_on_shuttle(
+    file: &TraceFile,
+    scenario: &Scenario,
+    schedule: &str,
+    path: &Path,
+) -> Result<()> {
+    let replayed = scenario
+        .model()
+        .replay_on_shuttle(schedule)
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .with_context(|| format!("refused: {} does not replay on shuttle", path.display()))?;
+    let names = scenario.model().thread_names();
+    let threads: Vec<String> = replayed
+        .schedule
+        .iter()
+        .map(|&t| names[t].clone())
+        .collect();
+    if threads != file.schedule {
+        bail!(
+            "refused: on shuttle threads the schedule ran {} steps [{}], the trace says {} [{}]",
+            threads.len(),
+            threads.join(" "),
+            file.schedule.len(),
+            file.schedule.join(" ")
+        );
     }
+    same_end(
+        "on shuttle threads the schedule",
+        replayed.violation.as_ref(),
+        file,
+    )
+}
+
+/// Re-executes the schedule on the model: every step's thread, label and changes, and the
+/// violation at the end, must be the trace's. Returns how many steps ran.
+fn confirm_on_model(file: &TraceFile, scenario: &Scenario, path: &Path) -> Result<usize> {
     let replayed = file
         .schedule_for(scenario.model())
         .and_then(|schedule| {
@@ -166,7 +160,7 @@ pub fn run(path: &Path, engine: ReplayEngine) -> Result<Exit> {
         if got.changes != want.changes {
             let show = |cs: &[weft_explorer::Change]| {
                 cs.iter()
-                    .map(|c| format!("{} {} -> {}", c.field, c.before, c.after))
+                    .map(|c| format!("{} {} -> {}", render::field(c), c.before, c.after))
                     .collect::<Vec<_>>()
                     .join("; ")
             };
@@ -179,38 +173,22 @@ pub fn run(path: &Path, engine: ReplayEngine) -> Result<Exit> {
             );
         }
     }
-    match &replayed.violation {
-        Some(v) if *v == file.violation => {}
+    same_end("the schedule", replayed.violation.as_ref(), file)?;
+    Ok(replayed.steps.len())
+}
+
+/// Whether a replay ended in the trace's violation.
+fn same_end(what: &str, got: Option<&weft_explorer::Violation>, file: &TraceFile) -> Result<()> {
+    match got {
+        Some(v) if *v == file.violation => Ok(()),
         Some(v) => bail!(
-            "refused: the schedule ends in {} but the trace says {}",
+            "refused: {what} ends in {} but the trace says {}",
             render::violation(v),
             render::violation(&file.violation)
         ),
         None => bail!(
-            "refused: the schedule ends in no violation, but the trace says {}",
+            "refused: {what} ends in no violation, but the trace says {}",
             render::violation(&file.violation)
         ),
     }
-    if let Some(current) = Scenario::shipped_text(&file.scenario.name) {
-        if current != file.scenario.text {
-            eprintln!(
-                "note: the shipped scenario {} has changed since this trace was written; \
-                 the trace's own copy was replayed",
-                file.scenario.name
-            );
-        }
-    }
-    println!(
-        "confirmed: {} steps of {} (variant {}) re-execute exactly{} and end in {}",
-        replayed.steps.len(),
-        file.scenario.name,
-        file.variant,
-        if on_shuttle {
-            " on shuttle threads (shuttle's replay scheduler) and in the model"
-        } else {
-            ""
-        },
-        render::violation(&file.violation)
-    );
-    Ok(Exit::Pass)
 }

@@ -7,9 +7,9 @@
 //! times, no machine paths), so a test can tell when reports/ is out of date.
 
 use crate::compare::{self, Row};
+use crate::exit::Exit;
 use crate::trace_file::TraceFile;
 use crate::view::{self, Paint};
-use crate::Exit;
 use anyhow::{Context, Result};
 use clap::Args;
 use std::collections::BTreeMap;

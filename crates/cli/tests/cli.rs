@@ -480,3 +480,58 @@ fn the_queue_on_disk_gives_the_same_answer_and_says_what_it_wrote() {
     ]));
     assert!(out.contains("in a temporary file (deleted)"), "{out}");
 }
+
+/// An option the chosen engine cannot honour is refused with exit 2 and a message naming
+/// the option, before anything is explored; none is dropped.
+#[test]
+fn options_an_engine_cannot_honour_are_refused() {
+    let cases: [(&[&str], &str); 7] = [
+        (&["--engine", "dfs", "-j", "2"], "--threads"),
+        (&["--engine", "random", "--bitstate", "1"], "--bitstate"),
+        (
+            &["--engine", "timely", "--preemptions", "1"],
+            "--preemptions",
+        ),
+        (
+            &["--engine", "dfs", "--frontier-memory", "1"],
+            "--frontier-memory",
+        ),
+        (&["--seed", "3"], "--seed"),
+        (&["--engine", "random", "--pct-depth", "2"], "--pct-depth"),
+        (&["--workers", "2"], "--workers"),
+    ];
+    for (options, flag) in cases {
+        let mut args = vec!["check", "pt_frag/set_page_count_L"];
+        args.extend_from_slice(options);
+        let o = weft(&args);
+        let (out, err) = text(&o);
+        assert_eq!(o.status.code(), Some(2), "{options:?}: {out}{err}");
+        assert!(err.contains(flag), "{options:?}: {err}");
+        assert!(!out.contains("VIOLATION"), "{options:?} explored: {out}");
+    }
+    // Reduction asked for a model that declares no footprints.
+    let o = weft(&["check", "thp/merged_fix_A", "--por"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).1.contains("declares no footprints"),
+        "{}",
+        text(&o).1
+    );
+}
+
+/// Traces written before the format typed its fields (weft-trace/1) still show and replay.
+#[test]
+fn a_version_1_trace_still_shows_and_replays() {
+    let v1 = "crates/cli/tests/fixtures/set_page_count_L.v1.trace.json";
+    let o = weft(&["replay", v1]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}{err}");
+    assert!(out.starts_with("confirmed: 18 steps"), "{out}");
+    let o = weft(&["show", v1, "--format", "list"]);
+    let (out, _) = text(&o);
+    assert!(
+        out.contains("page0.state (ghost) free -> allocated"),
+        "{out}"
+    );
+    assert!(out.contains("[plain store: _refcount 2 -> 2]"), "{out}");
+}

@@ -247,3 +247,52 @@ fn a_model_that_panics_on_a_worker_thread_fails_the_search_instead_of_hanging() 
         .expect("a search hung after a model panicked");
     assert_eq!(panicked, tried);
 }
+
+/// Limits a user can reach are errors, not panics: more threads than an engine numbers.
+#[test]
+fn too_many_threads_is_an_error() {
+    let m = LostUpdate {
+        threads: 256,
+        rounds: 1,
+    };
+    for engine in [weft_explorer::Engine::Bfs, weft_explorer::Engine::Dfs] {
+        let e = Checker::new().engine(engine).check(&m).unwrap_err();
+        assert_eq!(
+            e,
+            weft_explorer::SearchError::TooManyThreads {
+                threads: 256,
+                max: 255
+            }
+        );
+    }
+}
+
+/// A setting the engine cannot honour is refused before anything runs.
+#[test]
+fn unsupported_settings_are_refused() {
+    use weft_explorer::{Engine, SearchError, Setting};
+    let m = Locks { ordered: true };
+    let refused = |checker: Checker| checker.check(&m).unwrap_err();
+    let dfs = || Checker::new().engine(Engine::Dfs);
+    assert_eq!(
+        refused(dfs().threads(2)),
+        SearchError::Unsupported {
+            engine: "dfs",
+            setting: Setting::Threads
+        }
+    );
+    assert_eq!(
+        refused(dfs().count_schedules(true)),
+        SearchError::Unsupported {
+            engine: "dfs",
+            setting: Setting::CountSchedules
+        }
+    );
+    // One thread is what the depth-first engine does anyway.
+    assert!(dfs().threads(1).check(&m).is_ok());
+    // The toy declares no footprints.
+    assert_eq!(
+        refused(Checker::new().reduction(weft_explorer::Reduction::On)),
+        SearchError::NotReducible
+    );
+}

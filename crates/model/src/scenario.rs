@@ -31,7 +31,7 @@ use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 use toml::Spanned;
-use weft_explorer::AnyModel;
+use weft_explorer::{AnyModel, Outcome, Verdict};
 
 include!(concat!(env!("OUT_DIR"), "/shipped.rs"));
 
@@ -84,6 +84,24 @@ impl Expect {
         match failed {
             None => !self.violation,
             Some(c) => self.violation && self.check.as_deref().is_none_or(|e| e == c),
+        }
+    }
+
+    /// Whether `outcome` is what was expected, or `None` when it cannot say. The one rule
+    /// every command applies:
+    /// - a search stopped by a limit says nothing;
+    /// - a bounded search that passes says nothing about a violation beyond its bound;
+    /// - an engine whose counterexamples are not shortest (depth-first, shuttle) meets
+    ///   whichever failure its order reaches first, so any violation matches an expected one
+    ///   (the check `[expect]` names is that of a shortest schedule);
+    /// - otherwise the failed check, or the pass, must be the expected one.
+    pub fn judge(&self, outcome: &Outcome) -> Option<bool> {
+        match &outcome.verdict {
+            Verdict::Stopped(_) => None,
+            Verdict::Pass if outcome.preemption_bound.is_some() && self.violation => None,
+            Verdict::Violation(_) if !outcome.shortest => Some(self.violation),
+            Verdict::Violation(c) => Some(self.matches(Some(&c.violation.check))),
+            Verdict::Pass => Some(self.matches(None)),
         }
     }
 }

@@ -92,3 +92,54 @@ fn scenario_logic_errors() {
         "{e}"
     );
 }
+
+/// The one rule that says whether a result is what `[expect]` says.
+#[test]
+fn the_expectation_rule() {
+    use weft_explorer::{Counterexample, Outcome, Stats, StopReason, Verdict, Violation};
+    let outcome = |verdict: Verdict, shortest: bool, bound: Option<u32>| Outcome {
+        verdict,
+        stats: Stats::default(),
+        engine: "bfs",
+        shortest,
+        reduced: false,
+        preemption_bound: bound,
+        preemptions: None,
+        sampling: None,
+    };
+    let failing = |check: &str| {
+        Verdict::Violation(Counterexample {
+            schedule: vec![0],
+            violation: Violation::new(check, "saw it"),
+        })
+    };
+    let expect = |violation: bool, check: Option<&str>| weft_model::Expect {
+        violation,
+        check: check.map(String::from),
+    };
+    let dtor = expect(true, Some("dtor_missed"));
+    assert_eq!(
+        dtor.judge(&outcome(failing("dtor_missed"), true, None)),
+        Some(true)
+    );
+    assert_eq!(
+        dtor.judge(&outcome(failing("double_free"), true, None)),
+        Some(false)
+    );
+    // A depth-first or sampled counterexample meets whichever failure comes first.
+    assert_eq!(
+        dtor.judge(&outcome(failing("double_free"), false, None)),
+        Some(true)
+    );
+    assert_eq!(dtor.judge(&outcome(Verdict::Pass, true, None)), Some(false));
+    // A bounded pass says nothing about violations beyond the bound.
+    assert_eq!(dtor.judge(&outcome(Verdict::Pass, true, Some(1))), None);
+    let stopped = Verdict::Stopped(StopReason::Interrupted);
+    assert_eq!(dtor.judge(&outcome(stopped, true, None)), None);
+    let pass = expect(false, None);
+    assert_eq!(
+        pass.judge(&outcome(Verdict::Pass, true, Some(1))),
+        Some(true)
+    );
+    assert_eq!(pass.judge(&outcome(failing("x"), false, None)), Some(false));
+}

@@ -1,15 +1,17 @@
 //! The timely engine's side of `weft check`: the cluster from the options and hostfile, and
 //! a line per level on stderr.
 
-use super::CheckArgs;
+use super::args::TimelyArgs;
 use anyhow::{Context, Result};
 use std::sync::Mutex;
 use std::time::Duration;
 use weft_explorer::{Cluster, Progress};
 
 /// The cluster `args` describe: workers, this process, and the hostfile's addresses.
-pub(super) fn cluster(args: &CheckArgs) -> Result<Cluster> {
-    let addresses = match (&args.hostfile, args.processes) {
+pub(super) fn cluster(args: &TimelyArgs) -> Result<Cluster> {
+    let processes = args.processes.unwrap_or(1);
+    let process = args.process.unwrap_or(0);
+    let addresses = match (&args.hostfile, processes) {
         (_, 0) => anyhow::bail!("--processes must be at least 1"),
         (None, 1) => Vec::new(),
         (None, _) => anyhow::bail!("--processes above 1 needs --hostfile (one host:port a line)"),
@@ -32,15 +34,14 @@ pub(super) fn cluster(args: &CheckArgs) -> Result<Cluster> {
         }
     };
     anyhow::ensure!(
-        args.process < args.processes,
-        "--process must be below --processes ({})",
-        args.processes
+        process < processes,
+        "--process must be below --processes ({processes})"
     );
     Ok(Cluster {
-        workers: args.workers,
-        process: args.process,
+        workers: args.workers.unwrap_or(1),
+        process,
         addresses,
-        connect_timeout: Duration::try_from_secs_f64(args.connect_timeout)
+        connect_timeout: Duration::try_from_secs_f64(args.connect_timeout.unwrap_or(30.0))
             .context("--connect-timeout takes seconds")?,
     })
 }

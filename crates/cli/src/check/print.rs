@@ -1,21 +1,132 @@
-//! What `weft check` prints: the human summary and the `--json` document.
+//! What `weft check` prints: per scenario a verdict line and a summary (or its `--json`
+//! document), and after several scenarios how many were as expected.
 
-use super::{CheckArgs, Engine, Report};
+use super::{json, CheckArgs, Engine, Report};
 use crate::render;
-use serde_json::json;
+use serde_json::Value;
 use std::path::Path;
-use weft_explorer::{Outcome, Sampling, Scheduler, Schedules, Verdict};
+use weft_explorer::{Outcome, Sampling, Scheduler, Stats, Verdict};
 use weft_model::Scenario;
 
-fn verdict_words(outcome: &Outcome) -> String {
-    match &outcome.verdict {
-        Verdict::Pass => "PASS: no violation in any schedule".into(),
-        Verdict::Violation(c) => format!("VIOLATION of {}", c.violation.check),
-        Verdict::Stopped(r) => format!("STOPPED before a verdict: {r}"),
+/// Where the results of a `weft check` go: stdout as text, or one JSON document at the end.
+pub(super) struct Output<'a> {
+    args: &'a CheckArgs,
+    several: bool,
+    docs: Vec<Value>,
+    /// Scenarios whose `[expect]` could be judged, and of them those as expected.
+    judged: usize,
+    matched: usize,
+}
+
+impl<'a> Output<'a> {
+    pub(super) fn new(args: &'a CheckArgs, several: bool) -> Self {
+        Output {
+            args,
+            several,
+            docs: Vec::new(),
+            judged: 0,
+            matched: 0,
+        }
+    }
+
+    /// One scenario's result, with the path its counterexample was saved to.
+    pub(super) fn add(&mut self, scenario: &Scenario, report: &Report, trace: Option<&Path>) {
+        let as_expected = scenario
+            .expect
+            .as_ref()
+            .and_then(|e| e.judge(&report.outcome));
+        if let Some(ok) = as_expected {
+            self.judged += 1;
+            self.matched += ok as usize;
+        }
+        if self.args.output.json {
+            let engine = self.args.engine();
+            let doc = json::document(scenario, report, engine, trace, as_expected);
+            self.docs.push(doc);
+        } else {
+            print_human(scenario, report, self.args, trace, as_expected);
+        }
+    }
+
+    /// The JSON document, or the count of scenarios as expected.
+    pub(super) fn finish(mut self) -> anyhow::Result<()> {
+        if self.args.output.json {
+            let doc = if self.several {
+                Value::Array(self.docs)
+            } else {
+                self.docs.pop().unwrap_or(Value::Null)
+            };
+            println!("{}", serde_json::to_string_pretty(&doc)?);
+        } else if self.several && self.judged > 0 {
+            println!(
+                "{} of {} scenarios with an [expect] gave the expected verdict",
+                self.matched, self.judged
+            );
+        }
+        Ok(())
     }
 }
 
-/// Human-readable lines about what a shuttle run covered, for the check summary.
+fn print_human(
+    scenario: &Scenario,
+    report: &Report,
+    args: &CheckArgs,
+    trace_path: Option<&Path>,
+    as_expected: Option<bool>,
+) {
+    let o = &report.outcome;
+    let mark = match as_expected {
+        Some(true) => "  (as expected)",
+        Some(false) => "  (NOT as expected)",
+        None => "",
+    };
+    println!("{}: {}{mark}", scenario.name, verdict_words(o));
+    if args.output.quiet {
+        return;
+    }
+    for line in o
+        .sampling
+        .iter()
+        .flat_map(|s| sampling_lines(s, o.stats.states))
+    {
+        println!("  {line}");
+    }
+    println!("  model {}, variant {}", scenario.model, scenario.variant);
+    if !scenario.summary.is_empty() {
+        println!("  {}", scenario.summary);
+    }
+    if let Verdict::Violation(c) = &o.verdict {
+        println!("  {}", c.violation.message);
+    }
+    print_counts(o);
+    print_reduction(report);
+    print_steps_and_coverage(report);
+    if let Some(e) = &scenario.expect {
+        let got = match &o.verdict {
+            Verdict::Pass => "pass".to_string(),
+            Verdict::Violation(c) => format!("violation of {}", c.violation.check),
+            Verdict::Stopped(_) => "no verdict".to_string(),
+        };
+        println!("  expected {e}, got {got}{mark}");
+    }
+    print_counterexample(report, args.engine(), trace_path);
+    println!();
+}
+
+/// The verdict line's words.
+fn verdict_words(o: &Outcome) -> String {
+    match (&o.sampling, &o.verdict) {
+        (Some(s), Verdict::Pass) if !s.exhausted => format!(
+            "PASS: no violation in {} sampled executions ({} distinct schedules; not a proof)",
+            s.executions, s.schedules
+        ),
+        (_, Verdict::Pass) => "PASS: no violation in any schedule".into(),
+        (_, Verdict::Violation(c)) => format!("VIOLATION of {}", c.violation.check),
+        (_, Verdict::Stopped(r)) => format!("STOPPED before a verdict: {r}"),
+    }
+}
+
+/// What a shuttle run covered.
 fn sampling_lines(s: &Sampling, states: u64) -> Vec<String> {
     let mut out = vec![format!(
         "shuttle {}: {} executions{}, {} distinct schedules, {} distinct states, longest {} steps",
@@ -46,45 +157,9 @@ fn sampling_lines(s: &Sampling, states: u64) -> Vec<String> {
     out
 }
 
-pub(super) fn print_human(
-    scenario: &Scenario,
-    report: &Report,
-    args: &CheckArgs,
-    trace_path: Option<&Path>,
-    as_expected: Option<bool>,
-) {
-    let o = &report.outcome;
-    let shuttle = o.sampling.as_ref();
+/// States, transitions, time, memory, and what the fingerprints or the bit array can miss.
+fn print_counts(o: &Outcome) {
     let s = &o.stats;
-    let mark = match as_expected {
-        Some(true) => "  (as expected)",
-        Some(false) => "  (NOT as expected)",
-        None => "",
-    };
-    let words = match (shuttle, &o.verdict) {
-        (Some(s), Verdict::Pass) if !s.exhausted => format!(
-            "PASS: no violation in {} sampled executions ({} distinct schedules; not a proof)",
-            s.executions, s.schedules
-        ),
-        _ => verdict_words(o),
-    };
-    println!("{}: {words}{mark}", scenario.name);
-    if args.quiet {
-        return;
-    }
-    for line in shuttle
-        .iter()
-        .flat_map(|s| sampling_lines(s, o.stats.states))
-    {
-        println!("  {line}");
-    }
-    println!("  model {}, variant {}", scenario.model, scenario.variant);
-    if !scenario.summary.is_empty() {
-        println!("  {}", scenario.summary);
-    }
-    if let Verdict::Violation(c) = &o.verdict {
-        println!("  {}", c.violation.message);
-    }
     let partial = if matches!(o.verdict, Verdict::Pass) {
         ""
     } else {
@@ -98,23 +173,9 @@ pub(super) fn print_human(
         s.terminal_states,
         s.elapsed.as_secs_f64(),
         s.threads,
-        if s.threads == 1 { "" } else { "s" }
+        plural(s.threads)
     );
-    // Small searches skip the line: their memory is the process's own.
-    if s.visited_bytes >= 1 << 20 || s.disk_bytes > 0 {
-        let disk = if s.disk_bytes > 0 {
-            format!(
-                "; at most {} of the queue and the parent links in a temporary file (deleted)",
-                mib(s.disk_bytes)
-            )
-        } else {
-            String::new()
-        };
-        println!(
-            "  memory: {} for the visited set and the parent links{disk}",
-            mib(s.visited_bytes as u64)
-        );
-    }
+    print_memory(s);
     match &s.bitstate {
         Some(b) => println!(
             "  bitstate hashing: {} Mbit for {} states (hash factor {:.1}); about {:.1} states may \
@@ -133,6 +194,31 @@ pub(super) fn print_human(
     if let Some(k) = o.preemption_bound {
         println!("  bounded: only schedules with at most {k} preemptions were explored; the verdict holds up to {k}");
     }
+}
+
+/// The search's memory and disk, when it is more than the process's own.
+fn print_memory(s: &Stats) {
+    if s.visited_bytes < 1 << 20 && s.disk_bytes == 0 {
+        return;
+    }
+    let disk = if s.disk_bytes > 0 {
+        format!(
+            "; at most {} of the queue and the parent links in a temporary file (deleted)",
+            mib(s.disk_bytes)
+        )
+    } else {
+        String::new()
+    };
+    println!(
+        "  memory: {} for the visited set and the parent links{disk}",
+        mib(s.visited_bytes as u64)
+    );
+}
+
+/// What reduction did (with `--por-stats`), and whether schedules were counted.
+fn print_reduction(report: &Report) {
+    let o = &report.outcome;
+    let s = &o.stats;
     match &report.other {
         Some(Some(other)) => {
             let (with, without) = if o.reduced {
@@ -162,65 +248,56 @@ pub(super) fn print_human(
         ),
         _ => {}
     }
-    print_steps_and_coverage(report);
-    if let Some(e) = &scenario.expect {
-        let got = match &o.verdict {
-            Verdict::Pass => "pass".to_string(),
-            Verdict::Violation(c) => format!("violation of {}", c.violation.check),
-            Verdict::Stopped(_) => "no verdict".to_string(),
-        };
-        println!("  expected {e}, got {got}{mark}");
+}
+
+/// The counterexample as numbered steps, and where it was saved.
+fn print_counterexample(report: &Report, engine: Engine, trace_path: Option<&Path>) {
+    let Some(trace) = &report.trace else {
+        return;
+    };
+    let o = &report.outcome;
+    let pre = match &o.preemptions {
+        Some(p) if p.fewest => format!(
+            ", {} preemption{}, the fewest among the shortest",
+            p.count,
+            plural(p.count as usize)
+        ),
+        Some(p) => format!(", {} preemption{}", p.count, plural(p.count as usize)),
+        None => String::new(),
+    };
+    let kind = match engine {
+        Engine::Bfs | Engine::Timely => "shortest",
+        Engine::Dfs => "found depth-first, not necessarily shortest",
+        _ => "found on shuttle threads, not necessarily shortest",
+    };
+    println!(
+        "\n  counterexample ({} steps, {kind}{pre}):",
+        trace.steps.len()
+    );
+    print!("{}", render::steps(&trace.steps, false));
+    if let Some(v) = &trace.violation {
+        println!("  => {}", render::violation(v));
     }
-    if let Some(trace) = &report.trace {
-        let pre = match &o.preemptions {
-            Some(p) if p.fewest => {
-                format!(
-                    ", {} preemption{}, the fewest among the shortest",
-                    p.count,
-                    plural(p.count as usize)
-                )
-            }
-            Some(p) => format!(", {} preemption{}", p.count, plural(p.count as usize)),
-            None => String::new(),
-        };
-        let kind = match args.engine {
-            Engine::Bfs | Engine::Timely => "shortest",
-            Engine::Dfs => "found depth-first, not necessarily shortest",
-            _ => "found on shuttle threads, not necessarily shortest",
-        };
+    if let Some(f) = o.preemptions.as_ref().and_then(|p| p.fewer.as_ref()) {
+        let same = f.check == trace.violation.as_ref().map_or("", |v| v.check.as_str());
         println!(
-            "\n  counterexample ({} steps, {kind}{pre}):",
-            trace.steps.len()
+            "  (with {} preemption{}, a {}-step schedule breaks {}{})",
+            f.preemptions,
+            plural(f.preemptions as usize),
+            f.length,
+            f.check,
+            if same { "" } else { " instead" }
         );
-        print!("{}", render::steps(&trace.steps, false));
-        if let Some(v) = &trace.violation {
-            println!("  => {}", render::violation(v));
-        }
-        if let Some(f) = o.preemptions.as_ref().and_then(|p| p.fewer.as_ref()) {
-            println!(
-                "  (with {} preemption{}, a {}-step schedule breaks {}{})",
-                f.preemptions,
-                plural(f.preemptions as usize),
-                f.length,
-                f.check,
-                if f.check == trace.violation.as_ref().map_or("", |v| v.check.as_str()) {
-                    ""
-                } else {
-                    " instead"
-                }
-            );
-        }
-        match trace_path {
-            Some(p) => println!(
-                "\n  trace saved to {0}  (view: weft show {0}; confirm: weft replay {0})",
-                p.display()
-            ),
-            None => println!(
-                "\n  save it with --trace-out FILE, then `weft show FILE` or `weft replay FILE`"
-            ),
-        }
     }
-    println!();
+    match trace_path {
+        Some(p) => println!(
+            "\n  trace saved to {0}  (view: weft show {0}; confirm: weft replay {0})",
+            p.display()
+        ),
+        None => println!(
+            "\n  save it with --trace-out FILE, then `weft show FILE` or `weft replay FILE`"
+        ),
+    }
 }
 
 /// Bytes in MiB, one decimal.
@@ -274,99 +351,4 @@ fn print_steps_and_coverage(report: &Report) {
             }
         }
     }
-}
-
-/// The schedule count as JSON: a number, or null with the reason.
-pub fn schedules_json(s: &Option<Schedules>) -> (serde_json::Value, Option<String>) {
-    match s {
-        Some(Schedules::Exactly(n)) => match u64::try_from(*n) {
-            Ok(small) => (json!(small), None),
-            // JSON numbers past u64 lose precision in most readers: give the digits.
-            Err(_) => (json!(n.to_string()), None),
-        },
-        Some(other) => (serde_json::Value::Null, Some(other.to_string())),
-        None => (serde_json::Value::Null, Some("not counted".into())),
-    }
-}
-
-pub(super) fn json_doc(
-    scenario: &Scenario,
-    report: &Report,
-    engine: Engine,
-    trace_path: Option<&Path>,
-    as_expected: Option<bool>,
-) -> serde_json::Value {
-    let o = &report.outcome;
-    let shuttle = o.sampling.as_ref();
-    let s = &o.stats;
-    let (verdict, check, message, stop) = match &o.verdict {
-        Verdict::Pass => ("pass", None, None, None),
-        Verdict::Violation(c) => (
-            "violation",
-            Some(c.violation.check.clone()),
-            Some(c.violation.message.clone()),
-            None,
-        ),
-        Verdict::Stopped(r) => ("stopped", None, None, Some(r.to_string())),
-    };
-    let (schedules, schedules_note) = schedules_json(&s.schedules);
-    let coverage: serde_json::Map<String, serde_json::Value> = report
-        .threads
-        .iter()
-        .enumerate()
-        .map(|(t, name)| {
-            let points: Vec<_> = report.coverage_points[t]
-                .iter()
-                .zip(s.coverage.get(t).into_iter().flatten())
-                .map(|(p, n)| json!({"step": p, "count": n}))
-                .collect();
-            (
-                name.clone(),
-                json!({"steps": s.thread_steps[t], "coverage": points}),
-            )
-        })
-        .collect();
-    json!({
-        "scenario": scenario.name,
-        "path": scenario.path,
-        "model": scenario.model,
-        "variant": scenario.variant,
-        "engine": engine.name(),
-        "verdict": verdict,
-        "check": check,
-        "message": message,
-        "stopped": stop,
-        "states": s.states,
-        "transitions": s.transitions,
-        "depth": s.depth,
-        "terminal_states": s.terminal_states,
-        "elapsed": s.elapsed.as_secs_f64(),
-        "threads": s.threads,
-        "schedules": schedules,
-        "schedules_note": schedules_note,
-        "preemption_bound": o.preemption_bound,
-        "por": o.reduced,
-        "fingerprint_collision_bound": s.bitstate.is_none().then(|| collision_bound(s.states)),
-        "visited_bytes": s.visited_bytes,
-        "disk_bytes": s.disk_bytes,
-        "bitstate": s.bitstate.map(|b| json!({"bits": b.bits, "expected_missed": b.expected_missed})),
-        "states_other_way": report.other.as_ref().and_then(|o| o.as_ref()).map(|o| o.states),
-        "preemptions": o.preemptions.as_ref().map(|p| p.count),
-        "fewer_preemptions": o.preemptions.as_ref().and_then(|p| p.fewer.as_ref()).map(|f| json!({"length": f.length, "preemptions": f.preemptions, "check": f.check})),
-        "threads_detail": coverage,
-        "trace_length": report.trace.as_ref().map(|t| t.steps.len()),
-        "trace": trace_path.map(|p| p.display().to_string()),
-        "expected": scenario.expect.as_ref().map(|e| e.to_string()),
-        "as_expected": as_expected,
-        "shuttle": shuttle.map(|s| json!({
-            "iterations": s.executions,
-            "distinct_schedules": s.schedules,
-            "distinct_states": o.stats.states,
-            "longest": s.longest,
-            "seed": s.seed,
-            "exhausted": s.exhausted,
-            "pct_bound": s.pct_bound(),
-            "shuttle_schedule": s.shuttle_schedule,
-        })),
-    })
 }

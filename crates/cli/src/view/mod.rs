@@ -43,17 +43,6 @@ impl ColorWhen {
     }
 }
 
-/// What `weft show` was asked for, besides the format.
-#[derive(Clone, Copy, Debug)]
-pub struct ShowOptions {
-    /// A narrative paragraph per step instead of the table.
-    pub explain: bool,
-    /// The whole state after this step instead of the table.
-    pub state: Option<usize>,
-    /// When to colour text.
-    pub color: ColorWhen,
-}
-
 /// ANSI styling that is a no-op when colour is off.
 #[derive(Clone, Copy, Debug)]
 pub struct Paint {

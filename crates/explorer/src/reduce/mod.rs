@@ -3,12 +3,12 @@
 //! A model opts in by implementing [`Reduce`] (each step's [`Footprint`], each thread's future
 //! footprint, and what the invariants read) and returning
 //! [`Reducer::by_footprints()`](crate::Reducer::by_footprints) from
-//! [`Model::reduction`](crate::Model::reduction). A model that does not opt in is explored
+//! [`Model::reduction`]. A model that does not opt in is explored
 //! without reduction, at no cost: the engines ask nothing per state.
 //!
 //! In a state where some thread's next step is invisible to the invariants and independent of
 //! everything every other unfinished thread may still do, that step alone is a persistent set:
-//! the engines explore only it ([`ample_thread`] chooses it), provided it does not close a
+//! the engines explore only it (`ample_thread` chooses it), provided it does not close a
 //! cycle on which the other threads' steps would be postponed forever. That proviso is the
 //! engine's: breadth-first, the step must lead one level deeper (to a new state or one of the
 //! next level); depth-first, it must not lead back onto the stack. Verdicts and failed checks

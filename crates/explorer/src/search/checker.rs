@@ -199,7 +199,11 @@ impl<'a> Checker<'a> {
         outcome.preemptions = match &mut outcome.verdict {
             Verdict::Violation(cex) if self.fewest_preemptions => {
                 let limits = self.limits.remaining_since(start);
-                let (found, preemptions) = fewest(model, &self.quiet(), &limits, cex)?;
+                let bounded = |bound, limits| {
+                    let checker = self.quiet().limits(limits).preemption_bound(bound);
+                    checker.check(model)
+                };
+                let (found, preemptions) = fewest(model, &limits, cex, bounded)?;
                 *cex = found;
                 Some(preemptions)
             }

@@ -1,7 +1,7 @@
 //! The public search API: a [`Checker`] configures a search (the engine, its settings, the
-//! limits) and returns one [`Outcome`] for every engine; an [`Observer`] watches a search
-//! state by state. The vocabulary every engine shares lives in [`outcome`], [`limits`] and
-//! [`error`].
+//! limits) and returns one [`Outcome`](outcome::Outcome) for every engine; an
+//! [`Observer`](observer::Observer) watches a search state by state. The vocabulary every
+//! engine shares lives in [`outcome`], [`limits`] and [`error`].
 
 mod checker;
 pub mod engines;

@@ -235,6 +235,12 @@ impl<M: Model> Search<'_, M> {
                     None => Verdict::Pass,
                 };
             }
+            tracing::debug!(
+                depth,
+                states = self.parents.len(),
+                frontier = frontier.len(),
+                "level"
+            );
             next.clear();
             self.next_index.clear();
             self.next_paths.clear();
