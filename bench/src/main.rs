@@ -195,6 +195,10 @@ fn main() {
             std::process::exit(2);
         }
     }
+    if let Some(b) = args.baseline.as_ref().filter(|b| !b.is_file()) {
+        eprintln!("weft-bench: --baseline {}: no such program", b.display());
+        std::process::exit(2);
+    }
     let mut builds = vec![("this", std::env::current_exe().unwrap())];
     builds.extend(args.baseline.iter().map(|b| ("baseline", b.clone())));
     println!(

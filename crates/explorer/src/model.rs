@@ -137,6 +137,9 @@ pub trait Model: Clone + Send + Sync + 'static {
 /// (see [`reduce`](crate::reduce)).
 pub struct Reducer<M: Model> {
     pub(crate) ample: AmpleFn<M>,
+    /// On unless the search turns it off ([`Reduction::Auto`](crate::Reduction::Auto)), or
+    /// only when asked for ([`off_by_default`](Reducer::off_by_default)).
+    pub(crate) by_default: bool,
 }
 
 /// Chooses, among the threads of a state (each with its status), one whose next step alone is
@@ -152,6 +155,16 @@ impl<M: Model> Clone for Reducer<M> {
 impl<M: Model> Copy for Reducer<M> {}
 
 impl<M: Model> Reducer<M> {
+    /// The same reduction, on only when a search asks for it
+    /// ([`Reduction::On`](crate::Reduction::On)): for a model where it has not been measured
+    /// to pay.
+    pub fn off_by_default(self) -> Self {
+        Reducer {
+            by_default: false,
+            ..self
+        }
+    }
+
     /// The thread whose next step alone may be explored in `state`, if any.
     #[inline]
     pub(crate) fn ample(&self, model: &M, state: &M::State, statuses: &[Status]) -> Option<usize> {

@@ -71,9 +71,12 @@ fn every_reachable_state_round_trips_and_keeps_its_own_fingerprint() {
 
 /// Explores with the whole queue in memory and with none of it (every level on disk).
 fn queue_on_disk(scenario: &Scenario) {
-    for (reduction, count_schedules, threads) in
-        [(Reduction::Off, true, 1), (Reduction::Auto, false, 2)]
-    {
+    let reduced = if scenario.model().reducible() {
+        Reduction::On
+    } else {
+        Reduction::Off
+    };
+    for (reduction, count_schedules, threads) in [(Reduction::Off, true, 1), (reduced, false, 2)] {
         let checker = Checker::new()
             .threads(threads)
             .reduction(reduction)

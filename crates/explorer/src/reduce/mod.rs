@@ -3,8 +3,10 @@
 //! A model opts in by implementing [`Reduce`] (each step's [`Footprint`], each thread's future
 //! footprint, and what the invariants read) and returning
 //! [`Reducer::by_footprints()`](crate::Reducer::by_footprints) from
-//! [`Model::reduction`]. A model that does not opt in is explored
-//! without reduction, at no cost: the engines ask nothing per state.
+//! [`Model::reduction`]: on by default, or, with
+//! [`off_by_default`](crate::Reducer::off_by_default), only when a search asks for it. A
+//! model that does not opt in is explored without reduction, at no cost: the engines ask
+//! nothing per state.
 //!
 //! In a state where some thread's next step is invisible to the invariants and independent of
 //! everything every other unfinished thread may still do, that step alone is a persistent set:
@@ -47,6 +49,7 @@ impl<M: Reduce> Reducer<M> {
     pub fn by_footprints() -> Reducer<M> {
         Reducer {
             ample: ample_thread::<M>,
+            by_default: true,
         }
     }
 }

@@ -15,9 +15,9 @@ use std::time::{Duration, Instant};
 /// Whether to reduce by partial-order reduction.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Reduction {
-    /// On where it applies: the model offers it ([`Model::reduction`]), the engine honours it,
-    /// and neither schedules are counted nor the search goes past violations, is observed or
-    /// bounded by preemptions. Off otherwise.
+    /// On where it applies: the model offers it on by default ([`Model::reduction`]), the
+    /// engine honours it, and neither schedules are counted nor the search goes past
+    /// violations, is observed or bounded by preemptions. Off otherwise.
     #[default]
     Auto,
     /// On; a search where it does not apply is refused.
@@ -320,7 +320,7 @@ impl<'a> Checker<'a> {
         match self.reduction {
             Reduction::Off => Ok(None),
             Reduction::Auto if conflict.is_some() || !self.honours(Setting::Reduction) => Ok(None),
-            Reduction::Auto => Ok(model.reduction()),
+            Reduction::Auto => Ok(model.reduction().filter(|r| r.by_default)),
             Reduction::On => match conflict {
                 Some(setting) => Err(SearchError::Conflict(Setting::Reduction, setting)),
                 None => model.reduction().map(Some).ok_or(SearchError::NotReducible),

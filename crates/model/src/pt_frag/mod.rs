@@ -469,8 +469,11 @@ impl Model for PtFrag {
         self.info_of(s, t, s.threads[t].pc)
     }
 
+    /// Offered, but off unless asked for (`--por`): it stores fewer states (1.26x on 3x3,
+    /// 1.23x on 4x4) but does not save time: 1.10x and 0.94x the full search's speed on 1 and 2
+    /// threads on 3x3, 0.89x and 1.05x on 4x4 (bench/README.md).
     fn reduction(&self) -> Option<Reducer<Self>> {
-        Some(Reducer::by_footprints())
+        Some(Reducer::by_footprints().off_by_default())
     }
 
     /// `page_leak`: once every thread is done and no fragment is in use, every page that the

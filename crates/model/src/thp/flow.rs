@@ -218,14 +218,10 @@ impl Thp {
         }
     }
 
+    /// The zap's next present subpage (its lowest bit in `todo`), or the unlock once none is
+    /// left.
     pub(super) fn next_zap(&self, s: &mut State, t: usize) {
-        let th = &mut s.threads[t];
-        if th.todo == 0 {
-            th.pc = Pc::ZapUnlock;
-        } else {
-            th.i = th.todo.trailing_zeros() as u8;
-            th.pc = Pc::ZapClear;
-        }
+        Self::next_subpage(s, t, Pc::ZapClear, Pc::ZapUnlock);
     }
 
     pub(super) fn next_put(&self, s: &mut State, t: usize) {
@@ -236,13 +232,19 @@ impl Thp {
         }
     }
 
+    /// Fork's next PTE to copy (the lowest bit in `todo`), or the unlock once none is left.
     pub(super) fn next_fork_pte(&self, s: &mut State, t: usize) {
+        Self::next_subpage(s, t, Pc::ForkPteWrprotect, Pc::ForkPteUnlock);
+    }
+
+    /// `step` on the lowest subpage left in the thread's `todo`, or `done` once none is.
+    fn next_subpage(s: &mut State, t: usize, step: Pc, done: Pc) {
         let th = &mut s.threads[t];
         if th.todo == 0 {
-            th.pc = Pc::ForkPteUnlock;
+            th.pc = done;
         } else {
             th.i = th.todo.trailing_zeros() as u8;
-            th.pc = Pc::ForkPteWrprotect;
+            th.pc = step;
         }
     }
 
