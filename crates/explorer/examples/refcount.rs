@@ -70,7 +70,7 @@ impl Model for Puts {
         s.freed.then_some(()).ok_or(leak)
     }
     fn fields(&self, s: &State) -> Vec<Field> {
-        vec![Field::kernel("obj.refcount", s.refcount)]
+        vec![Field::memory("obj.refcount", s.refcount)]
     }
 }
 

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 pub enum FieldKind {
     /// Memory of the modelled program (a counter, a flag, a pointer, a lock).
     #[default]
-    Kernel,
+    Memory,
     /// Ghost state: the truth the program's counters are meant to track (who holds what),
     /// kept by the model for its checks and never read by a step's program logic.
     Ghost,
@@ -32,11 +32,11 @@ pub struct Field {
 
 impl Field {
     /// A field of program memory that no thread owns.
-    pub fn kernel(name: impl Into<String>, value: impl ToString) -> Field {
+    pub fn memory(name: impl Into<String>, value: impl ToString) -> Field {
         Field {
             name: name.into(),
             value: value.to_string(),
-            kind: FieldKind::Kernel,
+            kind: FieldKind::Memory,
             thread: None,
         }
     }
@@ -45,7 +45,7 @@ impl Field {
     pub fn ghost(name: impl Into<String>, value: impl ToString) -> Field {
         Field {
             kind: FieldKind::Ghost,
-            ..Field::kernel(name, value)
+            ..Field::memory(name, value)
         }
     }
 

@@ -43,7 +43,7 @@ pub struct Edge {
     pub thread: usize,
     /// The thread's name.
     pub thread_name: String,
-    /// The kernel label of the step.
+    /// The label of the step.
     pub label: String,
     /// On the counterexample path.
     pub on_counterexample: bool,

@@ -55,7 +55,7 @@
 //!         }
 //!     }
 //!     fn fields(&self, s: &State) -> Vec<Field> {
-//!         vec![Field::kernel("counter", s.counter)]
+//!         vec![Field::memory("counter", s.counter)]
 //!     }
 //! }
 //!

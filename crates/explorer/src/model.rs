@@ -30,7 +30,7 @@ pub trait Model: Clone + Send + Sync + 'static {
     fn status(&self, state: &Self::State, thread: usize) -> Status;
 
     /// Executes the next step of `thread`, which must be [`Status::Enabled`], in place.
-    /// An assertion that fails inside the step (the kernel's `BUG_ON`) is a [`Violation`].
+    /// An assertion that fails inside the step (a `BUG_ON`, an `assert!`) is a [`Violation`].
     fn step(&self, state: &mut Self::State, thread: usize) -> Result<(), Violation>;
 
     /// What the next step of `thread` (enabled or blocked) is: its label and source. Engines
@@ -124,7 +124,7 @@ pub trait Model: Clone + Send + Sync + 'static {
         self.fields(state)
             .iter()
             .map(|f| match f.kind {
-                FieldKind::Kernel => format!("{}={}", f.name, f.value),
+                FieldKind::Memory => format!("{}={}", f.name, f.value),
                 FieldKind::Ghost => format!("{} (ghost)={}", f.name, f.value),
             })
             .collect::<Vec<_>>()

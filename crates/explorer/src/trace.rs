@@ -21,7 +21,7 @@ pub struct Change {
     /// The field's name (`page0._refcount`).
     pub field: String,
     /// Program memory or ghost state.
-    #[serde(default, skip_serializing_if = "is_kernel")]
+    #[serde(default, skip_serializing_if = "is_memory")]
     pub kind: FieldKind,
     /// Its value before the step.
     pub before: String,
@@ -29,8 +29,8 @@ pub struct Change {
     pub after: String,
 }
 
-fn is_kernel(kind: &FieldKind) -> bool {
-    *kind == FieldKind::Kernel
+fn is_memory(kind: &FieldKind) -> bool {
+    *kind == FieldKind::Memory
 }
 
 impl Change {

@@ -126,7 +126,7 @@ impl Model for Program {
         Ok(())
     }
     fn fields(&self, s: &S) -> Vec<Field> {
-        vec![Field::kernel("vars", format!("{:?}", s.vars))]
+        vec![Field::memory("vars", format!("{:?}", s.vars))]
     }
 }
 

@@ -77,9 +77,9 @@ impl Model for LostUpdate {
         }
     }
     fn fields(&self, s: &Counter) -> Vec<Field> {
-        let mut f = vec![Field::kernel("counter", s.counter)];
+        let mut f = vec![Field::memory("counter", s.counter)];
         for t in 0..self.threads {
-            f.push(Field::kernel(format!("t{t}.tmp"), s.tmp[t]).of(t));
+            f.push(Field::memory(format!("t{t}.tmp"), s.tmp[t]).of(t));
         }
         f
     }
@@ -154,7 +154,7 @@ impl Model for LocksModel {
     }
     fn fields(&self, s: &LockState) -> Vec<Field> {
         (0..2)
-            .map(|l| Field::kernel(format!("L{l}"), format!("{:?}", s.held[l])))
+            .map(|l| Field::memory(format!("L{l}"), format!("{:?}", s.held[l])))
             .collect()
     }
 }

@@ -558,17 +558,17 @@ impl Model for PtFrag {
         let mut out = Vec::new();
         for (i, p) in s.pages.iter().enumerate() {
             let name = Self::page_name(i as u8);
-            out.push(Field::kernel(
+            out.push(Field::memory(
                 format!("{name}._refcount"),
                 p.show_refcount(self.variant.top_bits()),
             ));
             if self.variant == Variant::PtFragRefcount {
-                out.push(Field::kernel(
+                out.push(Field::memory(
                     format!("{name}.pt_frag_refcount"),
                     p.frag_refcount,
                 ));
             }
-            out.push(Field::kernel(format!("{name}.PageTable"), p.page_table));
+            out.push(Field::memory(format!("{name}.PageTable"), p.page_table));
             out.push(Field::ghost(
                 format!("{name}.state"),
                 if p.allocated {
@@ -585,14 +585,14 @@ impl Model for PtFrag {
             ));
             out.push(Field::ghost(format!("{name}.dtor_runs"), p.dtor_runs));
         }
-        out.push(Field::kernel(
+        out.push(Field::memory(
             "mm.pte_frag",
             match s.pte_frag {
                 None => "NULL".into(),
                 Some((p, i)) => format!("page{p} fragment {i}"),
             },
         ));
-        out.push(Field::kernel(
+        out.push(Field::memory(
             "mm.page_table_lock",
             match s.lock {
                 None => "unlocked".into(),

@@ -658,16 +658,16 @@ impl Model for Thp {
     fn fields(&self, s: &State) -> Vec<Field> {
         let mut out = Vec::new();
         let p = &s.thp;
-        out.push(Field::kernel("H._refcount", p.refcount));
+        out.push(Field::memory("H._refcount", p.refcount));
         for i in 0..self.n as usize {
-            out.push(Field::kernel(format!("H[{i}]._mapcount"), p.mapcount[i]));
+            out.push(Field::memory(format!("H[{i}]._mapcount"), p.mapcount[i]));
         }
         if self.variant != Variant::V44 {
-            out.push(Field::kernel("compound_mapcount", p.compound_mapcount));
-            out.push(Field::kernel("PageDoubleMap", p.double_map));
+            out.push(Field::memory("compound_mapcount", p.compound_mapcount));
+            out.push(Field::memory("PageDoubleMap", p.double_map));
         }
-        out.push(Field::kernel("H.mapping", self.anon_vma_name(p.mapping)));
-        out.push(Field::kernel(
+        out.push(Field::memory("H.mapping", self.anon_vma_name(p.mapping)));
+        out.push(Field::memory(
             "H.PG_locked",
             if s.page_lock == NONE {
                 "unlocked".into()
@@ -676,7 +676,7 @@ impl Model for Thp {
             },
         ));
         for (k, c) in s.copies.iter().enumerate() {
-            out.push(Field::kernel(
+            out.push(Field::memory(
                 format!("copy{k}._refcount"),
                 format!("{}{}", c.refcount, if c.huge { " (huge)" } else { "" }),
             ));
@@ -684,7 +684,7 @@ impl Model for Thp {
         for (m, mm) in s.mms.iter().enumerate() {
             let name = self.name(m);
             out.push(
-                Field::kernel(
+                Field::memory(
                     format!("{name}.pmd"),
                     match mm.pmd {
                         Pmd::None => "none".into(),
@@ -700,7 +700,7 @@ impl Model for Thp {
             if !matches!(mm.pmd, Pmd::None) || mm.pte.iter().any(|e| e.present()) {
                 for i in 0..self.n {
                     out.push(
-                        Field::kernel(
+                        Field::memory(
                             format!("{name}.pte[{i}]"),
                             self.show_entry(mm.pte[i as usize], Some(i)),
                         )
@@ -709,15 +709,15 @@ impl Model for Thp {
                 }
             }
             out.push(
-                Field::kernel(format!("{name}.anon_vma"), self.anon_vma_name(mm.anon_vma)).of(m),
+                Field::memory(format!("{name}.anon_vma"), self.anon_vma_name(mm.anon_vma)).of(m),
             );
             let links: Vec<String> = (0..8)
                 .filter(|a| mm.links & (1 << a) != 0)
                 .map(|a| self.anon_vma_name(a))
                 .collect();
-            out.push(Field::kernel(format!("{name}.anon_vma_chain"), links.join(", ")).of(m));
-            out.push(Field::kernel(format!("{name}.pmd_lock"), mm.pmd_lock).of(m));
-            out.push(Field::kernel(format!("{name}.pte_lock"), mm.pte_lock).of(m));
+            out.push(Field::memory(format!("{name}.anon_vma_chain"), links.join(", ")).of(m));
+            out.push(Field::memory(format!("{name}.pmd_lock"), mm.pmd_lock).of(m));
+            out.push(Field::memory(format!("{name}.pte_lock"), mm.pte_lock).of(m));
         }
         for i in 0..self.n {
             out.push(Field::ghost(
