@@ -156,11 +156,6 @@ impl<'a> Checker<'a> {
         self
     }
 
-    /// The engine that will explore.
-    pub fn engine_of(&self) -> &Engine {
-        &self.engine
-    }
-
     /// The budgets the search runs under.
     pub fn limits_of(&self) -> &Limits {
         &self.limits
@@ -196,26 +191,7 @@ impl<'a> Checker<'a> {
         if reducer.is_some() {
             self.shorten(model, &mut outcome, start)?;
         }
-        outcome.preemptions = match &mut outcome.verdict {
-            Verdict::Violation(cex) if self.fewest_preemptions => {
-                let limits = self.limits.remaining_since(start);
-                let bounded = |bound, limits| {
-                    let checker = self.quiet().limits(limits).preemption_bound(bound);
-                    checker.check(model)
-                };
-                let (found, preemptions) = fewest(model, &limits, cex, bounded)?;
-                *cex = found;
-                Some(preemptions)
-            }
-            Verdict::Violation(cex) => {
-                preemption::count(model, &cex.schedule).map(|count| Preemptions {
-                    count,
-                    fewest: false,
-                    fewer: None,
-                })
-            }
-            _ => None,
-        };
+        self.count_preemptions(model, &mut outcome, start)?;
         outcome.engine = self.engine.name();
         outcome.shortest = self.engine.shortest();
         outcome.reduced = reducer.is_some();
@@ -326,6 +302,37 @@ impl<'a> Checker<'a> {
                 None => model.reduction().map(Some).ok_or(SearchError::NotReducible),
             },
         }
+    }
+
+    /// The counterexample's preemptions; with `fewest_preemptions`, it is first replaced by
+    /// one of its length and check with the fewest.
+    fn count_preemptions<M: Model>(
+        &self,
+        model: &M,
+        outcome: &mut Outcome,
+        start: Instant,
+    ) -> Result<(), SearchError> {
+        outcome.preemptions = match &mut outcome.verdict {
+            Verdict::Violation(cex) if self.fewest_preemptions => {
+                let limits = self.limits.remaining_since(start);
+                let bounded = |bound, limits| {
+                    let checker = self.quiet().limits(limits).preemption_bound(bound);
+                    checker.check(model)
+                };
+                let (found, preemptions) = fewest(model, &limits, cex, bounded)?;
+                *cex = found;
+                Some(preemptions)
+            }
+            Verdict::Violation(cex) => {
+                preemption::count(model, &cex.schedule).map(|count| Preemptions {
+                    count,
+                    fewest: false,
+                    fewer: None,
+                })
+            }
+            _ => None,
+        };
+        Ok(())
     }
 
     /// The reduced search's counterexample replaced by what the unreduced search would report:

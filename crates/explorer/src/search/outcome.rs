@@ -270,12 +270,4 @@ impl Outcome {
             sampling: None,
         }
     }
-
-    /// The counterexample, if the search found one.
-    pub fn counterexample(&self) -> Option<&Counterexample> {
-        match &self.verdict {
-            Verdict::Violation(cex) => Some(cex),
-            _ => None,
-        }
-    }
 }
