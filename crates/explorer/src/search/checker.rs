@@ -179,7 +179,7 @@ impl<'a> Checker<'a> {
         self.validate(model, O::ACTIVE)?;
         let reducer = self.reducer(model, O::ACTIVE)?;
         tracing::info!(
-            threads = model.thread_count(),
+            model_threads = model.thread_count(),
             reduction = reducer.is_some(),
             bound = self.preemption_bound,
             "exploring"
