@@ -514,6 +514,15 @@ pub struct BuildError {
 }
 
 impl BuildError {
+    /// `variant` is not one of `model`'s `variants`.
+    pub fn unknown_variant(model: &str, variant: &str, variants: &[&str]) -> Self {
+        BuildError {
+            at: Where::Variant,
+            message: format!("unknown {model} variant `{variant}`"),
+            help: Some(format!("expected one of: {}", variants.join(", "))),
+        }
+    }
+
     /// `call` is not one of `model`'s `operations` (written `name` or `name(arg)`): either the
     /// name is unknown or it has the wrong number of arguments.
     pub fn unknown_operation(model: &str, at: Where, call: &OpCall, operations: &[&str]) -> Self {

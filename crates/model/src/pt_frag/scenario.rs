@@ -25,14 +25,8 @@ pub fn build(spec: &Spec) -> Result<PtFrag, BuildError> {
         params,
         threads,
     } = *spec;
-    let variant = Variant::from_name(variant).ok_or_else(|| BuildError {
-        at: Where::Variant,
-        message: format!("unknown pt_frag variant `{variant}`"),
-        help: Some(format!(
-            "expected one of: {}",
-            Variant::ALL.map(Variant::name).join(", ")
-        )),
-    })?;
+    let variant = Variant::from_name(variant)
+        .ok_or_else(|| BuildError::unknown_variant("pt_frag", variant, &Variant::NAMES))?;
     let frag_nr = params.int("frag_nr", 2, 1, super::MAX_FRAG_NR as i64)? as u8;
     params.only(&PARAMS)?;
     let names = spec.names();

@@ -48,14 +48,8 @@ pub fn build(spec: &Spec) -> Result<Thp, BuildError> {
         params,
         threads,
     } = *spec;
-    let variant = Variant::from_name(variant).ok_or_else(|| BuildError {
-        at: Where::Variant,
-        message: format!("unknown thp variant `{variant}`"),
-        help: Some(format!(
-            "expected one of: {}",
-            Variant::ALL.map(Variant::name).join(", ")
-        )),
-    })?;
+    let variant = Variant::from_name(variant)
+        .ok_or_else(|| BuildError::unknown_variant("thp", variant, &Variant::NAMES))?;
     let n = params.int("subpages", 2, 1, super::MAX_SUBPAGES as i64)? as u8;
     params.only(&PARAMS)?;
     if threads.len() > MAX_THREADS {
