@@ -72,13 +72,13 @@ impl<M: Model> Run<'_, M> {
 
     /// Zero counts for this run's model on `workers` worker threads.
     pub(crate) fn zero_stats(&self, workers: usize) -> Stats {
-        Stats::zero(&coverage_points(self.model), workers)
+        Stats::zero(coverage_counters(self.model), workers)
     }
 }
 
-/// How many coverage points each of `model`'s threads has.
-pub(crate) fn coverage_points<M: Model>(model: &M) -> Vec<usize> {
+/// A zero for each of `model`'s coverage points, per thread.
+pub(crate) fn coverage_counters<M: Model>(model: &M) -> Vec<Vec<u64>> {
     (0..model.thread_count())
-        .map(|t| model.coverage_points(t).len())
+        .map(|t| vec![0; model.coverage_points(t).len()])
         .collect()
 }

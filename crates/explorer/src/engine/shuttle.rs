@@ -438,11 +438,11 @@ fn explore<M: Model>(run: &Run<'_, M>, config: &Shuttle) -> Result<Outcome, Sear
     let model = run.model;
     let start = Instant::now();
     let n = model.thread_count();
-    let zero = run.zero_stats(1);
+    let mut stats = run.zero_stats(1);
     let shared: Shared = Arc::new(std::sync::Mutex::new(Rec {
         filter: true,
-        thread_steps: vec![0; n],
-        coverage: zero.coverage,
+        thread_steps: stats.thread_steps.clone(),
+        coverage: stats.coverage.clone(),
         ..Rec::default()
     }));
     let init = model.initial_state();
@@ -544,7 +544,6 @@ fn explore<M: Model>(run: &Run<'_, M>, config: &Shuttle) -> Result<Outcome, Sear
         && config
             .executions
             .is_none_or(|i| (r.iterations as usize) < i);
-    let mut stats = run.zero_stats(1);
     stats.states = r.states.len() as u64;
     stats.transitions = r.transitions;
     stats.depth = r.longest;

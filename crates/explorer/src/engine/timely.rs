@@ -21,7 +21,7 @@
 //! Partial-order reduction, schedule counting and bitstate hashing are not supported: the
 //! engine explores every interleaving, so its counts are those of `bfs` with `--no-por`.
 
-use super::{Explore, Run};
+use super::{coverage_counters, Explore, Run};
 use crate::model::{check_state, Model, Status, Violation};
 use crate::search::engines::Cluster;
 use crate::search::error::{SearchError, Setting, TimelyError};
@@ -843,12 +843,4 @@ impl<M: Model> Search<M> {
         }));
         false
     }
-}
-
-/// Zero for each of the model's coverage points, per thread.
-fn coverage_counters<M: Model>(model: &M) -> Vec<Vec<u64>> {
-    super::coverage_points(model)
-        .into_iter()
-        .map(|n| vec![0; n])
-        .collect()
 }

@@ -97,13 +97,13 @@ pub struct Stats {
 }
 
 impl Stats {
-    /// Zero counts for a search of `threads` model threads whose coverage points per thread
-    /// are `points`, on `workers` worker threads.
-    pub(crate) fn zero(points: &[usize], workers: usize) -> Stats {
+    /// Zero counts on `workers` worker threads, with `coverage`'s counters (one list a model
+    /// thread, a zero per coverage point).
+    pub(crate) fn zero(coverage: Vec<Vec<u64>>, workers: usize) -> Stats {
         Stats {
             threads: workers,
-            coverage: points.iter().map(|&n| vec![0; n]).collect(),
-            thread_steps: vec![0; points.len()],
+            thread_steps: vec![0; coverage.len()],
+            coverage,
             ..Stats::default()
         }
     }
