@@ -1,7 +1,7 @@
 //! Text rendering of counterexamples: numbered steps with thread, kernel label and changes.
 
 use std::fmt::Write;
-use weft_explorer::{Change, TraceStep, Violation};
+use weft_explorer::{Change, Field, FieldKind, TraceStep, Violation};
 
 /// A step's label with its note in brackets: `put_page(page0)  [identity recheck failed]`.
 pub fn label(step: &TraceStep) -> String {
@@ -11,13 +11,22 @@ pub fn label(step: &TraceStep) -> String {
     }
 }
 
-/// A changed field's name as the views show it: ghost fields marked `(ghost)`.
-pub fn field(change: &Change) -> String {
-    if change.is_ghost() {
-        format!("{} (ghost)", change.field)
-    } else {
-        change.field.clone()
+/// A field's name as the views show it: ghost fields marked `(ghost)`.
+pub fn field_name(name: &str, kind: FieldKind) -> String {
+    match kind {
+        FieldKind::Memory => name.to_string(),
+        FieldKind::Ghost => format!("{name} (ghost)"),
     }
+}
+
+/// A changed field's name as the views show it.
+pub fn field(change: &Change) -> String {
+    field_name(&change.field, change.kind)
+}
+
+/// A state's field's name as the views show it.
+pub fn state_field(field: &Field) -> String {
+    field_name(&field.name, field.kind)
 }
 
 /// The steps as numbered lines, each followed by its kernel source (if asked) and the fields

@@ -9,7 +9,7 @@ pub mod swimlanes;
 use crate::trace_file::TraceFile;
 use anyhow::{bail, Result};
 use std::io::IsTerminal;
-use weft_explorer::{Description, Field};
+use weft_explorer::Description;
 use weft_model::Scenario;
 
 /// When to colour text output.
@@ -108,15 +108,6 @@ pub fn replay(file: &TraceFile) -> Result<Replayed> {
         states,
         summary: scenario.summary.clone(),
     })
-}
-
-/// A field's name as the views show it: ghost fields marked `(ghost)`.
-pub fn field_name(field: &Field) -> String {
-    if field.is_ghost() {
-        format!("{} (ghost)", field.name)
-    } else {
-        field.name.clone()
-    }
 }
 
 /// Greedy word wrap of `text` into lines at most `width` characters wide. Lines break at

@@ -1,7 +1,7 @@
 //! `weft show --state N`: every field of the state after step N, the changed ones marked, then
 //! where each thread is and its locals.
 
-use super::{field_name, Paint, Replayed};
+use super::{Paint, Replayed};
 use crate::render;
 use crate::trace_file::TraceFile;
 use anyhow::{bail, Result};
@@ -36,7 +36,7 @@ pub fn render(t: &TraceFile, r: &Replayed, n: usize, paint: Paint) -> Result<Str
             .map(|c| c.field.as_str())
             .collect()
     };
-    let names: Vec<String> = state.fields.iter().map(field_name).collect();
+    let names: Vec<String> = state.fields.iter().map(render::state_field).collect();
     let width = names.iter().map(|f| f.chars().count()).max().unwrap_or(0);
     for (f, name) in state.fields.iter().zip(&names) {
         let mark = changed.contains(&f.name.as_str());
