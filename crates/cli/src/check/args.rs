@@ -183,6 +183,12 @@ impl CheckArgs {
         self.search.engine
     }
 
+    /// Whether this process prints the results: every process but those of a timely cluster
+    /// other than process 0 (every process knows the verdict; process 0 tells it).
+    pub fn prints(&self) -> bool {
+        self.engine() != Engine::Timely || self.timely.process.unwrap_or(0) == 0
+    }
+
     /// Refuses the options that belong to another engine than the chosen one.
     pub fn validate(&self) -> Result<()> {
         let engine = self.engine();

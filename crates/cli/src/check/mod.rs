@@ -65,14 +65,13 @@ pub fn run(args: &CheckArgs) -> Result<Exit> {
             },
         };
         exit = exit.combine(Exit::of(&report.outcome.verdict));
-        if args.engine() == Engine::Timely && args.timely.process.unwrap_or(0) != 0 {
-            // Every process knows the verdict; only process 0 prints it.
+        if !args.prints() {
             continue;
         }
         let trace = save_trace(args, several, &scenario, &report)?;
         out.add(&scenario, &report, trace.as_deref());
     }
-    if args.engine() != Engine::Timely || args.timely.process.unwrap_or(0) == 0 {
+    if args.prints() {
         out.finish()?;
     }
     Ok(exit)
@@ -86,7 +85,7 @@ fn check(
     scenario: &Scenario,
 ) -> Result<Report> {
     let timely = args.engine() == Engine::Timely;
-    let quiet = args.output.quiet || args.timely.process.unwrap_or(0) != 0;
+    let quiet = args.output.quiet || !args.prints();
     let spinner = Spinner::new(
         !args.output.quiet && !args.output.json && !timely,
         &scenario.name,
