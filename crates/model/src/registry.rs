@@ -20,6 +20,10 @@ pub struct ModelKind {
     pub operations: &'static [&'static str],
     /// The parameters it accepts, each with what it means.
     pub params: &'static [(&'static str, &'static str)],
+    /// Most threads a scenario may have (the model's thread indices and sets are bounded).
+    pub max_threads: usize,
+    /// Most operations one thread may call (a thread's operation index is one byte).
+    pub max_ops: usize,
     /// Builds an instance from a scenario's parts.
     pub build: fn(&Spec) -> Result<Arc<dyn AnyModel>, BuildError>,
 }

@@ -35,6 +35,28 @@ use weft_explorer::{AnyModel, Outcome, Verdict};
 
 include!(concat!(env!("OUT_DIR"), "/shipped.rs"));
 
+/// Most operations a scenario thread may call: every model keeps a thread's operation index
+/// in one byte.
+pub const MAX_OPS: usize = u8::MAX as usize;
+
+/// Longest piece of a scenario echoed back in a message: a name or operation longer than this
+/// is cut, so that a pathological file cannot flood the terminal.
+const ECHO_MAX: usize = 60;
+
+/// `text` as a message quotes it: whole if short, else its first [`ECHO_MAX`] characters and
+/// how many more there were.
+pub fn echo(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(ECHO_MAX) {
+        None => text.into(),
+        Some((cut, _)) => format!(
+            "{}… ({} more characters)",
+            &text[..cut],
+            text[cut..].chars().count()
+        )
+        .into(),
+    }
+}
+
 /// A loaded scenario, ready to explore.
 #[derive(Clone)]
 pub struct Scenario {
@@ -242,7 +264,7 @@ impl Scenario {
             let names: Vec<&str> = MODELS.iter().map(|m| m.name).collect();
             return Err(err(
                 Some(raw.model.span()),
-                format!("unknown model `{model}`"),
+                format!("unknown model `{}`", echo(&model)),
                 "this model",
                 Some(format!("models: {}", names.join(", "))),
             ));
@@ -255,14 +277,42 @@ impl Scenario {
                 Some("add `[[thread]]` tables with `name` and `ops`".into()),
             ));
         }
+        // Counts are refused before anything looks at each thread: a huge scenario is
+        // turned away at once, not after a walk over all of it.
+        if let Some(extra) = raw.threads.get(kind.max_threads) {
+            return Err(err(
+                Some(extra.name.span()),
+                format!(
+                    "a {model} scenario has at most {} threads; this one has {}",
+                    kind.max_threads,
+                    raw.threads.len()
+                ),
+                "one too many",
+                None,
+            ));
+        }
+        let mut seen = std::collections::HashSet::new();
         let mut threads = Vec::new();
-        for (i, t) in raw.threads.iter().enumerate() {
+        for t in &raw.threads {
             let tname = t.name.get_ref();
-            if raw.threads[..i].iter().any(|o| o.name.get_ref() == tname) {
+            if !seen.insert(tname.as_str()) {
                 return Err(err(
                     Some(t.name.span()),
-                    format!("two threads are named `{tname}`"),
+                    format!("two threads are named `{}`", echo(tname)),
                     "second one",
+                    None,
+                ));
+            }
+            if let Some(extra) = t.ops.get(kind.max_ops) {
+                return Err(err(
+                    Some(extra.span()),
+                    format!(
+                        "thread `{}` calls {} operations; a thread calls at most {}",
+                        echo(tname),
+                        t.ops.len(),
+                        kind.max_ops
+                    ),
+                    "one too many",
                     None,
                 ));
             }
@@ -314,7 +364,7 @@ impl Scenario {
                     other => {
                         return Err(err(
                             Some(e.verdict.span()),
-                            format!("unknown verdict `{other}`"),
+                            format!("unknown verdict `{}`", echo(other)),
                             "this verdict",
                             Some("expected `pass` or `violation`".into()),
                         ))
@@ -413,9 +463,9 @@ impl OpCall {
         let (name, args) = match text.split_once('(') {
             None => (text, Vec::new()),
             Some((name, rest)) => {
-                let inner = rest
-                    .strip_suffix(')')
-                    .ok_or_else(|| format!("`{text}` opens a parenthesis it does not close"))?;
+                let inner = rest.strip_suffix(')').ok_or_else(|| {
+                    format!("`{}` opens a parenthesis it does not close", echo(text))
+                })?;
                 let args = inner
                     .split(',')
                     .map(|a| a.trim().to_string())
@@ -426,7 +476,8 @@ impl OpCall {
         };
         if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             return Err(format!(
-                "`{text}` is not an operation: write `name` or `name(arg, ...)`"
+                "`{}` is not an operation: write `name` or `name(arg, ...)`",
+                echo(text)
             ));
         }
         Ok(OpCall {
@@ -473,7 +524,7 @@ impl Params {
             None => Ok(()),
             Some(k) => Err(BuildError {
                 at: Where::Param(k.clone()),
-                message: format!("unknown parameter `{k}`"),
+                message: format!("unknown parameter `{}`", echo(k)),
                 help: Some(format!(
                     "parameters: {}",
                     known
@@ -518,7 +569,7 @@ impl BuildError {
     pub fn unknown_variant(model: &str, variant: &str, variants: &[&str]) -> Self {
         BuildError {
             at: Where::Variant,
-            message: format!("unknown {model} variant `{variant}`"),
+            message: format!("unknown {model} variant `{}`", echo(variant)),
             help: Some(format!("expected one of: {}", variants.join(", "))),
         }
     }
@@ -534,11 +585,11 @@ impl BuildError {
             message: if known {
                 format!(
                     "`{}` does not take {} argument(s)",
-                    call.name,
+                    echo(&call.name),
                     call.args.len()
                 )
             } else {
-                format!("unknown {model} operation `{}`", call.name)
+                format!("unknown {model} operation `{}`", echo(&call.name))
             },
             help: Some(format!("operations: {}", operations.join(", "))),
         }
@@ -579,6 +630,9 @@ impl ScenarioError {
             }
             None => path.to_string(),
         };
+        // A snippet is drawn only for a line short enough to read: a pathological line would
+        // be echoed whole, and underlined as long again.
+        let span = span.filter(|r| line_of(text, r.start).len() <= SNIPPET_LINE_MAX);
         ScenarioError {
             location,
             message,
@@ -588,6 +642,17 @@ impl ScenarioError {
             help,
         }
     }
+}
+
+/// Longest line a message draws with a caret under it.
+const SNIPPET_LINE_MAX: usize = 300;
+
+/// The line of `text` that byte `offset` is on.
+fn line_of(text: &str, offset: usize) -> &str {
+    let offset = offset.min(text.len());
+    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+    &text[start..end]
 }
 
 /// 1-based line and column (in characters) of byte `offset`.

@@ -317,6 +317,20 @@ pub const MAX_FRAG_NR: u8 = 64;
 /// Largest number of threads and of pages a scenario may use (footprints are 64-bit sets).
 pub const MAX_THREADS: usize = 16;
 
+/// Most `pte_fragment_alloc`s a scenario may call: one page each, numbered in a nibble.
+pub const MAX_ALLOCS: usize = 15;
+
+// The counters' range. A page's `_refcount` and `pt_frag_refcount` hold at most the fragment
+// counts of every allocation (each at most `MAX_FRAG_NR << TOP_SHIFT` in the top-bits
+// encodings) plus one reference per thread and the allocation's; frees only take back what
+// an allocation gave. So no step can take them out of `i32`, and a generation (one per
+// allocation) out of a byte.
+const _: () = assert!(
+    (MAX_ALLOCS as i64 * ((MAX_FRAG_NR as i64) << TOP_SHIFT) + MAX_THREADS as i64 + 1)
+        < i32::MAX as i64
+        && MAX_ALLOCS < u8::MAX as usize
+);
+
 impl PtFrag {
     /// A model of `variant` with `frag_nr` fragments per page and these threads.
     /// Errors say which thread or operation is wrong.
@@ -354,8 +368,10 @@ impl PtFrag {
             .flat_map(|t| &t.ops)
             .filter(|o| **o == Op::Alloc)
             .count();
-        if allocs > 15 {
-            return Err("at most 15 pte_fragment_alloc operations in a scenario".into());
+        if allocs > MAX_ALLOCS {
+            return Err(format!(
+                "at most {MAX_ALLOCS} pte_fragment_alloc operations in a scenario"
+            ));
         }
         let mut model = PtFrag {
             variant,

@@ -15,6 +15,8 @@ pub static MODEL: ModelKind = ModelKind {
     variants: &Variant::NAMES,
     operations: &OPERATIONS,
     params: &PARAMS,
+    max_threads: super::MAX_THREADS,
+    max_ops: crate::scenario::MAX_OPS,
     build: |spec| Ok(Arc::new(build(spec)?)),
 };
 
@@ -51,7 +53,10 @@ pub fn build(spec: &Spec) -> Result<PtFrag, BuildError> {
                         .position(|n| n == owner)
                         .ok_or_else(|| BuildError {
                             at,
-                            message: format!("no thread is named `{owner}`"),
+                            message: format!(
+                                "no thread is named `{}`",
+                                crate::scenario::echo(owner)
+                            ),
                             help: Some(format!("threads: {}", names.join(", "))),
                         })?;
                     Op::Free {

@@ -32,6 +32,19 @@ pub(super) fn fingerprint(s: &State, n: usize) -> u64 {
     })
 }
 
+/// A counter's packed byte: [`Thp::range_check`](super::Thp::range_check) keeps every
+/// counter of a state the search stores within one byte.
+#[inline]
+fn byte(counter: i16) -> u8 {
+    i8::try_from(counter).expect("a stored state's counters are in range") as u8
+}
+
+/// A counter back from its packed byte.
+#[inline]
+fn counter(byte: u8) -> i16 {
+    byte as i8 as i16
+}
+
 /// Appends `s` (with `n` subpages) packed to `out`.
 pub(super) fn pack(s: &State, n: usize, out: &mut Vec<u8>) {
     let count = |len: usize| u8::try_from(len).expect("at most 255 copies, processes or pins");
@@ -44,14 +57,14 @@ pub(super) fn pack(s: &State, n: usize, out: &mut Vec<u8>) {
     ]);
     let p = &s.thp;
     out.extend_from_slice(&[
-        p.refcount as u8,
-        p.compound_mapcount as u8,
+        byte(p.refcount),
+        byte(p.compound_mapcount),
         p.double_map as u8,
         p.mapping,
     ]);
-    out.extend(p.mapcount[..n].iter().map(|&m| m as u8));
+    out.extend(p.mapcount[..n].iter().map(|&m| byte(m)));
     for c in &s.copies {
-        out.extend_from_slice(&[c.refcount as u8, c.huge as u8]);
+        out.extend_from_slice(&[byte(c.refcount), c.huge as u8]);
     }
     for mm in &s.mms {
         let (kind, e) = match mm.pmd {
@@ -88,8 +101,8 @@ pub(super) fn pack(s: &State, n: usize, out: &mut Vec<u8>) {
             t.i,
             t.page,
             t.new_page,
-            t.mapcount as u8,
-            t.total_mapcount as u8,
+            byte(t.mapcount),
+            byte(t.total_mapcount),
             t.read as u8,
             t.after as u8,
             t.rmap_after as u8,
@@ -109,12 +122,12 @@ pub(super) fn unpack(b: &[u8], n: usize) -> State {
     let [refcount, compound_mapcount, double_map, mapping] = r.take();
     let mut mapcount = [-1; MAX_SUBPAGES];
     for (m, &b) in mapcount.iter_mut().zip(r.bytes(n)) {
-        *m = b as i8;
+        *m = counter(b);
     }
     let thp = Page {
-        refcount: refcount as i8,
+        refcount: counter(refcount),
         mapcount,
-        compound_mapcount: compound_mapcount as i8,
+        compound_mapcount: counter(compound_mapcount),
         double_map: double_map != 0,
         mapping,
     };
@@ -122,7 +135,7 @@ pub(super) fn unpack(b: &[u8], n: usize) -> State {
         .map(|_| {
             let [refcount, huge] = r.take();
             CowCopy {
-                refcount: refcount as i8,
+                refcount: counter(refcount),
                 huge: huge != 0,
             }
         })
@@ -175,8 +188,8 @@ pub(super) fn unpack(b: &[u8], n: usize) -> State {
                 i,
                 page,
                 new_page,
-                mapcount: mapcount as i8,
-                total_mapcount: total_mapcount as i8,
+                mapcount: counter(mapcount),
+                total_mapcount: counter(total_mapcount),
                 read: Read::from_repr(read).expect("a packed reader"),
                 after: After::from_repr(after).expect("a packed return point"),
                 rmap_after: RmapAfter::from_repr(rmap_after).expect("a packed return point"),
@@ -228,7 +241,7 @@ mod tests {
         mapcount[..n]
             .iter_mut()
             .enumerate()
-            .for_each(|(i, m)| *m = i as i8 - 2);
+            .for_each(|(i, m)| *m = i as i16 - 2);
         let mut pte = [Entry::EMPTY; MAX_SUBPAGES];
         pte[..n].iter_mut().enumerate().for_each(|(i, e)| {
             *e = Entry {

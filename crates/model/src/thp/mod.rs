@@ -181,6 +181,14 @@ pub const MAX_SUBPAGES: usize = 8;
 /// Largest number of threads (processes).
 pub const MAX_THREADS: usize = 6;
 
+/// The range every counter of the model stays in: `_refcount`, the raw mapcounts, and a
+/// mapcount reader's running sums. The packed state keeps each in one byte; in memory they
+/// are wider, so that a step that would leave the range is caught ([`Thp::range_check`], the
+/// `model_range` violation) instead of wrapping.
+pub const COUNTER_MIN: i16 = i8::MIN as i16;
+/// See [`COUNTER_MIN`].
+pub const COUNTER_MAX: i16 = i8::MAX as i16;
+
 /// Nothing (no page, no anon_vma, no lock holder).
 pub(crate) const NONE: u8 = u8::MAX;
 /// The THP's page number; COW copy k is page k + 1.
@@ -240,11 +248,11 @@ pub struct Mm {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Page {
     /// Head `_refcount`.
-    refcount: i8,
+    refcount: i16,
     /// Each subpage's raw `_mapcount`.
-    mapcount: [i8; MAX_SUBPAGES],
+    mapcount: [i16; MAX_SUBPAGES],
     /// Raw `compound_mapcount` (in `page[1]`).
-    compound_mapcount: i8,
+    compound_mapcount: i16,
     /// `PageDoubleMap`.
     double_map: bool,
     /// `head->mapping`: the anon_vma (numbered by the thread that created it), or NONE.
@@ -254,7 +262,7 @@ pub struct Page {
 /// A page made by a COW copy: its `_refcount`; whether it was a huge copy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct CowCopy {
-    refcount: i8,
+    refcount: i16,
     huge: bool,
 }
 
@@ -284,9 +292,9 @@ pub struct ThreadState {
     /// The new page of a COW copy.
     new_page: u8,
     /// The mapcount reader's result so far (`ret`: a subpage's mapcount, or the largest).
-    mapcount: i8,
+    mapcount: i16,
     /// `page_trans_huge_mapcount`'s `_total_mapcount` so far.
-    total_mapcount: i8,
+    total_mapcount: i16,
     /// The reuse decision (`reuse_swap_page`, 09854ba94c6a's checks).
     reuse: bool,
     /// The PMD's write bit, saved by a split (`write = pmd_write(*pmd)`).
@@ -548,7 +556,8 @@ impl Model for Thp {
         }
         s.threads[t].busy = true;
         let pc = s.threads[t].pc;
-        self.effect_of(s, t, pc)
+        self.effect_of(s, t, pc)?;
+        Self::range_check(s)
     }
 
     fn step_info(&self, s: &State, t: usize) -> StepInfo {
@@ -652,6 +661,7 @@ impl Model for Thp {
             "tail_mapping_write",
             "refcount_underflow",
             "free_while_referenced",
+            "model_range",
         ]
     }
 
@@ -798,6 +808,58 @@ impl Model for Thp {
 }
 
 impl Thp {
+    /// `model_range`: every counter within [`COUNTER_MIN`]`..=`[`COUNTER_MAX`], and no more
+    /// COW copies or pins than a page number or a count byte can name. Not a kernel check:
+    /// the model cannot represent the state the step leads to.
+    fn range_check(s: &State) -> Result<(), Violation> {
+        let out = |what: String, value: i16| {
+            Violation::new(
+                "model_range",
+                format!(
+                    "{what} would be {value}, outside {COUNTER_MIN}..={COUNTER_MAX}, the range \
+                     the model keeps counters in"
+                ),
+            )
+        };
+        let in_range = |v: i16| (COUNTER_MIN..=COUNTER_MAX).contains(&v);
+        let p = &s.thp;
+        if !in_range(p.refcount) {
+            return Err(out("H._refcount".into(), p.refcount));
+        }
+        if !in_range(p.compound_mapcount) {
+            return Err(out("compound_mapcount".into(), p.compound_mapcount));
+        }
+        if let Some((i, &m)) = p.mapcount.iter().enumerate().find(|(_, &m)| !in_range(m)) {
+            return Err(out(format!("H[{i}]._mapcount"), m));
+        }
+        if let Some((k, c)) = s
+            .copies
+            .iter()
+            .enumerate()
+            .find(|(_, c)| !in_range(c.refcount))
+        {
+            return Err(out(format!("copy{k}._refcount"), c.refcount));
+        }
+        for th in &s.threads {
+            for v in [th.mapcount, th.total_mapcount] {
+                if !in_range(v) {
+                    return Err(out("a mapcount reader's sum".into(), v));
+                }
+            }
+        }
+        if s.copies.len() >= NONE as usize - 1 || s.pins.len() > u8::MAX as usize {
+            return Err(Violation::new(
+                "model_range",
+                format!(
+                    "{} COW copies and {} pins: more than the model can number",
+                    s.copies.len(),
+                    s.pins.len()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// R1 at a quiescent point: logical mapcounts and `_refcount` equal the page tables' truth.
     fn counters_check(&self, s: &State) -> Result<(), Violation> {
         let p = &s.thp;
@@ -844,5 +906,36 @@ impl Thp {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A step that takes a counter past the byte the state is packed in is the `model_range`
+    /// violation, not a wrap to the other end of the range.
+    #[test]
+    fn a_counter_leaving_its_range_is_a_violation() {
+        let thread = Thread {
+            name: "P".into(),
+            ops: vec![Op::ThpFault],
+            child_of: None,
+        };
+        let thp = Thp::new(Variant::MergedFix, 1, vec![thread]).unwrap();
+        let mut s = thp.initial_state();
+        s.thp.refcount = COUNTER_MAX;
+        assert!(Thp::range_check(&s).is_ok());
+        *Thp::refcount_of(&mut s, H) += 1;
+        let v = Thp::range_check(&s).unwrap_err();
+        assert_eq!(v.check, "model_range");
+        assert!(
+            v.message.contains("H._refcount would be 128"),
+            "{}",
+            v.message
+        );
+        s.thp.refcount = 1;
+        s.thp.mapcount[0] = COUNTER_MIN - 1;
+        assert_eq!(Thp::range_check(&s).unwrap_err().check, "model_range");
     }
 }

@@ -84,7 +84,7 @@ impl Thp {
     }
 
     /// `_refcount` of `page` (the THP or a COW copy).
-    pub(super) fn refcount_of(s: &mut State, page: u8) -> &mut i8 {
+    pub(super) fn refcount_of(s: &mut State, page: u8) -> &mut i16 {
         if page == H {
             &mut s.thp.refcount
         } else {
@@ -112,7 +112,7 @@ impl Thp {
 
     /// The count a PMD mapping of the THP is kept in: `compound_mapcount`, or on v4.4 the
     /// head's `_mapcount`.
-    pub(super) fn pmd_mapcount<'s>(&self, s: &'s mut State) -> &'s mut i8 {
+    pub(super) fn pmd_mapcount<'s>(&self, s: &'s mut State) -> &'s mut i16 {
         if self.variant == Variant::V44 {
             &mut s.thp.mapcount[0]
         } else {
@@ -188,7 +188,7 @@ impl Thp {
 
     /// One turn of a loop over the subpages: adds `delta` to subpage `i`'s `_mapcount`
     /// and moves `i` on; whether that was the last subpage.
-    pub(super) fn each_subpage(&self, s: &mut State, t: usize, delta: i8) -> bool {
+    pub(super) fn each_subpage(&self, s: &mut State, t: usize, delta: i16) -> bool {
         let i = s.threads[t].i;
         s.thp.mapcount[i as usize] += delta;
         s.threads[t].i += 1;
@@ -258,7 +258,7 @@ impl Thp {
         if double_map {
             th.mapcount -= 1;
             if total {
-                th.total_mapcount -= self.n as i8;
+                th.total_mapcount -= self.n as i16;
             }
         }
         if total {

@@ -2,9 +2,9 @@
 //! every operation applies to what its process maps at that point (each process's page-table
 //! shape depends only on its own operations and, for a child, on its parent's at the fork).
 
-use super::{Op, Thp, Thread, Variant, MAX_THREADS, OPERATIONS};
+use super::{Op, Thp, Thread, Variant, COUNTER_MAX, MAX_THREADS, OPERATIONS};
 use crate::registry::{ModelKind, Spec};
-use crate::scenario::{BuildError, Where};
+use crate::scenario::{echo, BuildError, Where};
 use std::sync::Arc;
 
 /// Parameters this model accepts, with their meaning.
@@ -38,6 +38,8 @@ pub static MODEL: ModelKind = ModelKind {
     variants: &Variant::NAMES,
     operations: &OPERATIONS,
     params: &PARAMS,
+    max_threads: MAX_THREADS,
+    max_ops: crate::scenario::MAX_OPS,
     build: |spec| Ok(Arc::new(build(spec)?)),
 };
 
@@ -52,13 +54,6 @@ pub fn build(spec: &Spec) -> Result<Thp, BuildError> {
         .ok_or_else(|| BuildError::unknown_variant("thp", variant, &Variant::NAMES))?;
     let n = params.int("subpages", 2, 1, super::MAX_SUBPAGES as i64)? as u8;
     params.only(&PARAMS)?;
-    if threads.len() > MAX_THREADS {
-        return Err(BuildError {
-            at: Where::Threads,
-            message: format!("a thp scenario has at most {MAX_THREADS} threads (processes)"),
-            help: None,
-        });
-    }
     let names = spec.names();
     let mut parents = Vec::new();
     for (t, thread) in threads.iter().enumerate() {
@@ -71,15 +66,16 @@ pub fn build(spec: &Spec) -> Result<Thp, BuildError> {
                     .ok_or_else(|| BuildError {
                         at: Where::ChildOf(t),
                         message: format!(
-                            "thread `{}` is child_of `{p}`, but no thread is named so",
-                            names[t]
+                            "thread `{}` is child_of `{}`, but no thread is named so",
+                            names[t],
+                            echo(p)
                         ),
                         help: Some(format!("threads: {}", names.join(", "))),
                     })?;
                 if idx == t {
                     return Err(BuildError {
                         at: Where::ChildOf(t),
-                        message: format!("thread `{p}` cannot be its own child"),
+                        message: format!("thread `{}` cannot be its own child", echo(p)),
                         help: None,
                     });
                 }
@@ -101,7 +97,11 @@ pub fn build(spec: &Spec) -> Result<Thp, BuildError> {
                     .filter(|&x| x < n)
                     .ok_or_else(|| BuildError {
                         at: Where::Op(t, i),
-                        message: format!("`{a}` is not a subpage index: expected 0 to {}", n - 1),
+                        message: format!(
+                            "`{}` is not a subpage index: expected 0 to {}",
+                            echo(a),
+                            n - 1
+                        ),
                         help: None,
                     })
             };
@@ -143,11 +143,39 @@ pub fn build(spec: &Spec) -> Result<Thp, BuildError> {
         });
     }
     check_shapes(variant, n, &built)?;
+    check_refcount_range(n, &built)?;
     Thp::new(variant, n, built).map_err(|message| BuildError {
         at: Where::Threads,
         message,
         help: None,
     })
+}
+
+/// Refuses a scenario that could raise a `_refcount` past [`COUNTER_MAX`], the largest value
+/// the model keeps (a step that would is the `model_range` violation, but a scenario that
+/// can only end there is better refused). A page's references are at most: one per subpage
+/// each process maps (a PMD mapping holds one; its split makes one per PTE), what a zap has
+/// gathered from those same mappings, one page in hand per process, and the pins.
+fn check_refcount_range(n: u8, threads: &[Thread]) -> Result<(), BuildError> {
+    let pins = threads
+        .iter()
+        .flat_map(|t| &t.ops)
+        .filter(|op| matches!(op, Op::GupPin(_)))
+        .count();
+    let bound = threads.len() * (n as usize + 1) + pins;
+    if bound > COUNTER_MAX as usize {
+        return Err(BuildError {
+            at: Where::Threads,
+            message: format!(
+                "this scenario could raise the THP's _refcount to {bound} ({} processes \
+                 mapping {n} subpages, {pins} gup_pin), past {COUNTER_MAX}, the largest \
+                 count the model keeps",
+                threads.len()
+            ),
+            help: Some("use fewer gup_pin operations, processes or subpages".into()),
+        });
+    }
+    Ok(())
 }
 
 /// Simulates each process's page-table shape (parents before children) and refuses
@@ -163,7 +191,7 @@ fn check_shapes(variant: Variant, n: u8, threads: &[Thread]) -> Result<(), Build
     while let Some(t) = (0..threads.len()).find(|&t| !done[t] && start[t].is_some()) {
         done[t] = true;
         let mut shape = start[t].unwrap();
-        let mut pins = [0u8; 8];
+        let mut pins = [0usize; super::MAX_SUBPAGES];
         for (k, op) in threads[t].ops.iter().enumerate() {
             let err = |message: String| BuildError {
                 at: Where::Op(t, k),

@@ -736,7 +736,7 @@ steps! {
             let Pmd::Huge(e) = s.mms[t].pmd else { unreachable!() };
             s.mms[t].pmd = Pmd::Table;
             s.mms[t].pte[..m.n as usize].fill(e);
-            *Thp::refcount_of(s, e.page) += m.n as i8 - 1;
+            *Thp::refcount_of(s, e.page) += m.n as i16 - 1;
             s.threads[t].pc = Pc::SplitUnlock;
         },
     }
@@ -746,7 +746,7 @@ steps! {
         label: format!("page_ref_add(page, HPAGE_PMD_NR - 1 = {})", m.n - 1),
         note: Some("s1".into()),
         source: m.src("__split_huge_pmd_locked", HUGE, false),
-        effect: { s.thp.refcount += m.n as i8 - 1; s.threads[t].pc = Pc::SplitWithdraw; },
+        effect: { s.thp.refcount += m.n as i16 - 1; s.threads[t].pc = Pc::SplitWithdraw; },
     }
     /// s2: `write = pmd_write(*pmd); pgtable = pgtable_trans_huge_withdraw(mm, pmd)`.
     SplitWithdraw(m, s, t) {
