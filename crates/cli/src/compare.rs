@@ -3,6 +3,7 @@
 use crate::check::{explore, schedules_json, Report};
 use crate::exit::Exit;
 use crate::progress::{self, INTERRUPTED};
+use crate::stdout::{out, outln};
 use anyhow::Result;
 use clap::{Args, ValueEnum};
 use serde_json::json;
@@ -151,9 +152,9 @@ pub fn run(args: &CompareArgs) -> Result<Exit> {
                 })
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&docs)?);
+        outln!("{}", serde_json::to_string_pretty(&docs)?);
     } else {
-        print!("{}", table(&rows, args.format == TableFormat::Markdown));
+        out!("{}", table(&rows, args.format == TableFormat::Markdown));
     }
     Ok(exit)
 }

@@ -1,7 +1,7 @@
 //! `weft graph`: the reachable-state graph as DOT, SVG (through graphviz) or JSON.
 
 use crate::exit::Exit;
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use clap::{Args, ValueEnum};
 use serde_json::json;
 use std::io::Write;
@@ -48,6 +48,9 @@ enum Projection {
 }
 
 pub fn run(args: &GraphArgs) -> Result<Exit> {
+    if let Some(out) = &args.out {
+        crate::output::check_file(out)?;
+    }
     let Some(scenario) = crate::input::load_scenario(&args.scenario) else {
         return Ok(Exit::BadInput);
     };
@@ -128,10 +131,8 @@ pub fn run(args: &GraphArgs) -> Result<Exit> {
         }
     };
     match &args.out {
-        Some(p) => {
-            std::fs::write(p, bytes).with_context(|| format!("cannot write {}", p.display()))?
-        }
-        None => std::io::stdout().write_all(&bytes)?,
+        Some(p) => crate::output::write(p, bytes.as_ref())?,
+        None => crate::stdout::write_all(&bytes),
     }
     Ok(Exit::Pass)
 }

@@ -1,6 +1,7 @@
 //! `weft list`: the shipped scenarios.
 
 use crate::exit::Exit;
+use crate::stdout::outln;
 use anyhow::Result;
 use clap::Args;
 use weft_model::Scenario;
@@ -32,19 +33,22 @@ pub fn run(args: &ListArgs) -> Result<Exit> {
                 })
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&docs)?);
+        outln!("{}", serde_json::to_string_pretty(&docs)?);
         return Ok(Exit::Pass);
     }
     let width = rows.iter().map(|s| s.name.len()).max().unwrap_or(0);
     let vwidth = rows.iter().map(|s| s.variant.len()).max().unwrap_or(0);
     for s in &rows {
         let summary = s.summary.split(';').next().unwrap_or("");
-        println!(
+        outln!(
             "{:<width$}  {:<8} {:<vwidth$}  {}",
-            s.name, s.model, s.variant, summary
+            s.name,
+            s.model,
+            s.variant,
+            summary
         );
     }
-    println!(
+    outln!(
         "\n{} scenarios; check one with `weft check NAME`",
         rows.len()
     );

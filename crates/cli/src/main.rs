@@ -11,17 +11,23 @@ mod exit;
 mod graph;
 mod input;
 mod list;
+mod memory;
+mod output;
 mod progress;
 mod render;
 mod replay;
 mod report;
 mod show;
+mod stdout;
 mod trace_file;
 mod view;
 
 use clap::{Parser, Subcommand};
 use exit::Exit;
 use std::process::ExitCode;
+
+#[global_allocator]
+static ALLOCATOR: memory::Allocator = memory::Allocator;
 
 /// weft explores every interleaving of a kernel memory-management model, and when a check
 /// breaks, prints the shortest schedule that breaks it.
@@ -106,10 +112,20 @@ fn main() -> ExitCode {
         Command::Compare(args) => compare::run(args),
         Command::Report(args) => report::run(args),
     };
-    match result {
-        Ok(exit) => ExitCode::from(exit as u8),
+    let exit = match result {
+        Ok(exit) => exit,
         Err(e) => {
             eprintln!("error: {e:#}");
+            Exit::BadInput
+        }
+    };
+    match stdout::finish() {
+        None => ExitCode::from(exit as u8),
+        Some(e) => {
+            // A reader that went away (`weft list | head -1`) needs no message.
+            if e.kind() != std::io::ErrorKind::BrokenPipe {
+                eprintln!("error: cannot write to standard output: {e}");
+            }
             ExitCode::from(Exit::BadInput as u8)
         }
     }

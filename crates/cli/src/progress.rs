@@ -6,10 +6,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use weft_explorer::Progress;
 
-/// Set by the first Ctrl-C; a second one exits at once.
+/// Set by the first Ctrl-C, SIGTERM or SIGHUP; a second one exits at once.
 pub static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
-/// Installs the Ctrl-C handler (once).
+/// Installs the handler for Ctrl-C (SIGINT), SIGTERM and SIGHUP (once): the search stops
+/// cleanly and reports what it explored, as for any limit.
 pub fn handle_ctrl_c() {
     let _ = ctrlc::set_handler(|| {
         if INTERRUPTED.swap(true, Ordering::SeqCst) {

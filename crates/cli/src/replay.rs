@@ -3,6 +3,7 @@
 
 use crate::exit::Exit;
 use crate::render;
+use crate::stdout::outln;
 use crate::trace_file::TraceFile;
 use anyhow::{bail, Context, Result};
 use clap::Args;
@@ -57,7 +58,7 @@ pub fn run(args: &ReplayArgs) -> Result<Exit> {
             );
         }
     }
-    println!(
+    outln!(
         "confirmed: {steps} steps of {} (variant {}) re-execute exactly{} and end in {}",
         file.scenario.name,
         file.variant,

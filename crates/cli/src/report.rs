@@ -8,9 +8,10 @@
 
 use crate::compare::{self, Row};
 use crate::exit::Exit;
+use crate::stdout::outln;
 use crate::trace_file::TraceFile;
 use crate::view::{self, Paint};
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Args;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -64,15 +65,16 @@ fn file_stem(name: &str) -> String {
     name.replace('/', "_")
 }
 
-/// Writes `text` to `path` only if it differs (keeps timestamps of unchanged files).
+/// Writes `text` to `path` only if it differs (keeps timestamps of unchanged files), whole or
+/// not at all.
 fn write(path: &Path, text: &str) -> Result<()> {
     if std::fs::read_to_string(path).ok().as_deref() == Some(text) {
         return Ok(());
     }
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
+        crate::output::check_dir(dir)?;
     }
-    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+    crate::output::write(path, text.as_bytes())
 }
 
 /// Orders shipped scenario names along the story.
@@ -98,6 +100,7 @@ fn story_order(names: &[&str]) -> Vec<String> {
 }
 
 pub fn run(args: &ReportArgs) -> Result<Exit> {
+    crate::output::check_dir(&args.out)?;
     let names: Vec<&str> = Scenario::shipped_names().collect();
     let mut rows: BTreeMap<String, (Row, String)> = BTreeMap::new();
     for name in story_order(&names) {
@@ -190,7 +193,7 @@ pub fn run(args: &ReportArgs) -> Result<Exit> {
         rows.insert(name.clone(), (row, format!("{}/{base}.md", scenario.model)));
     }
     write(&args.out.join("README.md"), &index(&names, &rows))?;
-    println!("reports written to {}", args.out.display());
+    outln!("reports written to {}", args.out.display());
     Ok(Exit::Pass)
 }
 

@@ -2,6 +2,7 @@
 //! step, JSON, or an HTML page to step through.
 
 use crate::exit::Exit;
+use crate::stdout::out;
 use crate::trace_file::TraceFile;
 use crate::{render, view};
 use anyhow::{Context, Result};
@@ -49,6 +50,9 @@ const WIDTH: usize = 100;
 
 /// `weft show`: the saved counterexample in the asked format (swimlanes by default).
 pub fn run(args: &ShowArgs) -> Result<Exit> {
+    if let Some(out) = &args.out {
+        crate::output::check_file(out)?;
+    }
     let t = TraceFile::read(&args.trace)?;
     let paint = view::Paint {
         on: args.color.enabled(args.out.is_some()),
@@ -61,10 +65,8 @@ pub fn run(args: &ShowArgs) -> Result<Exit> {
         None => whole(&t, args.format, paint)?,
     };
     match &args.out {
-        Some(p) => {
-            std::fs::write(p, text).with_context(|| format!("cannot write {}", p.display()))?
-        }
-        None => print!("{text}"),
+        Some(p) => crate::output::write(p, text.as_ref())?,
+        None => out!("{text}"),
     }
     Ok(Exit::Pass)
 }

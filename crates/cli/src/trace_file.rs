@@ -85,25 +85,12 @@ impl TraceFile {
         }
     }
 
-    /// Writes the file (pretty JSON), replacing it atomically: through a temporary file of
-    /// its own in the same folder, so that two runs saving to one path both succeed, and a
-    /// reader never sees half a trace.
+    /// Writes the file (pretty JSON) whole or not at all ([`output::write`](crate::output::write)):
+    /// a reader never sees half a trace, and a failed write leaves the old file as it was.
     pub fn write(&self, path: &Path) -> Result<()> {
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
-        let mut builder = tempfile::Builder::new();
-        // Readable as a file made by `File::create` is (the umask applies), not only by its owner.
-        #[cfg(unix)]
-        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-        let mut tmp = builder
-            .tempfile_in(dir)
-            .with_context(|| format!("cannot create a file in {}", dir.display()))?;
-        serde_json::to_writer_pretty(std::io::BufWriter::new(tmp.as_file_mut()), self)?;
-        tmp.persist(path)
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        Ok(())
+        let mut bytes = serde_json::to_vec_pretty(self)?;
+        bytes.push(b'\n');
+        crate::output::write(path, &bytes)
     }
 
     /// The schedule as thread indices of `model`; fails on a thread the model does not have.

@@ -86,6 +86,7 @@ mod engine;
 mod erased;
 #[cfg(feature = "graph")]
 pub mod graph;
+pub mod memory;
 mod model;
 pub mod naive;
 pub mod preemption;

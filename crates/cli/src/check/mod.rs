@@ -17,9 +17,11 @@ pub use json::schedules_json;
 pub use report::{explore, Report};
 
 use crate::exit::Exit;
+use crate::output;
 use crate::progress::{self, Spinner, INTERRUPTED};
 use crate::trace_file::TraceFile;
-use anyhow::{Context, Result};
+use anyhow::Result;
+use std::collections::HashSet;
 use std::path::PathBuf;
 use weft_explorer::{Limits, Progress, Reduction, SearchError};
 use weft_model::Scenario;
@@ -31,10 +33,13 @@ pub fn run(args: &CheckArgs) -> Result<Exit> {
     let limits = args.limits()?;
     let engine = args.explorer_engine()?;
     let several = args.scenarios.len() > 1;
-    if let (true, Some(dir)) = (several, &args.output.trace_out) {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("cannot create the trace directory {}", dir.display()))?;
+    // Where traces go is checked before any search: a bad path is not found an hour later.
+    match (several, &args.output.trace_out) {
+        (true, Some(dir)) => output::check_dir(dir)?,
+        (false, Some(file)) => output::check_file(file)?,
+        (_, None) => {}
     }
+    let mut trace_names = HashSet::new();
     let mut out = print::Output::new(args, several);
     let mut exit = Exit::Pass;
     for arg in &args.scenarios {
@@ -46,6 +51,7 @@ pub fn run(args: &CheckArgs) -> Result<Exit> {
             exit = exit.combine(Exit::BadInput);
             continue;
         };
+        crate::memory::arm();
         let report = match check(args, &engine, &limits, &scenario) {
             Ok(report) => report,
             Err(e) => match e.downcast_ref::<SearchError>() {
@@ -68,7 +74,15 @@ pub fn run(args: &CheckArgs) -> Result<Exit> {
         if !args.prints() {
             continue;
         }
-        let trace = save_trace(args, several, &scenario, &report)?;
+        // The verdict and summary are printed even when the trace cannot be saved.
+        let trace = match save_trace(args, several, &scenario, &report, &mut trace_names) {
+            Ok(path) => path,
+            Err(e) => {
+                eprintln!("error: {}: the trace was not saved: {e:#}", scenario.name);
+                exit = exit.combine(Exit::BadInput);
+                None
+            }
+        };
         out.add(&scenario, &report, trace.as_deref());
     }
     if args.prints() {
@@ -126,12 +140,13 @@ fn save_trace(
     several: bool,
     scenario: &Scenario,
     report: &Report,
+    taken: &mut HashSet<String>,
 ) -> Result<Option<PathBuf>> {
     let (Some(trace), Some(out)) = (&report.trace, &args.output.trace_out) else {
         return Ok(None);
     };
     let path = if several {
-        out.join(format!("{}.trace.json", scenario.name.replace('/', "_")))
+        output::unique_in(out, &scenario.name.replace('/', "_"), ".trace.json", taken)
     } else {
         out.clone()
     };

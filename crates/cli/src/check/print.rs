@@ -3,6 +3,7 @@
 
 use super::{json, CheckArgs, Engine, Report};
 use crate::render;
+use crate::stdout::{out, outln};
 use serde_json::Value;
 use std::path::Path;
 use weft_explorer::{Outcome, Sampling, Scheduler, Stats, Verdict};
@@ -56,11 +57,12 @@ impl<'a> Output<'a> {
             } else {
                 self.docs.pop().unwrap_or(Value::Null)
             };
-            println!("{}", serde_json::to_string_pretty(&doc)?);
+            outln!("{}", serde_json::to_string_pretty(&doc)?);
         } else if self.several && self.judged > 0 {
-            println!(
+            outln!(
                 "{} of {} scenarios with an [expect] gave the expected verdict",
-                self.matched, self.judged
+                self.matched,
+                self.judged
             );
         }
         Ok(())
@@ -80,7 +82,7 @@ fn print_human(
         Some(false) => "  (NOT as expected)",
         None => "",
     };
-    println!("{}: {}{mark}", scenario.name, verdict_words(o));
+    outln!("{}: {}{mark}", scenario.name, verdict_words(o));
     if args.output.quiet {
         return;
     }
@@ -89,14 +91,14 @@ fn print_human(
         .iter()
         .flat_map(|s| sampling_lines(s, o.stats.states))
     {
-        println!("  {line}");
+        outln!("  {line}");
     }
-    println!("  model {}, variant {}", scenario.model, scenario.variant);
+    outln!("  model {}, variant {}", scenario.model, scenario.variant);
     if !scenario.summary.is_empty() {
-        println!("  {}", scenario.summary);
+        outln!("  {}", scenario.summary);
     }
     if let Verdict::Violation(c) = &o.verdict {
-        println!("  {}", c.violation.message);
+        outln!("  {}", c.violation.message);
     }
     print_counts(o);
     print_reduction(report);
@@ -107,10 +109,10 @@ fn print_human(
             Verdict::Violation(c) => format!("violation of {}", c.violation.check),
             Verdict::Stopped(_) => "no verdict".to_string(),
         };
-        println!("  expected {e}, got {got}{mark}");
+        outln!("  expected {e}, got {got}{mark}");
     }
     print_counterexample(report, args.engine(), trace_path);
-    println!();
+    outln!();
 }
 
 /// The verdict line's words.
@@ -165,7 +167,7 @@ fn print_counts(o: &Outcome) {
     } else {
         "so far: "
     };
-    println!(
+    outln!(
         "  explored {partial}{} states, {} transitions, depth {}, {} terminal states, {:.3}s on {} thread{}",
         s.states,
         s.transitions,
@@ -177,7 +179,7 @@ fn print_counts(o: &Outcome) {
     );
     print_memory(s);
     match &s.bitstate {
-        Some(b) => println!(
+        Some(b) => outln!(
             "  bitstate hashing: {} Mbit for {} states (hash factor {:.1}); about {:.1} states may \
              have been missed, so the search may be incomplete",
             b.bits >> 20,
@@ -185,14 +187,14 @@ fn print_counts(o: &Outcome) {
             b.bits as f64 / s.states.max(1) as f64,
             b.expected_missed
         ),
-        None => println!(
+        None => outln!(
             "  fingerprint collision probability at most {:.1e} ({} states, 64-bit fingerprints)",
             collision_bound(s.states),
             s.states
         ),
     }
     if let Some(k) = o.preemption_bound {
-        println!("  bounded: only schedules with at most {k} preemptions were explored; the verdict holds up to {k}");
+        outln!("  bounded: only schedules with at most {k} preemptions were explored; the verdict holds up to {k}");
     }
 }
 
@@ -209,7 +211,7 @@ fn print_memory(s: &Stats) {
     } else {
         String::new()
     };
-    println!(
+    outln!(
         "  memory: {} for the visited set and the parent links{disk}",
         mib(s.visited_bytes as u64)
     );
@@ -226,23 +228,23 @@ fn print_reduction(report: &Report) {
             } else {
                 (other.states, s.states)
             };
-            println!(
+            outln!(
                 "  partial-order reduction: {with} states with, {without} without ({:.2}x fewer)",
                 without as f64 / with.max(1) as f64
             );
         }
-        Some(None) => println!(
+        Some(None) => outln!(
             "  partial-order reduction: does not apply (the model declares no footprints, or \
              the engine or options exclude it)"
         ),
         None => {}
     }
     match (&s.schedules, &o.verdict) {
-        (Some(n), _) => println!("  distinct complete schedules: {n}"),
-        (None, _) if o.reduced => println!(
+        (Some(n), _) => outln!("  distinct complete schedules: {n}"),
+        (None, _) if o.reduced => outln!(
             "  distinct complete schedules: not counted under partial-order reduction (--no-por counts them)"
         ),
-        (None, Verdict::Violation(_)) => println!(
+        (None, Verdict::Violation(_)) => outln!(
             "  distinct complete schedules: not counted (the search stopped at the first violation; \
              `weft compare` explores everything)"
         ),
@@ -270,17 +272,17 @@ fn print_counterexample(report: &Report, engine: Engine, trace_path: Option<&Pat
         Engine::Dfs => "found depth-first, not necessarily shortest",
         _ => "found on shuttle threads, not necessarily shortest",
     };
-    println!(
+    outln!(
         "\n  counterexample ({} steps, {kind}{pre}):",
         trace.steps.len()
     );
-    print!("{}", render::steps(&trace.steps, false));
+    out!("{}", render::steps(&trace.steps, false));
     if let Some(v) = &trace.violation {
-        println!("  => {}", render::violation(v));
+        outln!("  => {}", render::violation(v));
     }
     if let Some(f) = o.preemptions.as_ref().and_then(|p| p.fewer.as_ref()) {
         let same = f.check == trace.violation.as_ref().map_or("", |v| v.check.as_str());
-        println!(
+        outln!(
             "  (with {} preemption{}, a {}-step schedule breaks {}{})",
             f.preemptions,
             plural(f.preemptions as usize),
@@ -290,13 +292,13 @@ fn print_counterexample(report: &Report, engine: Engine, trace_path: Option<&Pat
         );
     }
     match trace_path {
-        Some(p) => println!(
+        Some(p) => outln!(
             "\n  trace saved to {0}  (view: weft show {0}; confirm: weft replay {0})",
             p.display()
         ),
-        None => println!(
-            "\n  save it with --trace-out FILE, then `weft show FILE` or `weft replay FILE`"
-        ),
+        None => {
+            outln!("\n  save it with --trace-out FILE, then `weft show FILE` or `weft replay FILE`")
+        }
     }
 }
 
@@ -330,13 +332,13 @@ fn print_steps_and_coverage(report: &Report) {
         .zip(&s.thread_steps)
         .map(|(t, n)| format!("{t} {n}"))
         .collect();
-    println!("  steps per thread: {}", per.join(", "));
+    outln!("  steps per thread: {}", per.join(", "));
     let total: usize = report.coverage_points.iter().map(Vec::len).sum();
     if total == 0 {
         return;
     }
     let reached: usize = s.coverage.iter().flatten().filter(|&&n| n > 0).count();
-    println!("  coverage: {reached} of {total} kernel steps reached");
+    outln!("  coverage: {reached} of {total} kernel steps reached");
     for (t, names) in report.coverage_points.iter().enumerate() {
         let unreached: Vec<&str> = names
             .iter()
@@ -345,9 +347,9 @@ fn print_steps_and_coverage(report: &Report) {
             .map(|(name, _)| name.as_str())
             .collect();
         if !unreached.is_empty() {
-            println!("    unreached in {}:", report.threads[t]);
+            outln!("    unreached in {}:", report.threads[t]);
             for u in unreached {
-                println!("      {u}");
+                outln!("      {u}");
             }
         }
     }

@@ -61,10 +61,14 @@ pub(crate) struct Run<'a, M: Model> {
 }
 
 impl<M: Model> Run<'_, M> {
-    /// Why the search must stop now, if it must: stopped from outside, or out of time.
+    /// Why the search must stop now, if it must: stopped from outside, out of memory, or out
+    /// of time.
     pub(crate) fn should_stop(&self, start: Instant) -> Option<StopReason> {
         if self.stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
             return Some(StopReason::Interrupted);
+        }
+        if crate::memory::exhausted() {
+            return Some(StopReason::OutOfMemory);
         }
         let limit = self.limits.time_limit?;
         (start.elapsed() >= limit).then_some(StopReason::TimeLimit(limit))

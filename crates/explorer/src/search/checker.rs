@@ -5,7 +5,7 @@ use super::error::{SearchError, Setting};
 use super::fewest::fewest;
 use super::limits::Limits;
 use super::observer::Observer;
-use super::outcome::{Outcome, Preemptions, Progress, Verdict};
+use super::outcome::{Outcome, Preemptions, Progress, StopReason, Verdict};
 use crate::engine::{bfs::Bfs, dfs::Dfs, Explore, Run};
 use crate::model::{Model, Reducer};
 use crate::preemption::{self, Bounded, MAX_BOUND};
@@ -178,6 +178,7 @@ impl<'a> Checker<'a> {
         let _entered = span.enter();
         self.validate(model, O::ACTIVE)?;
         let reducer = self.reducer(model, O::ACTIVE)?;
+        crate::memory::reset();
         tracing::info!(
             model_threads = model.thread_count(),
             reduction = reducer.is_some(),
@@ -188,6 +189,11 @@ impl<'a> Checker<'a> {
             Some(bound) => self.explore(&Bounded::new(model.clone(), bound), None, &mut ())?,
             None => self.explore(model, reducer, observer)?,
         };
+        // A pass is claimed only by a search that stored every state it met: one whose
+        // visited set could not grow may have missed some.
+        if crate::memory::exhausted() && matches!(outcome.verdict, Verdict::Pass) {
+            outcome.verdict = Verdict::Stopped(StopReason::OutOfMemory);
+        }
         if reducer.is_some() {
             self.shorten(model, &mut outcome, start)?;
         }

@@ -29,8 +29,10 @@ pub enum StopReason {
     MaxDepth(usize),
     /// The time limit passed.
     TimeLimit(Duration),
-    /// Stopped from outside (Ctrl-C).
+    /// Stopped from outside (Ctrl-C, SIGTERM).
     Interrupted,
+    /// Memory ran out: an allocation failed ([`crate::memory`]).
+    OutOfMemory,
     /// The search numbered as many states as it can (2^32 - 1 for the breadth-first engine,
     /// whose parent links are 32-bit) and more remained.
     Capacity(u64),
@@ -43,6 +45,13 @@ impl std::fmt::Display for StopReason {
             StopReason::MaxDepth(d) => write!(f, "depth limit reached (depth {d})"),
             StopReason::TimeLimit(t) => write!(f, "time limit reached ({:.1}s)", t.as_secs_f64()),
             StopReason::Interrupted => write!(f, "interrupted"),
+            StopReason::OutOfMemory => write!(
+                f,
+                "out of memory (an allocation failed); \
+                 --bitstate MB keeps one bit array of fixed size, a smaller \
+                 --frontier-memory MB keeps more of the queue on disk, --max-states N stops \
+                 earlier"
+            ),
             StopReason::Capacity(n) => write!(
                 f,
                 "the search stores at most {n} states and more remained (the dfs engine, or \

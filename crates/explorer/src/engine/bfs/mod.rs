@@ -345,6 +345,10 @@ impl<M: Model> Search<'_, M> {
         observer: &mut O,
     ) -> Option<Verdict> {
         x.reserve(parts);
+        // A set that could not grow has no room for this chunk: the search stops here.
+        if crate::memory::exhausted() {
+            return Some(Verdict::Stopped(StopReason::OutOfMemory));
+        }
         if let Some(verdict) = self.insert(x, &chunk, parts, next, depth + 1, observer) {
             return Some(verdict);
         }

@@ -87,39 +87,47 @@ impl CompactSet {
     /// An empty set of fingerprints whose top 6 bits are `top`'s, with room for `n` before it
     /// grows.
     pub(crate) fn with_capacity(top: u64, n: usize) -> Self {
+        Self::try_with_capacity(top, n).unwrap_or_else(|| {
+            std::alloc::handle_alloc_error(std::alloc::Layout::new::<[u64; MIN_SLOTS]>())
+        })
+    }
+
+    /// [`with_capacity`](Self::with_capacity), or `None` when the memory cannot be had.
+    fn try_with_capacity(top: u64, n: usize) -> Option<Self> {
         Self::with_slots(top, super::FingerprintSet::slots_for(n).max(MIN_SLOTS))
     }
 
-    /// An empty table of `slots` slots (a power of two, at least [`MIN_SLOTS`]).
-    fn with_slots(top: u64, slots: usize) -> Self {
+    /// An empty table of `slots` slots (a power of two, at least [`MIN_SLOTS`]), or `None`
+    /// when the memory cannot be had.
+    fn with_slots(top: u64, slots: usize) -> Option<Self> {
         debug_assert!(slots.is_power_of_two() && slots >= MIN_SLOTS);
         let bits = slots.trailing_zeros();
-        CompactSet {
-            hi: Table::zeroed(slots),
-            lo: Table::zeroed(slots),
+        Some(CompactSet {
+            hi: Table::try_zeroed(slots)?,
+            lo: Table::try_zeroed(slots)?,
             bits,
             layout: Layout::of(bits),
             top: top >> BELOW_SHARD << BELOW_SHARD,
             overflow: Box::new([]),
             overflowed: AtomicUsize::new(0),
             len: OwnLine::default(),
-        }
+        })
     }
 
     /// The `len` fingerprints of `keys` (all with `top`'s top bits), in a compact table with
-    /// room for `n` more.
+    /// room for `n` more; `None` when the memory cannot be had ([`crate::memory`]).
     pub(crate) fn from_keys(
         top: u64,
         keys: impl Iterator<Item = u64>,
         len: usize,
         n: usize,
-    ) -> Self {
-        let mut set = Self::with_capacity(top, len + n);
+    ) -> Option<Self> {
+        let mut set = Self::try_with_capacity(top, len + n)?;
         for k in keys {
-            set.insert_owned(k);
+            set.try_insert_owned(k)?;
         }
         set.reserve(n);
-        set
+        (!crate::memory::exhausted()).then_some(set)
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -220,14 +228,24 @@ impl CompactSet {
 
     /// Makes room for `n` more fingerprints: at most 3/4 of the slots full, and room in the
     /// overflow list for all of them.
+    /// When memory runs out it stops trying ([`crate::memory`]); the search then stops before
+    /// it inserts.
     pub(crate) fn reserve(&mut self, n: usize) {
         while !FingerprintSet::within_load(self.slots(), self.len() + n) {
+            if crate::memory::exhausted() {
+                return;
+            }
             self.grow();
         }
         let need = *self.overflowed.get_mut() + n;
         if need > self.overflow.len() {
             let mut list = std::mem::take(&mut self.overflow).into_vec();
-            list.resize_with(need.next_power_of_two(), || AtomicU64::new(0));
+            let size = need.next_power_of_two();
+            if list.try_reserve_exact(size - list.len()).is_err() {
+                crate::memory::set_exhausted();
+            } else {
+                list.resize_with(size, || AtomicU64::new(0));
+            }
             self.overflow = list.into_boxed_slice();
         }
     }
@@ -261,9 +279,15 @@ impl CompactSet {
     }
 
     /// Adds key `k`, making room first.
+    #[cfg(test)]
     fn insert_owned(&mut self, k: u64) -> bool {
+        self.try_insert_owned(k).expect("memory for a test's table")
+    }
+
+    /// Adds key `k`, making room first; `None` when there is no memory for the room.
+    fn try_insert_owned(&mut self, k: u64) -> Option<bool> {
         self.reserve(1);
-        self.insert_shared(k)
+        (!crate::memory::exhausted()).then(|| self.insert_shared(k))
     }
 
     /// Every key, rebuilt whole, in no particular order.
@@ -286,12 +310,19 @@ impl CompactSet {
         })
     }
 
+    /// Doubles the table; when the memory cannot be had, leaves it as it is and says so
+    /// ([`crate::memory`]).
     fn grow(&mut self) {
-        let mut doubled = Self::with_slots(self.top, self.slots() * 2);
-        for k in self.keys() {
-            doubled.insert_owned(k);
+        let doubled = Self::with_slots(self.top, self.slots() * 2).and_then(|mut doubled| {
+            for k in self.keys() {
+                doubled.try_insert_owned(k)?;
+            }
+            Some(doubled)
+        });
+        match doubled {
+            Some(doubled) => *self = doubled,
+            None => crate::memory::set_exhausted(),
         }
-        *self = doubled;
     }
 
     /// Empties the table, keeping its size.

@@ -131,8 +131,10 @@ impl FingerprintSet {
     }
 
     /// Makes room for `n` more fingerprints without growing (at most 3/4 load).
+    /// When memory runs out it stops trying ([`crate::memory`]); the search then stops before
+    /// it inserts.
     pub(crate) fn reserve(&mut self, n: usize) {
-        while self.needs_room(n) {
+        while self.needs_room(n) && !crate::memory::exhausted() {
             self.grow();
         }
     }
@@ -195,7 +197,10 @@ impl FingerprintSet {
     }
 
     fn grow(&mut self) {
-        let doubled = Table::zeroed(self.slots.len() * 2);
+        let Some(doubled) = Table::try_zeroed(self.slots.len() * 2) else {
+            crate::memory::set_exhausted();
+            return;
+        };
         let old = std::mem::replace(&mut self.slots, doubled);
         for k in old
             .iter()
@@ -304,7 +309,10 @@ impl Shard {
         match self {
             Shard::Exact(set) if FingerprintSet::compact_for(set.len() + n) => {
                 let top = (shard as u64) << BELOW_SHARD;
-                *self = Shard::Compact(CompactSet::from_keys(top, set.iter(), set.len(), n));
+                match CompactSet::from_keys(top, set.iter(), set.len(), n) {
+                    Some(compact) => *self = Shard::Compact(compact),
+                    None => crate::memory::set_exhausted(),
+                }
             }
             Shard::Exact(set) => set.reserve(n),
             Shard::Compact(set) => set.reserve(n),
@@ -342,6 +350,11 @@ impl Shard {
     #[inline]
     pub(crate) fn insert(&mut self, fp: u64) -> bool {
         self.reserve(ShardedSet::shard(fp), 1);
+        if crate::memory::exhausted() && self.needs_room(1) {
+            // No memory for the room: not stored, and the search stops at its next check
+            // (and claims no pass: `Checker::check`).
+            return true;
+        }
         self.insert_shared(fp)
     }
 

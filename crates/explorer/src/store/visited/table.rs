@@ -55,12 +55,23 @@ unsafe impl<T: Zeroed + Sync> Sync for Table<T> {}
 impl<T: Zeroed> Table<T> {
     /// `len` zeroed elements: a mapping of its own from [`MAPPED`] bytes, else the heap's.
     pub(crate) fn zeroed(len: usize) -> Table<T> {
-        let layout = Layout::array::<T>(len).expect("a table that fits in memory");
+        match Self::try_zeroed(len) {
+            Some(table) => table,
+            None => std::alloc::handle_alloc_error(
+                Layout::array::<T>(len).unwrap_or(Layout::new::<T>()),
+            ),
+        }
+    }
+
+    /// [`zeroed`](Self::zeroed), or `None` when the memory cannot be had: a set that cannot
+    /// grow stops the search ([`crate::memory`]) rather than the process.
+    pub(crate) fn try_zeroed(len: usize) -> Option<Table<T>> {
+        let layout = Layout::array::<T>(len).ok()?;
         if layout.size() == 0 {
-            return Table {
+            return Some(Table {
                 ptr: NonNull::dangling(),
                 len,
-            };
+            });
         }
         let ptr = if mapped(layout.size()) {
             map(layout.size())
@@ -68,10 +79,7 @@ impl<T: Zeroed> Table<T> {
             // SAFETY: the layout's size is not zero.
             unsafe { std::alloc::alloc_zeroed(layout) }
         };
-        match NonNull::new(ptr.cast::<T>()) {
-            Some(ptr) => Table { ptr, len },
-            None => std::alloc::handle_alloc_error(layout),
-        }
+        NonNull::new(ptr.cast::<T>()).map(|ptr| Table { ptr, len })
     }
 }
 
