@@ -211,8 +211,21 @@ impl Scenario {
     /// A file path if it exists, else a shipped scenario's name.
     pub fn resolve(arg: &str) -> Result<Scenario, ScenarioError> {
         let path = Path::new(arg);
-        if path.exists() {
-            return Scenario::from_file(path);
+        match std::fs::metadata(path) {
+            Ok(_) => return Scenario::from_file(path),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            // A symbolic-link loop, a folder that may not be searched: said as it is, not
+            // taken for a shipped name that does not exist.
+            Err(e) => {
+                return Err(ScenarioError {
+                    location: arg.to_string(),
+                    message: format!("cannot read the scenario file: {e}"),
+                    src: NamedSource::new(arg, String::new()),
+                    span: None,
+                    label: String::new(),
+                    help: None,
+                })
+            }
         }
         let trimmed = arg.trim_start_matches("models/").trim_end_matches(".toml");
         if let Some(found) = Scenario::shipped(trimmed) {

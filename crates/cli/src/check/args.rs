@@ -39,10 +39,10 @@ pub struct SearchArgs {
     pub engine: Engine,
     /// Worker threads of the bfs engine (0 = one per core, the default). Results do not
     /// depend on it.
-    #[arg(long, short = 'j', value_name = "N")]
+    #[arg(long, short = 'j', value_name = "N", value_parser = within::<0, MAX_WORKERS>)]
     pub threads: Option<usize>,
-    /// Stop with exit code 3 once this many distinct states are stored.
-    #[arg(long, value_name = "N")]
+    /// Stop with exit code 3 once this many distinct states are stored (at least 1).
+    #[arg(long, value_name = "N", value_parser = state_count)]
     pub max_states: Option<u64>,
     /// Do not explore past this many steps; exit code 3 if states remain beyond it.
     #[arg(long, value_name = "N")]
@@ -50,6 +50,48 @@ pub struct SearchArgs {
     /// Stop with exit code 3 after this many seconds.
     #[arg(long, value_name = "SECS")]
     pub time_limit: Option<f64>,
+}
+
+/// Most worker threads a search starts (`-j`, `--workers`): beyond a few per core they only
+/// cost memory and start-up time.
+pub const MAX_WORKERS: usize = 256;
+
+/// Most processes a timely cluster has.
+pub const MAX_PROCESSES: usize = 1024;
+
+/// Deepest bug depth the pct scheduler aims at (one priority change point per level).
+pub const MAX_PCT_DEPTH: usize = 1000;
+
+/// An integer option's value, refused (exit 2, with the range) outside `MIN..=MAX`.
+fn within<const MIN: usize, const MAX: usize>(text: &str) -> Result<usize, String> {
+    let n: usize = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a whole number"))?;
+    match (n < MIN || n > MAX, MAX == usize::MAX) {
+        (false, _) => Ok(n),
+        (true, true) => Err(format!("must be at least {MIN}")),
+        (true, false) => Err(format!("must be between {MIN} and {MAX}")),
+    }
+}
+
+/// `--max-states`: at least one state.
+fn state_count(text: &str) -> Result<u64, String> {
+    within::<1, { usize::MAX }>(text).map(|n| n as u64)
+}
+
+/// Megabytes of the machine's memory: the most `--bitstate` and `--frontier-memory` take.
+fn memory_mb() -> usize {
+    // SAFETY: sysconf reads system constants; no memory is passed.
+    let (pages, size) = unsafe {
+        (
+            libc::sysconf(libc::_SC_PHYS_PAGES),
+            libc::sysconf(libc::_SC_PAGESIZE),
+        )
+    };
+    match (usize::try_from(pages), usize::try_from(size)) {
+        (Ok(pages), Ok(size)) if pages > 0 && size > 0 => pages.saturating_mul(size) >> 20,
+        _ => usize::MAX >> 20,
+    }
 }
 
 /// Reduction, bounds and memory: what the search leaves out, and how it stores states.
@@ -77,7 +119,8 @@ pub struct ReduceArgs {
     pub no_fewest_preemptions: bool,
     /// Bitstate hashing (SPIN's supertrace) with a fixed visited set of MB megabytes: for
     /// state spaces that do not fit; the search may miss states, and says how many it expects.
-    #[arg(long, value_name = "MB")]
+    /// At least 1, at most the machine's memory.
+    #[arg(long, value_name = "MB", value_parser = within::<1, { usize::MAX }>)]
     pub bitstate: Option<usize>,
     /// Memory for the bfs queue (the level being expanded and the next), in MB; past it,
     /// queued states go to a temporary file, deleted when weft exits (as TLC's queue does).
@@ -107,13 +150,13 @@ pub struct OutputArgs {
 pub struct ShuttleArgs {
     /// Executions to run (random and pct default to 1000; dfs-shuttle runs every schedule
     /// unless given).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = within::<1, { usize::MAX }>)]
     pub iterations: Option<usize>,
     /// random, pct: the scheduler's seed (default 0); the same seed runs the same executions.
     #[arg(long, value_name = "S")]
     pub seed: Option<u64>,
     /// pct: the bug depth to aim at, priority change points + 1 (default 3).
-    #[arg(long, value_name = "D")]
+    #[arg(long, value_name = "D", value_parser = within::<1, MAX_PCT_DEPTH>)]
     pub pct_depth: Option<usize>,
 }
 
@@ -122,10 +165,10 @@ pub struct ShuttleArgs {
 #[command(next_help_heading = "Engine timely (threads, processes, machines)")]
 pub struct TimelyArgs {
     /// Worker threads in this process (default 1).
-    #[arg(long, value_name = "W")]
+    #[arg(long, value_name = "W", value_parser = within::<1, MAX_WORKERS>)]
     pub workers: Option<usize>,
     /// Processes in the run, listed with --hostfile (default 1).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = within::<1, MAX_PROCESSES>)]
     pub processes: Option<usize>,
     /// This process's index, 0 to N-1 (process 0 prints the result; default 0).
     #[arg(long, value_name = "I")]
@@ -234,6 +277,30 @@ impl CheckArgs {
                 "{flag} applies to {engines}, not to --engine {} (see `weft check --help`)",
                 engine.name()
             );
+        }
+        self.check_ranges()
+    }
+
+    /// Refuses sizes beyond the machine's memory, and times that are not a positive number
+    /// of seconds: a size in MB is shifted into bytes, and must neither overflow nor be
+    /// quietly cut.
+    fn check_ranges(&self) -> Result<()> {
+        let memory = memory_mb();
+        for (flag, mb) in [
+            ("--bitstate", self.reduce.bitstate),
+            ("--frontier-memory", self.reduce.frontier_memory),
+        ] {
+            if let Some(mb) = mb.filter(|&mb| mb > memory) {
+                bail!("{flag} {mb} is more than this machine's memory ({memory} MB)");
+            }
+        }
+        for (flag, secs) in [
+            ("--time-limit", self.search.time_limit),
+            ("--connect-timeout", self.timely.connect_timeout),
+        ] {
+            if let Some(secs) = secs.filter(|s| !(s.is_finite() && *s > 0.0)) {
+                bail!("{flag} takes a positive number of seconds, not {secs}");
+            }
         }
         Ok(())
     }

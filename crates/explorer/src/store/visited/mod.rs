@@ -466,7 +466,12 @@ impl ShardedSet {
         ShardedSet {
             shards: (0..SHARDS)
                 .map(|_| Shard::Bits {
-                    words: Table::zeroed(words.max(1)),
+                    // No memory for the bit array: a word stands in, and the search stops at
+                    // its first check ([`crate::memory`]).
+                    words: Table::try_zeroed(words.max(1)).unwrap_or_else(|| {
+                        crate::memory::set_exhausted();
+                        Table::zeroed(1)
+                    }),
                     len: OwnLine::default(),
                 })
                 .collect(),
