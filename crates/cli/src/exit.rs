@@ -3,7 +3,7 @@
 use weft_explorer::Verdict;
 
 /// What `weft` exits with: 0 explored fully with no violation, 1 a violation was found, 2 bad
-/// input or usage, 3 stopped by a limit (states, depth, time, Ctrl-C) before a verdict.
+/// input or usage, 3 stopped by a limit (states, depth, time, memory, Ctrl-C, SIGTERM) before a verdict.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Exit {
     /// Explored fully, no violation.

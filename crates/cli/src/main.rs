@@ -2,7 +2,7 @@
 //!
 //! The command-line contract (subcommands, options, exit codes) is what scripts rely on:
 //! 0 explored fully with no violation, 1 a violation was found, 2 bad input or usage,
-//! 3 stopped by a limit (states, depth, time, Ctrl-C) before a verdict ([`exit`]). Each
+//! 3 stopped by a limit (states, depth, time, memory, Ctrl-C, SIGTERM) before a verdict ([`exit`]). Each
 //! subcommand is a module of its own.
 
 mod check;
