@@ -57,6 +57,29 @@ pub fn echo(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// The name among `known` closest to a misspelt `name`, if one is close enough to suggest.
+pub fn did_you_mean<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    known
+        .into_iter()
+        .map(|k| {
+            (
+                strsim::jaro_winkler(&name.to_lowercase(), &k.to_lowercase()),
+                k,
+            )
+        })
+        .filter(|&(score, _)| score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, k)| k)
+}
+
+/// A help line listing `known`, led by the closest to `name` when one is close.
+fn help_with_suggestion(name: &str, what: &str, known: &[&str]) -> String {
+    match did_you_mean(name, known.iter().copied()) {
+        Some(close) => format!("did you mean `{close}`? {what}: {}", known.join(", ")),
+        None => format!("{what}: {}", known.join(", ")),
+    }
+}
+
 /// A loaded scenario, ready to explore.
 #[derive(Clone)]
 pub struct Scenario {
@@ -231,10 +254,14 @@ impl Scenario {
         if let Some(found) = Scenario::shipped(trimmed) {
             return found;
         }
-        let close: Vec<&str> = Scenario::shipped_names()
-            .filter(|n| {
-                n.contains(trimmed) || trimmed.contains(n.split('/').next_back().unwrap_or(""))
-            })
+        let best = did_you_mean(trimmed, Scenario::shipped_names());
+        let close: Vec<&str> = best
+            .into_iter()
+            .chain(Scenario::shipped_names().filter(|n| {
+                Some(*n) != best
+                    && (n.contains(trimmed)
+                        || trimmed.contains(n.split('/').next_back().unwrap_or("")))
+            }))
             .take(5)
             .collect();
         Err(ScenarioError {
@@ -316,6 +343,14 @@ impl Scenario {
                     None,
                 ));
             }
+            if t.ops.is_empty() {
+                return Err(err(
+                    Some(t.name.span()),
+                    format!("thread `{}` calls no operations", echo(tname)),
+                    "this thread",
+                    Some("give it `ops = [...]`, or remove it".into()),
+                ));
+            }
             if let Some(extra) = t.ops.get(kind.max_ops) {
                 return Err(err(
                     Some(extra.span()),
@@ -390,6 +425,18 @@ impl Scenario {
                         "remove this",
                         None,
                     ));
+                }
+                if let Some(c) = &e.check {
+                    let mut checks = instance.checks();
+                    checks.push(weft_explorer::DEADLOCK);
+                    if !checks.contains(&c.get_ref().as_str()) {
+                        return Err(err(
+                            Some(c.span()),
+                            format!("{model} has no check `{}`", echo(c.get_ref())),
+                            "this check",
+                            Some(help_with_suggestion(c.get_ref(), "checks", &checks)),
+                        ));
+                    }
                 }
                 Some(Expect {
                     violation,
@@ -583,28 +630,40 @@ impl BuildError {
         BuildError {
             at: Where::Variant,
             message: format!("unknown {model} variant `{}`", echo(variant)),
-            help: Some(format!("expected one of: {}", variants.join(", "))),
+            help: Some(help_with_suggestion(variant, "variants", variants)),
         }
     }
 
     /// `call` is not one of `model`'s `operations` (written `name` or `name(arg)`): either the
     /// name is unknown or it has the wrong number of arguments.
     pub fn unknown_operation(model: &str, at: Where, call: &OpCall, operations: &[&str]) -> Self {
-        let known = operations
+        fn name_of<'a>(form: &&'a str) -> &'a str {
+            form.split('(').next().unwrap_or(form)
+        }
+        let forms: Vec<&str> = operations
             .iter()
-            .any(|o| o.split('(').next() == Some(call.name.as_str()));
+            .filter(|o| name_of(o) == call.name)
+            .copied()
+            .collect();
+        let message = if forms.is_empty() {
+            format!("unknown {model} operation `{}`", echo(&call.name))
+        } else {
+            format!(
+                "`{}` with {} argument(s) is not an operation: it is written {}",
+                echo(&call.name),
+                call.args.len(),
+                forms.join(" or ")
+            )
+        };
+        let all = operations.join(", ");
+        let help = match did_you_mean(&call.name, operations.iter().map(name_of)) {
+            Some(close) if forms.is_empty() => format!("did you mean `{close}`? operations: {all}"),
+            _ => format!("operations: {all}"),
+        };
         BuildError {
             at,
-            message: if known {
-                format!(
-                    "`{}` does not take {} argument(s)",
-                    echo(&call.name),
-                    call.args.len()
-                )
-            } else {
-                format!("unknown {model} operation `{}`", echo(&call.name))
-            },
-            help: Some(format!("operations: {}", operations.join(", "))),
+            message,
+            help: Some(help),
         }
     }
 }

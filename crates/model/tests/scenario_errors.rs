@@ -143,3 +143,80 @@ fn the_expectation_rule() {
     );
     assert_eq!(pass.judge(&outcome(failing("x"), false, None)), Some(false));
 }
+
+/// Misspelt names are refused with the closest valid one; an `[expect]` check the model does
+/// not have is an error, not a silent "NOT as expected".
+#[test]
+fn misspellings_are_refused_with_a_suggestion() {
+    let e = error(&format!(
+        "{GOOD}[expect]\nverdict = \"violation\"\ncheck = \"dtor_mised\"\n"
+    ));
+    assert!(
+        e.starts_with("bad.toml:10:9: pt_frag has no check `dtor_mised`"),
+        "{e}"
+    );
+    let err = Scenario::parse(
+        "bad",
+        "bad.toml",
+        &format!("{GOOD}[expect]\nverdict = \"violation\"\ncheck = \"dtor_mised\"\n"),
+    )
+    .unwrap_err();
+    assert!(
+        err.help
+            .as_deref()
+            .unwrap()
+            .starts_with("did you mean `dtor_missed`?"),
+        "{:?}",
+        err.help
+    );
+    let err = Scenario::parse(
+        "bad",
+        "bad.toml",
+        &GOOD.replace("\"set_page_count\"", "\"set_pagecount\""),
+    )
+    .unwrap_err();
+    assert!(
+        err.help
+            .as_deref()
+            .unwrap()
+            .starts_with("did you mean `set_page_count`?"),
+        "{:?}",
+        err.help
+    );
+    let help = |name: &str| {
+        Scenario::resolve(name)
+            .unwrap_err()
+            .help
+            .unwrap_or_default()
+    };
+    assert!(help("thp/merged_fix_m").starts_with("did you mean: thp/merged_fix_M"));
+    assert!(help("pt_frag/set_pagecount_L").starts_with("did you mean: pt_frag/set_page_count_L"));
+    // The implied deadlock check may be expected.
+    Scenario::parse(
+        "ok",
+        "ok.toml",
+        &format!("{GOOD}[expect]\nverdict = \"violation\"\ncheck = \"deadlock\"\n"),
+    )
+    .unwrap();
+}
+
+/// An operation called with the wrong arguments says how it is written; a thread with no
+/// operations is refused.
+#[test]
+fn wrong_arguments_and_empty_threads() {
+    let thp = "model = \"thp\"\nvariant = \"merged_fix\"\n[[thread]]\nname = \"P\"\n\
+               ops = [\"thp_fault\", \"write\"]\n";
+    let e = error(thp);
+    assert!(
+        e.contains("`write` with 0 argument(s) is not an operation: it is written write(i)"),
+        "{e}"
+    );
+    let e = error(&GOOD.replace(
+        "ops = [\"pte_fragment_alloc\", \"pte_fragment_free\"]",
+        "ops = []",
+    ));
+    assert!(
+        e.starts_with("bad.toml:6:8: thread `owner` calls no operations"),
+        "{e}"
+    );
+}
