@@ -5,6 +5,9 @@
 //! 3 stopped by a limit (states, depth, time, memory, Ctrl-C, SIGTERM) before a verdict ([`exit`]). Each
 //! subcommand is a module of its own.
 
+// `json!` documents as large as a check report's nest deeper than the default allows.
+#![recursion_limit = "256"]
+
 mod check;
 mod compare;
 mod exit;

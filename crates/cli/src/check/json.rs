@@ -65,6 +65,7 @@ pub(super) fn document(
         "variant": scenario.variant,
         "engine": engine.name(),
         "verdict": verdict,
+        "partial_pass": super::print::partial_pass(o),
         "check": check,
         "message": message,
         "stopped": stop,

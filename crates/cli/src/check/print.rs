@@ -117,15 +117,37 @@ fn print_human(
 
 /// The verdict line's words.
 fn verdict_words(o: &Outcome) -> String {
-    match (&o.sampling, &o.verdict) {
-        (Some(s), Verdict::Pass) if !s.exhausted => format!(
-            "PASS: no violation in {} sampled executions ({} distinct schedules; not a proof)",
-            s.executions, s.schedules
-        ),
-        (_, Verdict::Pass) => "PASS: no violation in any schedule".into(),
-        (_, Verdict::Violation(c)) => format!("VIOLATION of {}", c.violation.check),
-        (_, Verdict::Stopped(r)) => format!("STOPPED before a verdict: {r}"),
+    match &o.verdict {
+        Verdict::Pass => match partial_pass(o) {
+            Some(scope) => format!("PASS: no violation {scope}"),
+            None => "PASS: no violation in any schedule".into(),
+        },
+        Verdict::Violation(c) => format!("VIOLATION of {}", c.violation.check),
+        Verdict::Stopped(r) => format!("STOPPED before a verdict: {r}"),
     }
+}
+
+/// For a pass that does not cover every schedule, which ones it covers: a sample, a
+/// preemption bound, or a bitstate search that may have missed states. `None` for a pass
+/// that is a proof (over the model) and for any other verdict.
+pub(super) fn partial_pass(o: &Outcome) -> Option<String> {
+    if !matches!(o.verdict, Verdict::Pass) {
+        return None;
+    }
+    if let Some(s) = o.sampling.as_ref().filter(|s| !s.exhausted) {
+        return Some(format!(
+            "in {} sampled executions ({} distinct schedules; not a proof)",
+            s.executions, s.schedules
+        ));
+    }
+    if let Some(k) = o.preemption_bound {
+        return Some(format!(
+            "in schedules with at most {k} preemptions (bounded; others not explored)"
+        ));
+    }
+    o.stats.bitstate.as_ref().map(|_| {
+        "in the states bitstate hashing stored (it may have missed some; not a proof)".into()
+    })
 }
 
 /// What a shuttle run covered.
