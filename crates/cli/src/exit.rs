@@ -26,6 +26,16 @@ impl Exit {
         }
     }
 
+    /// The exit code of one search graded against its `[expect]` (`--as-expected`): the
+    /// judgement `Expect::judge` gave, `None` when there was none to give.
+    pub fn graded(judgement: Option<bool>, verdict: &Verdict) -> Exit {
+        match (judgement, verdict) {
+            (Some(true), _) => Exit::Pass,
+            (None, Verdict::Stopped(_)) => Exit::Stopped,
+            (Some(false) | None, _) => Exit::Violation,
+        }
+    }
+
     /// Several results as one: the most serious wins, bad input first, then a violation, then
     /// a search stopped before its verdict, then a pass.
     pub fn combine(self, other: Exit) -> Exit {

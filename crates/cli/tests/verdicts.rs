@@ -57,3 +57,41 @@ fn a_pass_that_is_not_a_proof_says_so() {
     let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert!(doc["partial_pass"].is_null(), "{json}");
 }
+
+/// `--as-expected` grades a batch: 0 when every result is the expected one (a batch of
+/// violations as expected used to exit 1), 1 with a line for each that is not.
+#[test]
+fn as_expected_grades_a_batch() {
+    let run = |args: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_weft"))
+            .args(args)
+            .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
+            .output()
+            .expect("weft runs");
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let batch = [
+        "check",
+        "pt_frag/set_page_count_C",
+        "pt_frag/set_page_count_L",
+        "-q",
+    ];
+    assert_eq!(run(&batch).0, Some(1));
+    let mut graded = batch.to_vec();
+    graded.push("--as-expected");
+    assert_eq!(run(&graded), (Some(0), String::new()));
+    let dir = tempfile::tempdir().unwrap();
+    let wrong = dir.path().join("wrong.toml");
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/pt_frag/set_page_count_C.toml"),
+    )
+    .unwrap();
+    std::fs::write(&wrong, text.replace("\"pass\"", "\"violation\"")).unwrap();
+    graded.push(wrong.to_str().unwrap());
+    let (code, err) = run(&graded);
+    assert_eq!(code, Some(1));
+    assert_eq!(err.trim(), "mismatch: wrong: expected violation, got pass");
+}

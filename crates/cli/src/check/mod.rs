@@ -70,7 +70,11 @@ pub fn run(args: &CheckArgs) -> Result<Exit> {
                 None => return Err(e),
             },
         };
-        exit = exit.combine(Exit::of(&report.outcome.verdict));
+        exit = exit.combine(if args.output.as_expected {
+            grade(&scenario, &report)
+        } else {
+            Exit::of(&report.outcome.verdict)
+        });
         if !args.prints() {
             continue;
         }
@@ -89,6 +93,33 @@ pub fn run(args: &CheckArgs) -> Result<Exit> {
         out.finish()?;
     }
     Ok(exit)
+}
+
+/// One scenario's result graded against its `[expect]`, with a line on stderr when it is not
+/// as expected.
+fn grade(scenario: &Scenario, report: &Report) -> Exit {
+    let verdict = &report.outcome.verdict;
+    let judgement = scenario
+        .expect
+        .as_ref()
+        .and_then(|e| e.judge(&report.outcome));
+    let exit = Exit::graded(judgement, verdict);
+    if exit != Exit::Pass {
+        let got = match verdict {
+            weft_explorer::Verdict::Pass => "pass".to_string(),
+            weft_explorer::Verdict::Violation(c) => format!("violation of {}", c.violation.check),
+            weft_explorer::Verdict::Stopped(r) => format!("no verdict ({r})"),
+        };
+        match &scenario.expect {
+            None => eprintln!("not graded: {}: no [expect] (got {got})", scenario.name),
+            Some(e) if judgement.is_none() => eprintln!(
+                "not graded: {}: expected {e}, got {got}, which cannot be judged",
+                scenario.name
+            ),
+            Some(e) => eprintln!("mismatch: {}: expected {e}, got {got}", scenario.name),
+        }
+    }
+    exit
 }
 
 /// Explores one scenario as `args` say, with progress on stderr.
