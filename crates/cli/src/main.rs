@@ -20,6 +20,7 @@ mod progress;
 mod render;
 mod replay;
 mod report;
+mod shell;
 mod show;
 mod stdout;
 mod trace_file;
@@ -38,7 +39,7 @@ static ALLOCATOR: memory::Allocator = memory::Allocator;
 /// Start with `weft list`, then `weft check pt_frag/set_page_count_L`.
 #[derive(Parser)]
 #[command(name = "weft", version, propagate_version = true, max_term_width = 100)]
-struct Cli {
+pub struct Cli {
     /// More log output on stderr (-v info: each search's engine, settings and counts; -vv
     /// debug: every level); RUST_LOG overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
@@ -95,6 +96,18 @@ enum Command {
     /// Exit code 0 when every step and the final violation reproduce; 2 when the trace is
     /// unreadable or does not match the model any more.
     Replay(replay::ReplayArgs),
+    /// Print a completion script for bash, zsh, fish, elvish or powershell.
+    #[command(
+        after_help = "Examples:\n  weft completions bash > ~/.local/share/bash-completion/completions/weft\n  \
+        weft completions zsh > ~/.zfunc/_weft\n  \
+        weft completions fish > ~/.config/fish/completions/weft.fish"
+    )]
+    Completions(shell::CompletionsArgs),
+    /// Print weft's man page (roff), or write a page per subcommand with --out DIR.
+    #[command(
+        after_help = "Examples:\n  weft man | man -l -\n  weft man --out /usr/local/share/man/man1"
+    )]
+    Man(shell::ManArgs),
 }
 
 fn main() -> ExitCode {
@@ -114,6 +127,8 @@ fn main() -> ExitCode {
         Command::Graph(args) => graph::run(args),
         Command::Compare(args) => compare::run(args),
         Command::Report(args) => report::run(args),
+        Command::Completions(args) => shell::completions(args),
+        Command::Man(args) => shell::man(args),
     };
     let exit = match result {
         Ok(exit) => exit,
