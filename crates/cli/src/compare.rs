@@ -112,7 +112,7 @@ pub fn run(args: &CompareArgs) -> Result<Exit> {
     progress::handle_ctrl_c();
     let mut exit = Exit::Pass;
     let mut rows = Vec::new();
-    for arg in &args.scenarios {
+    for arg in &crate::input::expand(&args.scenarios)? {
         let Some(scenario) = crate::input::load_scenario(arg) else {
             exit = exit.combine(Exit::BadInput);
             continue;

@@ -106,6 +106,9 @@ fn check_folder(dir: &Path) -> Result<()> {
 /// What a non-regular file is, in words.
 fn kind(meta: &std::fs::Metadata) -> &'static str {
     let t = meta.file_type();
+    if t.is_file() {
+        return "a regular file";
+    }
     if t.is_dir() {
         return "a folder";
     }

@@ -95,3 +95,50 @@ fn as_expected_grades_a_batch() {
     assert_eq!(code, Some(1));
     assert_eq!(err.trim(), "mismatch: wrong: expected violation, got pass");
 }
+
+/// A folder of scenarios is checked whole; several scenarios need a folder for their traces.
+#[test]
+fn a_folder_is_checked_whole_and_traces_of_several_need_a_folder() {
+    let run = |args: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_weft"))
+            .args(args)
+            .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
+            .output()
+            .expect("weft runs");
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let (code, out, _) = run(&["check", "models/pt_frag/", "-q", "--as-expected"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains("22 of 22 scenarios with an [expect] gave the expected verdict"),
+        "{out}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("x.json");
+    let (code, out, err) = run(&[
+        "check",
+        "pt_frag/set_page_count_D",
+        "pt_frag/set_page_count_L",
+        "--trace-out",
+        json.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(2));
+    assert!(out.is_empty() && err.contains("give a folder"), "{err}");
+    assert!(!json.exists());
+    let file = dir.path().join("file");
+    std::fs::write(&file, "mine").unwrap();
+    let (code, _, err) = run(&[
+        "check",
+        "pt_frag/set_page_count_D",
+        "pt_frag/set_page_count_L",
+        "--trace-out",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("it is a regular file, not a folder"), "{err}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
+}

@@ -32,9 +32,15 @@ pub fn run(args: &CheckArgs) -> Result<Exit> {
     progress::handle_ctrl_c();
     let limits = args.limits()?;
     let engine = args.explorer_engine()?;
-    let several = args.scenarios.len() > 1;
+    let scenarios = crate::input::expand(&args.scenarios)?;
+    let several = scenarios.len() > 1;
     // Where traces go is checked before any search: a bad path is not found an hour later.
     match (several, &args.output.trace_out) {
+        (true, Some(dir)) if dir.extension().is_some_and(|x| x == "json") => anyhow::bail!(
+            "--trace-out {} names a file, but {} scenarios save a trace each: give a folder",
+            dir.display(),
+            scenarios.len()
+        ),
         (true, Some(dir)) => output::check_dir(dir)?,
         (false, Some(file)) => output::check_file(file)?,
         (_, None) => {}
@@ -42,7 +48,7 @@ pub fn run(args: &CheckArgs) -> Result<Exit> {
     let mut trace_names = HashSet::new();
     let mut out = print::Output::new(args, several);
     let mut exit = Exit::Pass;
-    for arg in &args.scenarios {
+    for arg in &scenarios {
         if INTERRUPTED.load(std::sync::atomic::Ordering::Relaxed) {
             exit = exit.combine(Exit::Stopped);
             break;
