@@ -220,3 +220,16 @@ fn wrong_arguments_and_empty_threads() {
         "{e}"
     );
 }
+
+/// `child_of` mistakes point at the `child_of` line.
+#[test]
+fn child_of_errors_have_a_line_and_column() {
+    let e = error(
+        "model = \"thp\"\nvariant = \"merged_fix\"\n[[thread]]\nname = \"P\"\n\
+         ops = [\"thp_fault\"]\n[[thread]]\nname = \"C\"\nchild_of = \"P\"\nops = [\"exit\"]\n",
+    );
+    assert!(
+        e.starts_with("bad.toml:8:12: thread `C` is child_of `P`, but `P` has no fork for it"),
+        "{e}"
+    );
+}

@@ -264,7 +264,7 @@ fn print_reduction(report: &Report) {
     match (&s.schedules, &o.verdict) {
         (Some(n), _) => outln!("  distinct complete schedules: {n}"),
         (None, _) if o.reduced => outln!(
-            "  distinct complete schedules: not counted under partial-order reduction (--no-por counts them)"
+            "  distinct complete schedules: not counted under partial-order reduction (a bfs search with --no-por that runs to the end counts them)"
         ),
         (None, Verdict::Violation(_)) => outln!(
             "  distinct complete schedules: not counted (the search stopped at the first violation; \
@@ -354,7 +354,10 @@ fn print_steps_and_coverage(report: &Report) {
         .zip(&s.thread_steps)
         .map(|(t, n)| format!("{t} {n}"))
         .collect();
-    outln!("  steps per thread: {}", per.join(", "));
+    outln!(
+        "  steps per thread (transitions explored, by the thread that moved): {}",
+        per.join(", ")
+    );
     let total: usize = report.coverage_points.iter().map(Vec::len).sum();
     if total == 0 {
         return;

@@ -128,7 +128,7 @@ pub fn build(spec: &Spec) -> Result<Thp, BuildError> {
         }
         if let Some(c) = children.next() {
             return Err(BuildError {
-                at: Where::Threads,
+                at: Where::ChildOf(c),
                 message: format!(
                     "thread `{}` is child_of `{name}`, but `{name}` has no fork for it",
                     names[c]
@@ -265,7 +265,7 @@ fn check_shapes(variant: Variant, n: u8, threads: &[Thread]) -> Result<(), Build
     }
     if let Some(t) = (0..threads.len()).find(|&t| !done[t]) {
         return Err(BuildError {
-            at: Where::Threads,
+            at: Where::ChildOf(t),
             message: format!(
                 "thread `{}` is never created: its child_of chain does not reach a thread \
                  that runs from the start",
