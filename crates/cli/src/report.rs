@@ -182,11 +182,15 @@ pub fn run(args: &ReportArgs) -> Result<Exit> {
             }
         }
         if graph.is_some() {
+            let path = if report.trace.is_some() {
+                " the counterexample path in red; violating states filled red;"
+            } else {
+                ""
+            };
             writeln!(
                 page,
-                "## State graph\n\n![state graph]({base}.svg)\n\nOne colour per thread; the \
-                 counterexample path in red; violating states filled red; terminal states \
-                 double-bordered.\n"
+                "## State graph\n\n![state graph]({base}.svg)\n\nOne colour per thread;{path} \
+                 terminal states double-bordered.\n"
             )?;
         }
         write(&dir.join(format!("{base}.md")), &page)?;
