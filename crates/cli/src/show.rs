@@ -2,7 +2,7 @@
 //! step, JSON, or an HTML page to step through.
 
 use crate::exit::Exit;
-use crate::trace_file::TraceFile;
+use crate::trace_file::{check, TraceFile};
 use crate::{render, view};
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
@@ -50,6 +50,9 @@ const WIDTH: usize = 100;
 /// `weft show`: the saved counterexample in the asked format (swimlanes by default).
 pub fn run(args: &ShowArgs) -> Result<Exit> {
     let t = TraceFile::read(&args.trace)?;
+    // Nothing is drawn that the model does not do: a hand-edited step is refused here.
+    check::check(&t)
+        .with_context(|| format!("{} does not match its model", args.trace.display()))?;
     let paint = view::Paint {
         on: args.color.enabled(args.out.is_some()),
     };
