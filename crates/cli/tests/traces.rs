@@ -117,6 +117,33 @@ fn the_unedited_trace_is_confirmed_and_shown() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
 
+/// A byte-order mark before a scenario and before a trace: both load.
+#[test]
+fn a_byte_order_mark_is_skipped_in_scenarios_and_traces_alike() {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/pt_frag/set_page_count_D.toml"),
+    )
+    .unwrap();
+    let scenario = temp("bom.toml");
+    std::fs::write(&scenario, format!("\u{feff}{text}")).unwrap();
+    let trace = temp("bom-from-scenario.json");
+    let o = weft(&[
+        "check",
+        scenario.to_str().unwrap(),
+        "-q",
+        "--trace-out",
+        trace.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let doc = std::fs::read_to_string(&trace).unwrap();
+    let bom = temp("bom.json");
+    std::fs::write(&bom, format!("\u{feff}{doc}")).unwrap();
+    for cmd in ["replay", "show"] {
+        let o = weft(&[cmd, bom.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0), "{cmd}: {}", stderr(&o));
+    }
+}
+
 /// Every cut of a shuttle schedule string, and every one-digit edit of it, is confirmed or
 /// refused with exit code 2: never a panic.
 #[test]

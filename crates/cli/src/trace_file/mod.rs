@@ -129,8 +129,10 @@ impl TraceFile {
         Self::parse(&text).with_context(|| path.display().to_string())
     }
 
-    /// A trace file's text, parsed and upgraded to [`FORMAT`].
+    /// A trace file's text, parsed and upgraded to [`FORMAT`]. A leading UTF-8 byte-order
+    /// mark (which some editors add) is skipped, as the TOML parser skips one in a scenario.
     pub fn parse(text: &str) -> Result<Self> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let value: serde_json::Value = serde_json::from_str(text).context("not JSON")?;
         let version = value.get("format").and_then(|f| f.as_str());
         let mut file: TraceFile = match version {
