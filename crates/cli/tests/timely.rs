@@ -267,3 +267,39 @@ fn a_peer_killed_mid_run_ends_the_other_with_exit_3() {
     };
     assert_eq!(status.code(), Some(3));
 }
+
+/// A cluster that cannot be described is bad usage (exit 2), refused before any connection,
+/// with the hostfile's line: not a peer failure (exit 3).
+#[test]
+fn a_malformed_hostfile_or_zero_workers_is_exit_2() {
+    let dir = std::env::temp_dir().join(format!("weft-timely-{}-bad", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let hosts = dir.join("hosts");
+    let run = |extra: &[&str]| {
+        let mut args = vec!["check", "pt_frag/set_page_count_D", "--engine", "timely"];
+        args.extend(extra);
+        let out = weft(&args);
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let cluster = ["--processes", "2", "--hostfile", hosts.to_str().unwrap()];
+    for (text, want) in [
+        (
+            "127.0.0.1:2101\nnode1\n",
+            "line 2: `node1` is not host:port",
+        ),
+        ("# hosts\n127.0.0.1:http\n127.0.0.1:2102\n", "line 2:"),
+        ("127.0.0.1:2101\n\n127.0.0.1:2101\n", "line 3:"),
+        ("127.0.0.1:2101\n", "1 address(es) for 2 processes"),
+    ] {
+        std::fs::write(&hosts, text).unwrap();
+        let (code, err) = run(&cluster);
+        assert_eq!(code, Some(2), "{text:?}: {err}");
+        assert!(err.contains(want), "{text:?}: wanted `{want}` in {err}");
+    }
+    let (code, err) = run(&["--workers", "0"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("--workers must be at least 1"), "{err}");
+}
