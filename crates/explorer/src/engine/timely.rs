@@ -19,7 +19,13 @@
 //! Fail-stop: a peer that cannot be reached within [`Cluster::connect_timeout`], or whose
 //! connection breaks, ends the run with [`TimelyError`]; no call waits forever on a dead peer.
 //! Partial-order reduction, schedule counting and bitstate hashing are not supported: the
-//! engine explores every interleaving, so its counts are those of `bfs` with `--no-por`.
+//! engine explores every interleaving, so after a pass its counts are those of `bfs` with
+//! `--no-por`. After a violation they are not: a level is always finished, so the counts are
+//! those of every state up to the shallowest violating depth and every transition into them,
+//! where `bfs` stops at its first violating step in its own order and counts only part of
+//! that last level (and may keep another counterexample of the same length). Reproducing
+//! `bfs`'s cut would take `bfs`'s order of every level, a global sort across workers per
+//! level, to save counts that mean nothing more. `--max-states` also stops at a level's end.
 
 use super::{coverage_counters, Explore, Run};
 use crate::model::{check_state, Model, Status, Violation};
