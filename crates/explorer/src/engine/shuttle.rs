@@ -567,7 +567,7 @@ fn explore<M: Model>(run: &Run<'_, M>, config: &Shuttle) -> Result<Outcome, Sear
 }
 
 /// Re-executes a shuttle schedule string (from [`Sampling::shuttle_schedule`]) as shuttle
-/// threads, every decision as the string says ([`shuttle_replay::Strict`]), and reports the
+/// threads, every decision as the string says (a strict replay scheduler), and reports the
 /// model-level schedule it produced and the violation it ended in. A string that is not one
 /// of shuttle's, or does not fit the execution, is an error that says why, never a panic.
 pub fn replay_on_shuttle<M: Model>(model: &M, shuttle_schedule: &str) -> Result<Replayed, String> {
