@@ -4,7 +4,7 @@
 use crate::exit::Exit;
 use crate::render;
 use crate::stdout::outln;
-use crate::trace_file::TraceFile;
+use crate::trace_file::{check as trace_check, TraceFile};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -35,7 +35,8 @@ pub enum ReplayEngine {
 pub fn run(args: &ReplayArgs) -> Result<Exit> {
     let path = &args.trace;
     let file = TraceFile::read(path)?;
-    let scenario = embedded_scenario(&file)?;
+    let scenario = trace_check::check(&file)
+        .with_context(|| format!("{} does not match its model", path.display()))?;
     let on_shuttle = args.engine == ReplayEngine::Shuttle;
     if on_shuttle {
         let Some(schedule) = &file.shuttle_schedule else {
@@ -48,7 +49,6 @@ pub fn run(args: &ReplayArgs) -> Result<Exit> {
         };
         confirm_on_shuttle(&file, &scenario, schedule, path)?;
     }
-    let steps = confirm_on_model(&file, &scenario, path)?;
     if let Some(current) = Scenario::shipped_text(&file.scenario.name) {
         if current != file.scenario.text {
             eprintln!(
@@ -59,7 +59,8 @@ pub fn run(args: &ReplayArgs) -> Result<Exit> {
         }
     }
     outln!(
-        "confirmed: {steps} steps of {} (variant {}) re-execute exactly{} and end in {}",
+        "confirmed: {} steps of {} (variant {}) re-execute exactly{} and end in {}",
+        file.steps.len(),
         file.scenario.name,
         file.variant,
         if on_shuttle {
@@ -70,34 +71,6 @@ pub fn run(args: &ReplayArgs) -> Result<Exit> {
         render::violation(&file.violation)
     );
     Ok(Exit::Pass)
-}
-
-/// The trace's embedded scenario, loaded, if it is the model and variant the trace names and
-/// the trace's steps are its schedule's.
-fn embedded_scenario(file: &TraceFile) -> Result<Scenario> {
-    let scenario = Scenario::parse(
-        &file.scenario.name,
-        &file.scenario.path,
-        &file.scenario.text,
-    )
-    .map_err(|e| anyhow::anyhow!("the trace's embedded scenario no longer loads: {e}"))?;
-    if scenario.model != file.model || scenario.variant != file.variant {
-        bail!(
-            "refused: the trace says model {} variant {}, but its scenario is model {} variant {}",
-            file.model,
-            file.variant,
-            scenario.model,
-            scenario.variant
-        );
-    }
-    if file.steps.len() != file.schedule.len() {
-        bail!(
-            "refused: the trace lists {} steps but its schedule has {}",
-            file.steps.len(),
-            file.schedule.len()
-        );
-    }
-    Ok(scenario)
 }
 
 /// Runs the shuttle schedule on shuttle threads: it must give the trace's schedule and end in
@@ -117,79 +90,21 @@ fn confirm_on_shuttle(
     let threads: Vec<String> = replayed
         .schedule
         .iter()
-        .map(|&t| names[t].clone())
+        .map(|&t| names.get(t).cloned().unwrap_or_else(|| format!("#{t}")))
         .collect();
     if threads != file.schedule {
         bail!(
-            "refused: on shuttle threads the schedule ran {} steps [{}], the trace says {} [{}]",
+            "refused: field `shuttle_schedule`: on shuttle threads it ran {} steps [{}], \
+             the trace says {} [{}]",
             threads.len(),
             threads.join(" "),
             file.schedule.len(),
             file.schedule.join(" ")
         );
     }
-    same_end(
+    trace_check::same_end(
         "on shuttle threads the schedule",
         replayed.violation.as_ref(),
-        file,
+        &file.violation,
     )
-}
-
-/// Re-executes the schedule on the model: every step's thread, label and changes, and the
-/// violation at the end, must be the trace's. Returns how many steps ran.
-fn confirm_on_model(file: &TraceFile, scenario: &Scenario, path: &Path) -> Result<usize> {
-    let replayed = file
-        .schedule_for(scenario.model())
-        .and_then(|schedule| {
-            scenario
-                .model()
-                .trace(&schedule)
-                .map_err(|e| anyhow::anyhow!("{e}"))
-        })
-        .with_context(|| format!("refused: {} does not re-execute", path.display()))?;
-    for (i, (got, want)) in replayed.steps.iter().zip(&file.steps).enumerate() {
-        if got.thread_name != want.thread_name || got.label != want.label || got.note != want.note {
-            bail!(
-                "refused: step {} differs: the trace says {} `{}`, the model does {} `{}`",
-                i + 1,
-                want.thread_name,
-                render::label(want),
-                got.thread_name,
-                render::label(got)
-            );
-        }
-        if got.changes != want.changes {
-            let show = |cs: &[weft_explorer::Change]| {
-                cs.iter()
-                    .map(|c| format!("{} {} -> {}", render::field(c), c.before, c.after))
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            };
-            bail!(
-                "refused: step {} ({}) changes different fields: the trace says [{}], the model [{}]",
-                i + 1,
-                render::label(want),
-                show(&want.changes),
-                show(&got.changes)
-            );
-        }
-    }
-    same_end("the schedule", replayed.violation.as_ref(), file)?;
-    Ok(replayed.steps.len())
-}
-
-/// Whether a replay ended in the trace's violation.
-fn same_end(what: &str, got: Option<&weft_explorer::Violation>, file: &TraceFile) -> Result<()> {
-    match got {
-        Some(v) if *v == file.violation => Ok(()),
-        Some(v) => bail!(
-            "refused: {what} ends in {} but the trace says {}",
-            render::violation(v),
-            render::violation(&file.violation)
-        ),
-        None => bail!(
-            "refused: {what} ends in no violation, but the trace says {}",
-            render::violation(&file.violation)
-        ),
-    }
 }

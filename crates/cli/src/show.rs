@@ -3,7 +3,7 @@
 
 use crate::exit::Exit;
 use crate::stdout::out;
-use crate::trace_file::TraceFile;
+use crate::trace_file::{check, TraceFile};
 use crate::{render, view};
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
@@ -54,6 +54,9 @@ pub fn run(args: &ShowArgs) -> Result<Exit> {
         crate::output::check_file(out)?;
     }
     let t = TraceFile::read(&args.trace)?;
+    // Nothing is drawn that the model does not do: a hand-edited step is refused here.
+    check::check(&t)
+        .with_context(|| format!("{} does not match its model", args.trace.display()))?;
     let paint = view::Paint {
         on: args.color.enabled(args.out.is_some()),
     };

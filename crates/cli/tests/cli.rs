@@ -124,7 +124,7 @@ fn replay_refuses_a_tampered_trace() {
     doc["schedule"][1] = serde_json::json!("intruder");
     std::fs::write(&edited, doc.to_string()).unwrap();
     let (_, err) = text(&weft(&["replay", edited.to_str().unwrap()]));
-    assert!(err.contains("no thread named `intruder`"), "{err}");
+    assert!(err.contains("step 2, field `schedule`"), "{err}");
 
     // A claimed violation the schedule does not produce.
     let mut doc: serde_json::Value = serde_json::from_str(&original).unwrap();
@@ -144,7 +144,7 @@ fn replay_refuses_a_tampered_trace() {
     std::fs::write(&edited, doc.to_string()).unwrap();
     let (_, err) = text(&weft(&["replay", edited.to_str().unwrap()]));
     assert!(
-        err.contains("refused: the trace says model pt_frag variant pt_frag_refcount"),
+        err.contains("refused: field `variant`: the trace says `pt_frag_refcount`"),
         "{err}"
     );
 

@@ -90,15 +90,49 @@ fn two_processes(scenario: &str, hosts: &std::path::Path) -> Output {
     out0
 }
 
+/// What timely must report beside bfs (`--no-por`): the same verdict, check and trace length;
+/// after a pass the same counts. After a violation, the counts of every state up to the
+/// shallowest violating depth ([`whole_levels`]), where bfs, which stops at its first
+/// violating step, counts that last level only up to it.
 fn same(scenario: &str, bfs: &Value, timely: &Value) {
     for key in ["verdict", "check", "trace_length"] {
         assert_eq!(bfs[key], timely[key], "{scenario}: {key}");
     }
+    let counts = ["states", "transitions", "depth", "terminal_states"];
     if bfs["verdict"] == "pass" {
-        for key in ["states", "transitions", "depth", "terminal_states"] {
+        for key in counts {
             assert_eq!(bfs[key], timely[key], "{scenario}: {key}");
         }
+        return;
     }
+    let depth = timely["trace_length"].as_u64().expect("a trace length") as usize;
+    let whole = whole_levels(scenario, depth);
+    for key in counts {
+        assert_eq!(timely[key], whole[key], "{scenario}: {key} of whole levels");
+        let (b, t) = (bfs[key].as_u64().unwrap(), timely[key].as_u64().unwrap());
+        assert!(b <= t, "{scenario}: {key}: bfs {b} above timely {t}");
+    }
+}
+
+/// The counts of an unreduced breadth-first search that goes on past violations (a
+/// violating state is counted, not expanded) and stops before expanding `depth`: every state
+/// up to `depth` and every transition into them.
+fn whole_levels(scenario: &str, depth: usize) -> Value {
+    let scenario = weft_model::Scenario::resolve(scenario).expect("a shipped scenario");
+    let checker = weft_explorer::Checker::new()
+        .reduction(weft_explorer::Reduction::Off)
+        .keep_going(true)
+        .limits(weft_explorer::Limits {
+            max_depth: Some(depth),
+            ..Default::default()
+        });
+    let stats = scenario.model().check(&checker).expect("bfs runs").stats;
+    serde_json::json!({
+        "states": stats.states,
+        "transitions": stats.transitions,
+        "depth": stats.depth,
+        "terminal_states": stats.terminal_states,
+    })
 }
 
 fn bfs(scenario: &str) -> (Value, Option<i32>) {
@@ -147,7 +181,7 @@ fn two_processes_match_bfs_on_every_small_shipped_scenario() {
     for (s, doc, code) in small_shipped() {
         let out = two_processes(&s, &hosts);
         assert_eq!(out.status.code(), code, "{s}");
-        same(&s, &json(&out), &doc);
+        same(&s, &doc, &json(&out));
     }
 }
 
@@ -266,4 +300,40 @@ fn a_peer_killed_mid_run_ends_the_other_with_exit_3() {
         std::thread::sleep(Duration::from_millis(20));
     };
     assert_eq!(status.code(), Some(3));
+}
+
+/// A cluster that cannot be described is bad usage (exit 2), refused before any connection,
+/// with the hostfile's line: not a peer failure (exit 3).
+#[test]
+fn a_malformed_hostfile_or_zero_workers_is_exit_2() {
+    let dir = std::env::temp_dir().join(format!("weft-timely-{}-bad", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let hosts = dir.join("hosts");
+    let run = |extra: &[&str]| {
+        let mut args = vec!["check", "pt_frag/set_page_count_D", "--engine", "timely"];
+        args.extend(extra);
+        let out = weft(&args);
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let cluster = ["--processes", "2", "--hostfile", hosts.to_str().unwrap()];
+    for (text, want) in [
+        (
+            "127.0.0.1:2101\nnode1\n",
+            "line 2: `node1` is not host:port",
+        ),
+        ("# hosts\n127.0.0.1:http\n127.0.0.1:2102\n", "line 2:"),
+        ("127.0.0.1:2101\n\n127.0.0.1:2101\n", "line 3:"),
+        ("127.0.0.1:2101\n", "1 address(es) for 2 processes"),
+    ] {
+        std::fs::write(&hosts, text).unwrap();
+        let (code, err) = run(&cluster);
+        assert_eq!(code, Some(2), "{text:?}: {err}");
+        assert!(err.contains(want), "{text:?}: wanted `{want}` in {err}");
+    }
+    let (code, err) = run(&["--workers", "0"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("--workers must be at least 1"), "{err}");
 }

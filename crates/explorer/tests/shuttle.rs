@@ -181,7 +181,21 @@ fn replay_rejects_garbage() {
     // Truncated and edited schedule strings are refused, not a crash.
     let out = sampled(&m, Strategy::Random, 1);
     let s = summary(&out).shuttle_schedule.clone().expect("a schedule");
-    for cut in [&s[..s.len() / 2], &s[..1], ""] {
-        let _ = replay_on_shuttle(&m, cut);
+    assert!(
+        replay_on_shuttle(&m, &s).is_ok(),
+        "the string itself replays"
+    );
+    for n in 0..s.len() {
+        assert!(
+            replay_on_shuttle(&m, &s[..n]).is_err(),
+            "cut to {n}: {}",
+            &s[..n]
+        );
+    }
+    for extra in ["00", "0", "z"] {
+        assert!(
+            replay_on_shuttle(&m, &format!("{s}{extra}")).is_err(),
+            "{s}{extra}"
+        );
     }
 }

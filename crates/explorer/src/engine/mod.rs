@@ -7,6 +7,8 @@ pub(crate) mod bfs;
 pub(crate) mod dfs;
 #[cfg(feature = "shuttle")]
 pub(crate) mod shuttle;
+#[cfg(feature = "shuttle")]
+pub(crate) mod shuttle_replay;
 #[cfg(feature = "timely")]
 pub(crate) mod timely;
 

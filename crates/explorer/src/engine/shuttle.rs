@@ -18,9 +18,9 @@
 //! step, the end checks when every thread has finished, deadlock when shuttle finds every task
 //! blocked. A violation ends the execution (every thread stops at its next step) and, unless
 //! `keep_going`, the run; the counterexample is the model-level schedule, and the execution's
-//! shuttle schedule string is kept for [`replay_on_shuttle`] through shuttle's `ReplayScheduler`.
+//! shuttle schedule string is kept for [`replay_on_shuttle`], which reads it strictly.
 
-use super::{Explore, Run};
+use super::{shuttle_replay, Explore, Run};
 use crate::model::{check_state, Model, Status, Violation};
 use crate::search::engines::{Shuttle, DEFAULT_EXECUTIONS};
 use crate::search::error::{SearchError, Setting};
@@ -30,7 +30,7 @@ use crate::search::outcome::{
 };
 use crate::trace::Counterexample;
 use shuttle::scheduler::{
-    DfsScheduler, PctScheduler, RandomScheduler, ReplayScheduler, Schedule, Scheduler, Task, TaskId,
+    DfsScheduler, PctScheduler, RandomScheduler, Schedule, Scheduler, Task, TaskId,
 };
 use shuttle::sync::{Condvar, Mutex};
 use std::collections::HashSet;
@@ -567,16 +567,12 @@ fn explore<M: Model>(run: &Run<'_, M>, config: &Shuttle) -> Result<Outcome, Sear
 }
 
 /// Re-executes a shuttle schedule string (from [`Sampling::shuttle_schedule`]) as shuttle
-/// threads through shuttle's `ReplayScheduler`, and reports the model-level schedule it
-/// produced and the violation it ended in.
+/// threads, every decision as the string says (a strict replay scheduler), and reports the
+/// model-level schedule it produced and the violation it ended in. A string that is not one
+/// of shuttle's, or does not fit the execution, is an error that says why, never a panic.
 pub fn replay_on_shuttle<M: Model>(model: &M, shuttle_schedule: &str) -> Result<Replayed, String> {
-    // shuttle's parser indexes into the string it reads: an edited one must not crash weft.
-    let parsed = catch_unwind(|| {
-        shuttle_engine::scheduler::serialization::deserialize_schedule(shuttle_schedule)
-    })
-    .ok()
-    .flatten()
-    .ok_or_else(|| "not a shuttle schedule string".to_string())?;
+    let parsed = shuttle_replay::parse(shuttle_schedule)?;
+    let decisions = parsed.steps.len();
     let n = model.thread_count();
     let shared: Shared = Arc::new(std::sync::Mutex::new(Rec {
         filter: false,
@@ -585,14 +581,22 @@ pub fn replay_on_shuttle<M: Model>(model: &M, shuttle_schedule: &str) -> Result<
         ..Rec::default()
     }));
     let body = || execution(model, &shared, true);
+    let (strict, fit) = shuttle_replay::Strict::new(parsed);
     let scheduler = StepScheduler {
-        inner: ReplayScheduler::new_from_schedule(parsed),
+        inner: strict,
         rec: shared.clone(),
         stop: None,
         drain: false,
         deadline: None,
     };
     let result = run_shuttle(scheduler, &body);
+    if let Some(why) = fit
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .error(decisions)
+    {
+        return Err(why);
+    }
     let mut r = rec(&shared);
     match result {
         Ok(()) => match r.first.take() {

@@ -19,7 +19,13 @@
 //! Fail-stop: a peer that cannot be reached within [`Cluster::connect_timeout`], or whose
 //! connection breaks, ends the run with [`TimelyError`]; no call waits forever on a dead peer.
 //! Partial-order reduction, schedule counting and bitstate hashing are not supported: the
-//! engine explores every interleaving, so its counts are those of `bfs` with `--no-por`.
+//! engine explores every interleaving, so after a pass its counts are those of `bfs` with
+//! `--no-por`. After a violation they are not: a level is always finished, so the counts are
+//! those of every state up to the shallowest violating depth and every transition into them,
+//! where `bfs` stops at its first violating step in its own order and counts only part of
+//! that last level (and may keep another counterexample of the same length). Reproducing
+//! `bfs`'s cut would take `bfs`'s order of every level, a global sort across workers per
+//! level, to save counts that mean nothing more. `--max-states` also stops at a level's end.
 
 use super::{coverage_counters, Explore, Run};
 use crate::model::{check_state, Model, Status, Violation};
@@ -117,6 +123,7 @@ enum Signal {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 enum Stop {
     Interrupted,
+    OutOfMemory,
     TimeLimit(Duration),
 }
 
@@ -741,6 +748,8 @@ impl<M: Model> Search<M> {
             }
             let stop = if self.stop.load(Ordering::Relaxed) {
                 Some(Stop::Interrupted)
+            } else if crate::memory::exhausted() {
+                Some(Stop::OutOfMemory)
             } else {
                 self.limits
                     .time_limit
@@ -768,6 +777,7 @@ impl<M: Model> Search<M> {
         } else if let Some(s) = stop {
             Some(Some(match s {
                 Stop::Interrupted => StopReason::Interrupted,
+                Stop::OutOfMemory => StopReason::OutOfMemory,
                 Stop::TimeLimit(l) => StopReason::TimeLimit(l),
             }))
         } else if self.limits.max_states.is_some_and(|m| f.states > m) {

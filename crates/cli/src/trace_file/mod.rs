@@ -6,6 +6,8 @@
 //! `note` instead of `  [...]` after its label, and a source names its `version` (version 1's
 //! `commit`). Version 1 files are read and converted ([`upgrade_v1`]).
 
+pub mod check;
+
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -107,21 +109,24 @@ impl TraceFile {
             .collect()
     }
 
-    /// Reads and validates a trace file.
+    /// Reads a trace file and parses it ([`parse`](Self::parse)).
     pub fn read(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read {}", path.display()))?;
-        let value: serde_json::Value = serde_json::from_str(&text)
-            .with_context(|| format!("{} is not JSON", path.display()))?;
+        Self::parse(&text).with_context(|| path.display().to_string())
+    }
+
+    /// A trace file's text, parsed and upgraded to [`FORMAT`]. A leading UTF-8 byte-order
+    /// mark (which some editors add) is skipped, as the TOML parser skips one in a scenario.
+    pub fn parse(text: &str) -> Result<Self> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let value: serde_json::Value = serde_json::from_str(text).context("not JSON")?;
         let version = value.get("format").and_then(|f| f.as_str());
         let mut file: TraceFile = match version {
             Some(FORMAT | FORMAT_V1) => serde_json::from_value(value.clone())
-                .with_context(|| format!("{}: malformed {FORMAT} trace", path.display()))?,
-            Some(other) => bail!(
-                "{}: trace format `{other}` is not {FORMAT} (nor {FORMAT_V1})",
-                path.display()
-            ),
-            None => bail!("{}: not a weft trace (no \"format\" field)", path.display()),
+                .with_context(|| format!("malformed {FORMAT} trace"))?,
+            Some(other) => bail!("trace format `{other}` is not {FORMAT} (nor {FORMAT_V1})"),
+            None => bail!("not a weft trace (no \"format\" field)"),
         };
         if version == Some(FORMAT_V1) {
             upgrade_v1(&mut file);

@@ -1,6 +1,8 @@
 //! The timely engine's side of `weft check`: the cluster from the options and hostfile, and
 //! a line per level on stderr.
 
+mod hostfile;
+
 use super::args::TimelyArgs;
 use anyhow::{Context, Result};
 use std::sync::Mutex;
@@ -18,27 +20,17 @@ pub(super) fn cluster(args: &TimelyArgs) -> Result<Cluster> {
         (Some(path), n) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read the hostfile {}", path.display()))?;
-            let lines: Vec<String> = text
-                .lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty() && !l.starts_with('#'))
-                .map(String::from)
-                .collect();
-            anyhow::ensure!(
-                lines.len() >= n,
-                "the hostfile {} lists {} address(es) for {n} processes",
-                path.display(),
-                lines.len()
-            );
-            lines.into_iter().take(n).collect()
+            hostfile::parse(&text, n).with_context(|| format!("the hostfile {}", path.display()))?
         }
     };
     anyhow::ensure!(
         process < processes,
         "--process must be below --processes ({processes})"
     );
+    let workers = args.workers.unwrap_or(1);
+    anyhow::ensure!(workers > 0, "--workers must be at least 1");
     Ok(Cluster {
-        workers: args.workers.unwrap_or(1),
+        workers,
         process,
         addresses,
         connect_timeout: Duration::try_from_secs_f64(args.connect_timeout.unwrap_or(30.0))
