@@ -43,7 +43,7 @@ pub const MAX_OPS: usize = u8::MAX as usize;
 /// is cut, so that a pathological file cannot flood the terminal.
 const ECHO_MAX: usize = 60;
 
-/// `text` as a message quotes it: whole if short, else its first [`ECHO_MAX`] characters and
+/// `text` as a message quotes it: whole if short, else its first 60 characters and
 /// how many more there were.
 pub fn echo(text: &str) -> std::borrow::Cow<'_, str> {
     match text.char_indices().nth(ECHO_MAX) {

@@ -142,8 +142,8 @@ pub struct OutputArgs {
     /// Only the verdict line per scenario.
     #[arg(long, short)]
     pub quiet: bool,
-    /// Grade against each scenario's [expect] (for autograding): exit 0 when every result is
-    /// the expected one, 1 when any is not or has no [expect] to compare with (one line each on
+    /// Grade against each scenario's `[expect]` (for autograding): exit 0 when every result is
+    /// the expected one, 1 when any is not or has no `[expect]` to compare with (one line each on
     /// stderr), 3 when a limit left one without a verdict.
     #[arg(long)]
     pub as_expected: bool,

@@ -183,8 +183,8 @@ pub const MAX_THREADS: usize = 6;
 
 /// The range every counter of the model stays in: `_refcount`, the raw mapcounts, and a
 /// mapcount reader's running sums. The packed state keeps each in one byte; in memory they
-/// are wider, so that a step that would leave the range is caught ([`Thp::range_check`], the
-/// `model_range` violation) instead of wrapping.
+/// are wider, so that a step that would leave the range is caught (the `model_range`
+/// violation) instead of wrapping.
 pub const COUNTER_MIN: i16 = i8::MIN as i16;
 /// See [`COUNTER_MIN`].
 pub const COUNTER_MAX: i16 = i8::MAX as i16;
