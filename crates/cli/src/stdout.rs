@@ -39,12 +39,12 @@ pub fn finish() -> Option<std::io::Error> {
     failed.take()
 }
 
-/// `print!` to stdout through [`write_fmt`](crate::stdout::write_fmt).
+/// `print!` to stdout through [`write_fmt`].
 macro_rules! out {
     ($($arg:tt)*) => { $crate::stdout::write_fmt(format_args!($($arg)*)) };
 }
 
-/// `println!` to stdout through [`write_fmt`](crate::stdout::write_fmt).
+/// `println!` to stdout through [`write_fmt`].
 macro_rules! outln {
     () => { $crate::stdout::write_fmt(format_args!("\n")) };
     ($($arg:tt)*) => {
