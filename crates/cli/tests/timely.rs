@@ -335,5 +335,8 @@ fn a_malformed_hostfile_or_zero_workers_is_exit_2() {
     }
     let (code, err) = run(&["--workers", "0"]);
     assert_eq!(code, Some(2), "{err}");
-    assert!(err.contains("--workers <W>': must be between 1 and"), "{err}");
+    assert!(
+        err.contains("--workers <W>': must be between 1 and"),
+        "{err}"
+    );
 }
