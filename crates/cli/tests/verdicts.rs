@@ -4,7 +4,8 @@
 use std::path::Path;
 use std::process::Command;
 
-fn weft(args: &[&str]) -> (Option<i32>, String) {
+/// Runs weft from the workspace: its exit code, stdout and stderr.
+fn run(args: &[&str]) -> (Option<i32>, String, String) {
     let o = Command::new(env!("CARGO_BIN_EXE_weft"))
         .args(args)
         .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
@@ -13,7 +14,14 @@ fn weft(args: &[&str]) -> (Option<i32>, String) {
     (
         o.status.code(),
         String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
     )
+}
+
+/// Its exit code and stdout.
+fn weft(args: &[&str]) -> (Option<i32>, String) {
+    let (code, out, _) = run(args);
+    (code, out)
 }
 
 #[test]
@@ -63,15 +71,8 @@ fn a_pass_that_is_not_a_proof_says_so() {
 #[test]
 fn as_expected_grades_a_batch() {
     let run = |args: &[&str]| {
-        let o = Command::new(env!("CARGO_BIN_EXE_weft"))
-            .args(args)
-            .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
-            .output()
-            .expect("weft runs");
-        (
-            o.status.code(),
-            String::from_utf8_lossy(&o.stderr).into_owned(),
-        )
+        let (code, _, err) = run(args);
+        (code, err)
     };
     let batch = [
         "check",
@@ -99,18 +100,6 @@ fn as_expected_grades_a_batch() {
 /// A folder of scenarios is checked whole; several scenarios need a folder for their traces.
 #[test]
 fn a_folder_is_checked_whole_and_traces_of_several_need_a_folder() {
-    let run = |args: &[&str]| {
-        let o = Command::new(env!("CARGO_BIN_EXE_weft"))
-            .args(args)
-            .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
-            .output()
-            .expect("weft runs");
-        (
-            o.status.code(),
-            String::from_utf8_lossy(&o.stdout).into_owned(),
-            String::from_utf8_lossy(&o.stderr).into_owned(),
-        )
-    };
     let (code, out, _) = run(&["check", "models/pt_frag/", "-q", "--as-expected"]);
     assert_eq!(code, Some(0), "{out}");
     assert!(
