@@ -411,15 +411,31 @@ fn run_shuttle<S: Scheduler + 'static>(
     // borrows, outlive every use of the reference.
     let body: &'static (dyn Fn() + Send + Sync) = unsafe { std::mem::transmute(body) };
     let runner = shuttle::Runner::new(scheduler, config);
-    catch_unwind(AssertUnwindSafe(|| {
-        runner.run(body);
-    }))
-    .map_err(|e| {
+    let caught = quietly(|| {
+        catch_unwind(AssertUnwindSafe(|| {
+            runner.run(body);
+        }))
+    });
+    caught.map_err(|e| {
         e.downcast_ref::<String>()
             .cloned()
             .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
             .unwrap_or_else(|| "shuttle panicked".into())
     })
+}
+
+/// Runs `f` with no panic hook: shuttle reports a deadlock of the model by panicking, which the
+/// caller catches and turns into a counterexample, so the message and backtrace the hook would
+/// print are noise. Shuttle installs its own hook at its first run (once); that first run is
+/// made here, on an empty test, so that the hook taken and put back around `f` is shuttle's.
+fn quietly<T>(f: impl FnOnce() -> T) -> T {
+    static SHUTTLE_HOOK: std::sync::Once = std::sync::Once::new();
+    SHUTTLE_HOOK.call_once(|| shuttle::check_random(|| {}, 1));
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = f();
+    std::panic::set_hook(hook);
+    result
 }
 
 /// The violation at the end of a model-level schedule shuttle stopped in (a deadlock).
