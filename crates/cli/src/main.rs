@@ -119,6 +119,7 @@ fn main() -> ExitCode {
         }
     };
     init_logging(cli.verbose);
+    memory::arm();
     let result = match &cli.command {
         Command::List(args) => list::run(args),
         Command::Check(args) => check::run(args),
