@@ -169,14 +169,8 @@ impl Scenario {
 
     /// Loads a scenario from a file.
     pub fn from_file(path: &Path) -> Result<Scenario, ScenarioError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
-            location: path.display().to_string(),
-            message: format!("cannot read the scenario file: {e}"),
-            src: NamedSource::new(path.display().to_string(), String::new()),
-            span: None,
-            label: String::new(),
-            help: None,
-        })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ScenarioError::unreadable(&path.display().to_string(), &e))?;
         let name = name_for(path);
         Scenario::parse(&name, &path.display().to_string(), &text)
     }
@@ -239,16 +233,7 @@ impl Scenario {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             // A symbolic-link loop, a folder that may not be searched: said as it is, not
             // taken for a shipped name that does not exist.
-            Err(e) => {
-                return Err(ScenarioError {
-                    location: arg.to_string(),
-                    message: format!("cannot read the scenario file: {e}"),
-                    src: NamedSource::new(arg, String::new()),
-                    span: None,
-                    label: String::new(),
-                    help: None,
-                })
-            }
+            Err(e) => return Err(ScenarioError::unreadable(arg, &e)),
         }
         let trimmed = arg.trim_start_matches("models/").trim_end_matches(".toml");
         if let Some(found) = Scenario::shipped(trimmed) {
@@ -687,6 +672,18 @@ pub struct ScenarioError {
 }
 
 impl ScenarioError {
+    /// The scenario file at `location` cannot be read, for the reason `e` gives.
+    fn unreadable(location: &str, e: &std::io::Error) -> ScenarioError {
+        ScenarioError {
+            location: location.to_string(),
+            message: format!("cannot read the scenario file: {e}"),
+            src: NamedSource::new(location, String::new()),
+            span: None,
+            label: String::new(),
+            help: None,
+        }
+    }
+
     fn at(
         path: &str,
         text: &str,
