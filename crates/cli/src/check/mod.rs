@@ -111,11 +111,10 @@ fn grade(scenario: &Scenario, report: &Report) -> Exit {
         .and_then(|e| e.judge(&report.outcome));
     let exit = Exit::graded(judgement, verdict);
     if exit != Exit::Pass {
-        let got = match verdict {
-            weft_explorer::Verdict::Pass => "pass".to_string(),
-            weft_explorer::Verdict::Violation(c) => format!("violation of {}", c.violation.check),
-            weft_explorer::Verdict::Stopped(r) => format!("no verdict ({r})"),
-        };
+        let mut got = print::got(verdict);
+        if let weft_explorer::Verdict::Stopped(r) = verdict {
+            got += &format!(" ({r})");
+        }
         match &scenario.expect {
             None => eprintln!("not graded: {}: no [expect] (got {got})", scenario.name),
             Some(e) if judgement.is_none() => eprintln!(

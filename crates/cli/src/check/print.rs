@@ -104,15 +104,20 @@ fn print_human(
     print_reduction(report);
     print_steps_and_coverage(report);
     if let Some(e) = &scenario.expect {
-        let got = match &o.verdict {
-            Verdict::Pass => "pass".to_string(),
-            Verdict::Violation(c) => format!("violation of {}", c.violation.check),
-            Verdict::Stopped(_) => "no verdict".to_string(),
-        };
-        outln!("  expected {e}, got {got}{mark}");
+        outln!("  expected {e}, got {}{mark}", got(&o.verdict));
     }
     print_counterexample(report, args.engine(), trace_path);
     outln!();
+}
+
+/// A verdict in `[expect]`'s terms, for comparing the two: `pass`, `violation of CHECK`, or
+/// `no verdict`.
+pub(super) fn got(verdict: &Verdict) -> String {
+    match verdict {
+        Verdict::Pass => "pass".to_string(),
+        Verdict::Violation(c) => format!("violation of {}", c.violation.check),
+        Verdict::Stopped(_) => "no verdict".to_string(),
+    }
 }
 
 /// The verdict line's words.
