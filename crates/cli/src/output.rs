@@ -13,17 +13,22 @@ use std::path::{Path, PathBuf};
 /// Refuses `path` as a file to write, before any work: it must be a regular file or not
 /// exist, in a folder that exists and in which a file can be created.
 pub fn check_file(path: &Path) -> Result<()> {
+    replaceable(path)?;
+    check_folder(folder_of(path))
+}
+
+/// Refuses to replace what is at `path` unless it is a regular file (or nothing).
+fn replaceable(path: &Path) -> Result<()> {
     match std::fs::symlink_metadata(path) {
-        Ok(meta) if meta.is_file() => {}
+        Ok(meta) if meta.is_file() => Ok(()),
         Ok(meta) => bail!(
             "cannot write {}: it is {}; weft only replaces regular files",
             path.display(),
             kind(&meta)
         ),
-        Err(e) if e.kind() == ErrorKind::NotFound => {}
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
         Err(e) => bail!("cannot write {}: {e}", path.display()),
     }
-    check_folder(folder_of(path))
 }
 
 /// Makes `dir` a folder files can be written in (creating it if needed), before any work.
@@ -44,8 +49,10 @@ pub fn check_dir(dir: &Path) -> Result<()> {
 }
 
 /// Writes `bytes` to `path` whole or not at all (see the [module documentation](self)).
+/// The folder is not probed first (callers check paths before their work, with
+/// [`check_file`]); creating the temporary file in it is the test.
 pub fn write(path: &Path, bytes: &[u8]) -> Result<()> {
-    check_file(path)?;
+    replaceable(path)?;
     let dir = folder_of(path);
     let mut builder = tempfile::Builder::new();
     builder.prefix(".weft-");

@@ -66,13 +66,10 @@ fn file_stem(name: &str) -> String {
 }
 
 /// Writes `text` to `path` only if it differs (keeps timestamps of unchanged files), whole or
-/// not at all.
+/// not at all; `run` has made the folders.
 fn write(path: &Path, text: &str) -> Result<()> {
     if std::fs::read_to_string(path).ok().as_deref() == Some(text) {
         return Ok(());
-    }
-    if let Some(dir) = path.parent() {
-        crate::output::check_dir(dir)?;
     }
     crate::output::write(path, text.as_bytes())
 }
@@ -100,7 +97,11 @@ fn story_order(names: &[&str]) -> Vec<String> {
 }
 
 pub fn run(args: &ReportArgs) -> Result<Exit> {
+    // Every folder written into, made and checked once, before any scenario is explored.
     crate::output::check_dir(&args.out)?;
+    for model in weft_model::registry::MODELS {
+        crate::output::check_dir(&args.out.join(model.name))?;
+    }
     let names: Vec<&str> = Scenario::shipped_names().collect();
     let mut rows: BTreeMap<String, (Row, String)> = BTreeMap::new();
     for name in story_order(&names) {
