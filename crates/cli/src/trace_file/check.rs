@@ -45,7 +45,7 @@ pub fn embedded_scenario(file: &TraceFile) -> Result<Scenario> {
 
 /// The fields outside the steps: model, variant, parameters, engine and its shuttle schedule,
 /// and the schedule's length and thread names.
-fn check_header(file: &TraceFile, scenario: &Scenario) -> Result<()> {
+pub fn check_header(file: &TraceFile, scenario: &Scenario) -> Result<()> {
     let field = |name: &str, said: &str, is: &str| -> Result<()> {
         ensure!(
             said == is,

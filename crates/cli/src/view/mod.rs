@@ -7,10 +7,9 @@ pub mod state;
 pub mod swimlanes;
 
 use crate::trace_file::TraceFile;
-use anyhow::{bail, Result};
+use anyhow::Result;
 use std::io::IsTerminal;
 use weft_explorer::Description;
-use weft_model::Scenario;
 
 /// When to colour text output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -78,19 +77,8 @@ pub struct Replayed {
 
 /// Re-executes the trace's embedded scenario to recover the full state at every step.
 pub fn replay(file: &TraceFile) -> Result<Replayed> {
-    let scenario = Scenario::parse(
-        &file.scenario.name,
-        &file.scenario.path,
-        &file.scenario.text,
-    )
-    .map_err(|e| anyhow::anyhow!("the trace's embedded scenario no longer loads: {e}"))?;
-    if file.steps.len() != file.schedule.len() {
-        bail!(
-            "the trace lists {} steps but its schedule has {}",
-            file.steps.len(),
-            file.schedule.len()
-        );
-    }
+    let scenario = crate::trace_file::check::embedded_scenario(file)?;
+    crate::trace_file::check::check_header(file, &scenario)?;
     let model = scenario.model();
     let schedule = file.schedule_for(model)?;
     let states = model
