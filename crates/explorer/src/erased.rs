@@ -36,6 +36,9 @@ pub trait AnyModel: Send + Sync {
     /// Re-executes `schedule` into readable steps.
     fn trace(&self, schedule: &[usize]) -> Result<Trace, ReplayError>;
 
+    /// Runs `schedule` as far as it goes ([`trace::follow`](crate::trace::follow)).
+    fn follow(&self, schedule: &[usize]) -> crate::trace::Followed;
+
     /// Every state along `schedule`, described: the initial one and one after each step.
     fn describe_along(&self, schedule: &[usize]) -> Result<Vec<Description>, ReplayError>;
 
@@ -89,6 +92,10 @@ impl<M: Model> AnyModel for M {
 
     fn trace(&self, schedule: &[usize]) -> Result<Trace, ReplayError> {
         trace::execute(self, schedule)
+    }
+
+    fn follow(&self, schedule: &[usize]) -> crate::trace::Followed {
+        trace::follow(self, schedule)
     }
 
     fn describe_along(&self, schedule: &[usize]) -> Result<Vec<Description>, ReplayError> {

@@ -112,4 +112,4 @@ pub use search::outcome::{
 };
 pub use search::{Checker, Reduction};
 pub use store::fingerprint::{fingerprint, fingerprint_bytes};
-pub use trace::{Change, Counterexample, Trace, TraceStep};
+pub use trace::{Change, Counterexample, Followed, Trace, TraceStep};

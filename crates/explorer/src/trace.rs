@@ -117,21 +117,36 @@ fn can_move<M: Model>(
     }
 }
 
-/// Re-executes `schedule` from the initial state and records every step. A step that fails
-/// an assertion ends the trace; otherwise the final state is checked as the explorer would.
-pub fn execute<M: Model>(model: &M, schedule: &[usize]) -> Result<Trace, ReplayError> {
+/// How far a schedule ran: the steps taken, the violation it ended in (at its end or
+/// earlier), and the step no thread could take, if it stopped there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Followed {
+    /// The steps taken and the violation they ended in.
+    pub trace: Trace,
+    /// Whether the violation was a step's own assertion (not a check of the state after it).
+    pub failed_in_step: bool,
+    /// The step that could not be taken (its thread blocked, finished or missing).
+    pub cannot_move: Option<ReplayError>,
+}
+
+/// Runs `schedule` from the initial state as far as it goes: to its end, to the first
+/// violation, or to the first step its thread cannot take. `weft replay --variant` runs a
+/// trace of one variant on another this way; [`execute`] demands that it goes all the way.
+pub fn follow<M: Model>(model: &M, schedule: &[usize]) -> Followed {
     let mut state = model.initial_state();
     let mut steps = Vec::with_capacity(schedule.len());
-    if let Err(v) = check_state(model, &state) {
-        if schedule.is_empty() {
-            return Ok(Trace {
-                steps,
-                violation: Some(v),
-            });
-        }
+    let end = |steps, violation, failed_in_step, cannot_move| Followed {
+        trace: Trace { steps, violation },
+        failed_in_step,
+        cannot_move,
+    };
+    if schedule.is_empty() {
+        return end(steps, check_state(model, &state).err(), false, None);
     }
     for (i, &thread) in schedule.iter().enumerate() {
-        can_move(model, &state, i, thread)?;
+        if let Err(e) = can_move(model, &state, i, thread) {
+            return end(steps, None, false, Some(e));
+        }
         let info = model.step_info(&state, thread);
         let before = model.fields(&state);
         let result = model.step(&mut state, thread);
@@ -145,30 +160,41 @@ pub fn execute<M: Model>(model: &M, schedule: &[usize]) -> Result<Trace, ReplayE
             changes: diff(&before, &after),
         });
         if let Err(v) = result {
-            if i + 1 != schedule.len() {
-                return Err(ReplayError {
-                    step: i,
-                    message: format!("the step fails `{}` before the schedule ends", v.check),
-                });
-            }
-            return Ok(Trace {
-                steps,
-                violation: Some(v),
-            });
+            return end(steps, Some(v), true, None);
         }
-        if i + 1 < schedule.len() {
-            if let Err(v) = model.invariant(&state) {
-                return Err(ReplayError {
-                    step: i,
-                    message: format!("the state fails `{}` before the schedule ends", v.check),
-                });
-            }
+        let last = i + 1 == schedule.len();
+        let checked = if last {
+            check_state(model, &state).map(|_| ())
+        } else {
+            model.invariant(&state)
+        };
+        if let Err(v) = checked {
+            return end(steps, Some(v), false, None);
         }
     }
-    Ok(Trace {
-        steps,
-        violation: check_state(model, &state).err(),
-    })
+    end(steps, None, false, None)
+}
+
+/// Re-executes `schedule` from the initial state and records every step. A step that fails
+/// an assertion ends the trace; otherwise the final state is checked as the explorer would.
+/// A schedule that stops short, or breaks a check before its end, is an error.
+pub fn execute<M: Model>(model: &M, schedule: &[usize]) -> Result<Trace, ReplayError> {
+    let followed = follow(model, schedule);
+    if let Some(e) = followed.cannot_move {
+        return Err(e);
+    }
+    let taken = followed.trace.steps.len();
+    match &followed.trace.violation {
+        Some(v) if taken < schedule.len() => Err(ReplayError {
+            step: taken - 1,
+            message: if followed.failed_in_step {
+                format!("the step fails `{}` before the schedule ends", v.check)
+            } else {
+                format!("the state fails `{}` before the schedule ends", v.check)
+            },
+        }),
+        _ => Ok(followed.trace),
+    }
 }
 
 /// `state` as a person reads it: its fields, and each thread's next step and locals.

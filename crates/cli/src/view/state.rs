@@ -5,6 +5,7 @@ use super::{Paint, Replayed};
 use crate::render;
 use crate::trace_file::TraceFile;
 use anyhow::{bail, Result};
+use weft_explorer::Description;
 
 /// The state after step `n` (0 is the initial state) as `field = value` lines, the fields
 /// step `n` changed marked with `*`; then each thread's next step and locals.
@@ -36,6 +37,17 @@ pub fn render(t: &TraceFile, r: &Replayed, n: usize, paint: Paint) -> Result<Str
             .map(|c| c.field.as_str())
             .collect()
     };
+    out += &description(state, &changed, paint);
+    if n == t.steps.len() {
+        out += &format!("=> {}\n", crate::render::violation(&t.violation));
+    }
+    Ok(out)
+}
+
+/// A described state as `field = value` lines, the `changed` fields marked with `*`; then each
+/// thread's next step (or that it waits, or finished) and its locals.
+pub fn description(state: &Description, changed: &[&str], paint: Paint) -> String {
+    let mut out = String::new();
     let names: Vec<String> = state.fields.iter().map(render::state_field).collect();
     let width = names.iter().map(|f| f.chars().count()).max().unwrap_or(0);
     for (f, name) in state.fields.iter().zip(&names) {
@@ -68,8 +80,5 @@ pub fn render(t: &TraceFile, r: &Replayed, n: usize, paint: Paint) -> Result<Str
             out += &format!("  {:<width$}  locals: {}\n", "", locals.join(", "));
         }
     }
-    if n == t.steps.len() {
-        out += &format!("=> {}\n", crate::render::violation(&t.violation));
-    }
-    Ok(out)
+    out
 }
