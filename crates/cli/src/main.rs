@@ -23,6 +23,7 @@ mod report;
 mod shell;
 mod show;
 mod stdout;
+mod step;
 mod trace_file;
 mod view;
 
@@ -96,6 +97,15 @@ enum Command {
     /// Exit code 0 when every step and the final violation reproduce; 2 when the trace is
     /// unreadable or does not match the model any more.
     Replay(replay::ReplayArgs),
+    /// Choose the schedule yourself: each turn lists every thread's next step, you pick one by
+    /// number or name and see what it changed; `undo`, `state`, `help`, `quit`.
+    ///
+    /// Choices are read from stdin, one per line, so a session can be scripted. Exit code 1
+    /// when the schedule ends in a violation (its trace is written for `weft show`), 0
+    /// otherwise, 2 for bad input.
+    #[command(after_help = "Examples:\n  weft step pt_frag/set_page_count_L\n  \
+        printf 'owner\\nwalker\\nstate\\nquit\\n' | weft step pt_frag/set_page_count_L")]
+    Step(step::StepArgs),
     /// Print a completion script for bash, zsh, fish, elvish or powershell.
     #[command(
         after_help = "Examples:\n  weft completions bash > ~/.local/share/bash-completion/completions/weft\n  \
@@ -125,6 +135,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Show(args) => show::run(args),
         Command::Replay(args) => replay::run(args),
+        Command::Step(args) => step::run(args),
         Command::Graph(args) => graph::run(args),
         Command::Compare(args) => compare::run(args),
         Command::Report(args) => report::run(args),

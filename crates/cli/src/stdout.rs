@@ -28,6 +28,11 @@ fn write_with(write: impl FnOnce(&mut std::io::StdoutLock<'static>) -> std::io::
     }
 }
 
+/// Flushes stdout (a prompt before reading a line), remembering an error as a write would.
+pub fn flush() {
+    write_with(|out| out.flush());
+}
+
 /// Flushes stdout; the first error any write to it met, if one did.
 pub fn finish() -> Option<std::io::Error> {
     let mut failed = FAILED.lock().unwrap_or_else(|e| e.into_inner());

@@ -11,15 +11,16 @@ use anyhow::{bail, ensure, Result};
 use weft_explorer::{AnyModel, Change, Trace, TraceStep, Violation};
 use weft_model::Scenario;
 
-/// The engines `weft check` names in a trace, and whether each is a shuttle engine (which
-/// alone writes a shuttle schedule).
-pub const ENGINES: [(&str, bool); 6] = [
+/// The engines `weft check` names in a trace (and `step`, for a schedule chosen by hand in
+/// `weft step`), and whether each is a shuttle engine (which alone writes a shuttle schedule).
+pub const ENGINES: [(&str, bool); 7] = [
     ("bfs", false),
     ("dfs", false),
     ("timely", false),
     ("random", true),
     ("pct", true),
     ("dfs-shuttle", true),
+    ("step", false),
 ];
 
 /// `file`'s embedded scenario, loaded, once every field of `file` has been found to agree
