@@ -89,6 +89,7 @@ pub mod graph;
 pub mod memory;
 mod model;
 pub mod naive;
+pub mod only;
 pub mod preemption;
 pub mod reduce;
 pub mod search;

@@ -139,8 +139,19 @@ impl Expect {
     /// - an engine whose counterexamples are not shortest (depth-first, shuttle) meets
     ///   whichever failure its order reaches first, so any violation matches an expected one
     ///   (the check `[expect]` names is that of a shortest schedule);
+    /// - a search for some checks only (`--check`) says nothing about the others: it judges
+    ///   only an expected violation of a check it looked for, or a violation it found where a
+    ///   pass was expected;
     /// - otherwise the failed check, or the pass, must be the expected one.
     pub fn judge(&self, outcome: &Outcome) -> Option<bool> {
+        if let Some(only) = &outcome.only_checks {
+            let looked_for = self.check.as_ref().is_some_and(|c| only.contains(c));
+            match &outcome.verdict {
+                Verdict::Violation(_) if !self.violation => return Some(false),
+                Verdict::Pass | Verdict::Violation(_) if !looked_for => return None,
+                _ => {}
+            }
+        }
         match &outcome.verdict {
             Verdict::Stopped(_) => None,
             Verdict::Pass if outcome.preemption_bound.is_some() && self.violation => None,

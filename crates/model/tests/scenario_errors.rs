@@ -104,6 +104,7 @@ fn the_expectation_rule() {
         shortest,
         reduced: false,
         preemption_bound: bound,
+        only_checks: None,
         preemptions: None,
         sampling: None,
     };
@@ -142,6 +143,20 @@ fn the_expectation_rule() {
         Some(true)
     );
     assert_eq!(pass.judge(&outcome(failing("x"), false, None)), Some(false));
+    // A search for some checks only (`--check`) judges only the checks it looked for.
+    let only = |verdict: Verdict, checks: &[&str]| Outcome {
+        only_checks: Some(checks.iter().map(|c| c.to_string()).collect()),
+        ..outcome(verdict, true, None)
+    };
+    assert_eq!(dtor.judge(&only(Verdict::Pass, &["deadlock"])), None);
+    assert_eq!(dtor.judge(&only(Verdict::Pass, &["dtor_missed"])), Some(false));
+    assert_eq!(dtor.judge(&only(failing("deadlock"), &["deadlock"])), None);
+    assert_eq!(
+        dtor.judge(&only(failing("dtor_missed"), &["dtor_missed"])),
+        Some(true)
+    );
+    assert_eq!(pass.judge(&only(Verdict::Pass, &["deadlock"])), None);
+    assert_eq!(pass.judge(&only(failing("deadlock"), &["deadlock"])), Some(false));
 }
 
 /// Misspelt names are refused with the closest valid one; an `[expect]` check the model does

@@ -50,6 +50,17 @@ pub struct SearchArgs {
     /// Stop with exit code 3 after this many seconds.
     #[arg(long, value_name = "SECS")]
     pub time_limit: Option<f64>,
+    /// Look only for violations of this check (repeat it for several; `deadlock` is one):
+    /// a state where another check fails is a dead end, neither reported nor explored further.
+    /// A pass then holds for these checks alone, and says so.
+    #[arg(long = "check", value_name = "NAME")]
+    pub checks: Vec<String>,
+    /// Go on past the first violation: one search after another, each leaving out the checks
+    /// already violated, until no other check fails. Prints the shortest counterexample of
+    /// each distinct check violated (as TLC's -continue); with --trace-out, a folder gets a
+    /// trace per check.
+    #[arg(long = "continue", conflicts_with = "as_expected")]
+    pub go_on: bool,
 }
 
 /// Most worker threads a search starts (`-j`, `--workers`): beyond a few per core they only
@@ -355,12 +366,14 @@ impl CheckArgs {
         }
     }
 
-    /// The search these options ask for, on `engine`, reporting progress to `progress`.
+    /// The search these options ask for, on `engine`, reporting progress to `progress`,
+    /// looking for violations of the `only` checks if given.
     pub fn checker<'a>(
         &self,
         engine: weft_explorer::Engine,
         limits: &Limits,
         progress: &'a (dyn Fn(&Progress) + Sync),
+        only: Option<Vec<String>>,
     ) -> Checker<'a> {
         let mut checker = Checker::new()
             .engine(engine)
@@ -371,6 +384,9 @@ impl CheckArgs {
             .fewest_preemptions(!self.reduce.no_fewest_preemptions && self.engine() == Engine::Bfs);
         if let Some(threads) = self.search.threads {
             checker = checker.threads(threads);
+        }
+        if let Some(only) = only {
+            checker = checker.only_checks(only);
         }
         if let Some(bound) = self.reduce.preemptions {
             checker = checker.preemption_bound(bound);
@@ -399,6 +415,7 @@ pub fn explain(e: &SearchError, engine: Engine) -> String {
         Setting::PreemptionBound => "--preemptions",
         Setting::FewestPreemptions => "the search for fewer preemptions",
         Setting::Observer => "a state graph",
+        Setting::OnlyChecks => "--check",
     };
     match e {
         SearchError::Unsupported { setting, .. } => format!(
@@ -407,6 +424,15 @@ pub fn explain(e: &SearchError, engine: Engine) -> String {
             engine.name()
         ),
         SearchError::Conflict(a, b) => format!("{} cannot be combined with {}", flag(a), flag(b)),
+        SearchError::UnknownCheck { check, known } => {
+            let hint = weft_model::scenario::did_you_mean(check, known.iter().map(|k| k.as_str()))
+                .map(|k| format!(" (did you mean `{k}`?)"))
+                .unwrap_or_default();
+            format!(
+                "--check {check}: the model has no such check{hint}; its checks: {}",
+                known.join(", ")
+            )
+        }
         SearchError::NotReducible => {
             "--por: this model declares no footprints, so partial-order reduction does not apply"
                 .into()

@@ -78,6 +78,7 @@ pub(super) fn document(
         "schedules": schedules,
         "schedules_note": schedules_note,
         "preemption_bound": o.preemption_bound,
+        "only_checks": o.only_checks,
         "por": o.reduced,
         "fingerprint_collision_bound": s.bitstate.is_none().then(|| collision_bound(s.states)),
         "visited_bytes": s.visited_bytes,

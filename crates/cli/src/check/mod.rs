@@ -33,20 +33,25 @@ pub fn run(args: &CheckArgs) -> Result<Exit> {
     let limits = args.limits()?;
     let engine = args.explorer_engine()?;
     let scenarios = crate::input::expand(&args.scenarios)?;
-    let several = scenarios.len() > 1;
+    // With --continue, one scenario may save a trace per check it violates.
+    let several = scenarios.len() > 1 || args.search.go_on;
     // Where traces go is checked before any search: a bad path is not found an hour later.
     match (several, &args.output.trace_out) {
         (true, Some(dir)) if dir.extension().is_some_and(|x| x == "json") => anyhow::bail!(
-            "--trace-out {} names a file, but {} scenarios save a trace each: give a folder",
+            "--trace-out {} names a file, but {} save a trace each: give a folder",
             dir.display(),
-            scenarios.len()
+            if args.search.go_on {
+                "with --continue the checks violated".to_string()
+            } else {
+                format!("{} scenarios", scenarios.len())
+            }
         ),
         (true, Some(dir)) => output::check_dir(dir)?,
         (false, Some(file)) => output::check_file(file)?,
         (_, None) => {}
     }
     let mut trace_names = HashSet::new();
-    let mut out = print::Output::new(args, several);
+    let mut out = print::Output::new(args, scenarios.len() > 1);
     let mut exit = Exit::Pass;
     for arg in &scenarios {
         if INTERRUPTED.load(std::sync::atomic::Ordering::Relaxed) {
@@ -58,8 +63,8 @@ pub fn run(args: &CheckArgs) -> Result<Exit> {
             continue;
         };
         crate::memory::arm();
-        let report = match check(args, &engine, &limits, &scenario) {
-            Ok(report) => report,
+        let reports = match rounds(args, &engine, &limits, &scenario) {
+            Ok(reports) => reports,
             Err(e) => match e.downcast_ref::<SearchError>() {
                 Some(SearchError::Timely(_)) => {
                     eprintln!("error: {e:#}");
@@ -76,29 +81,81 @@ pub fn run(args: &CheckArgs) -> Result<Exit> {
                 None => return Err(e),
             },
         };
-        exit = exit.combine(if args.output.as_expected {
-            grade(&scenario, &report)
-        } else {
-            Exit::of(&report.outcome.verdict)
-        });
-        if !args.prints() {
-            continue;
-        }
-        // The verdict and summary are printed even when the trace cannot be saved.
-        let trace = match save_trace(args, several, &scenario, &report, &mut trace_names) {
-            Ok(path) => path,
-            Err(e) => {
-                eprintln!("error: {}: the trace was not saved: {e:#}", scenario.name);
-                exit = exit.combine(Exit::BadInput);
-                None
+        for report in &reports {
+            exit = exit.combine(if args.output.as_expected {
+                grade(&scenario, report)
+            } else {
+                Exit::of(&report.outcome.verdict)
+            });
+            if !args.prints() {
+                continue;
             }
-        };
-        out.add(&scenario, &report, trace.as_deref());
+            // The verdict and summary are printed even when the trace cannot be saved.
+            let trace = match save_trace(args, several, &scenario, report, &mut trace_names) {
+                Ok(path) => path,
+                Err(e) => {
+                    eprintln!("error: {}: the trace was not saved: {e:#}", scenario.name);
+                    exit = exit.combine(Exit::BadInput);
+                    None
+                }
+            };
+            out.add(&scenario, report, trace.as_deref());
+        }
+        if args.search.go_on && args.prints() {
+            out.continued(&scenario, &reports);
+        }
     }
     if args.prints() {
         out.finish()?;
     }
     Ok(exit)
+}
+
+/// The searches of one scenario: one, or with `--continue` one per check violated and a
+/// last one that finds no other (or stops).
+fn rounds(
+    args: &CheckArgs,
+    engine: &weft_explorer::Engine,
+    limits: &Limits,
+    scenario: &Scenario,
+) -> Result<Vec<Report>> {
+    let asked = (!args.search.checks.is_empty()).then(|| args.search.checks.clone());
+    if !args.search.go_on {
+        return Ok(vec![check(args, engine, limits, scenario, asked)?]);
+    }
+    let mut looked_for = asked.unwrap_or_else(|| all_checks(scenario));
+    let mut reports = Vec::new();
+    let mut only = (!args.search.checks.is_empty()).then(|| looked_for.clone());
+    loop {
+        let report = check(args, engine, limits, scenario, only)?;
+        let violated = match &report.outcome.verdict {
+            weft_explorer::Verdict::Violation(c) => Some(c.violation.check.clone()),
+            _ => None,
+        };
+        reports.push(report);
+        let Some(violated) = violated else {
+            return Ok(reports);
+        };
+        looked_for.retain(|c| *c != violated);
+        if looked_for.is_empty() || INTERRUPTED.load(std::sync::atomic::Ordering::Relaxed) {
+            return Ok(reports);
+        }
+        only = Some(looked_for.clone());
+    }
+}
+
+/// Every check of the scenario's model, with `deadlock`.
+fn all_checks(scenario: &Scenario) -> Vec<String> {
+    let mut checks: Vec<String> = scenario
+        .model()
+        .checks()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    if !checks.iter().any(|c| c == weft_explorer::DEADLOCK) {
+        checks.push(weft_explorer::DEADLOCK.into());
+    }
+    checks
 }
 
 /// One scenario's result graded against its `[expect]`, with a line on stderr when it is not
@@ -133,6 +190,7 @@ fn check(
     engine: &weft_explorer::Engine,
     limits: &Limits,
     scenario: &Scenario,
+    only: Option<Vec<String>>,
 ) -> Result<Report> {
     let timely = args.engine() == Engine::Timely;
     let quiet = args.output.quiet || !args.prints();
@@ -146,10 +204,11 @@ fn check(
         (true, true) => {}
         (false, _) => spinner.update(p),
     };
-    let checker = args.checker(engine.clone(), limits, &update);
+    let checker = args.checker(engine.clone(), limits, &update, only.clone());
     let model = scenario.model();
-    // The breadth-first engine counts schedules when nothing reduces them.
-    let count = args.engine() == Engine::Bfs && !model.reduces(&checker)?;
+    // The breadth-first engine counts schedules when nothing reduces them, and only those
+    // of the whole model: with --check, dead ends would count as schedules.
+    let count = args.engine() == Engine::Bfs && only.is_none() && !model.reduces(&checker)?;
     let report = explore(model, &checker.count_schedules(count));
     spinner.finish();
     let mut report = report?;
@@ -159,7 +218,7 @@ fn check(
         } else {
             Reduction::On
         };
-        let other = args.checker(engine.clone(), limits, &|_| {});
+        let other = args.checker(engine.clone(), limits, &|_| {}, only);
         report.other = Some(
             model
                 .check(&other.reduction(reduction))
@@ -182,7 +241,11 @@ fn save_trace(
         return Ok(None);
     };
     let path = if several {
-        output::unique_in(out, &scenario.name.replace('/', "_"), ".trace.json", taken)
+        let mut stem = scenario.name.replace('/', "_");
+        if args.search.go_on {
+            stem += &format!(".{}", trace.violation.as_ref().map_or("", |v| &v.check));
+        }
+        output::unique_in(out, &stem, ".trace.json", taken)
     } else {
         out.clone()
     };

@@ -49,10 +49,45 @@ impl<'a> Output<'a> {
         }
     }
 
+    /// After `--continue`'s searches of one scenario: each check violated with its shortest
+    /// counterexample's length, and what the last search says of the others.
+    pub(super) fn continued(&self, scenario: &Scenario, reports: &[Report]) {
+        if self.args.output.json {
+            return;
+        }
+        let found: Vec<String> = reports
+            .iter()
+            .filter_map(|r| match &r.outcome.verdict {
+                Verdict::Violation(c) => Some(format!(
+                    "{} ({} steps)",
+                    c.violation.check,
+                    c.schedule.len()
+                )),
+                _ => None,
+            })
+            .collect();
+        let last = reports.last().map(|r| &r.outcome);
+        let others = match last.map(|o| (&o.verdict, &o.only_checks)) {
+            Some((Verdict::Pass, Some(only))) => {
+                format!("no schedule violates the others ({})", only.join(", "))
+            }
+            Some((Verdict::Pass, None)) => "no schedule violates any check".to_string(),
+            Some((Verdict::Stopped(r), _)) => format!("the search for the others stopped: {r}"),
+            _ => "every check looked for is violated".to_string(),
+        };
+        let violated = match found.len() {
+            0 => "no check violated".to_string(),
+            1 => format!("1 check violated: {}", found[0]),
+            n => format!("{n} checks violated: {}", found.join(", ")),
+        };
+        outln!("{}: {violated}; {others}", scenario.name);
+    }
+
     /// The JSON document, or the count of scenarios as expected.
     pub(super) fn finish(mut self) -> anyhow::Result<()> {
         if self.args.output.json {
-            let doc = if self.several {
+            // --continue gives a document per search, so an array even for one scenario.
+            let doc = if self.several || self.args.search.go_on {
                 Value::Array(self.docs)
             } else {
                 self.docs.pop().unwrap_or(Value::Null)
@@ -148,6 +183,12 @@ pub(super) fn partial_pass(o: &Outcome) -> Option<String> {
     if let Some(k) = o.preemption_bound {
         return Some(format!(
             "in schedules with at most {k} preemptions (bounded; others not explored)"
+        ));
+    }
+    if let Some(only) = &o.only_checks {
+        return Some(format!(
+            "of {} in any schedule (the other checks were not looked for)",
+            only.join(", ")
         ));
     }
     o.stats.bitstate.as_ref().map(|_| {

@@ -7,7 +7,8 @@ use super::limits::Limits;
 use super::observer::Observer;
 use super::outcome::{Outcome, Preemptions, Progress, StopReason, Verdict};
 use crate::engine::{bfs::Bfs, dfs::Dfs, Explore, Run};
-use crate::model::{Model, Reducer};
+use crate::model::{Model, Reducer, DEADLOCK};
+use crate::only::OnlyChecks;
 use crate::preemption::{self, Bounded, MAX_BOUND};
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
@@ -49,6 +50,7 @@ pub struct Checker<'a> {
     frontier_memory: Option<usize>,
     preemption_bound: Option<u32>,
     fewest_preemptions: bool,
+    only: Option<Vec<String>>,
 }
 
 impl<'a> Checker<'a> {
@@ -119,6 +121,13 @@ impl<'a> Checker<'a> {
         self
     }
 
+    /// Look for violations of these checks only (`deadlock` among them, or not): a state where
+    /// another check fails is a dead end, neither reported nor expanded ([`OnlyChecks`]).
+    pub fn only_checks(mut self, checks: Vec<String>) -> Self {
+        self.only = Some(checks);
+        self
+    }
+
     /// Count the distinct complete schedules (paths through the state graph).
     pub fn count_schedules(mut self, on: bool) -> Self {
         self.count_schedules = on;
@@ -185,9 +194,18 @@ impl<'a> Checker<'a> {
             bound = self.preemption_bound,
             "exploring"
         );
-        let mut outcome = match self.preemption_bound {
-            Some(bound) => self.explore(&Bounded::new(model.clone(), bound), None, &mut ())?,
-            None => self.explore(model, reducer, observer)?,
+        let mut outcome = match (self.preemption_bound, &self.only) {
+            (Some(bound), None) => {
+                self.explore(&Bounded::new(model.clone(), bound), None, &mut ())?
+            }
+            (Some(bound), Some(only)) => {
+                let only = OnlyChecks::new(model.clone(), only.clone());
+                self.explore(&Bounded::new(only, bound), None, &mut ())?
+            }
+            (None, Some(only)) => {
+                self.explore(&OnlyChecks::new(model.clone(), only.clone()), None, &mut ())?
+            }
+            (None, None) => self.explore(model, reducer, observer)?,
         };
         // A pass is claimed only by a search that stored every state it met: one whose
         // visited set could not grow may have missed some.
@@ -202,6 +220,7 @@ impl<'a> Checker<'a> {
         outcome.shortest = self.engine.shortest();
         outcome.reduced = reducer.is_some();
         outcome.preemption_bound = self.preemption_bound;
+        outcome.only_checks = self.only.clone();
         tracing::info!(
             states = outcome.stats.states,
             transitions = outcome.stats.transitions,
@@ -216,13 +235,14 @@ impl<'a> Checker<'a> {
         Ok(self.reducer(model, false)?.is_some())
     }
 
-    /// The same engine, threads and stop flag, with no progress, counting or going on past
-    /// violations: for the searches a search makes on its own behalf.
+    /// The same engine, threads, stop flag and checks looked for, with no progress, counting
+    /// or going on past violations: for the searches a search makes on its own behalf.
     pub(crate) fn quiet(&self) -> Checker<'static> {
         Checker {
             engine: self.engine.clone(),
             threads: self.threads,
             stop: self.stop,
+            only: self.only.clone(),
             ..Checker::default()
         }
     }
@@ -259,6 +279,7 @@ impl<'a> Checker<'a> {
                 max: MAX_BOUND.into(),
             });
         }
+        self.validate_only(model, observed)?;
         if observed && self.preemption_bound.is_some() {
             return Err(SearchError::Conflict(
                 Setting::Observer,
@@ -285,6 +306,35 @@ impl<'a> Checker<'a> {
         Ok(())
     }
 
+    /// The checks to look for must be among those the model names; an observer sees the
+    /// model's own states, so it cannot watch a search for some checks only.
+    fn validate_only<M: Model>(&self, model: &M, observed: bool) -> Result<(), SearchError> {
+        let Some(only) = &self.only else {
+            return Ok(());
+        };
+        if observed {
+            return Err(SearchError::Conflict(
+                Setting::Observer,
+                Setting::OnlyChecks,
+            ));
+        }
+        let mut known: Vec<String> = model.checks().iter().map(|c| c.to_string()).collect();
+        if known.is_empty() {
+            // A model that names no checks cannot say which names are wrong.
+            return Ok(());
+        }
+        if !known.iter().any(|c| c == DEADLOCK) {
+            known.push(DEADLOCK.into());
+        }
+        match only.iter().find(|c| !known.contains(c)) {
+            Some(check) => Err(SearchError::UnknownCheck {
+                check: check.clone(),
+                known,
+            }),
+            None => Ok(()),
+        }
+    }
+
     /// The reducer to search with, if reduction is on: see [`Reduction`].
     fn reducer<M: Model>(
         &self,
@@ -296,6 +346,7 @@ impl<'a> Checker<'a> {
             (Setting::KeepGoing, self.keep_going),
             (Setting::Observer, observed),
             (Setting::PreemptionBound, self.preemption_bound.is_some()),
+            (Setting::OnlyChecks, self.only.is_some()),
         ]
         .into_iter()
         .find_map(|(setting, on)| on.then_some(setting));

@@ -26,6 +26,8 @@ pub enum Setting {
     FewestPreemptions,
     /// An observer of every state and transition (state graphs).
     Observer,
+    /// Looking for some checks only.
+    OnlyChecks,
 }
 
 impl std::fmt::Display for Setting {
@@ -42,6 +44,7 @@ impl std::fmt::Display for Setting {
             Setting::PreemptionBound => "a preemption bound",
             Setting::FewestPreemptions => "looking for the fewest preemptions",
             Setting::Observer => "observing every state (state graphs)",
+            Setting::OnlyChecks => "looking for some checks only",
         })
     }
 }
@@ -108,6 +111,13 @@ pub enum SearchError {
         /// The most a search counts.
         max: usize,
     },
+    /// A check to look for that the model does not have.
+    UnknownCheck {
+        /// The name asked for.
+        check: String,
+        /// The model's checks, with `deadlock`.
+        known: Vec<String>,
+    },
     /// The distributed engine failed.
     Timely(TimelyError),
     /// shuttle failed for a reason other than a deadlock of the model.
@@ -141,6 +151,11 @@ impl std::fmt::Display for SearchError {
             } => write!(
                 f,
                 "thread {thread} has {points} steps to cover; a search counts at most {max} a thread"
+            ),
+            SearchError::UnknownCheck { check, known } => write!(
+                f,
+                "the model has no check `{check}`; its checks: {}",
+                known.join(", ")
             ),
             SearchError::Timely(e) => write!(f, "{e}"),
             SearchError::Shuttle(m) => write!(f, "shuttle execution failed: {m}"),

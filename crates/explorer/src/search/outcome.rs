@@ -259,6 +259,8 @@ pub struct Outcome {
     pub reduced: bool,
     /// Only schedules with at most this many preemptions were explored: a pass holds up to it.
     pub preemption_bound: Option<u32>,
+    /// Only violations of these checks were looked for: a pass holds for them alone.
+    pub only_checks: Option<Vec<String>>,
     /// The counterexample's preemptions.
     pub preemptions: Option<Preemptions>,
     /// For the shuttle engines: what the executions covered.
@@ -275,6 +277,7 @@ impl Outcome {
             shortest: false,
             reduced: false,
             preemption_bound: None,
+            only_checks: None,
             preemptions: None,
             sampling: None,
         }
