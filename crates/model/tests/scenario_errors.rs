@@ -149,14 +149,20 @@ fn the_expectation_rule() {
         ..outcome(verdict, true, None)
     };
     assert_eq!(dtor.judge(&only(Verdict::Pass, &["deadlock"])), None);
-    assert_eq!(dtor.judge(&only(Verdict::Pass, &["dtor_missed"])), Some(false));
+    assert_eq!(
+        dtor.judge(&only(Verdict::Pass, &["dtor_missed"])),
+        Some(false)
+    );
     assert_eq!(dtor.judge(&only(failing("deadlock"), &["deadlock"])), None);
     assert_eq!(
         dtor.judge(&only(failing("dtor_missed"), &["dtor_missed"])),
         Some(true)
     );
     assert_eq!(pass.judge(&only(Verdict::Pass, &["deadlock"])), None);
-    assert_eq!(pass.judge(&only(failing("deadlock"), &["deadlock"])), Some(false));
+    assert_eq!(
+        pass.judge(&only(failing("deadlock"), &["deadlock"])),
+        Some(false)
+    );
 }
 
 /// Misspelt names are refused with the closest valid one; an `[expect]` check the model does

@@ -152,6 +152,29 @@ impl Thp {
         th.pc = Pc::ReadSubpageMapcount;
     }
 
+    /// What a mapcount reader's step reads and what its running result becomes, as the
+    /// step's note: `compound_mapcount is 1: ret = 1, _total_mapcount = 2; returns 1`. The
+    /// value that decides reuse or copy is then in every view. Runs the step on a copy.
+    pub(super) fn reader_note(
+        &self,
+        s: &State,
+        t: usize,
+        read: String,
+        effect: impl Fn(&Self, &mut State, usize),
+    ) -> String {
+        let mut after = s.clone();
+        effect(self, &mut after, t);
+        let th = &after.threads[t];
+        let mut note = format!("{read}: ret = {}", th.mapcount);
+        if th.read == Read::PageTransHugeMapcount {
+            note += &format!(", _total_mapcount = {}", th.total_mapcount);
+        }
+        if !Self::reading(th) {
+            note += &format!("; returns {}", th.mapcount);
+        }
+        note
+    }
+
     pub(super) fn after_read(&self, s: &mut State, t: usize) {
         let v = self.variant;
         let th = &mut s.threads[t];

@@ -461,7 +461,7 @@ impl Thp {
     }
 
     /// Whether the thread is inside a mapcount reader.
-    fn reading(th: &ThreadState) -> bool {
+    pub(super) fn reading(th: &ThreadState) -> bool {
         th.busy
             && matches!(
                 th.pc,

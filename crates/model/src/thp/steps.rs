@@ -217,6 +217,16 @@ steps! {
                  _total_mapcount += mapcount"
             ),
         },
+        note: Some(m.reader_note(
+            s,
+            t,
+            {
+                let i = s.threads[t].i as usize;
+                let raw = s.thp.mapcount[i];
+                format!("H[{i}]._mapcount {raw} + 1 = {}", raw + 1)
+            },
+            Thp::read_subpage_mapcount,
+        )),
         source: m.reader_src(s, t, true),
         effect: { m.read_subpage_mapcount(s, t) },
     }
@@ -228,6 +238,12 @@ steps! {
         } else {
             "if (PageDoubleMap(page)) ret--".into()
         },
+        note: Some(m.reader_note(
+            s,
+            t,
+            format!("PageDoubleMap is {}", s.thp.double_map),
+            Thp::read_double_map,
+        )),
         source: m.reader_src(s, t, false),
         effect: { m.read_double_map(s, t) },
     }
@@ -240,6 +256,15 @@ steps! {
         } else {
             "ret += compound_mapcount(page)".into()
         },
+        note: Some(m.reader_note(
+            s,
+            t,
+            {
+                let raw = s.thp.compound_mapcount;
+                format!("compound_mapcount {raw} + 1 = {}", raw + 1)
+            },
+            Thp::read_compound_mapcount,
+        )),
         source: m.reader_src(s, t, false),
         effect: { m.read_compound_mapcount(s, t) },
     }
