@@ -1,15 +1,10 @@
 (function () {
   "use strict";
-  var D = JSON.parse(document.getElementById("weft-data").textContent);
+  var D = WeftPanel.data();
   var N = D.steps.length;
   var cur = 0;
   var $ = function (id) { return document.getElementById(id); };
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined) e.textContent = text;
-    return e;
-  }
+  var el = WeftPanel.el;
   function show(n) {
     n = Math.max(0, Math.min(N, n | 0));
     cur = n;
@@ -48,37 +43,10 @@
       row.classList.toggle("cur", i === n);
       row.classList.toggle("future", i > n);
     }
-    // Keep the current row visible by scrolling the lanes box only, never the page.
-    var cr = $("row-" + n), box = $("lanes");
-    if (cr) {
-      var head = box.querySelector("thead").offsetHeight;
-      var top = cr.offsetTop - head, bottom = cr.offsetTop + cr.offsetHeight;
-      if (top < box.scrollTop) box.scrollTop = top;
-      else if (bottom > box.scrollTop + box.clientHeight) box.scrollTop = bottom - box.clientHeight;
-    }
-    // State.
-    var changed = {};
-    if (step) step.changes.forEach(function (c) { changed[c.field] = c; });
-    var body = document.querySelector("#state tbody");
-    body.textContent = "";
-    var rows = D.states[n].slice();
-    // A field the step removed is shown too, as "-", so every change is visible.
-    if (step) step.changes.forEach(function (c) {
-      if (!rows.some(function (fv) { return fv[0] === c.field; })) rows.push([c.field, "-", c.kind === "ghost"]);
-    });
-    rows.forEach(function (fv) {
-      var tr = document.createElement("tr");
-      tr.setAttribute("data-field", fv[0]);
-      var cls = [];
-      if (fv[2]) cls.push("ghost");
-      if (changed[fv[0]]) cls.push("changed");
-      if (cls.length) tr.setAttribute("class", cls.join(" "));
-      tr.appendChild(el("td", "f", fv[2] ? fv[0] + " (ghost)" : fv[0]));
-      var v = el("td", "v", fv[1] === "" ? "-" : fv[1]);
-      if (changed[fv[0]]) v.appendChild(el("span", "was", "was " + (changed[fv[0]].before || "-")));
-      tr.appendChild(v);
-      body.appendChild(tr);
-    });
+    // Keep the current row in view (rows keep a margin for the sticky header).
+    $("row-" + n).scrollIntoView({ block: "nearest" });
+    WeftPanel.state(D.states[n], step);
+    WeftPanel.threads(D.threads[n]);
     $("state-title").textContent = n === 0 ? "State: initial" : "State after step " + n;
     // Checks: all hold until the last step, where the violated one fails.
     var ul = $("checks");
