@@ -28,6 +28,10 @@ pub struct ShowArgs {
     /// next step and locals follow.
     #[arg(long, value_name = "N")]
     state: Option<usize>,
+    /// With `--format html`: a quiz page that hides the verdict, the broken check and every
+    /// step not yet revealed, and asks for a prediction before each step.
+    #[arg(long, requires = "format", conflicts_with_all = ["state", "explain"])]
+    quiz: bool,
     /// Colour text output: auto (a terminal, unless NO_COLOR is set), always, never.
     #[arg(long, value_enum, default_value_t = view::ColorWhen::Auto)]
     color: view::ColorWhen,
@@ -50,6 +54,9 @@ const WIDTH: usize = 100;
 
 /// `weft show`: the saved counterexample in the asked format (swimlanes by default).
 pub fn run(args: &ShowArgs) -> Result<Exit> {
+    if args.quiz && !matches!(args.format, ShowFormat::Html) {
+        anyhow::bail!("--quiz makes an HTML page: use it with --format html");
+    }
     if let Some(out) = &args.out {
         crate::output::check_file(out)?;
     }
@@ -64,6 +71,10 @@ pub fn run(args: &ShowArgs) -> Result<Exit> {
         Some(n) => state(&t, n, args.format, paint)?,
         None if args.explain && !matches!(args.format, ShowFormat::Html) => {
             view::explain::render(&t, WIDTH)
+        }
+        None if args.quiz => {
+            let replayed = view::replay(&t)?;
+            view::quiz::render(&t, &replayed, &view::explain::paragraphs(&t))
         }
         None => whole(&t, args.format, paint)?,
     };
@@ -116,7 +127,7 @@ fn whole(t: &TraceFile, format: ShowFormat, paint: view::Paint) -> Result<String
         ShowFormat::Html => {
             let replayed = view::replay(t)?;
             let story = view::explain::paragraphs(t);
-            view::html::render(t, &replayed, &story, None, &[])
+            view::html::render(t, &replayed, &story, &view::html::Extras::default())
         }
     })
 }

@@ -3,6 +3,8 @@
 
 pub mod explain;
 pub mod html;
+pub mod legend;
+pub mod quiz;
 pub mod state;
 pub mod swimlanes;
 
