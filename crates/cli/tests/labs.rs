@@ -1,17 +1,14 @@
 //! The labs in reports/labs/ run as written: every command of their ```sh blocks, in order, from
 //! a scratch folder that has the source tree's models/, exits with the code its `# exit N`
-//! comment states. Commands marked `(needs replay --variant)` are skipped only while
-//! `weft replay --help` does not offer `--variant`.
+//! comment states.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// One lab command: the shell line, the exit code it states, and whether it needs
-/// `replay --variant`.
+/// One lab command: the shell line and the exit code it states.
 struct Cmd {
     line: String,
     exit: i32,
-    needs_variant: bool,
 }
 
 fn root() -> PathBuf {
@@ -49,19 +46,9 @@ fn commands(lab: &Path) -> Vec<Cmd> {
         out.push(Cmd {
             line: cmd.trim().to_string(),
             exit: code.parse().expect("an exit code"),
-            needs_variant: comment.contains("(needs replay --variant)"),
         });
     }
     out
-}
-
-/// Whether this weft's `replay` offers `--variant`.
-fn replay_has_variant() -> bool {
-    let o = Command::new(env!("CARGO_BIN_EXE_weft"))
-        .args(["replay", "--help"])
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&o.stdout).contains("--variant")
 }
 
 #[test]
@@ -72,7 +59,6 @@ fn every_lab_command_exits_as_the_lab_states() {
         weft.parent().unwrap().display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let variant = replay_has_variant();
     let labs = labs();
     assert!(labs.len() >= 4, "four labs or more: {labs:?}");
     let mut ran = 0;
@@ -90,10 +76,6 @@ fn every_lab_command_exits_as_the_lab_states() {
                 lab.display(),
                 c.line
             );
-            if c.needs_variant && !variant {
-                eprintln!("skipped until replay --variant exists: {}", c.line);
-                continue;
-            }
             let o = Command::new("sh")
                 .args(["-c", &c.line])
                 .current_dir(dir.path())
@@ -116,25 +98,16 @@ fn every_lab_command_exits_as_the_lab_states() {
 }
 
 #[test]
-fn the_command_parser_reads_exit_codes_and_the_variant_mark() {
+fn the_command_parser_reads_exit_codes() {
     let dir = tempfile::tempdir().unwrap();
     let lab = dir.path().join("lab.md");
     std::fs::write(
         &lab,
         "text\n```sh\nweft check x   # exit 1\n```\n\n   ```sh\n   weft replay t --variant v   \
-         # exit 0 (needs replay --variant)\n   ```\n```text\nnot a command\n```\n",
+         # exit 0\n   ```\n```text\nnot a command\n```\n",
     )
     .unwrap();
     let cmds = commands(&lab);
-    let got: Vec<(&str, i32, bool)> = cmds
-        .iter()
-        .map(|c| (c.line.as_str(), c.exit, c.needs_variant))
-        .collect();
-    assert_eq!(
-        got,
-        [
-            ("weft check x", 1, false),
-            ("weft replay t --variant v", 0, true)
-        ]
-    );
+    let got: Vec<(&str, i32)> = cmds.iter().map(|c| (c.line.as_str(), c.exit)).collect();
+    assert_eq!(got, [("weft check x", 1), ("weft replay t --variant v", 0)]);
 }
