@@ -49,9 +49,6 @@ enum ShowFormat {
     Html,
 }
 
-/// Views are this many columns wide.
-const WIDTH: usize = 100;
-
 /// `weft show`: the saved counterexample in the asked format (swimlanes by default).
 pub fn run(args: &ShowArgs) -> Result<Exit> {
     if args.quiz && !matches!(args.format, ShowFormat::Html) {
@@ -67,16 +64,17 @@ pub fn run(args: &ShowArgs) -> Result<Exit> {
     let paint = view::Paint {
         on: args.color.enabled(args.out.is_some()),
     };
+    let width = view::width(args.out.is_some());
     let text = match args.state {
         Some(n) => state(&t, n, args.format, paint)?,
         None if args.explain && !matches!(args.format, ShowFormat::Html) => {
-            view::explain::render(&t, WIDTH)
+            view::explain::render(&t, width)
         }
         None if args.quiz => {
             let replayed = view::replay(&t)?;
             view::quiz::render(&t, &replayed, &view::explain::paragraphs(&t))
         }
-        None => whole(&t, args.format, paint)?,
+        None => whole(&t, args.format, paint, width)?,
     };
     match &args.out {
         Some(p) => crate::output::write(p, text.as_ref())?,
@@ -110,10 +108,10 @@ fn state(t: &TraceFile, n: usize, format: ShowFormat, paint: view::Paint) -> Res
 }
 
 /// The whole counterexample.
-fn whole(t: &TraceFile, format: ShowFormat, paint: view::Paint) -> Result<String> {
+fn whole(t: &TraceFile, format: ShowFormat, paint: view::Paint, width: usize) -> Result<String> {
     Ok(match format {
         ShowFormat::Json => serde_json::to_string_pretty(t)? + "\n",
-        ShowFormat::Text => view::swimlanes::render(t, WIDTH, paint),
+        ShowFormat::Text => view::swimlanes::render(t, width, paint),
         ShowFormat::List => {
             let mut s = format!(
                 "{}  (model {}, variant {}, found by {})\n",

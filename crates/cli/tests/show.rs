@@ -9,7 +9,8 @@ fn weft(args: &[&str], env: &[(&str, &str)]) -> Output {
     c.args(args)
         .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
         .env_remove("NO_COLOR")
-        .env_remove("CLICOLOR_FORCE");
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("COLUMNS");
     for (k, v) in env {
         c.env(k, v);
     }
@@ -64,6 +65,33 @@ fn swimlanes_fit_100_columns_and_show_every_step() {
         }
         let v = &t["violation"]["check"];
         assert!(out.contains(&format!("=> violation of {}", v.as_str().unwrap())));
+    }
+}
+
+#[test]
+fn swimlanes_cut_no_word_and_take_the_width_columns_gives() {
+    for scenario in SCENARIOS {
+        let path = trace_of(scenario);
+        let out = stdout(&weft(&["show", path.to_str().unwrap()], &[]));
+        let cells: Vec<&str> = out
+            .lines()
+            .flat_map(|l| l.split('│'))
+            .flat_map(str::split_whitespace)
+            .collect();
+        // Every word of a note is whole in some cell (the lanes are sized to fit them).
+        let t = json(&path);
+        for s in t["steps"].as_array().unwrap() {
+            let Some(note) = s["note"].as_str() else {
+                continue;
+            };
+            let note = format!("[{note}]");
+            for word in note.split_whitespace() {
+                assert!(cells.contains(&word), "`{word}` is cut in\n{out}");
+            }
+        }
+        let wide = stdout(&weft(&["show", path.to_str().unwrap()], &[("COLUMNS", "140")]));
+        let longest = wide.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+        assert!(longest > 100 && longest <= 140, "{longest} columns:\n{wide}");
     }
 }
 

@@ -44,6 +44,20 @@ impl ColorWhen {
     }
 }
 
+/// How wide text views are: the terminal's width when stdout is one, else `COLUMNS` if set,
+/// else 100; never under 60 (the swimlanes need room for two lanes) nor over 240.
+pub fn width(to_file: bool) -> usize {
+    let terminal = (!to_file && std::io::stdout().is_terminal())
+        .then(|| terminal_size::terminal_size().map(|(w, _)| usize::from(w.0)))
+        .flatten();
+    let columns = || {
+        std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.trim().parse::<usize>().ok())
+    };
+    terminal.or_else(columns).unwrap_or(100).clamp(60, 240)
+}
+
 /// ANSI styling that is a no-op when colour is off.
 #[derive(Clone, Copy, Debug)]
 pub struct Paint {
@@ -102,7 +116,8 @@ pub fn replay(file: &TraceFile) -> Result<Replayed> {
 
 /// Greedy word wrap of `text` into lines at most `width` characters wide. Lines break at
 /// spaces, and inside long expressions after `(`, `,` and `;`; a piece still wider than a
-/// line is split. Continuation lines are indented by `indent` spaces.
+/// line is split between the words of an identifier (after `_`, `.`, `->`), or at the width
+/// if it has none. Continuation lines are indented by `indent` spaces.
 pub fn wrap(text: &str, width: usize, indent: usize) -> Vec<String> {
     wrap_at(text, width, indent, true)
 }
@@ -112,9 +127,19 @@ pub fn wrap_prose(text: &str, width: usize) -> Vec<String> {
     wrap_at(text, width, 0, false)
 }
 
-fn wrap_at(text: &str, width: usize, indent: usize, code: bool) -> Vec<String> {
-    let width = width.max(indent + 4);
-    // Pieces of text, each with whether a space precedes it.
+/// The widest piece of `text` that [`wrap`] keeps on one line when it can: a word, or a
+/// call up to its `(`. A view sized to it breaks no word.
+pub fn widest_piece(text: &str) -> usize {
+    atoms(text, true)
+        .iter()
+        .map(|(_, a)| a.len())
+        .max()
+        .unwrap_or(0)
+}
+
+/// The pieces of `text` a line may break between, each with whether a space precedes it: its
+/// words, and for code also a call's `f(` and each argument (`a,`).
+fn atoms(text: &str, code: bool) -> Vec<(bool, Vec<char>)> {
     let mut atoms: Vec<(bool, Vec<char>)> = Vec::new();
     let mut cur: Vec<char> = Vec::new();
     let mut space = false;
@@ -127,7 +152,8 @@ fn wrap_at(text: &str, width: usize, indent: usize, code: bool) -> Vec<String> {
             continue;
         }
         cur.push(c);
-        if code && matches!(c, '(' | ',' | ';') {
+        // A lone `(` (a parenthesised note) stays with what follows it.
+        if code && matches!(c, '(' | ',' | ';') && cur.len() > 1 {
             atoms.push((space, std::mem::take(&mut cur)));
             space = false;
         }
@@ -135,6 +161,12 @@ fn wrap_at(text: &str, width: usize, indent: usize, code: bool) -> Vec<String> {
     if !cur.is_empty() {
         atoms.push((space, cur));
     }
+    atoms
+}
+
+fn wrap_at(text: &str, width: usize, indent: usize, code: bool) -> Vec<String> {
+    let width = width.max(indent + 4);
+    let atoms = atoms(text, code);
     let mut lines: Vec<String> = Vec::new();
     let mut line = String::new();
     let mut len = 0;
@@ -159,10 +191,15 @@ fn wrap_at(text: &str, width: usize, indent: usize, code: bool) -> Vec<String> {
                 len = 0;
                 continue;
             }
-            // A piece wider than a whole line: split it.
-            let head: String = atom[..room].iter().collect();
+            // A piece wider than a whole line: split it after the last `_`, `.`, `>`, `[`
+            // or `(` that fits (between the words of an identifier), or at the width.
+            let cut = atom[..room]
+                .iter()
+                .rposition(|c| code && matches!(c, '_' | '.' | '>' | '[' | '('))
+                .map_or(room, |at| at + 1);
+            let head: String = atom[..cut].iter().collect();
             lines.push(head);
-            atom.drain(..room);
+            atom.drain(..cut);
         }
     }
     if len > 0 || lines.is_empty() {
@@ -184,7 +221,22 @@ mod tests {
         assert!(lines.iter().all(|l| l.chars().count() <= 8), "{lines:?}");
         assert_eq!(lines.concat().replace(' ', ""), "aaaabbbbccccccccccccccdd");
         let lines = wrap("spin_lock(&mm->page_table_lock)", 12, 2);
-        assert_eq!(lines, ["spin_lock(", "  &mm->page_", "  table_lock", "  )"]);
+        assert_eq!(lines, ["spin_lock(", "  &mm->page_", "  table_", "  lock)"]);
+        // A parenthesised note is not cut after its `(`.
+        assert_eq!(
+            wrap("put_page_testzero(page0) (VM_BUG_ON_PAGE)", 30, 2),
+            ["put_page_testzero(page0)", "  (VM_BUG_ON_PAGE)"]
+        );
+        assert_eq!(
+            widest_piece("[stale pointer: page_cache_get_speculative]"),
+            27
+        );
+        // An identifier breaks between its words, never inside one.
+        let lines = wrap("[stale pointer: page_cache_get_speculative]", 26, 1);
+        assert_eq!(
+            lines,
+            ["[stale pointer:", " page_cache_get_", " speculative]"]
+        );
         assert_eq!(wrap("f(a, b)", 20, 2), ["f(a, b)"]);
     }
 }

@@ -49,6 +49,23 @@ pub fn render(t: &TraceFile, width: usize, paint: Paint) -> String {
         lane_w = widest_label;
         ch_w = avail.saturating_sub(lane_w * k).max(18);
     }
+    // Lanes wide enough that no word of a label or note is cut, when the width allows it.
+    let unbroken = t
+        .steps
+        .iter()
+        .flat_map(|s| {
+            let note = s
+                .note
+                .as_ref()
+                .map(|n| super::widest_piece(&format!("[{n}]")) + 1);
+            [super::widest_piece(&s.label) + 2].into_iter().chain(note)
+        })
+        .max()
+        .unwrap_or(0);
+    if lane_w < unbroken && unbroken * k + 18 <= avail {
+        lane_w = unbroken;
+        ch_w = avail - lane_w * k;
+    }
 
     let mut out = String::new();
     let head = format!(
