@@ -126,6 +126,14 @@ pub fn run(args: &ReportArgs) -> Result<Exit> {
         )?;
         page += &compare::table(std::slice::from_ref(&row), true);
         page += "\n";
+        let notes = scenario_notes(&scenario.text);
+        if !notes.is_empty() {
+            page += "## From the scenario file\n\n";
+            for p in &notes {
+                page += p;
+                page += "\n\n";
+            }
+        }
         let checker = Checker::new().threads(args.threads);
         let graph = scenario.model().graph(&checker, false, args.max_nodes).ok();
         let mut svg = None;
@@ -259,4 +267,34 @@ fn index(names: &[&str], rows: &BTreeMap<String, (Row, String)>) -> String {
         out += "\n";
     }
     out
+}
+
+/// The comments of a scenario file, where its author explains the scenario: one paragraph
+/// per block of `#` lines (an empty `#` line also ends one).
+fn scenario_notes(text: &str) -> Vec<String> {
+    let mut notes = Vec::new();
+    let mut paragraph: Vec<&str> = Vec::new();
+    for line in text.lines().map(str::trim) {
+        match line.strip_prefix('#').map(str::trim) {
+            Some(words) if !words.is_empty() => paragraph.push(words),
+            _ if !paragraph.is_empty() => notes.push(std::mem::take(&mut paragraph).join(" ")),
+            _ => {}
+        }
+    }
+    if !paragraph.is_empty() {
+        notes.push(paragraph.join(" "));
+    }
+    notes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scenario_notes;
+
+    #[test]
+    fn a_scenario_files_comments_become_paragraphs() {
+        let text = "# one\n# two\n#\n# three\nmodel = \"thp\"\n  # four\n[expect]\n";
+        assert_eq!(scenario_notes(text), ["one two", "three", "four"]);
+        assert!(scenario_notes("model = \"thp\"\n").is_empty());
+    }
 }

@@ -89,9 +89,15 @@ fn swimlanes_cut_no_word_and_take_the_width_columns_gives() {
                 assert!(cells.contains(&word), "`{word}` is cut in\n{out}");
             }
         }
-        let wide = stdout(&weft(&["show", path.to_str().unwrap()], &[("COLUMNS", "140")]));
+        let wide = stdout(&weft(
+            &["show", path.to_str().unwrap()],
+            &[("COLUMNS", "140")],
+        ));
         let longest = wide.lines().map(|l| l.chars().count()).max().unwrap_or(0);
-        assert!(longest > 100 && longest <= 140, "{longest} columns:\n{wide}");
+        assert!(
+            longest > 100 && longest <= 140,
+            "{longest} columns:\n{wide}"
+        );
     }
 }
 
@@ -274,4 +280,26 @@ fn strip_ansi(s: &str) -> String {
         }
     }
     out
+}
+
+#[test]
+fn explain_names_the_torn_read_behind_the_split_race() {
+    let path = trace_of("thp/merged_fix_M");
+    let out = stdout(&weft(&["show", path.to_str().unwrap(), "--explain"], &[]));
+    let text: String = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    // P sums the mapcounts over steps 15-25 while C splits the PMD (steps 17-23): it read
+    // the subpages' _mapcount before C's PTEs raised them, and PageDoubleMap after C set it.
+    assert!(
+        text.contains(
+            "The root of the failure is a torn read: thread P computed one answer from reads at \
+             steps 15 to 25, but read H[0]._mapcount at step 15 and H[1]._mapcount at step 16 \
+             before thread C changed them (steps 20 and 21), and PageDoubleMap at step 24 after \
+             it changed it (step 23)"
+        ),
+        "{out}"
+    );
+    assert!(
+        text.contains("returns 1"),
+        "the value that decides is shown: {out}"
+    );
 }

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use weft_explorer::{Change, TraceStep};
 
 /// How a thread is named in a sentence: "the walker", or "thread P" for short names.
-fn who(name: &str) -> String {
+pub(super) fn who(name: &str) -> String {
     if name.chars().count() <= 2 || name.chars().all(|c| c.is_ascii_digit()) {
         format!("thread {name}")
     } else {
@@ -51,7 +51,8 @@ pub fn operation(label: &str) -> String {
     main.to_string()
 }
 
-fn join(parts: &[String]) -> String {
+/// `a`, `a and b`, `a, b and c`.
+pub(super) fn join(parts: &[String]) -> String {
     match parts.len() {
         0 => String::new(),
         1 => parts[0].clone(),
@@ -224,7 +225,7 @@ pub fn paragraphs(t: &TraceFile) -> Vec<String> {
 
     let v = &t.violation;
     let mut end = String::new();
-    if let Some(r) = root_cause {
+    if let Some(r) = root_cause.or_else(|| super::torn::root_cause(t)) {
         end += &r;
         end.push(' ');
     }

@@ -7,6 +7,7 @@ pub mod legend;
 pub mod quiz;
 pub mod state;
 pub mod swimlanes;
+mod torn;
 
 use crate::trace_file::TraceFile;
 use anyhow::Result;
