@@ -205,8 +205,13 @@ impl Violation {
         }
     }
 
-    /// The violation reported when no thread can move but some have not finished.
-    pub fn deadlock(blocked: &[&str]) -> Self {
+    /// The violation reported when no thread can move but some have not finished: each
+    /// `(thread, the step it waits to take)`.
+    pub fn deadlock(blocked: &[(&str, String)]) -> Self {
+        let each: Vec<String> = blocked
+            .iter()
+            .map(|(name, next)| format!("{name} (waits to run `{next}`)"))
+            .collect();
         Violation::new(
             DEADLOCK,
             format!(
@@ -216,7 +221,7 @@ impl Violation {
                 } else {
                     "some have"
                 },
-                blocked.join(", ")
+                each.join(", ")
             ),
         )
     }
@@ -300,7 +305,9 @@ pub fn check_state<M: Model>(model: &M, state: &M::State) -> Result<bool, Violat
     for t in 0..model.thread_count() {
         match model.status(state, t) {
             Status::Enabled => return Ok(false),
-            Status::Blocked => blocked.push(model.thread_name(t)),
+            Status::Blocked => {
+                blocked.push((model.thread_name(t), model.step_info(state, t).label))
+            }
             Status::Finished => {}
         }
     }

@@ -8,6 +8,7 @@
 //! - [`registry`]: the models a scenario can name; adding one is a module and a line there.
 
 pub mod page;
+mod precheck;
 pub mod pt_frag;
 pub mod registry;
 pub mod scenario;

@@ -274,6 +274,8 @@ impl Scenario {
                     close.join(", ")
                 )
             }),
+            offset: None,
+            others: Vec::new(),
         })
     }
 
@@ -305,16 +307,17 @@ impl Scenario {
                 Some(format!("models: {}", names.join(", "))),
             ));
         };
+        // Mistakes are gathered and reported together, in file order; only the limits on
+        // sizes stop at once (a huge file is turned away before it is walked).
+        let mut problems: Vec<ScenarioError> = Vec::new();
         if raw.threads.is_empty() {
-            return Err(err(
+            problems.push(err(
                 None,
                 "the scenario has no threads".into(),
                 "",
                 Some("add `[[thread]]` tables with `name` and `ops`".into()),
             ));
         }
-        // Counts are refused before anything looks at each thread: a huge scenario is
-        // turned away at once, not after a walk over all of it.
         if let Some(extra) = raw.threads.get(kind.max_threads) {
             return Err(err(
                 Some(extra.name.span()),
@@ -329,10 +332,12 @@ impl Scenario {
         }
         let mut seen = std::collections::HashSet::new();
         let mut threads = Vec::new();
-        for t in &raw.threads {
+        // Operations that do not parse, by (thread, index): the model is not asked about them.
+        let mut unparsed = std::collections::HashSet::new();
+        for (ti, t) in raw.threads.iter().enumerate() {
             let tname = t.name.get_ref();
             if !seen.insert(tname.as_str()) {
-                return Err(err(
+                problems.push(err(
                     Some(t.name.span()),
                     format!("two threads are named `{}`", echo(tname)),
                     "second one",
@@ -340,7 +345,7 @@ impl Scenario {
                 ));
             }
             if t.ops.is_empty() {
-                return Err(err(
+                problems.push(err(
                     Some(t.name.span()),
                     format!("thread `{}` calls no operations", echo(tname)),
                     "this thread",
@@ -361,11 +366,15 @@ impl Scenario {
                 ));
             }
             let mut calls = Vec::new();
-            for op in &t.ops {
-                calls.push(
-                    OpCall::parse(op.get_ref())
-                        .map_err(|m| err(Some(op.span()), m, "this operation", None))?,
-                );
+            for (i, op) in t.ops.iter().enumerate() {
+                calls.push(OpCall::parse(op.get_ref()).unwrap_or_else(|m| {
+                    problems.push(err(Some(op.span()), m, "this operation", None));
+                    unparsed.insert((ti, i));
+                    OpCall {
+                        name: String::new(),
+                        args: Vec::new(),
+                    }
+                }));
             }
             threads.push(ThreadSpec {
                 name: tname.clone(),
@@ -386,7 +395,7 @@ impl Scenario {
             params: &params,
             threads: &threads,
         };
-        let instance = (kind.build)(&spec).map_err(|e| {
+        let located = |e: BuildError| {
             let (span, label) = match e.at {
                 Where::Variant => (Some(raw.variant.span()), "this variant"),
                 Where::Param(ref p) => (params.values.get(p).map(|(_, s)| s.clone()), "this value"),
@@ -398,30 +407,22 @@ impl Scenario {
                 Where::Threads => (None, ""),
             };
             err(span, e.message, label, e.help)
-        })?;
+        };
+        for e in crate::precheck::precheck(kind, &spec) {
+            if !matches!(e.at, Where::Op(t, i) if unparsed.contains(&(t, i))) {
+                problems.push(located(e));
+            }
+        }
+        if let Some(e) = &raw.expect {
+            problems.extend(expect_problems(e, &err));
+        }
+        if !problems.is_empty() {
+            return Err(ScenarioError::together(problems));
+        }
+        let instance = (kind.build)(&spec).map_err(located)?;
         let expect = match raw.expect {
             None => None,
             Some(e) => {
-                let violation = match e.verdict.get_ref().as_str() {
-                    "pass" => false,
-                    "violation" => true,
-                    other => {
-                        return Err(err(
-                            Some(e.verdict.span()),
-                            format!("unknown verdict `{}`", echo(other)),
-                            "this verdict",
-                            Some("expected `pass` or `violation`".into()),
-                        ))
-                    }
-                };
-                if let (false, Some(c)) = (violation, &e.check) {
-                    return Err(err(
-                        Some(c.span()),
-                        "a passing scenario names no failed check".into(),
-                        "remove this",
-                        None,
-                    ));
-                }
                 if let Some(c) = &e.check {
                     let mut checks = instance.checks();
                     checks.push(weft_explorer::DEADLOCK);
@@ -435,7 +436,7 @@ impl Scenario {
                     }
                 }
                 Some(Expect {
-                    violation,
+                    violation: e.verdict.get_ref() == "violation",
                     check: e.check.map(|c| c.into_inner()),
                 })
             }
@@ -456,6 +457,37 @@ impl Scenario {
             model_instance: instance,
         })
     }
+}
+
+/// Makes a scenario error at a span: message, label, help.
+type ErrorAt<'a> = dyn Fn(Option<Range<usize>>, String, &str, Option<String>) -> ScenarioError + 'a;
+
+/// What is wrong with an `[expect]` table on its own: its verdict, or a check named for a pass.
+fn expect_problems(
+    e: &RawExpect,
+    err: &ErrorAt<'_>,
+) -> Vec<ScenarioError> {
+    let mut problems = Vec::new();
+    match e.verdict.get_ref().as_str() {
+        "pass" => {
+            if let Some(c) = &e.check {
+                problems.push(err(
+                    Some(c.span()),
+                    "a passing scenario names no failed check".into(),
+                    "remove this",
+                    None,
+                ));
+            }
+        }
+        "violation" => {}
+        other => problems.push(err(
+            Some(e.verdict.span()),
+            format!("unknown verdict `{}`", echo(other)),
+            "this verdict",
+            Some("expected `pass` or `violation`".into()),
+        )),
+    }
+    problems
 }
 
 /// `models/pt_frag/x.toml` is `pt_frag/x`; any other file is its stem.
@@ -570,6 +602,11 @@ impl Params {
         Ok(i)
     }
 
+    /// Every parameter not in `known`, and every value that is not an integer.
+    pub(crate) fn problems(&self, known: &[(&str, &str)]) -> Vec<BuildError> {
+        crate::precheck::param_problems(self.values.iter().map(|(k, (v, _))| (k, v)), known)
+    }
+
     /// Fails on any parameter not in `known`.
     pub fn only(&self, known: &[(&str, &str)]) -> Result<(), BuildError> {
         match self
@@ -680,9 +717,22 @@ pub struct ScenarioError {
     /// What would be valid.
     #[help]
     pub help: Option<String>,
+    /// Where in the text, to report several in file order.
+    offset: Option<usize>,
+    /// The scenario's other mistakes, found with this one (drawn after it by miette).
+    #[related]
+    pub others: Vec<ScenarioError>,
 }
 
 impl ScenarioError {
+    /// Several mistakes as one error: the first in the file, the others with it.
+    fn together(mut all: Vec<ScenarioError>) -> ScenarioError {
+        all.sort_by_key(|e| e.offset.unwrap_or(usize::MAX));
+        let mut first = all.remove(0);
+        first.others = all;
+        first
+    }
+
     /// The scenario file at `location` cannot be read, for the reason `e` gives.
     fn unreadable(location: &str, e: &std::io::Error) -> ScenarioError {
         ScenarioError {
@@ -692,6 +742,8 @@ impl ScenarioError {
             span: None,
             label: String::new(),
             help: None,
+            offset: None,
+            others: Vec::new(),
         }
     }
 
@@ -710,6 +762,7 @@ impl ScenarioError {
             }
             None => path.to_string(),
         };
+        let offset = span.as_ref().map(|r| r.start);
         // A snippet is drawn only for a line short enough to read: a pathological line would
         // be echoed whole, and underlined as long again.
         let span = span.filter(|r| line_of(text, r.start).len() <= SNIPPET_LINE_MAX);
@@ -720,6 +773,8 @@ impl ScenarioError {
             span: span.map(Into::into),
             label: label.to_string(),
             help,
+            offset,
+            others: Vec::new(),
         }
     }
 }

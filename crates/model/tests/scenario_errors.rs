@@ -254,3 +254,57 @@ fn child_of_errors_have_a_line_and_column() {
         "{e}"
     );
 }
+
+/// Every mistake found before the model is built comes in one run, in file order: a type
+/// error on line 4 is no longer hidden behind "no threads".
+#[test]
+fn mistakes_come_together_in_file_order() {
+    let text = "model = \"pt_frag\"\nvariant = \"set_page_cnt\"\n[params]\nfrag_nr = \"two\"\n\
+                [[thread]]\nname = \"a\"\nops = [\"pte_fragment_fre\", \"write\"]\n\
+                [[thread]]\nname = \"a\"\nops = [\"pte_fragment_alloc\"]\n\
+                [expect]\nverdict = \"maybe\"\n";
+    let e = Scenario::parse("bad", "bad.toml", text).unwrap_err();
+    let all: Vec<String> = std::iter::once(&e)
+        .chain(&e.others)
+        .map(|e| e.to_string())
+        .collect();
+    let want = [
+        "bad.toml:2:11: unknown pt_frag variant `set_page_cnt`",
+        "bad.toml:4:11: `frag_nr` must be an integer, not string",
+        "bad.toml:7:8: unknown pt_frag operation `pte_fragment_fre`",
+        "bad.toml:7:28: unknown pt_frag operation `write`",
+        "bad.toml:9:8: two threads are named `a`",
+        "bad.toml:12:11: unknown verdict `maybe`",
+    ];
+    assert_eq!(all, want);
+    let e =
+        error("model = \"pt_frag\"\nvariant = \"set_page_count\"\n[params]\nfrag_nr = \"two\"\n");
+    assert!(
+        e.starts_with("bad.toml:4:11: `frag_nr` must be an integer"),
+        "{e}"
+    );
+}
+
+/// A free that can never run is refused, instead of ending in a deadlock report.
+#[test]
+fn a_free_of_a_fragment_never_allocated_is_refused() {
+    let e = error(
+        "model = \"pt_frag\"\nvariant = \"pt_frag_refcount\"\n[[thread]]\nname = \"owner\"\n\
+         ops = [\"pte_fragment_alloc\", \"pte_fragment_free(walker)\"]\n[[thread]]\n\
+         name = \"walker\"\nops = [\"speculative_get_put\"]\n",
+    );
+    assert!(
+        e.starts_with("bad.toml:5:30: this frees a fragment of walker that is never allocated"),
+        "{e}"
+    );
+    // As many frees as allocations is fine, whoever frees.
+    let ok = "model = \"pt_frag\"\nvariant = \"pt_frag_refcount\"\n[[thread]]\nname = \"owner\"\n\
+              ops = [\"pte_fragment_alloc\"]\n[[thread]]\nname = \"rcu\"\n\
+              ops = [\"pte_fragment_free(owner)\"]\n";
+    assert!(Scenario::parse("ok", "ok.toml", ok).is_ok());
+    // Another thread's free of the owner's fragment, written first, is not the owner's own.
+    let ok = "model = \"pt_frag\"\nvariant = \"pt_frag_refcount\"\n[[thread]]\nname = \"rcu\"\n\
+              ops = [\"pte_fragment_free(owner)\"]\n[[thread]]\nname = \"owner\"\n\
+              ops = [\"pte_fragment_alloc\", \"pte_fragment_alloc\", \"pte_fragment_free\"]\n";
+    assert!(Scenario::parse("ok", "ok.toml", ok).is_ok());
+}

@@ -81,9 +81,64 @@ pub fn build(spec: &Spec) -> Result<PtFrag, BuildError> {
             ops,
         });
     }
+    if let Some(e) = unfreeable(&built) {
+        return Err(e);
+    }
     PtFrag::new(variant, frag_nr, built).map_err(|message| BuildError {
         at: Where::Threads,
         message,
         help: None,
     })
+}
+
+/// The first `pte_fragment_free` that can never run: a thread's fragments are freed more
+/// often (by itself and by others naming it) than it allocates one, so that free would wait
+/// for ever and the search would report a deadlock the kernel does not have.
+fn unfreeable(threads: &[Thread]) -> Option<BuildError> {
+    let allocs: Vec<usize> = threads
+        .iter()
+        .map(|t| t.ops.iter().filter(|op| matches!(op, Op::Alloc)).count())
+        .collect();
+    let mut frees = vec![0usize; threads.len()];
+    for (t, thread) in threads.iter().enumerate() {
+        let (mut allocated, mut own) = (0, 0);
+        for (i, op) in thread.ops.iter().enumerate() {
+            let of = match op {
+                Op::Alloc => {
+                    allocated += 1;
+                    continue;
+                }
+                Op::Free { from } => from.map_or(t, usize::from),
+                _ => continue,
+            };
+            frees[of] += 1;
+            own += usize::from(of == t);
+            if of == t && own > allocated {
+                return Some(BuildError {
+                    at: Where::Op(t, i),
+                    message: format!(
+                        "{} frees a fragment before it has allocated one",
+                        thread.name
+                    ),
+                    help: Some("call pte_fragment_alloc first".into()),
+                });
+            }
+            if frees[of] > allocs[of] {
+                let name = &threads[of].name;
+                return Some(BuildError {
+                    at: Where::Op(t, i),
+                    message: format!(
+                        "this frees a fragment of {name} that is never allocated: {name} calls \
+                         pte_fragment_alloc {} time(s) and its fragments are freed {} times, so \
+                         this free would wait for ever",
+                        allocs[of], frees[of]
+                    ),
+                    help: Some(format!(
+                        "give {name} another pte_fragment_alloc, or remove this free"
+                    )),
+                });
+            }
+        }
+    }
+    None
 }
