@@ -463,10 +463,7 @@ impl Scenario {
 type ErrorAt<'a> = dyn Fn(Option<Range<usize>>, String, &str, Option<String>) -> ScenarioError + 'a;
 
 /// What is wrong with an `[expect]` table on its own: its verdict, or a check named for a pass.
-fn expect_problems(
-    e: &RawExpect,
-    err: &ErrorAt<'_>,
-) -> Vec<ScenarioError> {
+fn expect_problems(e: &RawExpect, err: &ErrorAt<'_>) -> Vec<ScenarioError> {
     let mut problems = Vec::new();
     match e.verdict.get_ref().as_str() {
         "pass" => {
