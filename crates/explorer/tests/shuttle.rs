@@ -139,6 +139,36 @@ fn passing_model_passes_under_random_and_pct() {
     }
 }
 
+/// Shuttle reports a deadlock of the model by panicking; the engine catches it, and neither
+/// the panic's message nor a backtrace reaches stderr. The search runs in a child process
+/// (this test binary, asked for this test alone) so that its stderr can be read.
+#[test]
+fn a_deadlock_on_shuttle_threads_prints_no_panic() {
+    const CHILD: &str = "WEFT_SHUTTLE_DEADLOCK_CHILD";
+    if std::env::var_os(CHILD).is_some() {
+        let m = Locks { ordered: false };
+        for strategy in [Strategy::Random, Strategy::Pct { depth: 3 }, Strategy::Dfs] {
+            let out = sampled(&m, strategy, 20);
+            assert!(matches!(out.verdict, Verdict::Violation(_)), "{out:?}");
+        }
+        return;
+    }
+    let o = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "a_deadlock_on_shuttle_threads_prints_no_panic",
+            "--exact",
+            "--nocapture",
+        ])
+        .env(CHILD, "1")
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(!err.contains("panicked at"), "{err}");
+    assert!(!err.contains("stack backtrace"), "{err}");
+}
+
 /// The deadlock is shuttle's: every task waits on a real condition variable.
 #[test]
 fn shuttle_detects_the_deadlock_and_replays_it() {
