@@ -55,7 +55,8 @@ pub fn run(args: &GraphArgs) -> Result<Exit> {
         return Ok(Exit::BadInput);
     };
     let shared_only = args.project.is_some();
-    let mut checker = Checker::new().threads(args.threads);
+    // Every state is drawn: a graph of orbit representatives (thread symmetry) is not offered.
+    let mut checker = Checker::new().threads(args.threads).symmetry(false);
     if shared_only {
         checker = checker.max_states(args.max_states);
     }

@@ -134,7 +134,8 @@ pub fn run(args: &ReportArgs) -> Result<Exit> {
                 page += "\n\n";
             }
         }
-        let checker = Checker::new().threads(args.threads);
+        // The whole state graph, as it is: a quotient by symmetry would not teach it.
+        let checker = Checker::new().threads(args.threads).symmetry(false);
         let graph = scenario.model().graph(&checker, false, args.max_nodes).ok();
         let mut svg = None;
         let graph_path: Vec<String> = graph.as_ref().map_or(Vec::new(), |g| {

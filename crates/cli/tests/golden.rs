@@ -120,7 +120,8 @@ fn recorded_run<'a>(scenario: &str, run: &'a str) -> std::borrow::Cow<'a, str> {
 
 /// The options of `run` for `scenario`: the run's own, and `--por` for the pt_frag runs the
 /// old build reduced by default, since pt_frag's reduction is on only when asked for now.
-/// (Recording runs the old build, which has no `--por`.)
+/// (Recording runs the old build, which has no `--por`.) Every run turns thread symmetry
+/// off (`--no-symmetry`): the recorded counts are of every state; symmetry has tests of its own.
 fn options(scenario: &str, run: &str, recording: bool) -> Vec<&'static str> {
     let (_, options) = CHECKS
         .iter()
@@ -136,6 +137,10 @@ fn options(scenario: &str, run: &str, recording: bool) -> Vec<&'static str> {
     ];
     if !recording && scenario.starts_with("pt_frag/") && reduced_then.contains(&run) {
         options.push("--por");
+    }
+    // The old build knew no thread symmetry: its counts are of every state.
+    if !recording {
+        options.push("--no-symmetry");
     }
     options
 }

@@ -94,6 +94,7 @@ pub mod preemption;
 pub mod reduce;
 pub mod search;
 pub mod store;
+pub mod symmetry;
 pub mod trace;
 
 pub use describe::{Description, Field, FieldKind, Local, ThreadView};
@@ -113,4 +114,5 @@ pub use search::outcome::{
 };
 pub use search::{Checker, Reduction};
 pub use store::fingerprint::{fingerprint, fingerprint_bytes};
+pub use symmetry::{Symmetric, Symmetry};
 pub use trace::{Change, Counterexample, Followed, Trace, TraceStep};

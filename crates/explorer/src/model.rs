@@ -63,6 +63,14 @@ pub trait Model: Clone + Send + Sync + 'static {
         None
     }
 
+    /// Thread symmetry for this model ([`symmetry`](crate::symmetry)): `None`, the default,
+    /// treats every thread as distinct. A model whose scenario has interchangeable threads
+    /// implements [`Symmetric`](crate::Symmetric) and returns
+    /// [`Symmetry::by_sorting`](crate::Symmetry::by_sorting) here.
+    fn symmetry(&self) -> Option<crate::symmetry::Symmetry<Self>> {
+        None
+    }
+
     /// Appends an encoding of `state` to `out` that [`decode`](Model::decode) reverses:
     /// engines queue states encoded, so that a wide search level costs its encoded size (in
     /// memory or on disk), not the full state's. The default is serde's (postcard); a model

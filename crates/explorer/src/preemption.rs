@@ -33,6 +33,20 @@ pub struct BoundedState<S> {
     used: u8,
 }
 
+impl<S> BoundedState<S> {
+    /// The thread that moved last, if any moved.
+    pub fn last(&self) -> Option<usize> {
+        (self.last != NONE).then_some(usize::from(self.last))
+    }
+
+    /// Renames the last thread to move as a renaming of the threads says (`to[old] = new`).
+    pub(crate) fn rename_last(&mut self, to: &[u8]) {
+        if self.last != NONE {
+            self.last = to[usize::from(self.last)];
+        }
+    }
+}
+
 impl<M: Model> Bounded<M> {
     /// `model` bounded to `bound` preemptions.
     pub fn new(model: M, bound: u32) -> Self {

@@ -63,6 +63,7 @@ fn pt_frag_footprints_are_honest_in_every_reachable_state() {
         let mut check = Independence(m, 0);
         Checker::new()
             .keep_going(true)
+            .symmetry(false)
             .check_observed(m, &mut check)
             .unwrap();
         states += check.1;

@@ -105,6 +105,7 @@ fn the_expectation_rule() {
         reduced: false,
         preemption_bound: bound,
         only_checks: None,
+        symmetry: None,
         preemptions: None,
         sampling: None,
     };

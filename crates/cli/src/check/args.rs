@@ -121,6 +121,11 @@ pub struct ReduceArgs {
     /// print both state counts.
     #[arg(long)]
     pub por_stats: bool,
+    /// Turn thread symmetry off: store every state, not one per set of states that differ
+    /// only by renaming interchangeable threads (threads with the same operations). On by
+    /// default for bfs, dfs and timely; schedules are counted only without it.
+    #[arg(long)]
+    pub no_symmetry: bool,
     /// Explore only schedules with at most K preemptions (switches away from a thread that
     /// could have continued); the verdict then holds up to K.
     #[arg(long, value_name = "K")]
@@ -381,6 +386,7 @@ impl CheckArgs {
             .stop(&INTERRUPTED)
             .progress(progress)
             .reduction(self.reduction())
+            .symmetry(!self.reduce.no_symmetry)
             .fewest_preemptions(!self.reduce.no_fewest_preemptions && self.engine() == Engine::Bfs);
         if let Some(threads) = self.search.threads {
             checker = checker.threads(threads);

@@ -79,6 +79,13 @@ pub(super) fn document(
         "schedules_note": schedules_note,
         "preemption_bound": o.preemption_bound,
         "only_checks": o.only_checks,
+        "symmetry": o.symmetry.as_ref().map(|groups| json!({
+            "groups": groups
+                .iter()
+                .map(|g| g.iter().map(|&t| report.threads[t].clone()).collect::<Vec<_>>())
+                .collect::<Vec<_>>(),
+            "orbits": s.states,
+        })),
         "por": o.reduced,
         "fingerprint_collision_bound": s.bitstate.is_none().then(|| collision_bound(s.states)),
         "visited_bytes": s.visited_bytes,

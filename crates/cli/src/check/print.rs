@@ -136,6 +136,7 @@ fn print_human(
         outln!("  {}", c.violation.message);
     }
     print_counts(o);
+    print_symmetry(report);
     print_reduction(report);
     print_steps_and_coverage(report);
     if let Some(e) = &scenario.expect {
@@ -285,6 +286,25 @@ fn print_memory(s: &Stats) {
     );
 }
 
+/// With thread symmetry: what the states counted are, and which threads are interchangeable.
+fn print_symmetry(report: &Report) {
+    let Some(groups) = &report.outcome.symmetry else {
+        return;
+    };
+    let each: Vec<String> = groups
+        .iter()
+        .map(|g| {
+            let names: Vec<&str> = g.iter().map(|&t| report.threads[t].as_str()).collect();
+            format!("{} ({})", names.join(", "), g.len())
+        })
+        .collect();
+    outln!(
+        "  symmetry: the states counted are orbits (one state stored for each set that differs \
+         only by renaming interchangeable threads: {}); --no-symmetry stores every state",
+        each.join("; ")
+    );
+}
+
 /// What reduction did (with `--por-stats`), and whether schedules were counted.
 fn print_reduction(report: &Report) {
     let o = &report.outcome;
@@ -309,6 +329,10 @@ fn print_reduction(report: &Report) {
     }
     match (&s.schedules, &o.verdict) {
         (Some(n), _) => outln!("  distinct complete schedules: {n}"),
+        (None, _) if o.symmetry.is_some() => outln!(
+            "  distinct complete schedules: not counted under thread symmetry (--no-symmetry \
+             counts them, on a search that runs to the end)"
+        ),
         (None, _) if o.reduced => outln!(
             "  distinct complete schedules: not counted under partial-order reduction (a bfs search with --no-por that runs to the end counts them)"
         ),

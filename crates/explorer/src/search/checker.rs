@@ -10,6 +10,7 @@ use crate::engine::{bfs::Bfs, dfs::Dfs, Explore, Run};
 use crate::model::{Model, Reducer, DEADLOCK};
 use crate::only::OnlyChecks;
 use crate::preemption::{self, Bounded, MAX_BOUND};
+use crate::symmetry::{concretize, Quotient, Symmetry};
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
@@ -51,6 +52,7 @@ pub struct Checker<'a> {
     preemption_bound: Option<u32>,
     fewest_preemptions: bool,
     only: Option<Vec<String>>,
+    no_symmetry: bool,
 }
 
 impl<'a> Checker<'a> {
@@ -128,6 +130,16 @@ impl<'a> Checker<'a> {
         self
     }
 
+    /// Thread symmetry (on by default): store one representative per orbit of states that
+    /// differ only by renaming interchangeable threads ([`symmetry`](crate::symmetry)), where
+    /// the model offers it, the engine is breadth-first, depth-first or timely, and the
+    /// search counts no schedules and was not asked for reduction.
+    /// Counterexamples are of the real threads.
+    pub fn symmetry(mut self, on: bool) -> Self {
+        self.no_symmetry = !on;
+        self
+    }
+
     /// Count the distinct complete schedules (paths through the state graph).
     pub fn count_schedules(mut self, on: bool) -> Self {
         self.count_schedules = on;
@@ -186,7 +198,11 @@ impl<'a> Checker<'a> {
         let span = tracing::info_span!("search", engine = self.engine.name());
         let _entered = span.enter();
         self.validate(model, O::ACTIVE)?;
-        let reducer = self.reducer(model, O::ACTIVE)?;
+        let symmetry = self.symmetry_of(model);
+        let reducer = match symmetry {
+            Some(_) => None,
+            None => self.reducer(model, O::ACTIVE)?,
+        };
         crate::memory::reset();
         tracing::info!(
             model_threads = model.thread_count(),
@@ -194,19 +210,37 @@ impl<'a> Checker<'a> {
             bound = self.preemption_bound,
             "exploring"
         );
-        let mut outcome = match (self.preemption_bound, &self.only) {
-            (Some(bound), None) => {
+        let mut outcome = match (self.preemption_bound, &self.only, &symmetry) {
+            (Some(bound), None, Some(sym)) => {
+                let bounded = Bounded::new(model.clone(), bound);
+                let sym = sym.bounded();
+                let mut outcome =
+                    self.explore(&Quotient::new(bounded.clone(), sym.clone()), None, &mut ())?;
+                concretize_verdict(&bounded, &sym, &mut outcome.verdict);
+                outcome
+            }
+            (Some(bound), None, None) => {
                 self.explore(&Bounded::new(model.clone(), bound), None, &mut ())?
             }
-            (Some(bound), Some(only)) => {
+            (Some(bound), Some(only), _) => {
                 let only = OnlyChecks::new(model.clone(), only.clone());
                 self.explore(&Bounded::new(only, bound), None, &mut ())?
             }
-            (None, Some(only)) => {
+            (None, Some(only), Some(sym)) => {
+                let quotient = Quotient::new(model.clone(), sym.clone());
+                self.explore(&OnlyChecks::new(quotient, only.clone()), None, &mut ())?
+            }
+            (None, Some(only), None) => {
                 self.explore(&OnlyChecks::new(model.clone(), only.clone()), None, &mut ())?
             }
-            (None, None) => self.explore(model, reducer, observer)?,
+            (None, None, Some(sym)) => {
+                self.explore(&Quotient::new(model.clone(), sym.clone()), None, observer)?
+            }
+            (None, None, None) => self.explore(model, reducer, observer)?,
         };
+        if let (Some(sym), None) = (&symmetry, self.preemption_bound) {
+            concretize_verdict(model, sym, &mut outcome.verdict);
+        }
         // A pass is claimed only by a search that stored every state it met: one whose
         // visited set could not grow may have missed some.
         if crate::memory::exhausted() && matches!(outcome.verdict, Verdict::Pass) {
@@ -221,6 +255,10 @@ impl<'a> Checker<'a> {
         outcome.reduced = reducer.is_some();
         outcome.preemption_bound = self.preemption_bound;
         outcome.only_checks = self.only.clone();
+        if let Some(sym) = &symmetry {
+            share_coverage(&sym.groups, &mut outcome.stats.coverage);
+        }
+        outcome.symmetry = symmetry.map(|sym| sym.groups);
         tracing::info!(
             states = outcome.stats.states,
             transitions = outcome.stats.transitions,
@@ -230,9 +268,28 @@ impl<'a> Checker<'a> {
         Ok(outcome)
     }
 
-    /// Whether a search of `model` with these settings reduces (and so counts no schedules).
+    /// Whether a search of `model` with these settings reduces, by partial-order reduction
+    /// or by thread symmetry (and so counts no schedules).
     pub fn reduces<M: Model>(&self, model: &M) -> Result<bool, SearchError> {
-        Ok(self.reducer(model, false)?.is_some())
+        Ok(self.symmetry_of(model).is_some() || self.reducer(model, false)?.is_some())
+    }
+
+    /// The thread symmetry to search with, if it applies: see [`symmetry`](Checker::symmetry).
+    fn symmetry_of<M: Model>(&self, model: &M) -> Option<Symmetry<M>> {
+        // The shuttle engines run real threads, which are not renamed.
+        #[cfg(feature = "shuttle")]
+        let threads_run = matches!(self.engine, Engine::Shuttle(_));
+        #[cfg(not(feature = "shuttle"))]
+        let threads_run = false;
+        let off = self.no_symmetry
+            || threads_run
+            || self.count_schedules
+            || (self.preemption_bound.is_some() && self.only.is_some())
+            || self.reduction == Reduction::On;
+        if off {
+            return None;
+        }
+        model.symmetry()
     }
 
     /// The same engine, threads, stop flag and checks looked for, with no progress, counting
@@ -243,6 +300,7 @@ impl<'a> Checker<'a> {
             threads: self.threads,
             stop: self.stop,
             only: self.only.clone(),
+            no_symmetry: self.no_symmetry,
             ..Checker::default()
         }
     }
@@ -472,6 +530,41 @@ impl<'a> Checker<'a> {
             Engine::Shuttle(shuttle) => shuttle.max_threads(),
             #[cfg(feature = "timely")]
             Engine::Timely(cluster) => cluster.max_threads(),
+        }
+    }
+}
+
+/// A counterexample found on orbit representatives, as a schedule of the model's own threads
+/// and the violation it ends in there (whose message names the real threads).
+fn concretize_verdict<M: Model>(model: &M, symmetry: &Symmetry<M>, verdict: &mut Verdict) {
+    let Verdict::Violation(cex) = verdict else {
+        return;
+    };
+    let schedule = concretize(model, symmetry, &cex.schedule);
+    let trace = crate::trace::execute(model, &schedule)
+        .expect("a renamed counterexample is a schedule of the model");
+    cex.violation = trace
+        .violation
+        .expect("a renamed counterexample ends in the same violation");
+    cex.schedule = schedule;
+}
+
+/// Under symmetry a representative's first threads of a group move more often than the
+/// others, though every member runs the same program: a step any member reached, each
+/// reached. Each member's coverage becomes the group's.
+fn share_coverage(groups: &[Vec<usize>], coverage: &mut [Vec<u64>]) {
+    for group in groups {
+        let Some(points) = group.first().and_then(|&t| coverage.get(t)).map(Vec::len) else {
+            continue;
+        };
+        let mut sum = vec![0u64; points];
+        for &t in group {
+            for (total, n) in sum.iter_mut().zip(&coverage[t]) {
+                *total = total.saturating_add(*n);
+            }
+        }
+        for &t in group {
+            coverage[t].clone_from(&sum);
         }
     }
 }

@@ -261,6 +261,10 @@ pub struct Outcome {
     pub preemption_bound: Option<u32>,
     /// Only violations of these checks were looked for: a pass holds for them alone.
     pub only_checks: Option<Vec<String>>,
+    /// With thread symmetry: the groups of interchangeable threads (thread indices); the
+    /// states counted are then orbit representatives, and each member of a group has the
+    /// group's coverage.
+    pub symmetry: Option<Vec<Vec<usize>>>,
     /// The counterexample's preemptions.
     pub preemptions: Option<Preemptions>,
     /// For the shuttle engines: what the executions covered.
@@ -278,6 +282,7 @@ impl Outcome {
             reduced: false,
             preemption_bound: None,
             only_checks: None,
+            symmetry: None,
             preemptions: None,
             sampling: None,
         }

@@ -27,6 +27,7 @@ mod ops;
 mod program;
 mod scenario;
 mod steps;
+mod symmetry;
 
 pub use scenario::{build, MODEL, PARAMS};
 
@@ -490,6 +491,11 @@ impl Model for PtFrag {
     /// threads on 3x3, 0.89x and 1.05x on 4x4 (bench/README.md).
     fn reduction(&self) -> Option<Reducer<Self>> {
         Some(Reducer::by_footprints().off_by_default())
+    }
+
+    /// Threads with the same operations are interchangeable ([`symmetry`](self::symmetry)).
+    fn symmetry(&self) -> Option<weft_explorer::Symmetry<Self>> {
+        weft_explorer::Symmetry::by_sorting(self)
     }
 
     /// `page_leak`: once every thread is done and no fragment is in use, every page that the
