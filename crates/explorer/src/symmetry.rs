@@ -19,7 +19,7 @@
 use crate::describe::{Field, Local};
 use crate::model::{Model, Status, StepInfo, Violation};
 use crate::preemption::{Bounded, BoundedState};
-use std::cmp::Ordering;
+use smallvec::SmallVec;
 use std::sync::Arc;
 
 /// How a model's threads may be renamed.
@@ -45,12 +45,12 @@ pub trait Symmetric: Model {
 pub struct Symmetry<M: Model> {
     /// The groups of interchangeable threads.
     pub groups: Vec<Vec<usize>>,
-    order: Arc<OrderFn<M>>,
+    sort: Arc<SortFn<M>>,
     permute: Arc<PermuteFn<M>>,
 }
 
-/// Compares two threads of a group in a state by their sort keys.
-type OrderFn<M> = dyn Fn(&M, &<M as Model>::State, usize, usize) -> Ordering + Send + Sync;
+/// Sorts a group's threads (stably) by their keys in a state.
+type SortFn<M> = dyn Fn(&M, &<M as Model>::State, &mut [usize]) + Send + Sync;
 /// Renames the threads of a state (`to[old] = new`).
 type PermuteFn<M> = dyn Fn(&M, &mut <M as Model>::State, &[u8]) + Send + Sync;
 
@@ -58,7 +58,7 @@ impl<M: Model> Clone for Symmetry<M> {
     fn clone(&self) -> Self {
         Symmetry {
             groups: self.groups.clone(),
-            order: Arc::clone(&self.order),
+            sort: Arc::clone(&self.sort),
             permute: Arc::clone(&self.permute),
         }
     }
@@ -71,9 +71,7 @@ impl<M: Symmetric> Symmetry<M> {
         let groups = model.thread_groups();
         (!groups.is_empty()).then(|| Symmetry {
             groups,
-            order: Arc::new(|m: &M, s: &M::State, a, b| {
-                m.thread_key(s, a).cmp(&m.thread_key(s, b))
-            }),
+            sort: Arc::new(sort_by_key::<M>),
             permute: Arc::new(|m: &M, s: &mut M::State, to: &[u8]| m.permute(s, to)),
         })
     }
@@ -90,7 +88,7 @@ impl<M: Model> Symmetry<M> {
         for group in &self.groups {
             sorted.clear();
             sorted.extend_from_slice(group);
-            sorted.sort_by(|&a, &b| (self.order)(model, state, a, b));
+            (self.sort)(model, state, &mut sorted);
             for (slot, old) in group.iter().zip(&sorted) {
                 to[*old] = *slot as u8;
                 moved |= old != slot;
@@ -105,13 +103,17 @@ impl<M: Model> Symmetry<M> {
     /// is renamed too, and sorts after its equals (it alone may continue without a
     /// preemption).
     pub fn bounded(&self) -> Symmetry<Bounded<M>> {
-        let (order, permute) = (Arc::clone(&self.order), Arc::clone(&self.permute));
+        let (sort, permute) = (Arc::clone(&self.sort), Arc::clone(&self.permute));
         Symmetry {
             groups: self.groups.clone(),
-            order: Arc::new(move |m: &Bounded<M>, s: &BoundedState<M::State>, a, b| {
-                order(&m.model, &s.inner, a, b)
-                    .then((s.last() == Some(a)).cmp(&(s.last() == Some(b))))
-            }),
+            // By the last thread to move first, then (stably) by the model's key: the order
+            // of (key, moved last).
+            sort: Arc::new(
+                move |m: &Bounded<M>, s: &BoundedState<M::State>, group: &mut [usize]| {
+                    group.sort_by_key(|&t| s.last() == Some(t));
+                    sort(&m.model, &s.inner, group);
+                },
+            ),
             permute: Arc::new(
                 move |m: &Bounded<M>, s: &mut BoundedState<M::State>, to: &[u8]| {
                     permute(&m.model, &mut s.inner, to);
@@ -119,6 +121,25 @@ impl<M: Model> Symmetry<M> {
                 },
             ),
         }
+    }
+}
+
+/// Sorts `group` stably by [`Symmetric::thread_key`], each key computed once (an insertion
+/// sort: groups are small).
+fn sort_by_key<M: Symmetric>(model: &M, state: &M::State, group: &mut [usize]) {
+    let mut keyed: SmallVec<[(M::Key, usize); 8]> = group
+        .iter()
+        .map(|&t| (model.thread_key(state, t), t))
+        .collect();
+    for i in 1..keyed.len() {
+        let mut j = i;
+        while j > 0 && keyed[j - 1].0 > keyed[j].0 {
+            keyed.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+    for (slot, (_, t)) in group.iter_mut().zip(keyed) {
+        *slot = t;
     }
 }
 
