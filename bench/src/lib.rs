@@ -38,7 +38,12 @@ mod tests {
 
     fn weft_counts(m: &dyn AnyModel) -> (u64, u64) {
         let out = m
-            .check(&Checker::new().threads(1).reduction(Reduction::Off))
+            .check(
+                &Checker::new()
+                    .threads(1)
+                    .reduction(Reduction::Off)
+                    .symmetry(false),
+            )
             .unwrap();
         assert!(matches!(out.verdict, Verdict::Pass));
         (out.stats.states, out.stats.transitions)

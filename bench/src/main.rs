@@ -88,6 +88,7 @@ fn child(name: &str, threads: usize, queue: Queue) {
         time_limit: None,
         por: false,
         queue_on_disk: queue == Queue::Disk,
+        symmetry: false,
     }
     .run(scenario.model());
     let verdict = match out.verdict {

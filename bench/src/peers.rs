@@ -49,7 +49,7 @@ struct Args {
     mem_budget: u64,
     /// Configurations to run, comma-separated (weft's and stateright's on each of --threads).
     #[arg(long, value_delimiter = ',', default_values = ["weft", "weft-por", "weft-disk",
-        "stateright", "spin", "spin-por", "spin-collapse", "spin-collapse-por", "spin-hc",
+        "weft-sym", "stateright", "spin", "spin-por", "spin-collapse", "spin-collapse-por", "spin-hc",
         "spin-hc-por"])]
     tools: Vec<Config>,
     /// Thread counts for weft and stateright, comma-separated.
@@ -115,6 +115,8 @@ enum Config {
     WeftPor,
     /// weft without reduction, its queue on disk (`--frontier-memory 0`).
     WeftDisk,
+    /// weft with thread symmetry (`weft check`'s default): one state per orbit.
+    WeftSym,
     /// stateright's breadth-first checker.
     Stateright,
     /// SPIN without reduction (`-DNOREDUCE`), whole states stored.
@@ -169,6 +171,10 @@ enum Tool {
     WeftDisk {
         threads: usize,
     },
+    /// weft with thread symmetry.
+    WeftSym {
+        threads: usize,
+    },
     Stateright {
         threads: usize,
     },
@@ -184,6 +190,7 @@ impl Tool {
             Tool::Weft { .. } => "weft".into(),
             Tool::WeftPor { .. } => "weft + POR".into(),
             Tool::WeftDisk { .. } => "weft, queue on disk".into(),
+            Tool::WeftSym { .. } => "weft + symmetry".into(),
             Tool::Stateright { .. } => "stateright 0.31 BFS".into(),
             Tool::Spin { reduce, storage } => format!(
                 "SPIN 6.5{}{}",
@@ -200,6 +207,7 @@ impl Tool {
             Tool::Weft { .. } => Config::Weft,
             Tool::WeftPor { .. } => Config::WeftPor,
             Tool::WeftDisk { .. } => Config::WeftDisk,
+            Tool::WeftSym { .. } => Config::WeftSym,
             Tool::Stateright { .. } => Config::Stateright,
             Tool::Spin { reduce, storage } => match (storage, reduce) {
                 (Storage::Whole, false) => Config::Spin,
@@ -216,6 +224,7 @@ impl Tool {
             Tool::Weft { threads }
             | Tool::WeftPor { threads }
             | Tool::WeftDisk { threads }
+            | Tool::WeftSym { threads }
             | Tool::Stateright { threads } => threads,
             Tool::Spin { .. } => 1,
         }
@@ -243,12 +252,13 @@ struct Sample {
 
 fn child(tool: &str, size: Size, threads: usize, budget: Duration) {
     match tool {
-        "weft" | "weft-por" | "weft-disk" => {
+        "weft" | "weft-por" | "weft-disk" | "weft-sym" => {
             let run = WeftRun {
                 threads,
                 time_limit: Some(budget),
                 por: tool == "weft-por",
                 queue_on_disk: tool == "weft-disk",
+                symmetry: tool == "weft-sym",
             };
             let out = run.run(scenario(size).model());
             let (complete, verdict) = match out.verdict {
@@ -371,6 +381,7 @@ fn run_child(tool: Tool, size: Size, budget: Duration, mem: u64) -> Sample {
         Tool::Weft { .. } => "weft",
         Tool::WeftPor { .. } => "weft-por",
         Tool::WeftDisk { .. } => "weft-disk",
+        Tool::WeftSym { .. } => "weft-sym",
         _ => "stateright",
     };
     cmd.args([
@@ -652,10 +663,11 @@ fn main() {
     let mut notes = Vec::new();
     for &size in &sizes {
         let mut tools = Vec::new();
-        let per_thread_count: [fn(usize) -> Tool; 4] = [
+        let per_thread_count: [fn(usize) -> Tool; 5] = [
             |threads| Tool::Weft { threads },
             |threads| Tool::WeftPor { threads },
             |threads| Tool::WeftDisk { threads },
+            |threads| Tool::WeftSym { threads },
             |threads| Tool::Stateright { threads },
         ];
         for make in per_thread_count {
@@ -819,6 +831,20 @@ fn ratios(size: Size, rows: &[Row], hash_bits: u32) -> Vec<String> {
                 if t > 1 { "s" } else { "" },
                 time(s, w),
                 s.peak_ratio(w)
+            ));
+        }
+    }
+    for threads in [1, 2] {
+        let full = find(Tool::Weft { threads });
+        let sym = find(Tool::WeftSym { threads });
+        if let (Some(full), Some(sym)) = (full, sym) {
+            out.push(format!(
+                "{size}: weft's thread symmetry (every state / one per orbit, {threads} \
+                 thread{}): states {:.1}, search time {}, peak RSS {:.2}",
+                if threads > 1 { "s" } else { "" },
+                full.s.states as f64 / sym.s.states.max(1) as f64,
+                time(full, sym),
+                full.peak_ratio(sym)
             ));
         }
     }

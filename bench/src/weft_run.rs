@@ -14,16 +14,21 @@ pub struct WeftRun {
     pub por: bool,
     /// The queue on disk past the write buffers (`--frontier-memory 0`), not the default.
     pub queue_on_disk: bool,
+    /// Thread symmetry (`weft check`'s default); off, every state is stored.
+    pub symmetry: bool,
 }
 
 impl WeftRun {
     /// Explores `model`.
     pub fn run(self, model: &dyn AnyModel) -> Outcome {
-        let mut checker = Checker::new().threads(self.threads).reduction(if self.por {
-            Reduction::On
-        } else {
-            Reduction::Off
-        });
+        let mut checker = Checker::new()
+            .threads(self.threads)
+            .reduction(if self.por {
+                Reduction::On
+            } else {
+                Reduction::Off
+            })
+            .symmetry(self.symmetry);
         if let Some(limit) = self.time_limit {
             checker = checker.time_limit(limit);
         }
