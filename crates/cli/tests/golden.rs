@@ -273,6 +273,17 @@ fn check(scenario: &str, run: &str, options: &[&str], dir: &Path, whole_steps: b
     }
     let mut rec = pick(&doc, &fields);
     rec["exit"] = json!(code);
+    // thp counts the steps each thread reached since after the recording, when it named
+    // none: its coverage is left out (the per-thread step counts stay).
+    if scenario.starts_with("thp/") {
+        for thread in rec["threads_detail"]
+            .as_object_mut()
+            .into_iter()
+            .flat_map(|t| t.values_mut())
+        {
+            thread["coverage"] = json!([]);
+        }
+    }
     if !whole_steps {
         rec["threads_detail"] = json!(digest(&rec["threads_detail"].to_string()));
     }

@@ -131,3 +131,39 @@ fn a_folder_is_checked_whole_and_traces_of_several_need_a_folder() {
     assert!(err.contains("it is a regular file, not a folder"), "{err}");
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
 }
+
+/// A THP summary has a coverage section: how many of the model's steps each thread reached,
+/// and in JSON each step with its count (thp declares no program per operation, so steps
+/// never reached are not listed as unreached code).
+#[test]
+fn a_thp_summary_says_which_kernel_steps_each_thread_reached() {
+    let (code, out) = weft(&["check", "thp/merged_fix_M"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("coverage: kernel steps reached per thread: P "),
+        "{out}"
+    );
+    assert!(!out.contains("unreached in"), "{out}");
+    let (_, json) = weft(&["check", "thp/merged_fix_M", "--json"]);
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let reached = |thread: &str| -> Vec<String> {
+        doc["threads_detail"][thread]["coverage"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["count"].as_u64() > Some(0))
+            .map(|p| p["step"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // P reuses the page through its PMD; C splits it.
+    assert!(
+        reached("P").iter().any(|s| s.starts_with("HugeWpReuse: ")),
+        "{:?}",
+        reached("P")
+    );
+    assert!(
+        reached("C").iter().any(|s| s.starts_with("SplitSetPte: ")),
+        "{:?}",
+        reached("C")
+    );
+}

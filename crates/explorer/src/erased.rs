@@ -23,6 +23,9 @@ pub trait AnyModel: Send + Sync {
     /// Per thread, the names of the model's coverage points.
     fn coverage_points(&self) -> Vec<Vec<String>>;
 
+    /// Whether the coverage points are each thread's program ([`Model::coverage_is_program`]).
+    fn coverage_is_program(&self) -> bool;
+
     /// Whether the model offers partial-order reduction.
     fn reducible(&self) -> bool;
 
@@ -70,6 +73,10 @@ impl<M: Model> AnyModel for M {
 
     fn checks(&self) -> Vec<&'static str> {
         Model::checks(self)
+    }
+
+    fn coverage_is_program(&self) -> bool {
+        Model::coverage_is_program(self)
     }
 
     fn coverage_points(&self) -> Vec<Vec<String>> {

@@ -117,6 +117,14 @@ pub trait Model: Clone + Send + Sync + 'static {
         Vec::new()
     }
 
+    /// Whether [`coverage_points`](Model::coverage_points) is each thread's whole program, so
+    /// that a point no transition reached is code the search never ran (true, the default),
+    /// or every step the model has, of which a thread's operations run only some (a summary
+    /// then lists what was reached, not what was not).
+    fn coverage_is_program(&self) -> bool {
+        true
+    }
+
     /// Which of [`coverage_points`](Model::coverage_points)`(thread)` the enabled `thread`'s
     /// next step is. Called for every transition: keep it cheap.
     fn coverage_point(&self, _state: &Self::State, _thread: usize) -> usize {

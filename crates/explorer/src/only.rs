@@ -138,6 +138,9 @@ impl<M: Model> Model for OnlyChecks<M> {
     fn coverage_points(&self, thread: usize) -> Vec<String> {
         self.model.coverage_points(thread)
     }
+    fn coverage_is_program(&self) -> bool {
+        self.model.coverage_is_program()
+    }
     fn coverage_point(&self, s: &Self::State, thread: usize) -> usize {
         self.model.coverage_point(&s.inner, thread)
     }

@@ -68,6 +68,14 @@ macro_rules! steps {
             /// Every step, in declaration order (the discriminant order), then `Done`.
             pub const ALL: [$Pc; [$($Pc::$Step,)* $Pc::Done].len()] = [$($Pc::$Step,)* $Pc::Done];
 
+            /// The step's name in the model (`HugeWpLock`), which tells its path apart.
+            pub fn ident(self) -> &'static str {
+                match self {
+                    $($Pc::$Step => stringify!($Step),)*
+                    $Pc::Done => "Done",
+                }
+            }
+
             /// The step's kernel expression, without the variant's or the state's particulars.
             pub fn name(self) -> &'static str {
                 match self {

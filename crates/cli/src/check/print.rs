@@ -433,6 +433,22 @@ fn print_steps_and_coverage(report: &Report) {
         return;
     }
     let reached: usize = s.coverage.iter().flatten().filter(|&&n| n > 0).count();
+    if !report.coverage_is_program {
+        let per: Vec<String> = report
+            .threads
+            .iter()
+            .zip(&s.coverage)
+            .map(|(t, points)| format!("{t} {}", points.iter().filter(|&&n| n > 0).count()))
+            .collect();
+        let declared = report.coverage_points.first().map_or(0, Vec::len);
+        outln!(
+            "  coverage: kernel steps reached per thread: {} (of the model's {declared} steps; \
+             it declares no program per operation, so steps never reached are not listed; \
+             --json lists each step's count)",
+            per.join(", ")
+        );
+        return;
+    }
     outln!("  coverage: {reached} of {total} kernel steps reached");
     for (t, names) in report.coverage_points.iter().enumerate() {
         let unreached: Vec<&str> = names

@@ -11,6 +11,8 @@ pub struct Report {
     pub threads: Vec<String>,
     /// Per thread, the names of the model's coverage points.
     pub coverage_points: Vec<Vec<String>>,
+    /// Whether those points are each thread's program (else: every step of the model).
+    pub coverage_is_program: bool,
     /// With `--por-stats`: the counts of the search made the other way (`None` inside when
     /// that search does not apply: a model with no reduction).
     pub other: Option<Option<Stats>>,
@@ -33,6 +35,7 @@ impl Report {
             trace,
             threads: model.thread_names(),
             coverage_points: model.coverage_points(),
+            coverage_is_program: model.coverage_is_program(),
             other: None,
         })
     }

@@ -751,6 +751,24 @@ impl Model for Thp {
         out
     }
 
+    /// Every step of the model, by path and kernel expression (`HugeWpLock:
+    /// spin_lock(pmd_lock(mm, pmd))`). thp declares no program per operation (its paths are
+    /// shared and chosen by state and variant), so coverage lists what was reached.
+    fn coverage_points(&self, _thread: usize) -> Vec<String> {
+        Pc::ALL[..Pc::ALL.len() - 1]
+            .iter()
+            .map(|pc| format!("{}: {}", pc.ident(), pc.name()))
+            .collect()
+    }
+
+    fn coverage_is_program(&self) -> bool {
+        false
+    }
+
+    fn coverage_point(&self, s: &State, t: usize) -> usize {
+        s.threads[t].pc as usize
+    }
+
     /// The thread's kernel locals: the subpage its operation is about, the pages in hand,
     /// a mapcount reader's running result, the reuse decision.
     fn locals(&self, s: &State, t: usize) -> Vec<Local> {
