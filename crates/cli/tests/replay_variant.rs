@@ -1,22 +1,10 @@
 //! `weft replay TRACE --variant V`: a counterexample's schedule run on another variant of its
 //! scenario says where the two part and whether the violation comes back (exit 1) or not (0).
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
-/// Runs weft from the workspace: its exit code, stdout and stderr.
-fn run(args: &[&str]) -> (Option<i32>, String, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_weft"))
-        .args(args)
-        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
-        .output()
-        .expect("weft runs");
-    (
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
+use common::run;
+use std::path::{Path, PathBuf};
 
 /// The trace `weft check` writes for a shipped scenario that fails.
 fn trace_of(scenario: &str) -> PathBuf {

@@ -2,19 +2,12 @@
 //! failed check, the counterexample's length and preemptions are those of the search without
 //! it, and its counterexample (of the real threads) replays.
 
-use std::path::Path;
-use std::process::Command;
+mod common;
 
+/// weft's exit code and stdout.
 fn weft(args: &[&str]) -> (Option<i32>, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_weft"))
-        .args(args)
-        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
-        .output()
-        .expect("weft runs");
-    (
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-    )
+    let (code, out, _) = common::run(args);
+    (code, out)
 }
 
 fn shipped() -> Vec<String> {

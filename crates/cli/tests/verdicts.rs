@@ -1,22 +1,10 @@
 //! A pass says how much it covers: every schedule, or only a bound, a sample or the states
 //! bitstate hashing kept, on the verdict line, with `-q` and in JSON.
 
-use std::path::Path;
-use std::process::Command;
+mod common;
 
-/// Runs weft from the workspace: its exit code, stdout and stderr.
-fn run(args: &[&str]) -> (Option<i32>, String, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_weft"))
-        .args(args)
-        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
-        .output()
-        .expect("weft runs");
-    (
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
+use common::run;
+use std::path::Path;
 
 /// Its exit code and stdout.
 fn weft(args: &[&str]) -> (Option<i32>, String) {

@@ -9,8 +9,7 @@
 //! state where a check outside the set fails first is a dead end even if a selected invariant
 //! fails there too; that violation is reported where another path reaches it.
 
-use crate::describe::{Field, Local};
-use crate::model::{Model, Status, StepInfo, Violation, DEADLOCK};
+use crate::model::{Model, Status, Violation, DEADLOCK};
 
 /// `model` with only the violations of `checks` reported.
 #[derive(Clone, Debug)]
@@ -73,17 +72,13 @@ impl<M: Model> OnlyChecks<M> {
 impl<M: Model> Model for OnlyChecks<M> {
     type State = OnlyState<M::State>;
 
+    crate::model::forward_to_model!(|s| &s.inner);
+
     fn initial_state(&self) -> Self::State {
         OnlyState {
             inner: self.model.initial_state(),
             pruned: false,
         }
-    }
-    fn thread_count(&self) -> usize {
-        self.model.thread_count()
-    }
-    fn thread_name(&self, thread: usize) -> &str {
-        self.model.thread_name(thread)
     }
     fn status(&self, s: &Self::State, thread: usize) -> Status {
         if self.dead_end(s) {
@@ -98,9 +93,6 @@ impl<M: Model> Model for OnlyChecks<M> {
             s.pruned = true;
         }
         self.keep(result)
-    }
-    fn step_info(&self, s: &Self::State, thread: usize) -> StepInfo {
-        self.model.step_info(&s.inner, thread)
     }
     fn invariant(&self, s: &Self::State) -> Result<(), Violation> {
         self.keep(self.model.invariant(&s.inner))
@@ -125,26 +117,5 @@ impl<M: Model> Model for OnlyChecks<M> {
     fn fingerprint(&self, s: &Self::State) -> u64 {
         let inner = self.model.fingerprint(&s.inner);
         crate::fingerprint(&(inner, s.pruned))
-    }
-    fn fields(&self, s: &Self::State) -> Vec<Field> {
-        self.model.fields(&s.inner)
-    }
-    fn locals(&self, s: &Self::State, thread: usize) -> Vec<Local> {
-        self.model.locals(&s.inner, thread)
-    }
-    fn checks(&self) -> Vec<&'static str> {
-        self.model.checks()
-    }
-    fn coverage_points(&self, thread: usize) -> Vec<String> {
-        self.model.coverage_points(thread)
-    }
-    fn coverage_is_program(&self) -> bool {
-        self.model.coverage_is_program()
-    }
-    fn coverage_point(&self, s: &Self::State, thread: usize) -> usize {
-        self.model.coverage_point(&s.inner, thread)
-    }
-    fn state_label(&self, s: &Self::State, shared_only: bool) -> String {
-        self.model.state_label(&s.inner, shared_only)
     }
 }

@@ -6,8 +6,7 @@
 //! Every engine explores it like any other model
 //! ([`Checker::preemption_bound`](crate::Checker::preemption_bound)).
 
-use crate::describe::{Field, Local};
-use crate::model::{Model, Status, StepInfo, Violation};
+use crate::model::{Model, Status, Violation};
 
 /// Marks "no thread has moved yet".
 const NONE: u8 = u8::MAX;
@@ -64,18 +63,14 @@ impl<M: Model> Bounded<M> {
 impl<M: Model> Model for Bounded<M> {
     type State = BoundedState<M::State>;
 
+    crate::model::forward_to_model!(|s| &s.inner);
+
     fn initial_state(&self) -> Self::State {
         BoundedState {
             inner: self.model.initial_state(),
             last: NONE,
             used: 0,
         }
-    }
-    fn thread_count(&self) -> usize {
-        self.model.thread_count()
-    }
-    fn thread_name(&self, thread: usize) -> &str {
-        self.model.thread_name(thread)
     }
     fn status(&self, s: &Self::State, thread: usize) -> Status {
         match self.model.status(&s.inner, thread) {
@@ -93,9 +88,6 @@ impl<M: Model> Model for Bounded<M> {
         }
         s.last = thread as u8;
         self.model.step(&mut s.inner, thread)
-    }
-    fn step_info(&self, s: &Self::State, thread: usize) -> StepInfo {
-        self.model.step_info(&s.inner, thread)
     }
     fn invariant(&self, s: &Self::State) -> Result<(), Violation> {
         self.model.invariant(&s.inner)
@@ -118,27 +110,6 @@ impl<M: Model> Model for Bounded<M> {
     fn fingerprint(&self, s: &Self::State) -> u64 {
         let inner = self.model.fingerprint(&s.inner);
         crate::fingerprint(&(inner, s.last, s.used))
-    }
-    fn fields(&self, s: &Self::State) -> Vec<Field> {
-        self.model.fields(&s.inner)
-    }
-    fn locals(&self, s: &Self::State, thread: usize) -> Vec<Local> {
-        self.model.locals(&s.inner, thread)
-    }
-    fn checks(&self) -> Vec<&'static str> {
-        self.model.checks()
-    }
-    fn coverage_points(&self, thread: usize) -> Vec<String> {
-        self.model.coverage_points(thread)
-    }
-    fn coverage_is_program(&self) -> bool {
-        self.model.coverage_is_program()
-    }
-    fn coverage_point(&self, s: &Self::State, thread: usize) -> usize {
-        self.model.coverage_point(&s.inner, thread)
-    }
-    fn state_label(&self, s: &Self::State, shared_only: bool) -> String {
-        self.model.state_label(&s.inner, shared_only)
     }
 }
 

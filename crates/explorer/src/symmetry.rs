@@ -16,8 +16,7 @@
 //! found on representatives is turned back into real threads by [`concretize`], which
 //! re-executes it keeping the renaming along the way.
 
-use crate::describe::{Field, Local};
-use crate::model::{Model, Status, StepInfo, Violation};
+use crate::model::{Model, Status, Violation};
 use crate::preemption::{Bounded, BoundedState};
 use smallvec::SmallVec;
 use std::sync::Arc;
@@ -174,16 +173,12 @@ impl<M: Model> std::fmt::Debug for Quotient<M> {
 impl<M: Model> Model for Quotient<M> {
     type State = M::State;
 
+    crate::model::forward_to_model!(|s| s);
+
     fn initial_state(&self) -> M::State {
         let mut s = self.model.initial_state();
         self.canonical(&mut s);
         s
-    }
-    fn thread_count(&self) -> usize {
-        self.model.thread_count()
-    }
-    fn thread_name(&self, thread: usize) -> &str {
-        self.model.thread_name(thread)
     }
     fn status(&self, s: &M::State, thread: usize) -> Status {
         self.model.status(s, thread)
@@ -194,9 +189,6 @@ impl<M: Model> Model for Quotient<M> {
         self.model.step(s, thread)?;
         self.canonical(s);
         Ok(())
-    }
-    fn step_info(&self, s: &M::State, thread: usize) -> StepInfo {
-        self.model.step_info(s, thread)
     }
     fn invariant(&self, s: &M::State) -> Result<(), Violation> {
         self.model.invariant(s)
@@ -215,27 +207,6 @@ impl<M: Model> Model for Quotient<M> {
     }
     fn decode(&self, bytes: &[u8]) -> M::State {
         self.model.decode(bytes)
-    }
-    fn fields(&self, s: &M::State) -> Vec<Field> {
-        self.model.fields(s)
-    }
-    fn locals(&self, s: &M::State, thread: usize) -> Vec<Local> {
-        self.model.locals(s, thread)
-    }
-    fn checks(&self) -> Vec<&'static str> {
-        self.model.checks()
-    }
-    fn coverage_points(&self, thread: usize) -> Vec<String> {
-        self.model.coverage_points(thread)
-    }
-    fn coverage_is_program(&self) -> bool {
-        self.model.coverage_is_program()
-    }
-    fn coverage_point(&self, s: &M::State, thread: usize) -> usize {
-        self.model.coverage_point(s, thread)
-    }
-    fn state_label(&self, s: &M::State, shared_only: bool) -> String {
-        self.model.state_label(s, shared_only)
     }
 }
 
