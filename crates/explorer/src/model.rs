@@ -335,6 +335,45 @@ pub fn check_state<M: Model>(model: &M, state: &M::State) -> Result<bool, Violat
     }
 }
 
+/// The [`Model`] methods a wrapper of a model (`Bounded`, `OnlyChecks`, `Quotient`) passes to
+/// the model it wraps unchanged: its threads' names, steps' descriptions, fields, locals,
+/// checks, coverage and state labels. `$inner` turns the wrapper's state into the model's.
+macro_rules! forward_to_model {
+    (|$s:ident| $inner:expr) => {
+        fn thread_count(&self) -> usize {
+            self.model.thread_count()
+        }
+        fn thread_name(&self, thread: usize) -> &str {
+            self.model.thread_name(thread)
+        }
+        fn step_info(&self, $s: &Self::State, thread: usize) -> $crate::model::StepInfo {
+            self.model.step_info($inner, thread)
+        }
+        fn fields(&self, $s: &Self::State) -> Vec<$crate::describe::Field> {
+            self.model.fields($inner)
+        }
+        fn locals(&self, $s: &Self::State, thread: usize) -> Vec<$crate::describe::Local> {
+            self.model.locals($inner, thread)
+        }
+        fn checks(&self) -> Vec<&'static str> {
+            self.model.checks()
+        }
+        fn coverage_points(&self, thread: usize) -> Vec<String> {
+            self.model.coverage_points(thread)
+        }
+        fn coverage_is_program(&self) -> bool {
+            self.model.coverage_is_program()
+        }
+        fn coverage_point(&self, $s: &Self::State, thread: usize) -> usize {
+            self.model.coverage_point($inner, thread)
+        }
+        fn state_label(&self, $s: &Self::State, shared_only: bool) -> String {
+            self.model.state_label($inner, shared_only)
+        }
+    };
+}
+pub(crate) use forward_to_model;
+
 #[cfg(test)]
 mod tests {
     use super::{encode_serde, Source, StepInfo};
@@ -376,42 +415,3 @@ mod tests {
         assert_eq!(s.version, "v4.18");
     }
 }
-
-/// The [`Model`] methods a wrapper of a model (`Bounded`, `OnlyChecks`, `Quotient`) passes to
-/// the model it wraps unchanged: its threads' names, steps' descriptions, fields, locals,
-/// checks, coverage and state labels. `$inner` turns the wrapper's state into the model's.
-macro_rules! forward_to_model {
-    (|$s:ident| $inner:expr) => {
-        fn thread_count(&self) -> usize {
-            self.model.thread_count()
-        }
-        fn thread_name(&self, thread: usize) -> &str {
-            self.model.thread_name(thread)
-        }
-        fn step_info(&self, $s: &Self::State, thread: usize) -> $crate::model::StepInfo {
-            self.model.step_info($inner, thread)
-        }
-        fn fields(&self, $s: &Self::State) -> Vec<$crate::describe::Field> {
-            self.model.fields($inner)
-        }
-        fn locals(&self, $s: &Self::State, thread: usize) -> Vec<$crate::describe::Local> {
-            self.model.locals($inner, thread)
-        }
-        fn checks(&self) -> Vec<&'static str> {
-            self.model.checks()
-        }
-        fn coverage_points(&self, thread: usize) -> Vec<String> {
-            self.model.coverage_points(thread)
-        }
-        fn coverage_is_program(&self) -> bool {
-            self.model.coverage_is_program()
-        }
-        fn coverage_point(&self, $s: &Self::State, thread: usize) -> usize {
-            self.model.coverage_point($inner, thread)
-        }
-        fn state_label(&self, $s: &Self::State, shared_only: bool) -> String {
-            self.model.state_label($inner, shared_only)
-        }
-    };
-}
-pub(crate) use forward_to_model;
