@@ -3,7 +3,7 @@
 //! situation. The search stores one representative per orbit: each group's threads sorted by
 //! their own state, every reference to a thread renamed by the same permutation.
 //!
-//! A model offers it through [`Symmetric`] and [`Model::symmetry`](crate::Model::symmetry).
+//! A model offers it through [`Symmetric`] and [`Model::symmetry`].
 //! The contract that makes the representative canonical (the same for every member of an
 //! orbit) and the search sound:
 //! - the checks are symmetric: renaming interchangeable threads changes no verdict;
@@ -38,7 +38,7 @@ pub trait Symmetric: Model {
     fn permute(&self, state: &mut Self::State, to: &[u8]);
 }
 
-/// A model's symmetry, as [`Model::symmetry`](crate::Model::symmetry) offers it: the groups,
+/// A model's symmetry, as [`Model::symmetry`] offers it: the groups,
 /// and how to compare and rename threads (kept as functions so that a wrapper such as the
 /// preemption bound can extend them).
 pub struct Symmetry<M: Model> {

@@ -493,7 +493,7 @@ impl Model for PtFrag {
         Some(Reducer::by_footprints().off_by_default())
     }
 
-    /// Threads with the same operations are interchangeable ([`symmetry`](self::symmetry)).
+    /// Threads with the same operations are interchangeable (see the `symmetry` module).
     fn symmetry(&self) -> Option<weft_explorer::Symmetry<Self>> {
         weft_explorer::Symmetry::by_sorting(self)
     }
