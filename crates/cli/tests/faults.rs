@@ -10,7 +10,7 @@ use std::time::Duration;
 
 const WEFT: &str = env!("CARGO_BIN_EXE_weft");
 
-/// A search that runs for minutes: long enough to be stopped from outside.
+/// A search that runs for minutes (with `--no-symmetry`): long enough to be stopped from outside.
 const LONG: &str = "bench/scenarios/pt_frag_refcount_scaled_4x4.toml";
 
 fn workspace() -> PathBuf {
@@ -176,7 +176,7 @@ fn a_closed_or_full_stdout_is_an_error_not_a_panic() {
 fn sigterm_and_sigint_stop_a_search_with_its_summary() {
     for signal in [libc::SIGTERM, libc::SIGINT] {
         let child = Command::new(WEFT)
-            .args(["check", LONG, "-q", "--time-limit", "120"])
+            .args(["check", LONG, "--no-symmetry", "-q", "--time-limit", "120"])
             .current_dir(workspace())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -203,7 +203,9 @@ fn out_of_memory_is_a_limit_with_a_summary() {
     let o = Command::new("sh")
         .args([
             "-c",
-            &format!("ulimit -v 250000 && exec {WEFT} check {LONG} -j 2 --time-limit 300"),
+            &format!(
+                "ulimit -v 250000 && exec {WEFT} check {LONG} --no-symmetry -j 2 --time-limit 300"
+            ),
         ])
         .current_dir(workspace())
         .output()
