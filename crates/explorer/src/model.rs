@@ -3,8 +3,10 @@
 use crate::describe::{Field, FieldKind, Local};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use smallvec::SmallVec;
 use std::fmt::Debug;
 use std::hash::Hash;
+use std::sync::Arc;
 
 /// A concurrent program with a fixed set of threads, explored one atomic step at a time.
 ///
@@ -67,7 +69,7 @@ pub trait Model: Clone + Send + Sync + 'static {
     /// treats every thread as distinct. A model whose scenario has interchangeable threads
     /// implements [`Symmetric`](crate::Symmetric) and returns
     /// [`Symmetry::by_sorting`](crate::Symmetry::by_sorting) here.
-    fn symmetry(&self) -> Option<crate::symmetry::Symmetry<Self>> {
+    fn symmetry(&self) -> Option<Symmetry<Self>> {
         None
     }
 
@@ -185,6 +187,103 @@ impl<M: Model> Reducer<M> {
     #[inline]
     pub(crate) fn ample(&self, model: &M, state: &M::State, statuses: &[Status]) -> Option<usize> {
         (self.ample)(model, state, statuses)
+    }
+}
+
+/// How a model's threads may be renamed.
+pub trait Symmetric: Model {
+    /// Sort key of `thread`'s part of `state` (see the module's contract).
+    type Key: Ord;
+
+    /// The groups of interchangeable threads, each in increasing order, a thread in at most
+    /// one, only groups of two or more.
+    fn thread_groups(&self) -> Vec<Vec<usize>>;
+
+    /// `thread`'s sort key in `state`.
+    fn thread_key(&self, state: &Self::State, thread: usize) -> Self::Key;
+
+    /// `state` with its threads renamed: thread `t`'s part moves to `to[t]`, and every
+    /// reference to `t` becomes one to `to[t]`. `to` permutes each group within itself.
+    fn permute(&self, state: &mut Self::State, to: &[u8]);
+}
+
+/// A model's symmetry, as [`Model::symmetry`] offers it: the groups,
+/// and how to compare and rename threads (kept as functions so that a wrapper such as the
+/// preemption bound can extend them).
+pub struct Symmetry<M: Model> {
+    /// The groups of interchangeable threads.
+    pub groups: Vec<Vec<usize>>,
+    pub(crate) sort: Arc<SortFn<M>>,
+    pub(crate) permute: Arc<PermuteFn<M>>,
+}
+
+/// Sorts a group's threads (stably) by their keys in a state.
+pub(crate) type SortFn<M> = dyn Fn(&M, &<M as Model>::State, &mut [usize]) + Send + Sync;
+/// Renames the threads of a state (`to[old] = new`).
+pub(crate) type PermuteFn<M> = dyn Fn(&M, &mut <M as Model>::State, &[u8]) + Send + Sync;
+
+impl<M: Model> Clone for Symmetry<M> {
+    fn clone(&self) -> Self {
+        Symmetry {
+            groups: self.groups.clone(),
+            sort: Arc::clone(&self.sort),
+            permute: Arc::clone(&self.permute),
+        }
+    }
+}
+
+impl<M: Symmetric> Symmetry<M> {
+    /// Each group sorted by [`Symmetric::thread_key`]; `None` when no two threads are
+    /// interchangeable.
+    pub fn by_sorting(model: &M) -> Option<Self> {
+        let groups = model.thread_groups();
+        (!groups.is_empty()).then(|| Symmetry {
+            groups,
+            sort: Arc::new(sort_by_key::<M>),
+            permute: Arc::new(|m: &M, s: &mut M::State, to: &[u8]| m.permute(s, to)),
+        })
+    }
+}
+
+impl<M: Model> Symmetry<M> {
+    /// Puts `state` in canonical form: each group's threads sorted (stably) by key, and
+    /// renamed accordingly; `to[old] = new` for every thread.
+    pub fn canonicalize(&self, model: &M, state: &mut M::State, to: &mut Vec<u8>) {
+        to.clear();
+        to.extend((0..model.thread_count()).map(|t| t as u8));
+        let mut moved = false;
+        let mut sorted = Vec::new();
+        for group in &self.groups {
+            sorted.clear();
+            sorted.extend_from_slice(group);
+            (self.sort)(model, state, &mut sorted);
+            for (slot, old) in group.iter().zip(&sorted) {
+                to[*old] = *slot as u8;
+                moved |= old != slot;
+            }
+        }
+        if moved {
+            (self.permute)(model, state, to);
+        }
+    }
+}
+
+/// Sorts `group` stably by [`Symmetric::thread_key`], each key computed once (an insertion
+/// sort: groups are small).
+fn sort_by_key<M: Symmetric>(model: &M, state: &M::State, group: &mut [usize]) {
+    let mut keyed: SmallVec<[(M::Key, usize); 8]> = group
+        .iter()
+        .map(|&t| (model.thread_key(state, t), t))
+        .collect();
+    for i in 1..keyed.len() {
+        let mut j = i;
+        while j > 0 && keyed[j - 1].0 > keyed[j].0 {
+            keyed.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+    for (slot, (_, t)) in group.iter_mut().zip(keyed) {
+        *slot = t;
     }
 }
 

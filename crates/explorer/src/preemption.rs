@@ -6,7 +6,8 @@
 //! Every engine explores it like any other model
 //! ([`Checker::preemption_bound`](crate::Checker::preemption_bound)).
 
-use crate::model::{Model, Status, Violation};
+use crate::model::{Model, Status, Symmetry, Violation};
+use std::sync::Arc;
 
 /// Marks "no thread has moved yet".
 const NONE: u8 = u8::MAX;
@@ -134,4 +135,30 @@ pub fn count<M: Model>(model: &M, schedule: &[usize]) -> Option<u32> {
         }
     }
     Some(used)
+}
+
+impl<M: Model> Symmetry<M> {
+    /// The same symmetry for `model` under a preemption bound: the thread that moved last
+    /// is renamed too, and sorts after its equals (it alone may continue without a
+    /// preemption).
+    pub fn bounded(&self) -> Symmetry<Bounded<M>> {
+        let (sort, permute) = (Arc::clone(&self.sort), Arc::clone(&self.permute));
+        Symmetry {
+            groups: self.groups.clone(),
+            // By the last thread to move first, then (stably) by the model's key: the order
+            // of (key, moved last).
+            sort: Arc::new(
+                move |m: &Bounded<M>, s: &BoundedState<M::State>, group: &mut [usize]| {
+                    group.sort_by_key(|&t| s.last() == Some(t));
+                    sort(&m.model, &s.inner, group);
+                },
+            ),
+            permute: Arc::new(
+                move |m: &Bounded<M>, s: &mut BoundedState<M::State>, to: &[u8]| {
+                    permute(&m.model, &mut s.inner, to);
+                    s.rename_last(to);
+                },
+            ),
+        }
+    }
 }

@@ -158,6 +158,7 @@ fn compare<M: Model>(m: &M) {
     }
     let mut seen = Seen(HashSet::new());
     let out = Checker::new()
+        .symmetry(false)
         .threads(1)
         .check_observed(m, &mut seen)
         .unwrap();

@@ -7,7 +7,11 @@ use weft_explorer::{Checker, Observer, Outcome, Reduce, Reduction, Verdict};
 use weft_model::Scenario;
 
 fn explore(s: &Scenario, reduction: Reduction) -> Outcome {
-    let checker = Checker::new().threads(2).reduction(reduction);
+    // Every state (no symmetry), so that the two searches differ by reduction alone.
+    let checker = Checker::new()
+        .threads(2)
+        .reduction(reduction)
+        .symmetry(false);
     s.model().check(&checker).unwrap()
 }
 
