@@ -67,52 +67,62 @@ pub(super) fn pack(s: &State, n: usize, out: &mut Vec<u8>) {
         out.extend_from_slice(&[byte(c.refcount), c.huge as u8]);
     }
     for mm in &s.mms {
-        let (kind, e) = match mm.pmd {
-            Pmd::None => (0, Entry::EMPTY),
-            Pmd::Huge(e) => (1, e),
-            Pmd::Invalid(e) => (2, e),
-            Pmd::Table => (3, Entry::EMPTY),
-        };
-        let pte = &mm.pte[..n];
-        let writes = pte
-            .iter()
-            .enumerate()
-            .fold(0, |w, (i, e)| w | (e.write as u8) << i);
-        out.extend_from_slice(&[
-            kind | (e.write as u8) << 2,
-            e.page,
-            writes,
-            mm.anon_vma,
-            mm.links,
-            mm.pmd_lock as u8 | (mm.pte_lock as u8) << 1,
-        ]);
-        out.extend(pte.iter().map(|e| e.page));
+        pack_mm(mm, n, out);
     }
     for t in &s.threads {
-        out.extend_from_slice(&[
-            t.op,
-            t.pc as u8,
-            t.busy as u8
-                | (t.started as u8) << 1
-                | (t.reuse as u8) << 2
-                | (t.judged as u8) << 3
-                | (t.write as u8) << 4,
-            t.subpage,
-            t.i,
-            t.page,
-            t.new_page,
-            byte(t.mapcount),
-            byte(t.total_mapcount),
-            t.read as u8,
-            t.after as u8,
-            t.rmap_after as u8,
-            t.todo,
-        ]);
-        out.extend_from_slice(&t.gather[..n]);
+        pack_thread(t, n, out);
     }
     for pin in &s.pins {
         out.extend_from_slice(&[pin.mm, pin.page, pin.subpage]);
     }
+}
+
+/// Appends process `mm`'s part of a state (with `n` subpages) packed to `out`.
+pub(super) fn pack_mm(mm: &Mm, n: usize, out: &mut impl Extend<u8>) {
+    let (kind, e) = match mm.pmd {
+        Pmd::None => (0, Entry::EMPTY),
+        Pmd::Huge(e) => (1, e),
+        Pmd::Invalid(e) => (2, e),
+        Pmd::Table => (3, Entry::EMPTY),
+    };
+    let pte = &mm.pte[..n];
+    let writes = pte
+        .iter()
+        .enumerate()
+        .fold(0, |w, (i, e)| w | (e.write as u8) << i);
+    out.extend([
+        kind | (e.write as u8) << 2,
+        e.page,
+        writes,
+        mm.anon_vma,
+        mm.links,
+        mm.pmd_lock as u8 | (mm.pte_lock as u8) << 1,
+    ]);
+    out.extend(pte.iter().map(|e| e.page));
+}
+
+/// Appends thread `t`'s part of a state (with `n` subpages) packed to `out`.
+pub(super) fn pack_thread(t: &ThreadState, n: usize, out: &mut impl Extend<u8>) {
+    out.extend([
+        t.op,
+        t.pc as u8,
+        t.busy as u8
+            | (t.started as u8) << 1
+            | (t.reuse as u8) << 2
+            | (t.judged as u8) << 3
+            | (t.write as u8) << 4,
+        t.subpage,
+        t.i,
+        t.page,
+        t.new_page,
+        byte(t.mapcount),
+        byte(t.total_mapcount),
+        t.read as u8,
+        t.after as u8,
+        t.rmap_after as u8,
+        t.todo,
+    ]);
+    out.extend(t.gather[..n].iter().copied());
 }
 
 /// The state [`pack`] wrote as `b` (with `n` subpages).

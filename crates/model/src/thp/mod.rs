@@ -48,6 +48,7 @@ mod flow;
 mod ops;
 mod scenario;
 mod steps;
+mod symmetry;
 
 pub use scenario::{build, MODEL, PARAMS};
 
@@ -174,6 +175,8 @@ pub struct Thp {
     variant: Variant,
     n: u8,
     threads: Vec<Thread>,
+    /// The groups of interchangeable processes ([`symmetry`]).
+    groups: Vec<Vec<usize>>,
 }
 
 /// Largest `subpages` accepted.
@@ -347,6 +350,7 @@ impl Thp {
         Ok(Thp {
             variant,
             n,
+            groups: symmetry::groups(&threads),
             threads,
         })
     }
@@ -536,6 +540,10 @@ impl Model for Thp {
 
     fn thread_count(&self) -> usize {
         self.threads.len()
+    }
+
+    fn symmetry(&self) -> Option<weft_explorer::Symmetry<Self>> {
+        weft_explorer::Symmetry::by_sorting(self)
     }
 
     fn thread_name(&self, thread: usize) -> &str {
