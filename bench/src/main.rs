@@ -1,7 +1,8 @@
 //! `cargo run --release -p weft-bench [-- SCENARIO... --runs N]` (`--help` for more)
 //!
 //! Explores each scenario without reduction on 1 and 2 worker threads, with the breadth-first
-//! queue in memory (the default) and on disk (`--frontier-memory 0`), several times, each run
+//! queue in memory (the default) and on disk (`--frontier-memory 0`), or (`--symmetry`)
+//! storing every state and one state per orbit of interchangeable threads, several times, each run
 //! in a fresh child process so that its peak memory is its own. Prints medians side by side:
 //! distinct states, transitions, wall time, states per second, bytes per stored state in the
 //! visited set (fingerprints and the in-memory part of the parent links) and in peak process
@@ -47,24 +48,33 @@ struct Args {
     /// gives both builds' medians and their ratio.
     #[arg(long, value_name = "PATH")]
     baseline: Option<std::path::PathBuf>,
-    /// One measured run (scenario, threads, queue), as the benchmark starts its children.
+    /// Measure thread symmetry instead of the queue: every state stored and one per orbit of
+    /// interchangeable threads (weft check's default), both with the queue in memory.
+    #[arg(long)]
+    symmetry: bool,
+    /// One measured run (scenario, threads, setup), as the benchmark starts its children.
     #[arg(long, num_args = 3, value_names = ["SCENARIO", "THREADS", "QUEUE"], hide = true)]
     child: Option<Vec<String>>,
 }
 
-/// Where the breadth-first queue lives: the default (64 MiB in memory, then disk) or all on
-/// disk past the write buffers (`--frontier-memory 0`).
+/// How a run stores what it explores: every state with the breadth-first queue where the
+/// default puts it (64 MiB in memory, then disk) or all on disk past the write buffers
+/// (`--frontier-memory 0`), or one state per orbit of interchangeable threads.
 #[derive(Clone, Copy, PartialEq)]
-enum Queue {
+enum Setup {
     Memory,
     Disk,
+    Symmetry,
 }
 
-impl Queue {
+impl Setup {
+    const ALL: [Setup; 3] = [Setup::Memory, Setup::Disk, Setup::Symmetry];
+
     fn name(self) -> &'static str {
         match self {
-            Queue::Memory => "memory",
-            Queue::Disk => "disk",
+            Setup::Memory => "memory",
+            Setup::Disk => "disk",
+            Setup::Symmetry => "symmetry",
         }
     }
 }
@@ -80,15 +90,15 @@ fn peak_rss() -> u64 {
 }
 
 /// One exploration in this process; prints one machine-readable line.
-fn child(name: &str, threads: usize, queue: Queue) {
+fn child(name: &str, threads: usize, setup: Setup) {
     let scenario = Scenario::resolve(name).unwrap_or_else(|e| panic!("{e}"));
     let base = peak_rss();
     let out = WeftRun {
         threads,
         time_limit: None,
         por: false,
-        queue_on_disk: queue == Queue::Disk,
-        symmetry: false,
+        queue_on_disk: setup == Setup::Disk,
+        symmetry: setup == Setup::Symmetry,
     }
     .run(scenario.model());
     let verdict = match out.verdict {
@@ -118,9 +128,9 @@ struct Sample {
     verdict: String,
 }
 
-fn sample(exe: &std::path::Path, name: &str, threads: usize, queue: Queue) -> Sample {
+fn sample(exe: &std::path::Path, name: &str, threads: usize, setup: Setup) -> Sample {
     let out = Command::new(exe)
-        .args(["--child", name, &threads.to_string(), queue.name()])
+        .args(["--child", name, &threads.to_string(), setup.name()])
         .output()
         .expect("the benchmark re-runs itself");
     let line = String::from_utf8_lossy(&out.stdout);
@@ -176,12 +186,11 @@ fn median(mut v: Vec<f64>) -> f64 {
 fn main() {
     let args = Args::parse();
     if let Some(child_args) = &args.child {
-        let queue = if child_args[2] == "disk" {
-            Queue::Disk
-        } else {
-            Queue::Memory
-        };
-        child(&child_args[0], child_args[1].parse().unwrap(), queue);
+        let setup = Setup::ALL
+            .into_iter()
+            .find(|s| s.name() == child_args[2])
+            .expect("the parent passes a setup");
+        child(&child_args[0], child_args[1].parse().unwrap(), setup);
         return;
     }
     let runs = args.runs;
@@ -202,6 +211,11 @@ fn main() {
     }
     let mut builds = vec![("this", std::env::current_exe().unwrap())];
     builds.extend(args.baseline.iter().map(|b| ("baseline", b.clone())));
+    let configs: &[(usize, Setup)] = if args.symmetry {
+        &SYMMETRY_CONFIGS
+    } else {
+        &QUEUE_CONFIGS
+    };
     println!(
         "median of {runs} runs each or more (at least {}s of search a configuration), no \
          reduction; configurations {}interleaved run by run\n",
@@ -209,26 +223,33 @@ fn main() {
         if builds.len() > 1 { "and builds " } else { "" }
     );
     println!(
-        "| scenario | build | threads | queue | states | transitions | time (s) | states/s | visited B/state | peak RSS growth B/state | peak RSS B/state | peak RSS MiB | verdict | runs |"
+        "| scenario | build | threads | setup | states | transitions | time (s) | states/s | visited B/state | peak RSS growth B/state | peak RSS B/state | peak RSS MiB | verdict | runs |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for name in &names {
-        let samples = measure(name, &builds, runs, args.min_time);
+        let samples = measure(name, &builds, configs, runs, args.min_time);
         let medians: Vec<Vec<f64>> = builds
             .iter()
             .zip(&samples)
-            .map(|((build, _), by_config)| print_rows(name, build, by_config))
+            .map(|((build, _), by_config)| print_rows(name, build, configs, by_config))
             .collect();
         let this = &medians[0];
+        let other = if args.symmetry {
+            "symmetry"
+        } else {
+            "the queue on disk"
+        };
         println!(
-            "\n{name}: speedup 1 -> 2 threads {:.2}x with the queue in memory, {:.2}x on disk; \
-             the queue on disk costs {:.2}x the time on 2 threads (median times, same run)",
+            "\n{name}: speedup 1 -> 2 threads {:.2}x storing every state with the queue in \
+             memory, {:.2}x with {other}; {other} takes {:.3}x the time on 1 thread, {:.3}x on 2 \
+             (median times, same run)",
             this[0] / this[1],
             this[2] / this[3],
+            this[2] / this[0],
             this[3] / this[1],
         );
         if let Some(base) = medians.get(1) {
-            let ratios: Vec<String> = CONFIGS
+            let ratios: Vec<String> = configs
                 .iter()
                 .zip(this.iter().zip(base))
                 .map(|((t, q), (a, b))| format!("{t} thread(s), {}: {:.3}", q.name(), b / a))
@@ -242,12 +263,20 @@ fn main() {
     }
 }
 
-/// The configurations measured: threads and where the queue lives.
-const CONFIGS: [(usize, Queue); 4] = [
-    (1, Queue::Memory),
-    (2, Queue::Memory),
-    (1, Queue::Disk),
-    (2, Queue::Disk),
+/// The configurations measured by default: threads and where the queue lives.
+const QUEUE_CONFIGS: [(usize, Setup); 4] = [
+    (1, Setup::Memory),
+    (2, Setup::Memory),
+    (1, Setup::Disk),
+    (2, Setup::Disk),
+];
+
+/// The configurations measured with `--symmetry`: threads, and every state or one per orbit.
+const SYMMETRY_CONFIGS: [(usize, Setup); 4] = [
+    (1, Setup::Memory),
+    (2, Setup::Memory),
+    (1, Setup::Symmetry),
+    (2, Setup::Symmetry),
 ];
 
 /// Every build's samples of every configuration of `name`, runs interleaved: per build, per
@@ -255,15 +284,16 @@ const CONFIGS: [(usize, Queue); 4] = [
 fn measure(
     name: &str,
     builds: &[(&str, std::path::PathBuf)],
+    configs: &[(usize, Setup)],
     runs: u32,
     min_time: f64,
 ) -> Vec<Vec<Vec<Sample>>> {
     let mut samples: Vec<Vec<Vec<Sample>>> = builds
         .iter()
-        .map(|_| CONFIGS.iter().map(|_| Vec::new()).collect())
+        .map(|_| configs.iter().map(|_| Vec::new()).collect())
         .collect();
     let round = |samples: &mut Vec<Vec<Vec<Sample>>>| {
-        for (i, &(t, q)) in CONFIGS.iter().enumerate() {
+        for (i, &(t, q)) in configs.iter().enumerate() {
             for (b, (_, exe)) in builds.iter().enumerate() {
                 samples[b][i].push(sample(exe, name, t, q));
             }
@@ -283,9 +313,14 @@ fn measure(
 }
 
 /// A table row per configuration of one build; the median times, in configuration order.
-fn print_rows(name: &str, build: &str, by_config: &[Vec<Sample>]) -> Vec<f64> {
+fn print_rows(
+    name: &str,
+    build: &str,
+    configs: &[(usize, Setup)],
+    by_config: &[Vec<Sample>],
+) -> Vec<f64> {
     let mut medians = Vec::new();
-    for (samples, &(threads, queue)) in by_config.iter().zip(&CONFIGS) {
+    for (samples, &(threads, setup)) in by_config.iter().zip(configs) {
         let s0 = &samples[0];
         assert!(samples
             .iter()
@@ -297,7 +332,7 @@ fn print_rows(name: &str, build: &str, by_config: &[Vec<Sample>]) -> Vec<f64> {
         medians.push(time);
         println!(
             "| {name} | {build} | {threads} | {} | {} | {} | {:.3} | {:.0} | {:.1} | {:.1} | {:.1} | {:.0} | {} | {} |",
-            queue.name(),
+            setup.name(),
             s0.states,
             s0.transitions,
             time,
