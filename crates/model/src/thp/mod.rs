@@ -14,14 +14,19 @@
 //! Simplifications, written down:
 //! - The per-mm PMD lock and PTE lock are steps, but they never make a thread wait: each mm
 //!   is touched only by its own thread, and by its parent while `fork` copies it, before the
-//!   child thread starts. The page lock of the head (`do_wp_page`) is a real lock between
-//!   processes. `mmap_sem` is not modelled for the same reason (one thread per mm).
+//!   child thread starts. The page lock of the head is a real lock between processes, taken
+//!   where the variant's kernel takes it: `do_wp_page` (every variant), `__split_huge_pmd`
+//!   (c444eb564fb1: `split_page_lock`, `huge_page_lock`, `v5_9_page_count`) and the huge
+//!   reuse test (ba3c4ce6def4's `trylock_page`: `huge_page_lock`, `v5_9_page_count`).
+//!   `mmap_sem` is not modelled for the same reason (one thread per mm).
 //! - The `pte_same`/`pmd_same` rechecks after retaking a page-table lock always succeed (no
 //!   other thread writes this mm's entries) and are folded into the lock step.
 //! - Pages made by COW copies are not modelled as compound pages: a copy has a `_refcount`
 //!   and its mappings are read from the page tables. A write fault on a read-only entry to a
 //!   copy, and splitting a PMD that maps a copy, are one coarse step each that decide by the
 //!   true mapping count. The checks are about the THP; the copies only keep the counts right.
+//!   Where the split takes the page lock, it takes none for a COW copy (the copies have no
+//!   page lock in the model; the coarse step is one step anyway).
 //! - Tail pages' `mapping` fields are not state: any write to one is the `tail_mapping_write`
 //!   violation at once (for `page[1]` that slot is `compound_mapcount`).
 //! - `reuse_swap_page` assumes `!PageSwapCache` and `!PageKsm`; huge allocations succeed (no
@@ -33,8 +38,21 @@
 //!   THP with PTEs: scenarios that split a PMD are refused for it.
 //! - `gup_pin` is a write pin (FOLL_WRITE, as vfio takes): on a read-only entry it runs the
 //!   write fault first and retries. Pins are dropped only by `gup_unpin`, never by `exit`.
-//! - `v5_9_page_count` is `merged_fix` with 09854ba94c6a's `do_wp_page`; its huge path is the
-//!   merged one (without c444eb564fb1's page lock around the PMD split).
+//! - `split_page_lock` and `huge_page_lock` are the 2016 code (read at v4.6.2) with the locks
+//!   4.9.y took in 2020 and 2021 (read from those backports); the rest of 4.9's paths is taken
+//!   to be v4.6.2's (the fault_env plumbing aside), not re-read line by line.
+//! - `v5_9_page_count` is v5.9's code on the paths it runs: 09854ba94c6a's `do_wp_page`; the
+//!   huge write fault under the page lock, which reuses if `reuse_swap_page` counts at most 1
+//!   and otherwise unlocks, splits its own PMD and goes on at PTE level (3917c80280c9's
+//!   `VM_FAULT_FALLBACK`); the split under the page lock, `pmdp_invalidate` first. Its
+//!   `reuse_swap_page` runs `page_trans_huge_mapcount`'s steps: for a page outside the swap
+//!   cache, `page_trans_huge_map_swapcount` reads the same counters in the same order. Fork,
+//!   zap and GUP are the v4.6.2 steps every variant shares (their accesses to the THP's
+//!   counters are the same in v5.9; not re-read line by line). `gup_pin` is FOLL_GET, so
+//!   v5.9's fork-time copy of FOLL_PIN-pinned pages (70e806e4e645) never applies.
+//! - 4.9 and v4.6.2 invalidate the PMD at the end of the split (s6), v5.9 before s1; the PMD
+//!   is read only by its own process, under its PMD lock, and an invalid PMD still counts as a
+//!   mapping, so the order changes nothing another thread can read.
 //!
 //! The steps declare no footprints and the model offers no partial-order reduction. Every step
 //! clears the other threads' R2 judgement (the ghost `judged` flag, which a write fault sets
@@ -77,30 +95,43 @@ pub enum Variant {
     AndreaV1Head,
     /// The merged fix 6d0a07edd17c: move the anon_vma only if `total_mapcount == 1`.
     MergedFix,
-    /// 09854ba94c6a (v5.9) at PTE level: reuse iff `page_count == 1` (and mapcount 1).
+    /// The merged fix with c444eb564fb1 (v5.8; 4.9.y, June 2020): `__split_huge_pmd` takes
+    /// the page lock around `__split_huge_pmd_locked`. The huge reuse test still takes none.
+    SplitPageLock,
+    /// `SplitPageLock` with the page lock around the huge reuse test, ba3c4ce6def4's
+    /// (v4.14) `trylock_page` as 4.9.y took it in March 2021 ("mm, thp: make
+    /// do_huge_pmd_wp_page() lock page for testing mapcount").
+    HugePageLock,
+    /// v5.9: 09854ba94c6a at PTE level (reuse iff `page_count == 1` and mapcount 1); the huge
+    /// path's `reuse_swap_page` under the page lock (ba3c4ce6def4) and, when it cannot reuse,
+    /// a split and the PTE path (3917c80280c9); the split under the page lock (c444eb564fb1).
     V59PageCount,
 }
 
 impl Variant {
     /// Every variant, in the order scenarios list them.
-    pub const ALL: [Variant; 7] = [
+    pub const ALL: [Variant; 9] = [
         Variant::V44,
         Variant::V45,
         Variant::V45MapcountOnly,
         Variant::AndreaV1,
         Variant::AndreaV1Head,
         Variant::MergedFix,
+        Variant::SplitPageLock,
+        Variant::HugePageLock,
         Variant::V59PageCount,
     ];
 
     /// Every variant's name in scenario files, in the order of [`ALL`](Self::ALL).
-    pub const NAMES: [&'static str; 7] = [
+    pub const NAMES: [&'static str; 9] = [
         "v4_4",
         "v4_5",
         "v4_5_mapcount_only",
         "andrea_v1",
         "andrea_v1_head",
         "merged_fix",
+        "split_page_lock",
+        "huge_page_lock",
         "v5_9_page_count",
     ];
 
@@ -116,10 +147,30 @@ impl Variant {
 
     /// Whether the reuse decisions use `page_trans_huge_mapcount`.
     fn reads_page_trans_huge_mapcount(self) -> bool {
+        !matches!(self, Variant::V44 | Variant::V45 | Variant::V45MapcountOnly)
+    }
+
+    /// Whether `do_wp_page` moves the anon_vma only when `total_mapcount == 1` (the merged
+    /// fix's PTE path).
+    fn moves_only_when_alone(self) -> bool {
         matches!(
             self,
-            Variant::AndreaV1 | Variant::AndreaV1Head | Variant::MergedFix | Variant::V59PageCount
+            Variant::MergedFix | Variant::SplitPageLock | Variant::HugePageLock
         )
+    }
+
+    /// Whether `__split_huge_pmd` takes the page lock around the split (c444eb564fb1).
+    fn locks_page_in_split(self) -> bool {
+        matches!(
+            self,
+            Variant::SplitPageLock | Variant::HugePageLock | Variant::V59PageCount
+        )
+    }
+
+    /// Whether `do_huge_pmd_wp_page` takes the page lock around its reuse test
+    /// (ba3c4ce6def4, and 4.9.y's backport of that lock).
+    fn locks_page_in_huge_wp(self) -> bool {
+        matches!(self, Variant::HugePageLock | Variant::V59PageCount)
     }
 }
 
@@ -137,7 +188,10 @@ pub enum Op {
         /// The child's thread index.
         child: u8,
     },
-    /// `split_huge_pmd` on the range (mprotect of a subrange and back, say).
+    /// `split_huge_pmd` on the range: what `madvise(MADV_RANDOM)` of a subrange and
+    /// `madvise(MADV_NORMAL)` back do to private anonymous memory (`split_vma` →
+    /// `vma_adjust_trans_huge` → `split_huge_pmd_address`), leaving the protections as they
+    /// were; mlock and munlock of a subrange split the same way.
     SplitHugePmd,
     /// `munmap` of subpage i, splitting a PMD mapping first.
     Munmap(u8),
