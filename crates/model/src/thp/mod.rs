@@ -191,7 +191,8 @@ pub enum Op {
     /// `split_huge_pmd` on the range: what `madvise(MADV_RANDOM)` of a subrange and
     /// `madvise(MADV_NORMAL)` back do to private anonymous memory (`split_vma` →
     /// `vma_adjust_trans_huge` → `split_huge_pmd_address`), leaving the protections as they
-    /// were; mlock and munlock of a subrange split the same way.
+    /// were. (mprotect of a subrange and back would leave it read-only; mlock may split the
+    /// compound page itself, not only the PMD.)
     SplitHugePmd,
     /// `munmap` of subpage i, splitting a PMD mapping first.
     Munmap(u8),
