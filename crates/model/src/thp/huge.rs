@@ -1,15 +1,21 @@
 //! The huge-PMD paths' steps: `do_huge_pmd_wp_page` and the PMD split (`__split_huge_pmd`,
 //! `__split_huge_pmd_locked`), declared apart from the other paths' steps to keep each file
-//! short. [`with_huge_steps!`] hands them to [`steps!`](crate::step::steps) after the steps it
-//! is given, so that [`Pc`](super::steps::Pc) is still one enum declared in one place; the
-//! names the declarations use are those of [`steps`](super::steps), where the macro is
-//! invoked.
+//! short. [`with_huge_steps!`] hands them to [`steps!`](crate::step::steps) with the others,
+//! so that [`Pc`](super::steps::Pc) is still one enum declared in one place; the names the
+//! declarations use are those of [`steps`](super::steps), where the macro is invoked.
+//!
+//! A step's place in [`Pc`] is its discriminant, the byte a packed state keeps (and so what
+//! the fingerprints hash and the order some engines pick a trace in): the huge-PMD steps keep
+//! the places they had among the others, and the steps of the later variants' page locks come
+//! after every other step.
 
-/// `steps!` on the given declarations followed by the huge-PMD paths' steps.
+/// `steps!` on three groups of declarations, with the huge-PMD paths' steps in between: the
+/// `do_huge_pmd_wp_page` steps after the first group, the split's after the second, the
+/// page-lock steps of the later variants after the third.
 macro_rules! with_huge_steps {
-    ($($steps:tt)*) => {
+    ({ $($before_wp:tt)* } { $($before_split:tt)* } { $($after_split:tt)* }) => {
         crate::step::steps! {
-            $($steps)*
+            $($before_wp)*
 
             // do_huge_pmd_wp_page
             /// `spin_lock(pmd_lock(mm, pmd)); pmd_same(*pmd, orig_pmd)`; the R2 judgement.
@@ -135,6 +141,7 @@ macro_rules! with_huge_steps {
                 effect: { m.put(s, H)?; s.threads[t].pc = Pc::HugeWpUnlock; },
             }
 
+            $($before_split)*
 
             // __split_huge_pmd, __split_huge_pmd_locked
             /// `spin_lock(pmd_lock(mm, pmd)); if (pmd_trans_huge(*pmd))`; the PMD's write bit.
@@ -314,6 +321,8 @@ macro_rules! with_huge_steps {
                 },
             }
 
+            $($after_split)*
+
             // c444eb564fb1: the page lock around the split.
             /// `page = pmd_page(*pmd); if (unlikely(!trylock_page(page)))`.
             SplitTrylock(m, s, t) {
@@ -454,7 +463,6 @@ macro_rules! with_huge_steps {
                 source: m.src("do_huge_pmd_wp_page", HUGE, true),
                 effect: { s.mms[t].pmd_lock = false; s.threads[t].pc = Pc::SplitLock; },
             }
-
         }
     };
 }

@@ -15,6 +15,8 @@ use super::ops::{PMD_LOCK, PMD_UNLOCK, PTE_LOCK, PTE_UNLOCK, TRYLOCK};
 use super::{Entry, Op, Pin, Pmd, State, Thp, Variant, H, NONE};
 
 with_huge_steps! {
+// The steps before `do_huge_pmd_wp_page`'s (which `with_huge_steps!` adds after these).
+{
     /// A thread's next step.
     model Thp, state State, pc Pc;
 
@@ -89,6 +91,9 @@ with_huge_steps! {
         effect: { m.finish_op(s, t) },
     }
 
+}
+// The steps between `do_huge_pmd_wp_page`'s and the split's.
+{
     // The mapcount readers: page_mapcount, __page_mapcount, page_trans_huge_mapcount.
     /// `atomic_read(&page[i]._mapcount) + 1`, as the running reader uses it.
     ReadSubpageMapcount(m, s, t) {
@@ -620,6 +625,9 @@ with_huge_steps! {
         effect: { m.fork_pte_locks(s, t, false); m.fork_done(s, t); },
     }
 
+}
+// The steps after the split's (then the later variants' page-lock steps).
+{
     // zap_pte_range
     /// `spin_lock(pte_lockptr(mm, pmd))` in `zap_pte_range` (`pte_offset_map_lock`).
     ZapLock(m, s, t) {
@@ -722,4 +730,5 @@ with_huge_steps! {
         source: m.src("release_pages", SWAP, false),
         effect: { let page = s.threads[t].page; m.put(s, page)?; m.finish_op(s, t); },
     }
+}
 }
