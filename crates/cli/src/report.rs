@@ -55,9 +55,13 @@ const INTRO: &[(&str, &str)] = &[
          (`page_mapcount()==1 && page_count()==1`), breaking vfio DMA. Andrea Arcangeli's \
          first fix (`page_trans_huge_mapcount()`) was shown wrong by Kirill Shutemov's split + \
          fork + munmap-halves scenario; the merged fix 6d0a07edd17c added the \
-         `total_mapcount` guard. Scenarios: A (pinned PMD-mapped page, child gone, parent \
-         writes), B (the same with PTEs), M (why `page_count` was needed; exploring finds the \
-         split race that c444eb564fb1 later fixed), K (Kirill's counterexample).",
+         `total_mapcount` guard. Later steps: c444eb564fb1's page lock around the PMD split \
+         (`split_page_lock`), the page lock on the huge reuse test as 4.9.y took it in 2021 \
+         (`huge_page_lock`), and v5.9 (`v5_9_page_count`: `page_count()` at PTE level, a split \
+         and the PTE path when the huge page cannot be reused). Scenarios: A (pinned PMD-mapped \
+         page, child gone, parent writes), B (the same with PTEs), M (why `page_count` was \
+         needed; exploring finds a split race that only both page locks together close: the \
+         split's alone leaves it open), K (Kirill's counterexample).",
     ),
 ];
 

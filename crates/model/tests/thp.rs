@@ -245,3 +245,76 @@ fn double_map_split_by_hand() {
     assert_eq!(field(&m, &s, "H._refcount"), "2");
     m.end_check(&s).unwrap();
 }
+
+/// Scenario M's processes on `variant`: P faults the THP, forks C and writes subpage 0; C
+/// unmaps subpage 0.
+fn scenario_m(variant: Variant) -> Thp {
+    Thp::new(
+        variant,
+        2,
+        vec![
+            Thread {
+                name: "P".into(),
+                ops: vec![Op::ThpFault, Op::Fork { child: 1 }, Op::Write(0)],
+                child_of: None,
+            },
+            Thread {
+                name: "C".into(),
+                ops: vec![Op::Munmap(0)],
+                child_of: Some(0),
+            },
+        ],
+    )
+    .unwrap()
+}
+
+/// v5.9's huge write fault that cannot reuse (C still maps the PMD) copies no huge page: it
+/// splits P's own PMD under the page lock and writes at PTE level, where `page_count != 1`
+/// copies subpage 0 alone (3917c80280c9, 09854ba94c6a).
+#[test]
+fn v5_9_huge_write_fault_falls_back_to_the_pte_path() {
+    let m = scenario_m(Variant::V59PageCount);
+    let mut s = m.initial_state();
+    run_until(&m, &mut s, 0, finished(0));
+    assert_eq!(field(&m, &s, "P.pmd"), "PTE table");
+    assert_eq!(field(&m, &s, "P.pte[0]"), "copy0 rw");
+    assert_eq!(field(&m, &s, "P.pte[1]"), "H[1] ro");
+    assert_eq!(field(&m, &s, "copy0._refcount"), "1");
+    assert_eq!(field(&m, &s, "C.pmd"), "huge H ro");
+    assert_eq!(field(&m, &s, "H.PG_locked"), "unlocked");
+    run_until(&m, &mut s, 1, finished(1));
+    m.end_check(&s).unwrap();
+}
+
+/// Whether thread `t` is inside a mapcount reader (its running `mapcount` is a local).
+fn reading(m: &Thp, s: &<Thp as Model>::State, t: usize) -> bool {
+    m.locals(s, t).iter().any(|l| l.name == "mapcount")
+}
+
+/// The page lock C's split takes (c444eb564fb1) holds P's huge write fault back only where
+/// that fault takes it too: on huge_page_lock and v5.9 P sleeps in `lock_page` until C's split
+/// is done; on split_page_lock P reads the counters in the middle of the split.
+#[test]
+fn the_split_page_lock_serializes_only_a_huge_reader_that_takes_it() {
+    let in_split_s4 = |m: &Thp, s: &<Thp as Model>::State| field(m, s, "PageDoubleMap") == "true";
+    for (variant, waits) in [
+        (Variant::SplitPageLock, false),
+        (Variant::HugePageLock, true),
+        (Variant::V59PageCount, true),
+    ] {
+        let m = scenario_m(variant);
+        let mut s = m.initial_state();
+        // P faults and forks; C splits up to s4 (PageDoubleMap set), holding the page lock.
+        run_until(&m, &mut s, 0, |m, s| m.status(s, 1) == Status::Enabled);
+        run_until(&m, &mut s, 1, in_split_s4);
+        assert_eq!(field(&m, &s, "H.PG_locked"), "held by C", "{variant:?}");
+        // P's write fault runs as far as it can.
+        let mut steps = 0;
+        while m.status(&s, 0) == Status::Enabled && !reading(&m, &s, 0) && steps < 50 {
+            m.step(&mut s, 0).unwrap();
+            steps += 1;
+        }
+        assert_eq!(m.status(&s, 0) == Status::Blocked, waits, "{variant:?}");
+        assert_eq!(reading(&m, &s, 0), !waits, "{variant:?}");
+    }
+}

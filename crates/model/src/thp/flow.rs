@@ -56,7 +56,11 @@ impl Thp {
         match th.pc {
             Pc::Done => Status::Finished,
             _ if !th.started => Status::Blocked,
-            Pc::WpLockPage if s.page_lock != NONE && s.page_lock != t as u8 => Status::Blocked,
+            Pc::WpLockPage | Pc::HugeWpLockPage | Pc::SplitLockPage
+                if s.page_lock != NONE && s.page_lock != t as u8 =>
+            {
+                Status::Blocked
+            }
             _ => Status::Enabled,
         }
     }
@@ -179,20 +183,27 @@ impl Thp {
         let v = self.variant;
         let th = &mut s.threads[t];
         match th.after {
-            After::HugeWp => {
-                th.pc = if th.mapcount != 1 {
-                    Pc::HugeWpGet
-                } else if v == Variant::V45 {
-                    Pc::HugeWpPageCount
-                } else {
+            // v5.9's `reuse_swap_page` returns `count <= 1`; the others test `== 1`.
+            After::HugeWp if v == Variant::V59PageCount => {
+                th.pc = if th.mapcount <= 1 {
                     Pc::HugeWpReuse
+                } else {
+                    Pc::HugeWpUnlockPage
+                };
+            }
+            After::HugeWp => {
+                th.pc = match th.mapcount {
+                    1 if v == Variant::V45 => Pc::HugeWpPageCount,
+                    1 => Pc::HugeWpReuse,
+                    _ if v.locks_page_in_huge_wp() => Pc::HugeWpUnlockPage,
+                    _ => Pc::HugeWpGet,
                 };
             }
             After::ReuseSwapPage => {
                 th.reuse = th.mapcount <= 1;
                 th.pc = match v {
                     _ if !th.reuse => Pc::WpUnlockPage,
-                    Variant::MergedFix if th.total_mapcount != 1 => Pc::WpUnlockPage,
+                    _ if v.moves_only_when_alone() && th.total_mapcount != 1 => Pc::WpUnlockPage,
                     _ => Pc::WpMove,
                 };
             }
@@ -285,11 +296,14 @@ impl Thp {
         self.finish_op(s, t);
     }
 
+    /// After `__split_huge_pmd`: munmap zaps; a write fault that fell back from the huge path
+    /// (v5.9's `VM_FAULT_FALLBACK`) goes on at PTE level, `handle_pte_fault` → `do_wp_page`;
+    /// `split_huge_pmd` is done.
     pub(super) fn after_split(&self, s: &mut State, t: usize) {
-        if let Some(Op::Munmap(_)) = self.op(s, t) {
-            s.threads[t].pc = Pc::ZapLock;
-        } else {
-            self.finish_op(s, t);
+        match self.op(s, t) {
+            Some(Op::Munmap(_)) => s.threads[t].pc = Pc::ZapLock,
+            Some(Op::Write(_) | Op::GupPin(_)) => s.threads[t].pc = Pc::WpLock,
+            _ => self.finish_op(s, t),
         }
     }
 }

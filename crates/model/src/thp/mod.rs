@@ -14,14 +14,19 @@
 //! Simplifications, written down:
 //! - The per-mm PMD lock and PTE lock are steps, but they never make a thread wait: each mm
 //!   is touched only by its own thread, and by its parent while `fork` copies it, before the
-//!   child thread starts. The page lock of the head (`do_wp_page`) is a real lock between
-//!   processes. `mmap_sem` is not modelled for the same reason (one thread per mm).
+//!   child thread starts. The page lock of the head is a real lock between processes, taken
+//!   where the variant's kernel takes it: `do_wp_page` (every variant), `__split_huge_pmd`
+//!   (c444eb564fb1: `split_page_lock`, `huge_page_lock`, `v5_9_page_count`) and the huge
+//!   reuse test (ba3c4ce6def4's `trylock_page`: `huge_page_lock`, `v5_9_page_count`).
+//!   `mmap_sem` is not modelled for the same reason (one thread per mm).
 //! - The `pte_same`/`pmd_same` rechecks after retaking a page-table lock always succeed (no
 //!   other thread writes this mm's entries) and are folded into the lock step.
 //! - Pages made by COW copies are not modelled as compound pages: a copy has a `_refcount`
 //!   and its mappings are read from the page tables. A write fault on a read-only entry to a
 //!   copy, and splitting a PMD that maps a copy, are one coarse step each that decide by the
 //!   true mapping count. The checks are about the THP; the copies only keep the counts right.
+//!   Where the split takes the page lock, it takes none for a COW copy (the copies have no
+//!   page lock in the model; the coarse step is one step anyway).
 //! - Tail pages' `mapping` fields are not state: any write to one is the `tail_mapping_write`
 //!   violation at once (for `page[1]` that slot is `compound_mapcount`).
 //! - `reuse_swap_page` assumes `!PageSwapCache` and `!PageKsm`; huge allocations succeed (no
@@ -33,8 +38,21 @@
 //!   THP with PTEs: scenarios that split a PMD are refused for it.
 //! - `gup_pin` is a write pin (FOLL_WRITE, as vfio takes): on a read-only entry it runs the
 //!   write fault first and retries. Pins are dropped only by `gup_unpin`, never by `exit`.
-//! - `v5_9_page_count` is `merged_fix` with 09854ba94c6a's `do_wp_page`; its huge path is the
-//!   merged one (without c444eb564fb1's page lock around the PMD split).
+//! - `split_page_lock` and `huge_page_lock` are the 2016 code (read at v4.6.2) with the locks
+//!   4.9.y took in 2020 and 2021 (read from those backports); the rest of 4.9's paths is taken
+//!   to be v4.6.2's (the fault_env plumbing aside), not re-read line by line.
+//! - `v5_9_page_count` is v5.9's code on the paths it runs: 09854ba94c6a's `do_wp_page`; the
+//!   huge write fault under the page lock, which reuses if `reuse_swap_page` counts at most 1
+//!   and otherwise unlocks, splits its own PMD and goes on at PTE level (3917c80280c9's
+//!   `VM_FAULT_FALLBACK`); the split under the page lock, `pmdp_invalidate` first. Its
+//!   `reuse_swap_page` runs `page_trans_huge_mapcount`'s steps: for a page outside the swap
+//!   cache, `page_trans_huge_map_swapcount` reads the same counters in the same order. Fork,
+//!   zap and GUP are the v4.6.2 steps every variant shares (their accesses to the THP's
+//!   counters are the same in v5.9; not re-read line by line). `gup_pin` is FOLL_GET, so
+//!   v5.9's fork-time copy of FOLL_PIN-pinned pages (70e806e4e645) never applies.
+//! - 4.9 and v4.6.2 invalidate the PMD at the end of the split (s6), v5.9 before s1; the PMD
+//!   is read only by its own process, under its PMD lock, and an invalid PMD still counts as a
+//!   mapping, so the order changes nothing another thread can read.
 //!
 //! The steps declare no footprints and the model offers no partial-order reduction. Every step
 //! clears the other threads' R2 judgement (the ghost `judged` flag, which a write fault sets
@@ -43,8 +61,10 @@
 //! honest footprints would make every pair conflict, and the reduction would explore every
 //! interleaving anyway.
 
+mod checks;
 mod codec;
 mod flow;
+mod huge;
 mod ops;
 mod scenario;
 mod steps;
@@ -76,30 +96,43 @@ pub enum Variant {
     AndreaV1Head,
     /// The merged fix 6d0a07edd17c: move the anon_vma only if `total_mapcount == 1`.
     MergedFix,
-    /// 09854ba94c6a (v5.9) at PTE level: reuse iff `page_count == 1` (and mapcount 1).
+    /// The merged fix with c444eb564fb1 (v5.8; 4.9.y, June 2020): `__split_huge_pmd` takes
+    /// the page lock around `__split_huge_pmd_locked`. The huge reuse test still takes none.
+    SplitPageLock,
+    /// `SplitPageLock` with the page lock around the huge reuse test, ba3c4ce6def4's
+    /// (v4.14) `trylock_page` as 4.9.y took it in March 2021 ("mm, thp: make
+    /// do_huge_pmd_wp_page() lock page for testing mapcount").
+    HugePageLock,
+    /// v5.9: 09854ba94c6a at PTE level (reuse iff `page_count == 1` and mapcount 1); the huge
+    /// path's `reuse_swap_page` under the page lock (ba3c4ce6def4) and, when it cannot reuse,
+    /// a split and the PTE path (3917c80280c9); the split under the page lock (c444eb564fb1).
     V59PageCount,
 }
 
 impl Variant {
     /// Every variant, in the order scenarios list them.
-    pub const ALL: [Variant; 7] = [
+    pub const ALL: [Variant; 9] = [
         Variant::V44,
         Variant::V45,
         Variant::V45MapcountOnly,
         Variant::AndreaV1,
         Variant::AndreaV1Head,
         Variant::MergedFix,
+        Variant::SplitPageLock,
+        Variant::HugePageLock,
         Variant::V59PageCount,
     ];
 
     /// Every variant's name in scenario files, in the order of [`ALL`](Self::ALL).
-    pub const NAMES: [&'static str; 7] = [
+    pub const NAMES: [&'static str; 9] = [
         "v4_4",
         "v4_5",
         "v4_5_mapcount_only",
         "andrea_v1",
         "andrea_v1_head",
         "merged_fix",
+        "split_page_lock",
+        "huge_page_lock",
         "v5_9_page_count",
     ];
 
@@ -115,10 +148,30 @@ impl Variant {
 
     /// Whether the reuse decisions use `page_trans_huge_mapcount`.
     fn reads_page_trans_huge_mapcount(self) -> bool {
+        !matches!(self, Variant::V44 | Variant::V45 | Variant::V45MapcountOnly)
+    }
+
+    /// Whether `do_wp_page` moves the anon_vma only when `total_mapcount == 1` (the merged
+    /// fix's PTE path).
+    fn moves_only_when_alone(self) -> bool {
         matches!(
             self,
-            Variant::AndreaV1 | Variant::AndreaV1Head | Variant::MergedFix | Variant::V59PageCount
+            Variant::MergedFix | Variant::SplitPageLock | Variant::HugePageLock
         )
+    }
+
+    /// Whether `__split_huge_pmd` takes the page lock around the split (c444eb564fb1).
+    fn locks_page_in_split(self) -> bool {
+        matches!(
+            self,
+            Variant::SplitPageLock | Variant::HugePageLock | Variant::V59PageCount
+        )
+    }
+
+    /// Whether `do_huge_pmd_wp_page` takes the page lock around its reuse test
+    /// (ba3c4ce6def4, and 4.9.y's backport of that lock).
+    fn locks_page_in_huge_wp(self) -> bool {
+        matches!(self, Variant::HugePageLock | Variant::V59PageCount)
     }
 }
 
@@ -136,7 +189,11 @@ pub enum Op {
         /// The child's thread index.
         child: u8,
     },
-    /// `split_huge_pmd` on the range (mprotect of a subrange and back, say).
+    /// `split_huge_pmd` on the range: what `madvise(MADV_RANDOM)` of a subrange and
+    /// `madvise(MADV_NORMAL)` back do to private anonymous memory (`split_vma` →
+    /// `vma_adjust_trans_huge` → `split_huge_pmd_address`), leaving the protections as they
+    /// were. (mprotect of a subrange and back would leave it read-only; mlock may split the
+    /// compound page itself, not only the PMD.)
     SplitHugePmd,
     /// `munmap` of subpage i, splitting a PMD mapping first.
     Munmap(u8),
@@ -613,51 +670,8 @@ impl Model for Thp {
                 ));
             }
         }
-        // R3: a writable entry maps a page nobody else maps.
-        for (m, mm) in s.mms.iter().enumerate() {
-            for (i, e) in self.visible(mm) {
-                if e.write && self.maps(s, e.page, i) > 1 {
-                    let others: Vec<&str> = self
-                        .mappers(s, e.page, i)
-                        .into_iter()
-                        .filter(|n| *n != self.name(m))
-                        .collect();
-                    return Err(Violation::new(
-                        "cow_isolation",
-                        format!(
-                            "{} has a writable {} to {}[{i}], which {} still map{}: its writes \
-                             are visible to another process",
-                            self.name(m),
-                            if matches!(mm.pmd, Pmd::Table) {
-                                "PTE"
-                            } else {
-                                "PMD"
-                            },
-                            self.page_name(e.page),
-                            others.join(", "),
-                            if others.len() == 1 { "s" } else { "" }
-                        ),
-                    ));
-                }
-            }
-        }
-        // R4: every mapping of the THP is reachable from head->mapping.
-        for (m, mm) in s.mms.iter().enumerate() {
-            if self.visible(mm).iter().any(|(_, e)| e.page == H)
-                && (s.thp.mapping == NONE || mm.links & (1 << s.thp.mapping) == 0)
-            {
-                return Err(Violation::new(
-                    "rmap_unreachable",
-                    format!(
-                        "{} maps H but its vma is not linked into {} (head->mapping): rmap \
-                         walks (reclaim, migration, split_huge_page) cannot find the mapping",
-                        self.name(m),
-                        self.anon_vma_name(s.thp.mapping)
-                    ),
-                ));
-            }
-        }
-        Ok(())
+        self.isolation_check(s)?;
+        self.rmap_check(s)
     }
 
     fn checks(&self) -> Vec<&'static str> {
@@ -830,138 +844,5 @@ impl Model for Thp {
             }
         }
         parts.join(" ")
-    }
-}
-
-impl Thp {
-    /// `model_range`: every counter within [`COUNTER_MIN`]`..=`[`COUNTER_MAX`], and no more
-    /// COW copies or pins than a page number or a count byte can name. Not a kernel check:
-    /// the model cannot represent the state the step leads to.
-    fn range_check(s: &State) -> Result<(), Violation> {
-        let out = |what: String, value: i16| {
-            Violation::new(
-                "model_range",
-                format!(
-                    "{what} would be {value}, outside {COUNTER_MIN}..={COUNTER_MAX}, the range \
-                     the model keeps counters in"
-                ),
-            )
-        };
-        let in_range = |v: i16| (COUNTER_MIN..=COUNTER_MAX).contains(&v);
-        let p = &s.thp;
-        if !in_range(p.refcount) {
-            return Err(out("H._refcount".into(), p.refcount));
-        }
-        if !in_range(p.compound_mapcount) {
-            return Err(out("compound_mapcount".into(), p.compound_mapcount));
-        }
-        if let Some((i, &m)) = p.mapcount.iter().enumerate().find(|(_, &m)| !in_range(m)) {
-            return Err(out(format!("H[{i}]._mapcount"), m));
-        }
-        if let Some((k, c)) = s
-            .copies
-            .iter()
-            .enumerate()
-            .find(|(_, c)| !in_range(c.refcount))
-        {
-            return Err(out(format!("copy{k}._refcount"), c.refcount));
-        }
-        for th in &s.threads {
-            for v in [th.mapcount, th.total_mapcount] {
-                if !in_range(v) {
-                    return Err(out("a mapcount reader's sum".into(), v));
-                }
-            }
-        }
-        if s.copies.len() >= NONE as usize - 1 || s.pins.len() > u8::MAX as usize {
-            return Err(Violation::new(
-                "model_range",
-                format!(
-                    "{} COW copies and {} pins: more than the model can number",
-                    s.copies.len(),
-                    s.pins.len()
-                ),
-            ));
-        }
-        Ok(())
-    }
-
-    /// R1 at a quiescent point: logical mapcounts and `_refcount` equal the page tables' truth.
-    fn counters_check(&self, s: &State) -> Result<(), Violation> {
-        let p = &s.thp;
-        for i in 0..self.n {
-            let l = self.logical(p, i as usize);
-            let truth = self.maps(s, H, i) as i32;
-            if l != truth {
-                return Err(Violation::new(
-                    "counter_mismatch",
-                    format!(
-                        "page_mapcount(H[{i}]) = {l} but {truth} entries map it (_mapcount {}, \
-                         compound_mapcount {}, PageDoubleMap {})",
-                        p.mapcount[i as usize], p.compound_mapcount, p.double_map
-                    ),
-                ));
-            }
-        }
-        if p.double_map && p.compound_mapcount < 0 {
-            return Err(Violation::new(
-                "counter_mismatch",
-                "PageDoubleMap is set with no PMD mapping (compound_mapcount -1)",
-            ));
-        }
-        let want = self.expected_refs(s, H);
-        if p.refcount as i32 != want {
-            return Err(Violation::new(
-                "counter_mismatch",
-                format!(
-                    "H._refcount is {} but the mappings and pins account for {want}",
-                    p.refcount
-                ),
-            ));
-        }
-        for (k, c) in s.copies.iter().enumerate() {
-            let want = self.expected_refs(s, k as u8 + 1);
-            if c.refcount as i32 != want {
-                return Err(Violation::new(
-                    "counter_mismatch",
-                    format!(
-                        "copy{k}._refcount is {} but the mappings and pins account for {want}",
-                        c.refcount
-                    ),
-                ));
-            }
-        }
-        Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A step that takes a counter past the byte the state is packed in is the `model_range`
-    /// violation, not a wrap to the other end of the range.
-    #[test]
-    fn a_counter_leaving_its_range_is_a_violation() {
-        let thread = Thread {
-            name: "P".into(),
-            ops: vec![Op::ThpFault],
-            child_of: None,
-        };
-        let thp = Thp::new(Variant::MergedFix, 1, vec![thread]).unwrap();
-        let mut s = thp.initial_state();
-        s.thp.refcount = COUNTER_MAX;
-        assert!(Thp::range_check(&s).is_ok());
-        *Thp::refcount_of(&mut s, H) += 1;
-        let v = Thp::range_check(&s).unwrap_err();
-        assert_eq!(v.check, "model_range");
-        assert!(
-            v.message.contains("H._refcount would be 128"),
-            "{}",
-            v.message
-        );
-        s.thp.refcount = 1;
-        s.thp.mapcount[0] = COUNTER_MIN - 1;
-        assert_eq!(Thp::range_check(&s).unwrap_err().check, "model_range");
     }
 }

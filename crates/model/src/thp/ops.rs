@@ -44,7 +44,11 @@ impl Thp {
             Variant::AndreaV1 => "Andrea v1, linux-mm 20160429163444.GM11700@redhat.com",
             Variant::AndreaV1Head => "Andrea v1 + compound_head() (Kirill's objection (b))",
             Variant::MergedFix => "6d0a07edd17c (v4.6.2)",
-            Variant::V59PageCount => "09854ba94c6a (v5.9) on 6d0a07edd17c",
+            Variant::SplitPageLock => "c444eb564fb1 (v5.8; 4.9.y 2020-06) on 6d0a07edd17c",
+            Variant::HugePageLock => {
+                "4.9.y 2021-03, ba3c4ce6def4's page lock in do_huge_pmd_wp_page, on c444eb564fb1"
+            }
+            Variant::V59PageCount => "v5.9 (09854ba94c6a, 3917c80280c9, c444eb564fb1)",
         }
     }
 
@@ -101,7 +105,33 @@ impl Thp {
         }
     }
 
-    /// `v5_9`'s text on 09854ba94c6a, `other` on the other variants.
+    /// Where a step of the PMD split is read from: v5.9's own split (re-read at v5.9) on
+    /// `v5_9_page_count`, the code every other variant shares elsewhere.
+    pub(super) fn split_src(&self, function: &str) -> Source {
+        self.src(function, HUGE, self.variant == Variant::V59PageCount)
+    }
+
+    /// The split's first step once the PMD lock (and where taken, the page lock) is held:
+    /// s1, or on v5.9 the `pmdp_invalidate` that v5.9 does before s1.
+    pub(super) fn split_locked_start(&self, s: &mut State, t: usize) {
+        s.threads[t].pc = if self.variant == Variant::V59PageCount {
+            Pc::SplitInvalidate
+        } else {
+            Pc::SplitRefAdd
+        };
+    }
+
+    /// The split's step after s5: s6's `pmdp_invalidate`, or on v5.9 (which invalidated
+    /// first) `pmd_populate`.
+    pub(super) fn after_s5(&self) -> Pc {
+        if self.variant == Variant::V59PageCount {
+            Pc::SplitPopulate
+        } else {
+            Pc::SplitInvalidate
+        }
+    }
+
+    /// `v5_9`'s text on v5.9, `other` on the other variants.
     pub(super) fn v5_9_or(&self, v5_9: &'static str, other: &'static str) -> &'static str {
         if self.variant == Variant::V59PageCount {
             v5_9
