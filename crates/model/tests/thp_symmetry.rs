@@ -84,11 +84,7 @@ fn orbits(m: &Thp) -> (usize, usize) {
     };
     let mut seen = HashSet::new();
     for s in &all.0 {
-        let movable: Vec<usize> = group
-            .iter()
-            .copied()
-            .filter(|&c| m.started(s, c))
-            .collect();
+        let movable: Vec<usize> = group.iter().copied().filter(|&c| m.started(s, c)).collect();
         seen.insert(smallest(m, s, &movable));
     }
     (all.0.len(), seen.len())
@@ -98,7 +94,10 @@ fn orbits(m: &Thp) -> (usize, usize) {
 fn one_state_is_stored_per_orbit() {
     let m = family("merged_fix", 4, "\"exit\"");
     let (all, want) = orbits(&m);
-    assert!(want * 4 < all, "{all} states, {want} orbits: the children do reduce");
+    assert!(
+        want * 4 < all,
+        "{all} states, {want} orbits: the children do reduce"
+    );
     for threads in [1, 2] {
         let out = Checker::new().threads(threads).check(&m).unwrap();
         assert!(matches!(out.verdict, Verdict::Pass));

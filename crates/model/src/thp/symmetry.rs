@@ -100,10 +100,7 @@ impl Symmetric for Thp {
             ..mm
         };
         pack_mm(&own, n, &mut key);
-        key.extend([
-            (s.thp.mapping == me) as u8,
-            (s.page_lock == me) as u8,
-        ]);
+        key.extend([(s.thp.mapping == me) as u8, (s.page_lock == me) as u8]);
         // Its pins, with where each stands in the list: the list's order is part of the
         // state, and two processes pinning alike differ by it.
         for (at, pin) in s.pins.iter().enumerate().filter(|(_, p)| p.mm == me) {
