@@ -2,6 +2,10 @@
 //! counted here independently, by brute force: every reachable state of the full search is
 //! renamed by every permutation of its groups, and the smallest encoding names its orbit.
 
+mod common;
+
+use common::permutations;
+
 use std::collections::HashSet;
 use weft_explorer::{Checker, Model, Observer, Symmetric, Verdict};
 use weft_model::pt_frag::PtFrag;
@@ -23,23 +27,6 @@ fn model(name: &str) -> PtFrag {
         .downcast_ref::<PtFrag>()
         .expect("a pt_frag model")
         .clone()
-}
-
-/// Every permutation of `items`.
-fn permutations(items: &[usize]) -> Vec<Vec<usize>> {
-    if items.len() <= 1 {
-        return vec![items.to_vec()];
-    }
-    let mut out = Vec::new();
-    for (i, &first) in items.iter().enumerate() {
-        let mut rest = items.to_vec();
-        rest.remove(i);
-        for mut tail in permutations(&rest) {
-            tail.insert(0, first);
-            out.push(tail);
-        }
-    }
-    out
 }
 
 /// Every renaming `to[old] = new` the groups allow (the product of each group's permutations).

@@ -3,6 +3,10 @@
 //! group's started children renamed every way, the smallest encoding naming the orbit), and
 //! a counterexample found on representatives is one of the real threads.
 
+mod common;
+
+use common::permutations;
+
 use std::collections::HashSet;
 use weft_explorer::{trace, Checker, Model, Observer, Symmetric, Verdict};
 use weft_model::thp::Thp;
@@ -30,23 +34,6 @@ fn family(variant: &str, children: usize, child_ops: &str) -> Thp {
     }
     let s = Scenario::parse("family", "family.toml", &text).unwrap();
     s.model().as_any().downcast_ref::<Thp>().unwrap().clone()
-}
-
-/// Every permutation of `items`.
-fn permutations(items: &[usize]) -> Vec<Vec<usize>> {
-    if items.len() <= 1 {
-        return vec![items.to_vec()];
-    }
-    let mut out = Vec::new();
-    for (i, &first) in items.iter().enumerate() {
-        let mut rest = items.to_vec();
-        rest.remove(i);
-        for mut tail in permutations(&rest) {
-            tail.insert(0, first);
-            out.push(tail);
-        }
-    }
-    out
 }
 
 /// The smallest encoding of `s` over every renaming of the children `movable` among

@@ -37,3 +37,20 @@ macro_rules! typed {
 }
 #[allow(unused_imports)]
 pub(crate) use typed;
+
+/// Every permutation of `items` (for the symmetry tests' brute-force orbit counts).
+pub fn permutations(items: &[usize]) -> Vec<Vec<usize>> {
+    if items.len() <= 1 {
+        return vec![items.to_vec()];
+    }
+    let mut out = Vec::new();
+    for (i, &first) in items.iter().enumerate() {
+        let mut rest = items.to_vec();
+        rest.remove(i);
+        for mut tail in permutations(&rest) {
+            tail.insert(0, first);
+            out.push(tail);
+        }
+    }
+    out
+}
