@@ -17,6 +17,10 @@ pub(super) fn fields(p: u8) -> u64 {
     1 << (2 * p as u32 + 1)
 }
 
+/// `mm->mm_users`: a user's exit writes it, `pte_frag_destroy` waits on it (only in scenarios
+/// that tear down, so that others' reduction is unchanged).
+pub(super) const MM_USERS: u64 = 1 << 61;
+
 /// `mm->context.pte_frag`.
 pub(super) const PTE_FRAG: u64 = 1 << 62;
 
@@ -24,6 +28,16 @@ pub(super) const PTE_FRAG: u64 = 1 << 62;
 pub(super) const LOCK: u64 = 1 << 63;
 
 impl PtFrag {
+    /// What a step of thread `t` that may end its last operation touches besides its own
+    /// footprint: a user of the mm exiting drops `mm_users`, which teardown waits on.
+    fn exit(&self, t: usize) -> Footprint {
+        if self.teardown && self.users & 1 << t != 0 {
+            Footprint::rw(MM_USERS)
+        } else {
+            Footprint::default()
+        }
+    }
+
     /// The object that holds page `p`'s fragment count under this variant.
     pub(super) fn counter(&self, p: u8) -> u64 {
         if self.variant == Variant::PtFragRefcount {
@@ -47,7 +61,7 @@ impl PtFrag {
         }
         let page = |p: u8| Footprint::rw(fields(p) | refcount(p));
         let ops = &self.threads[t].ops[th.op as usize..];
-        let mut f = self.footprint(s, t);
+        let mut f = self.footprint(s, t).union(self.exit(t));
         // The rest of the current operation.
         let current = match (ops[0], th.pc) {
             (Op::Alloc, Pc::CacheLock | Pc::CacheRead | Pc::CacheAdvance | Pc::CacheUnlock) => {
@@ -57,7 +71,7 @@ impl PtFrag {
             (Op::Alloc, _) => Footprint::rw(LOCK | PTE_FRAG).union(page(th.page)),
             (Op::Free { .. } | Op::Destroy, _) if th.page != NO_PAGE => page(th.page),
             (Op::Free { .. }, _) => page(self.next_page(s, t)),
-            (Op::Destroy, _) => Footprint::rw(PTE_FRAG | self.all_pages()),
+            (Op::Destroy, _) => Footprint::rw(PTE_FRAG | self.all_pages() | MM_USERS),
             (Op::SpeculativeGetPut, _) => page(if th.page == NO_PAGE { 0 } else { th.page }),
         };
         f = f.union(current);
@@ -73,7 +87,7 @@ impl PtFrag {
                 }
                 Op::Free { from: None } if !allocated && !held.is_empty() => page(held.remove(0)),
                 Op::Free { .. } => Footprint::rw(self.all_pages()),
-                Op::Destroy => Footprint::rw(PTE_FRAG | self.all_pages()),
+                Op::Destroy => Footprint::rw(PTE_FRAG | self.all_pages() | MM_USERS),
                 Op::SpeculativeGetPut => page(0),
             });
         }
@@ -86,7 +100,13 @@ impl Reduce for PtFrag {
     /// fragments and references as the page they are on (every step that changes them also
     /// writes that page).
     fn footprint(&self, s: &State, t: usize) -> Footprint {
-        self.footprint_of(s, t, s.threads[t].pc)
+        let th = &s.threads[t];
+        let step = self.footprint_of(s, t, th.pc);
+        if th.op as usize + 1 == self.threads[t].ops.len() {
+            step.union(self.exit(t))
+        } else {
+            step
+        }
     }
 
     fn future_footprint(&self, s: &State, t: usize) -> Footprint {

@@ -16,9 +16,12 @@
 //!   the `put_page` step that follows it.
 //! - `pgtable_page_ctor`/`dtor` are one step each: apart from the page type they touch only
 //!   fields private to the page-table owner (ptlock, `NR_PAGETABLE`), which nobody else reads.
-//! - `pte_frag_destroy` runs at `exit_mmap`, when no other thread of the mm can allocate; the
-//!   model clears `mm->context.pte_frag` in the step that reads it so that a scenario which
-//!   allocates again afterwards starts a fresh cache.
+//! - `pte_frag_destroy` runs from `arch_exit_mmap` once the mm's last user has exited: it
+//!   waits until every other thread that allocates has finished, runs at most once, and
+//!   nothing allocates after it (a scenario that asks otherwise is refused). Threads that only
+//!   free others' fragments (RCU callbacks) or walk stale pointers are not users of the mm and
+//!   may still run. The model clears `mm->context.pte_frag` in the step that reads it (the
+//!   kernel frees the mm instead), so the end check knows the cache is gone.
 //! - Only user page tables (`kernel == 0`), so the ctor and dtor always run.
 
 mod codec;
@@ -150,6 +153,11 @@ pub struct PtFrag {
     frag_nr: u8,
     threads: Vec<Thread>,
     pages: u8,
+    /// The threads of the mm (those that call `pte_fragment_alloc`), as a bit set:
+    /// `pte_frag_destroy` waits until every other one has finished.
+    users: u16,
+    /// Whether a thread calls `pte_frag_destroy` (at most one does, once).
+    teardown: bool,
     /// Coverage: per thread, per operation, the point number of each step (`u16::MAX`: the
     /// operation has no such step), and the points' names.
     cover: Vec<Vec<[u16; Pc::ALL.len()]>>,
@@ -374,11 +382,19 @@ impl PtFrag {
                 "at most {MAX_ALLOCS} pte_fragment_alloc operations in a scenario"
             ));
         }
+        let teardown = teardown_order(&threads).map_err(|(_, _, message)| message)?;
+        let users = threads
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.ops.contains(&Op::Alloc))
+            .fold(0u16, |users, (i, _)| users | 1 << i);
         let mut model = PtFrag {
             variant,
             frag_nr,
             threads,
             pages: allocs.max(1) as u8,
+            users,
+            teardown,
             cover: Vec::new(),
             cover_names: Vec::new(),
         };
@@ -637,6 +653,39 @@ impl Model for PtFrag {
         }
         out
     }
+}
+
+/// Whether a thread calls `pte_frag_destroy`; an error (at thread, operation) when the
+/// scenario tears the cache down in a way the kernel cannot: `arch_exit_mmap` runs it once, at
+/// exit, and nothing of the mm allocates after it.
+pub(super) fn teardown_order(threads: &[Thread]) -> Result<bool, (usize, usize, String)> {
+    const ONCE: &str = "the kernel runs it once, from arch_exit_mmap when the mm's last user exits";
+    let mut destroyer: Option<&str> = None;
+    for (t, thread) in threads.iter().enumerate() {
+        let Some(at) = thread.ops.iter().position(|op| *op == Op::Destroy) else {
+            continue;
+        };
+        if let Some(first) = destroyer.replace(&thread.name) {
+            let message = format!(
+                "pte_frag_destroy is called by both `{first}` and `{}`: {ONCE}",
+                thread.name
+            );
+            return Err((t, at, message));
+        }
+        for (i, op) in thread.ops.iter().enumerate().skip(at + 1) {
+            let message = match op {
+                Op::Destroy => format!("`{}` calls pte_frag_destroy twice: {ONCE}", thread.name),
+                Op::Alloc => format!(
+                    "`{}` calls pte_fragment_alloc after pte_frag_destroy: teardown runs at \
+                     exit, and nothing of the mm allocates after it",
+                    thread.name
+                ),
+                _ => continue,
+            };
+            return Err((t, i, message));
+        }
+    }
+    Ok(destroyer.is_some())
 }
 
 /// `B`, one unit of fragment count in the top-bits encodings.

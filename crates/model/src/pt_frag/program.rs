@@ -73,6 +73,7 @@ impl PtFrag {
         match th.pc {
             Pc::Done => Status::Finished,
             Pc::CacheLock | Pc::InstallLock if s.lock.is_some() => Status::Blocked,
+            Pc::DestroyRead if self.users_left(s, t) => Status::Blocked,
             Pc::FragBugOn | Pc::FragDec if th.page == NO_PAGE => {
                 if s.threads[self.free_source(t, th)].held == 0 {
                     Status::Blocked
@@ -82,6 +83,15 @@ impl PtFrag {
             }
             _ => Status::Enabled,
         }
+    }
+
+    /// Whether a thread of the mm other than `t` has not finished: `pte_frag_destroy` runs
+    /// from `arch_exit_mmap`, once `mm_users` is 0, so it waits for them.
+    pub(super) fn users_left(&self, s: &State, t: usize) -> bool {
+        s.threads
+            .iter()
+            .enumerate()
+            .any(|(u, th)| u != t && self.users & 1 << u != 0 && th.pc != Pc::Done)
     }
 
     /// The thread whose fragment the current `pte_fragment_free` frees.

@@ -84,6 +84,13 @@ pub fn build(spec: &Spec) -> Result<PtFrag, BuildError> {
     if let Some(e) = unfreeable(&built) {
         return Err(e);
     }
+    if let Err((t, i, message)) = super::teardown_order(&built) {
+        return Err(BuildError {
+            at: Where::Op(t, i),
+            message,
+            help: Some("end one thread's operations with a single pte_frag_destroy".into()),
+        });
+    }
     PtFrag::new(variant, frag_nr, built).map_err(|message| BuildError {
         at: Where::Threads,
         message,

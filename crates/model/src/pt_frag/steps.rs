@@ -2,7 +2,7 @@
 //! labelled with the kernel expression it stands for (arch/powerpc/mm, mm/page_alloc.c,
 //! mm/filemap.c), with what it touches and what it does. [`Pc`] names a thread's next step.
 
-use super::footprint::{fields, refcount, LOCK, PTE_FRAG};
+use super::footprint::{fields, refcount, LOCK, MM_USERS, PTE_FRAG};
 use super::{PtFrag, State, Variant, B, NO_PAGE};
 use crate::step::steps;
 use weft_explorer::{Footprint, Source, Violation};
@@ -301,8 +301,9 @@ steps! {
     DestroyRead(m, s, t) {
         name: "pte_frag = mm->context.pte_frag",
         source: m.frag_source("destroy_pagetable_cache", MMU_CONTEXT),
-        // The page is known only once the cache pointer is read: any page's generation.
-        footprint: Footprint::rw(PTE_FRAG).union(Footprint::read(m.all_pages())),
+        // The page is known only once the cache pointer is read: any page's generation. It
+        // runs once the mm's users have exited.
+        footprint: Footprint::rw(PTE_FRAG).union(Footprint::read(m.all_pages() | MM_USERS)),
         effect: {
             match s.pte_frag.take() {
                 None => m.finish_op(s, t),
