@@ -21,6 +21,8 @@
 //! Reduction is only as sound as the footprints: [`independence`] checks, state by state,
 //! that steps the footprints call independent do commute.
 
+pub(crate) mod pays;
+
 use crate::model::{Model, Reducer, Status};
 use serde::{Deserialize, Serialize};
 use smallvec::{smallvec, SmallVec};
