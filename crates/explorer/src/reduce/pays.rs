@@ -39,19 +39,23 @@ pub(crate) const DFS_PERIOD: u64 = 1 << 12;
 pub(crate) struct Tally {
     /// States expanded under reduction, or asked about.
     pub expanded: u64,
-    /// Their enabled steps.
+    /// Their enabled steps, in the states where two or more threads could move.
     pub enabled: u64,
     /// Those left unexplored (or that would have been).
     pub pruned: u64,
 }
 
 impl Tally {
-    /// A state with `enabled` steps, `explored` of them explored (or to be).
+    /// A state with `enabled` steps, `explored` of them explored (or to be). Only states with
+    /// a choice count their steps: where one thread at most can move, there is nothing to
+    /// reduce, and reduction costs next to nothing (it looks no further).
     #[inline]
     pub(crate) fn state(&mut self, enabled: usize, explored: usize) {
         self.expanded += 1;
-        self.enabled += enabled as u64;
-        self.pruned += (enabled - explored) as u64;
+        if enabled > 1 {
+            self.enabled += enabled as u64;
+            self.pruned += (enabled - explored) as u64;
+        }
     }
 
     /// Both tallies together.
@@ -62,7 +66,7 @@ impl Tally {
     }
 
     /// Whether reduction leaves enough steps unexplored here to pay; `None` if no state had
-    /// a step.
+    /// a choice (the decision stays as it was).
     fn pays(&self) -> Option<bool> {
         (self.enabled > 0).then(|| self.pruned * 100 >= MIN_PRUNED_PERCENT * self.enabled)
     }

@@ -131,7 +131,7 @@ pub struct ReductionStats {
     pub reduced_periods: u64,
     /// States expanded under reduction.
     pub expanded: u64,
-    /// Their enabled steps.
+    /// Their enabled steps, in the states where two or more threads could move.
     pub enabled: u64,
     /// Those left unexplored: in a state where one step alone was explored, the others.
     pub pruned: u64,
