@@ -25,14 +25,14 @@
 use crate::search::outcome::ReductionStats;
 
 /// A period without reduction asks the reduction about one state in this many.
-pub(crate) const SAMPLE: usize = 16;
+pub const SAMPLE: usize = 16;
 
 /// Fewest enabled steps, in hundredths, that reduction must leave unexplored in a period
 /// for the search to reduce in the next.
-pub(crate) const MIN_PRUNED_PERCENT: u64 = 10;
+pub const MIN_PRUNED_PERCENT: u64 = 10;
 
 /// States a depth-first period expands.
-pub(crate) const DFS_PERIOD: u64 = 1 << 12;
+pub const DFS_PERIOD: u64 = 1 << 12;
 
 /// What reduction did, or would have done, in some states: a chunk's, a period's.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
