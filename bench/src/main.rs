@@ -2,7 +2,8 @@
 //!
 //! Explores each scenario without reduction on 1 and 2 worker threads, with the breadth-first
 //! queue in memory (the default) and on disk (`--frontier-memory 0`), or (`--symmetry`)
-//! storing every state and one state per orbit of interchangeable threads, several times, each run
+//! storing every state and one state per orbit of interchangeable threads, or (`--por`)
+//! without and with partial-order reduction, several times, each run
 //! in a fresh child process so that its peak memory is its own. Prints medians side by side:
 //! distinct states, transitions, wall time, states per second, bytes per stored state in the
 //! visited set (fingerprints and the in-memory part of the parent links) and in peak process
@@ -50,8 +51,13 @@ struct Args {
     baseline: Option<std::path::PathBuf>,
     /// Measure thread symmetry instead of the queue: every state stored and one per orbit of
     /// interchangeable threads (weft check's default), both with the queue in memory.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "por")]
     symmetry: bool,
+    /// Measure partial-order reduction instead of the queue: every state explored, and with
+    /// reduction where it pays (`weft check --por`), both with the queue in memory and every
+    /// state stored (no symmetry).
+    #[arg(long)]
+    por: bool,
     /// One measured run (scenario, threads, setup), as the benchmark starts its children.
     #[arg(long, num_args = 3, value_names = ["SCENARIO", "THREADS", "QUEUE"], hide = true)]
     child: Option<Vec<String>>,
@@ -65,16 +71,18 @@ enum Setup {
     Memory,
     Disk,
     Symmetry,
+    Por,
 }
 
 impl Setup {
-    const ALL: [Setup; 3] = [Setup::Memory, Setup::Disk, Setup::Symmetry];
+    const ALL: [Setup; 4] = [Setup::Memory, Setup::Disk, Setup::Symmetry, Setup::Por];
 
     fn name(self) -> &'static str {
         match self {
             Setup::Memory => "memory",
             Setup::Disk => "disk",
             Setup::Symmetry => "symmetry",
+            Setup::Por => "por",
         }
     }
 }
@@ -96,7 +104,7 @@ fn child(name: &str, threads: usize, setup: Setup) {
     let out = WeftRun {
         threads,
         time_limit: None,
-        por: false,
+        por: setup == Setup::Por,
         queue_on_disk: setup == Setup::Disk,
         symmetry: setup == Setup::Symmetry,
     }
@@ -213,13 +221,20 @@ fn main() {
     builds.extend(args.baseline.iter().map(|b| ("baseline", b.clone())));
     let configs: &[(usize, Setup)] = if args.symmetry {
         &SYMMETRY_CONFIGS
+    } else if args.por {
+        &POR_CONFIGS
     } else {
         &QUEUE_CONFIGS
     };
     println!(
-        "median of {runs} runs each or more (at least {}s of search a configuration), no \
-         reduction; configurations {}interleaved run by run\n",
+        "median of {runs} runs each or more (at least {}s of search a configuration), {}; \
+         configurations {}interleaved run by run\n",
         args.min_time,
+        if args.por {
+            "without and with reduction"
+        } else {
+            "no reduction"
+        },
         if builds.len() > 1 { "and builds " } else { "" }
     );
     println!(
@@ -236,6 +251,8 @@ fn main() {
         let this = &medians[0];
         let other = if args.symmetry {
             "symmetry"
+        } else if args.por {
+            "reduction"
         } else {
             "the queue on disk"
         };
@@ -269,6 +286,14 @@ const QUEUE_CONFIGS: [(usize, Setup); 4] = [
     (2, Setup::Memory),
     (1, Setup::Disk),
     (2, Setup::Disk),
+];
+
+/// The configurations measured with `--por`: threads, and every state or reduction.
+const POR_CONFIGS: [(usize, Setup); 4] = [
+    (1, Setup::Memory),
+    (2, Setup::Memory),
+    (1, Setup::Por),
+    (2, Setup::Por),
 ];
 
 /// The configurations measured with `--symmetry`: threads, and every state or one per orbit.

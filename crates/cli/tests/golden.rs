@@ -8,7 +8,10 @@
 //! says why; any other difference is a regression.
 //!
 //! Two differences are by design. pt_frag's reduction, on by default in the old build, is on
-//! only when asked for now, so the runs the old build reduced ask for it ([`options`]). And the
+//! only when asked for now, so the runs the old build reduced ask for it ([`options`]); since
+//! reduction is on only in the levels where it pays, those runs' counts and coverage are this
+//! build's (recorded again from their runs here; their verdicts, checks, traces and stops are
+//! still the old build's). And the
 //! thp model no longer offers partial-order reduction (no two
 //! of its steps are independent: each resets the other threads' R2 judgement, a ghost flag the
 //! old footprints left out, so the old build's reduction of thp, on steps whose footprint was

@@ -109,8 +109,8 @@ pub use search::error::{SearchError, Setting, TimelyError};
 pub use search::limits::Limits;
 pub use search::observer::Observer;
 pub use search::outcome::{
-    Bitstate, Fewer, Outcome, Preemptions, Progress, Sampling, Scheduler, Schedules, Stats,
-    StopReason, Verdict,
+    Bitstate, Fewer, Outcome, Preemptions, Progress, ReductionStats, Sampling, Scheduler,
+    Schedules, Stats, StopReason, Verdict,
 };
 pub use search::{Checker, Reduction};
 pub use store::fingerprint::{fingerprint, fingerprint_bytes};

@@ -110,8 +110,9 @@ fn memory_mb() -> usize {
 #[command(next_help_heading = "Reduction, bounds and memory")]
 pub struct ReduceArgs {
     /// Partial-order reduction (bfs, dfs): on for a model that offers it (pt_frag), refused for
-    /// one that declares no footprints (thp). By default it is on only for models that offer
-    /// it on by default (no shipped model: pt_frag's is measured not to pay in time).
+    /// one that declares no footprints (thp). It reduces only in the levels where it pays (the
+    /// summary says which). By default it is on only for models that offer it on by default
+    /// (no shipped model: pt_frag's searches store one state per orbit of its threads).
     #[arg(long, conflicts_with = "no_por")]
     pub por: bool,
     /// Turn partial-order reduction off: explore every interleaving (and count schedules).

@@ -6,7 +6,8 @@ use crate::render;
 use crate::stdout::{out, outln};
 use serde_json::Value;
 use std::path::Path;
-use weft_explorer::{Outcome, Sampling, Scheduler, Stats, Verdict};
+use weft_explorer::reduce::{DFS_PERIOD, MIN_PRUNED_PERCENT};
+use weft_explorer::{Outcome, ReductionStats, Sampling, Scheduler, Stats, Verdict};
 use weft_model::Scenario;
 
 /// Where the results of a `weft check` go: stdout as text, or one JSON document at the end.
@@ -309,6 +310,9 @@ fn print_symmetry(report: &Report) {
 fn print_reduction(report: &Report) {
     let o = &report.outcome;
     let s = &o.stats;
+    if let Some(r) = &s.reduction {
+        outln!("  {}", reduction_line(r, o.engine));
+    }
     match &report.other {
         Some(Some(other)) => {
             let (with, without) = if o.reduced {
@@ -342,6 +346,38 @@ fn print_reduction(report: &Report) {
         ),
         _ => {}
     }
+}
+
+/// Where partial-order reduction was on, and what it left unexplored there.
+pub(crate) fn reduction_line(r: &ReductionStats, engine: &str) -> String {
+    let periods = if engine == "dfs" {
+        format!("stretches of {DFS_PERIOD} states")
+    } else {
+        "levels".to_string()
+    };
+    let on = format!(
+        "it left {:.1}% of the enabled steps unexplored in the {} states it reduced",
+        r.pruned_percent(),
+        r.expanded
+    );
+    if r.off_periods() == 0 {
+        return format!(
+            "partial-order reduction: on in every one of the {} {periods}; {on}",
+            r.periods
+        );
+    }
+    format!(
+        "partial-order reduction: on in {} of {} {periods}, off in the {} others ({} states \
+         expanded fully), each after one where it left fewer than {MIN_PRUNED_PERCENT}% of the \
+         enabled steps unexplored (a sample of {} of their states says it would have left \
+         {:.1}%); {on}",
+        r.reduced_periods,
+        r.periods,
+        r.off_periods(),
+        r.unreduced,
+        r.sampled,
+        r.sampled_pruned_percent(),
+    )
 }
 
 /// The counterexample as numbered steps, and where it was saved.

@@ -7,6 +7,7 @@
 
 use super::{Explore, Run};
 use crate::model::{check_state, Model, Reducer, Status};
+use crate::reduce::pays::{Gauge, Tally, DFS_PERIOD, SAMPLE};
 use crate::reduce::{enabled, statuses};
 use crate::search::error::{SearchError, Setting};
 use crate::search::observer::Observer;
@@ -60,6 +61,9 @@ fn explore<M: Model>(run: &Run<'_, M>) -> Outcome {
     let mut stats = run.zero_stats(1);
     let mut stack: Vec<Frame<M::State>> = Vec::new();
     let mut cut_by_depth = false;
+    // Where reduction pays, and the states expanded in the current period (see `pays`).
+    let mut gauge = Gauge::default();
+    let mut period: u64 = 0;
     let verdict = 'search: {
         let init = model.initial_state();
         let fp = model.fingerprint(&init);
@@ -74,7 +78,8 @@ fn explore<M: Model>(run: &Run<'_, M>) -> Outcome {
             }
             Ok(terminal) => stats.terminal_states += terminal as u64,
         }
-        let todo = plan(model, run.reducer, &init, &on_stack);
+        let todo = plan(model, run.reducer, &init, &on_stack, &mut gauge, 0);
+        period += 1;
         on_stack.insert(fp);
         stack.push(Frame {
             state: init,
@@ -150,7 +155,12 @@ fn explore<M: Model>(run: &Run<'_, M>) -> Outcome {
                 cut_by_depth |= !terminal_state(model, &next);
                 continue;
             }
-            let todo = plan(model, run.reducer, &next, &on_stack);
+            let todo = plan(model, run.reducer, &next, &on_stack, &mut gauge, period);
+            period += 1;
+            if period == DFS_PERIOD && run.reducer.is_some() {
+                gauge.end_period(period);
+                period = 0;
+            }
             on_stack.insert(fp);
             stack.push(Frame {
                 state: next,
@@ -167,6 +177,10 @@ fn explore<M: Model>(run: &Run<'_, M>) -> Outcome {
     };
     stats.elapsed = start.elapsed();
     stats.visited_bytes = visited.bytes();
+    if run.reducer.is_some() && period > 0 {
+        gauge.end_period(period);
+    }
+    stats.reduction = run.reducer.map(|_| gauge.stats());
     stats.bitstate = visited.bits().map(|bits| Bitstate {
         bits,
         expected_missed: bitstate_expected_omissions(stats.states, bits),
@@ -179,24 +193,47 @@ fn terminal_state<M: Model>(model: &M, s: &M::State) -> bool {
 }
 
 /// The threads to try from `s`, last first (popped from the end): every enabled thread, or
-/// with reduction a single one whose step is persistent and does not lead onto the stack.
+/// with reduction a single one whose step is persistent and does not lead onto the stack
+/// where `gauge` says it pays; what reduction did, or would have done in the `i`th state of
+/// the period when sampled, is added to `gauge`.
 fn plan<M: Model>(
     model: &M,
     reducer: Option<Reducer<M>>,
     s: &M::State,
     on_stack: &HashSet<u64>,
+    gauge: &mut Gauge,
+    i: u64,
 ) -> Vec<usize> {
     let statuses = statuses(model, s);
     let enabled: Vec<usize> = enabled(&statuses).collect();
-    if let Some(reducer) = reducer {
-        if let Some(t) = reducer.ample(model, s, &statuses) {
-            let mut next = s.clone();
-            let leads_back =
-                model.step(&mut next, t).is_ok() && on_stack.contains(&model.fingerprint(&next));
-            if !leads_back {
-                return vec![t];
-            }
+    let Some(reducer) = reducer else {
+        return enabled.into_iter().rev().collect();
+    };
+    let mut tally = Tally::default();
+    if !gauge.reducing() {
+        if i % SAMPLE as u64 == 0 {
+            let ample = reducer.ample(model, s, &statuses);
+            tally.state(
+                enabled.len(),
+                if ample.is_some() { 1 } else { enabled.len() },
+            );
+            gauge.add(&tally);
         }
+        return enabled.into_iter().rev().collect();
     }
-    enabled.into_iter().rev().collect()
+    let ample = reducer.ample(model, s, &statuses).filter(|&t| {
+        let mut next = s.clone();
+        let leads_back =
+            model.step(&mut next, t).is_ok() && on_stack.contains(&model.fingerprint(&next));
+        !leads_back
+    });
+    tally.state(
+        enabled.len(),
+        if ample.is_some() { 1 } else { enabled.len() },
+    );
+    gauge.add(&tally);
+    match ample {
+        Some(t) => vec![t],
+        None => enabled.into_iter().rev().collect(),
+    }
 }

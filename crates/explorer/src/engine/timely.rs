@@ -284,6 +284,7 @@ fn explore<M: Model>(run: &Run<'_, M>, cluster: &Cluster) -> Result<Outcome, Tim
         thread_steps: finish.thread_steps,
         bitstate: None,
         disk_bytes: 0,
+        reduction: None,
     };
     Ok(Outcome::new(verdict, stats))
 }

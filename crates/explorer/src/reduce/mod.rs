@@ -18,8 +18,18 @@
 //! graph by an unreduced search bounded by its length, so reduction changes no counterexample
 //! ([`Checker`](crate::Checker)).
 //!
+//! A search reduces only where it pays: level by level (depth-first, by stretches of
+//! [`DFS_PERIOD`] states), it reduces in the next only if reduction left at least
+//! [`MIN_PRUNED_PERCENT`] of the enabled steps unexplored in this one, and otherwise asks it
+//! about one state in [`SAMPLE`] to turn it back on where it starts to pay; the outcome says
+//! where it was on ([`ReductionStats`](crate::ReductionStats)).
+//!
 //! Reduction is only as sound as the footprints: [`independence`] checks, state by state,
 //! that steps the footprints call independent do commute.
+
+pub(crate) mod pays;
+
+pub use pays::{DFS_PERIOD, MIN_PRUNED_PERCENT, SAMPLE};
 
 use crate::model::{Model, Reducer, Status};
 use serde::{Deserialize, Serialize};

@@ -103,6 +103,8 @@ pub struct Stats {
     pub thread_steps: Vec<u64>,
     /// With bitstate hashing: the bit array's size and the expected number of states missed.
     pub bitstate: Option<Bitstate>,
+    /// Under partial-order reduction: what it did, and whether it was switched off.
+    pub reduction: Option<ReductionStats>,
 }
 
 impl Stats {
@@ -115,6 +117,50 @@ impl Stats {
             coverage,
             ..Stats::default()
         }
+    }
+}
+
+/// What partial-order reduction did in a search, the same on any number of threads. The
+/// search reduces in periods (breadth-first levels, or stretches of states depth-first) where
+/// it pays: see [`reduce`](crate::reduce).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReductionStats {
+    /// Breadth-first levels, or depth-first stretches of states, the search went through.
+    pub periods: u64,
+    /// Those it reduced in.
+    pub reduced_periods: u64,
+    /// States expanded under reduction.
+    pub expanded: u64,
+    /// Their enabled steps, in the states where two or more threads could move.
+    pub enabled: u64,
+    /// Those left unexplored: in a state where one step alone was explored, the others.
+    pub pruned: u64,
+    /// States expanded fully, in the periods without reduction.
+    pub unreduced: u64,
+    /// Among those, the states reduction was asked about, their enabled steps, and those it
+    /// would have left unexplored.
+    pub sampled: u64,
+    /// See [`sampled`](Self::sampled).
+    pub sampled_enabled: u64,
+    /// See [`sampled`](Self::sampled).
+    pub sampled_pruned: u64,
+}
+
+impl ReductionStats {
+    /// The share of the enabled steps left unexplored where the search reduced, in percent.
+    pub fn pruned_percent(&self) -> f64 {
+        100.0 * self.pruned as f64 / self.enabled.max(1) as f64
+    }
+
+    /// The share reduction would have left unexplored in the states sampled where it was
+    /// off, in percent.
+    pub fn sampled_pruned_percent(&self) -> f64 {
+        100.0 * self.sampled_pruned as f64 / self.sampled_enabled.max(1) as f64
+    }
+
+    /// The periods reduction was off in, because it did not pay in the period before.
+    pub fn off_periods(&self) -> u64 {
+        self.periods - self.reduced_periods
     }
 }
 

@@ -5,6 +5,7 @@
 
 use super::backoff::Backoff;
 use crate::model::{check_state, Model, Reducer, Status, Violation};
+use crate::reduce::pays::{Tally, SAMPLE};
 use crate::reduce::{enabled, statuses};
 use crate::store::level::Chunk;
 use crate::store::visited::{ShardedSet, SHARDS};
@@ -125,6 +126,8 @@ pub(crate) struct Part {
     bytes: Vec<u8>,
     /// The violations of the candidates that have one, by position in `candidates`.
     violations: Vec<(u32, Violation)>,
+    /// What reduction did in these states.
+    pub(crate) tally: Tally,
 }
 
 impl Part {
@@ -135,6 +138,7 @@ impl Part {
         self.bytes.clear();
         self.bytes.reserve(bytes);
         self.violations.clear();
+        self.tally = Tally::default();
     }
 
     /// What the `i`th candidate is.
@@ -187,9 +191,11 @@ impl Part {
 pub(crate) struct Sets {
     /// Every state stored so far.
     pub visited: ShardedSet,
-    /// Under partial-order reduction only: the states stored in the next level, for the
-    /// cycle proviso.
+    /// In a level expanded under partial-order reduction only: the states stored in the
+    /// next level, for the cycle proviso.
     next_level: Option<ShardedSet>,
+    /// The next level's set, kept for the levels that reduce while another does not.
+    spare: Option<ShardedSet>,
 }
 
 impl Sets {
@@ -201,10 +207,14 @@ impl Sets {
         }
     }
 
-    /// Empties the next level's set, before the search starts filling that level.
-    pub(crate) fn start_level(&mut self) {
+    /// Empties the next level's set, before the search starts filling that level, and keeps
+    /// it only if this level's expansion reduces.
+    pub(crate) fn start_level(&mut self, reducing: bool) {
         if let Some(next) = &mut self.next_level {
             next.clear();
+        }
+        if reducing != self.next_level.is_some() {
+            std::mem::swap(&mut self.next_level, &mut self.spare);
         }
     }
 
@@ -274,8 +284,12 @@ pub(crate) struct Expander<'a, M: Model> {
     sets: RwLock<Sets>,
     /// The search is waiting to grow the sets: expansion holds off reading them.
     growing: AtomicBool,
-    /// Partial-order reduction, when on.
+    /// Partial-order reduction, when asked for.
     reducer: Option<Reducer<M>>,
+    /// The level being expanded reduces: the search decides it between levels, where it
+    /// pays ([`pays`](crate::reduce::pays)); a level that does not asks the reduction about
+    /// a sample of its states.
+    reducing: AtomicBool,
     /// Per thread, whether the model names coverage points (so each step looks its own up).
     covered: Vec<bool>,
 }
@@ -295,9 +309,11 @@ impl<'a, M: Model> Expander<'a, M> {
             sets: RwLock::new(Sets {
                 visited,
                 next_level: reducer.is_some().then(ShardedSet::default),
+                spare: None,
             }),
             growing: AtomicBool::new(false),
             reducer,
+            reducing: AtomicBool::new(reducer.is_some()),
             covered,
         }
     }
@@ -310,6 +326,14 @@ impl<'a, M: Model> Expander<'a, M> {
     /// The visited sets to change, between levels, when no worker reads them.
     pub(crate) fn sets_mut(&self) -> RwLockWriteGuard<'_, Sets> {
         self.sets.write().expect("visited sets")
+    }
+
+    /// Before a level, when no worker expands: whether it reduces (if reduction was asked
+    /// for), and the visited sets made ready for it.
+    pub(crate) fn start_level(&self, reducing: bool) {
+        let reducing = reducing && self.reducer.is_some();
+        self.sets_mut().start_level(reducing);
+        self.reducing.store(reducing, Ordering::Release);
     }
 
     /// The visited sets, once the search is over.
@@ -332,7 +356,9 @@ impl<'a, M: Model> Expander<'a, M> {
         // as half the threads (two under reduction, where most states take one step), so
         // that the bytes are rarely copied to a larger buffer.
         let encoded = range.clone().next().map_or(0, |i| chunk.encoded(i).len());
-        let per_parent = if self.reducer.is_some() {
+        let reducing = self.reducing.load(Ordering::Acquire);
+        let reducer = self.reducer.filter(|_| reducing);
+        let per_parent = if reducer.is_some() {
             2
         } else {
             threads.div_ceil(2)
@@ -340,7 +366,7 @@ impl<'a, M: Model> Expander<'a, M> {
         part.empty(range.len() * threads, per_parent * range.len() * encoded);
         let mut stepped = Steps::new();
         // Without reduction the sets are not read, and so not locked.
-        let sets = self.reducer.map(|reducer| (reducer, self.read_sets()));
+        let sets = reducer.map(|reducer| (reducer, self.read_sets()));
         for i in range {
             let state = self.model.decode(chunk.encoded(i));
             match &sets {
@@ -348,6 +374,15 @@ impl<'a, M: Model> Expander<'a, M> {
                     self.successors(reducer, sets, i as u32, &state, &mut stepped, part)
                 }
                 None => {
+                    // Sampled by position in the level, as on any number of threads.
+                    if let Some(reducer) = self.reducer.filter(|_| (chunk.start + i) % SAMPLE == 0)
+                    {
+                        let statuses = statuses(self.model, &state);
+                        let enabled = enabled(&statuses).count();
+                        let ample = reducer.ample(self.model, &state, &statuses);
+                        part.tally
+                            .state(enabled, if ample.is_some() { 1 } else { enabled });
+                    }
                     self.step_all(&state, &mut stepped);
                     self.emit(i as u32, &mut stepped, part);
                 }
@@ -418,6 +453,7 @@ impl<'a, M: Model> Expander<'a, M> {
             let c = out.candidates.last().expect("just pushed");
             let older = c.tag == Tag::Seen && !sets.in_next_level(c.fp);
             if !older {
+                out.tally.state(enabled(&statuses).count(), 1);
                 return;
             }
             out.pop();
@@ -425,6 +461,8 @@ impl<'a, M: Model> Expander<'a, M> {
         for t in enabled(&statuses) {
             self.step(state, t, stepped);
         }
+        out.tally
+            .state(stepped.as_slice().len(), stepped.as_slice().len());
         self.emit(src, stepped, out);
     }
 

@@ -13,6 +13,7 @@ mod pipeline;
 
 use super::{Explore, Run};
 use crate::model::{check_state, Model, Status, Violation};
+use crate::reduce::pays::{Gauge, Tally};
 use crate::search::error::{SearchError, Setting};
 use crate::search::observer::Observer;
 use crate::search::outcome::{Bitstate, Outcome, Progress, Schedules, Stats, StopReason, Verdict};
@@ -101,6 +102,9 @@ fn search<M: Model, O: Observer<M::State>>(run: &Run<'_, M>, observer: &mut O) -
         paths: Vec::new(),
         next_paths: Vec::new(),
         first_occurrence: Vec::new(),
+        gauge: Gauge::default(),
+        level_tally: Tally::default(),
+        level_states: 0,
     };
     // The search runs on one of the pool's threads, the workers of its pipeline on the
     // others, for the whole search.
@@ -124,6 +128,7 @@ fn search<M: Model, O: Observer<M::State>>(run: &Run<'_, M>, observer: &mut O) -
     search.stats.states = search.parents.len() as u64;
     search.stats.visited_bytes = sets.visited.bytes() + search.parents.bytes();
     search.stats.disk_bytes += search.parents.disk_bytes();
+    search.stats.reduction = run.reducer.map(|_| search.gauge.stats());
     search.stats.bitstate = sets.visited.bits().map(|bits| Bitstate {
         bits,
         expected_missed: bitstate_expected_omissions(search.stats.states, bits),
@@ -174,6 +179,12 @@ struct Search<'a, M: Model> {
     next_paths: Vec<u128>,
     /// For each candidate of the chunk being inserted, whether it is a first occurrence.
     first_occurrence: Vec<bool>,
+    /// What reduction did so far, to judge whether it pays.
+    gauge: Gauge,
+    /// What it did, or would have done, in the level being stored.
+    level_tally: Tally,
+    /// The states of that level stored so far.
+    level_states: u64,
 }
 
 impl<M: Model> Search<'_, M> {
@@ -244,13 +255,14 @@ impl<M: Model> Search<'_, M> {
             next.clear();
             self.next_index.clear();
             self.next_paths.clear();
-            x.sets_mut().start_level();
+            x.start_level(self.gauge.reducing());
             let verdict = match pipeline {
                 Some(pipeline) => {
                     self.level_parallel(x, pipeline, &mut frontier, &mut next, depth, observer)
                 }
                 None => self.level(x, &mut frontier, &mut next, depth, observer),
             };
+            self.judge_reduction(depth);
             if let Some(verdict) = verdict {
                 break verdict;
             }
@@ -260,6 +272,29 @@ impl<M: Model> Search<'_, M> {
         };
         self.stats.disk_bytes = frontier.peak_disk_bytes() + next.peak_disk_bytes();
         verdict
+    }
+
+    /// At the end of the level of `depth` (or where the search stopped in it): what reduction
+    /// did, or would have done, in it decides whether the next level reduces
+    /// ([`pays`](crate::reduce::pays)). From the level's totals, so the same on any number of
+    /// threads.
+    fn judge_reduction(&mut self, depth: usize) {
+        if self.run.reducer.is_none() {
+            return;
+        }
+        let tally = std::mem::take(&mut self.level_tally);
+        let states = std::mem::take(&mut self.level_states);
+        tracing::debug!(
+            depth,
+            reducing = self.gauge.reducing(),
+            states,
+            asked = tally.expanded,
+            enabled = tally.enabled,
+            pruned = tally.pruned,
+            "reduction"
+        );
+        self.gauge.add(&tally);
+        self.gauge.end_period(states);
     }
 
     /// Expands every state of `frontier` (at `depth`) into `next`, chunk by chunk, on this
@@ -345,6 +380,10 @@ impl<M: Model> Search<'_, M> {
         observer: &mut O,
     ) -> Option<Verdict> {
         x.reserve(parts);
+        for part in parts {
+            self.level_tally.add(&part.tally);
+        }
+        self.level_states += chunk.len() as u64;
         // A set that could not grow has no room for this chunk: the search stops here.
         if crate::memory::exhausted() {
             return Some(Verdict::Stopped(StopReason::OutOfMemory));
