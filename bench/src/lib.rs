@@ -12,7 +12,7 @@ mod weft_run;
 
 pub use weft_run::WeftRun;
 
-use weft_model::pt_frag::{Op, PtFrag, Thread, Variant};
+use weft_model::pt_frag::{Op, PtFrag, Thread, Variant, Walker};
 
 /// The `pt_frag_refcount_scaled_{W}x{O}` model: `owners` threads that allocate and free a
 /// fragment, then `walkers` threads with a speculative reference, `frag_nr = owners`; the
@@ -21,12 +21,18 @@ pub fn scaled(walkers: usize, owners: usize) -> PtFrag {
     let mut threads: Vec<Thread> = (1..=owners)
         .map(|i| Thread {
             name: format!("owner{i}"),
-            ops: vec![Op::Alloc, Op::Free { from: None }],
+            ops: vec![
+                Op::Alloc,
+                Op::Free {
+                    from: None,
+                    rcu: false,
+                },
+            ],
         })
         .collect();
     threads.extend((1..=walkers).map(|i| Thread {
         name: format!("walker{i}"),
-        ops: vec![Op::SpeculativeGetPut],
+        ops: vec![Op::GetPut(Walker::Pfn)],
     }));
     PtFrag::new(Variant::PtFragRefcount, owners as u8, threads).expect("a valid scaled model")
 }

@@ -25,9 +25,19 @@ fn cross_check(model: &dyn AnyModel) -> Result<(), String> {
         Verdict::Violation(_) => true,
         Verdict::Stopped(r) => return Err(format!("bfs stopped: {r}")),
     };
+    // PCT finds a bug of depth d (d - 1 ordering constraints between threads) with
+    // probability at least 1/(n k^(d-1)) per execution: a bug bfs can show only with more
+    // preemptions gets the depth it needs.
+    let needed = bfs.preemptions.as_ref().map_or(0, |p| p.count as usize);
     let runs = [
         (Scheduler::Random, 3_000, 200_000),
-        (Scheduler::Pct { depth: 3 }, 2_000, 2_000),
+        (
+            Scheduler::Pct {
+                depth: 3.max(needed + 1),
+            },
+            2_000,
+            20_000,
+        ),
     ];
     for (scheduler, executions, more) in runs {
         let run = |executions| {

@@ -91,7 +91,7 @@ fn a_folder_is_checked_whole_and_traces_of_several_need_a_folder() {
     let (code, out, _) = run(&["check", "models/pt_frag/", "-q", "--as-expected"]);
     assert_eq!(code, Some(0), "{out}");
     assert!(
-        out.contains("22 of 22 scenarios with an [expect] gave the expected verdict"),
+        out.contains("28 of 28 scenarios with an [expect] gave the expected verdict"),
         "{out}"
     );
     let dir = tempfile::tempdir().unwrap();

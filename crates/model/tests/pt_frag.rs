@@ -149,7 +149,7 @@ fn one_and_two_threads_agree_on_counts_and_counterexamples() {
     }
 }
 
-fn compare<M: Model>(m: &M) {
+fn compare<M: Model>(m: &M, layered: bool) {
     struct Seen(HashSet<u64>);
     impl<S> Observer<S> for Seen {
         fn state(&mut self, fp: u64, _: &S, _: usize) {
@@ -171,9 +171,16 @@ fn compare<M: Model>(m: &M) {
         .count_schedules(true)
         .check(m)
         .unwrap();
+    // A walker whose lookup comes too late finishes in one step instead of three, so the
+    // state graph of those scenarios is not layered and bfs declines to count schedules.
+    let want = if layered {
+        weft_explorer::Schedules::Exactly(all.schedules as u128)
+    } else {
+        weft_explorer::Schedules::NotLayered
+    };
     assert_eq!(
         full.stats.schedules,
-        Some(weft_explorer::Schedules::Exactly(all.schedules as u128)),
+        Some(want),
         "schedule count equals brute-force enumeration"
     );
     assert_eq!(full.stats.states as usize, all.states.len());
@@ -197,6 +204,7 @@ fn bfs_matches_brute_force_enumeration_on_small_scenarios() {
         .into_iter()
         .filter(|s| !s.name.contains("scaled"))
     {
-        typed!(s, |m| compare(m));
+        let sections = s.name.contains("rcu_lookup") || s.name.contains("gup_fast");
+        typed!(s, |m| compare(m, !sections));
     }
 }

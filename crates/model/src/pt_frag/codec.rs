@@ -4,7 +4,8 @@
 //!
 //! Layout: the page and thread counts; `mm->context.pte_frag` (present, page, slot); the lock
 //! holder (`u8::MAX`: free); each page ([`Page::pack`]: 6 bytes while its counters fit in one
-//! byte each); each thread's bytes ([`ThreadState::to_bytes`]) up to its last held fragment.
+//! byte each); each thread's bytes ([`ThreadState::to_bytes`]) up to its last held fragment,
+//! and whom it waits for while it waits for a grace period.
 //! The state's fingerprint hashes the same bytes ([`fingerprint`]).
 
 use super::{Fragment, State, ThreadState, MAX_THREADS, THREAD_BYTES};
@@ -60,8 +61,9 @@ fn pack_into(s: &State, buf: &mut [u8; MAX_PACKED]) -> usize {
         at += p.pack((&mut buf[at..at + Page::MAX_PACKED]).try_into().unwrap());
     }
     for t in &s.threads {
-        buf[at..at + THREAD_BYTES].copy_from_slice(&t.to_bytes());
-        at += ThreadState::packed_len(t.held);
+        let bytes = t.to_bytes();
+        buf[at..at + THREAD_BYTES].copy_from_slice(&bytes);
+        at += ThreadState::packed_len(&bytes);
     }
     at
 }
@@ -82,7 +84,7 @@ pub(super) fn unpack(b: &[u8]) -> State {
     }
     let mut thread_buf = [EMPTY; MAX_THREADS];
     for out in &mut thread_buf[..threads] {
-        let len = ThreadState::packed_len(ThreadState::held_in(&b[at..]));
+        let len = ThreadState::packed_len(&b[at..]);
         let mut t = [0; THREAD_BYTES];
         t[..len].copy_from_slice(&b[at..at + len]);
         *out = ThreadState::from_bytes(&t);
@@ -105,6 +107,8 @@ const EMPTY: ThreadState = ThreadState {
     index: 0,
     test: false,
     holds_reference: false,
+    section: false,
+    gp_wait: 0,
     held: 0,
     fragments: [Fragment {
         page: 0,

@@ -4,7 +4,7 @@
 //! and a thread's future footprint is here.
 
 use super::steps::Pc;
-use super::{Op, PtFrag, State, Variant, NO_PAGE};
+use super::{Op, PtFrag, State, Variant, Walker, NO_PAGE};
 use weft_explorer::{Footprint, Reduce};
 
 /// Page `p`'s `_refcount`.
@@ -16,6 +16,10 @@ pub(super) fn refcount(p: u8) -> u64 {
 pub(super) fn fields(p: u8) -> u64 {
     1 << (2 * p as u32 + 1)
 }
+
+/// RCU's view of the threads: who is inside a read-side section, and whom each pending grace
+/// period waits for. Entering or leaving a section writes it; deferring a free reads it.
+pub(super) const RCU: u64 = 1 << 60;
 
 /// `mm->mm_users`: a user's exit writes it, `pte_frag_destroy` waits on it (only in scenarios
 /// that tear down, so that others' reduction is unchanged).
@@ -33,6 +37,23 @@ impl PtFrag {
     fn exit(&self, t: usize) -> Footprint {
         if self.teardown && self.users & 1 << t != 0 {
             Footprint::rw(MM_USERS)
+        } else {
+            Footprint::default()
+        }
+    }
+
+    /// What a walker of kind `w` touches of RCU: a section enters and leaves it.
+    fn walk_rcu(&self, w: Walker) -> Footprint {
+        match w {
+            Walker::Pfn => Footprint::default(),
+            Walker::RcuLookup | Walker::GupFast => Footprint::rw(RCU),
+        }
+    }
+
+    /// What a free touches of RCU: a deferred one reads who is in a section.
+    fn free_rcu(&self, rcu: bool) -> Footprint {
+        if rcu {
+            Footprint::rw(RCU)
         } else {
             Footprint::default()
         }
@@ -69,10 +90,15 @@ impl PtFrag {
             }
             (Op::Alloc, Pc::AllocPage) => Footprint::rw(LOCK | PTE_FRAG | self.all_pages()),
             (Op::Alloc, _) => Footprint::rw(LOCK | PTE_FRAG).union(page(th.page)),
+            (Op::Free { rcu: true, .. }, Pc::TlbRemoveTable | Pc::GraceEnd) => {
+                Footprint::rw(RCU).union(page(self.next_page(s, t)))
+            }
             (Op::Free { .. } | Op::Destroy, _) if th.page != NO_PAGE => page(th.page),
             (Op::Free { .. }, _) => page(self.next_page(s, t)),
             (Op::Destroy, _) => Footprint::rw(PTE_FRAG | self.all_pages() | MM_USERS),
-            (Op::SpeculativeGetPut, _) => page(if th.page == NO_PAGE { 0 } else { th.page }),
+            (Op::GetPut(w), _) => {
+                page(if th.page == NO_PAGE { 0 } else { th.page }).union(self.walk_rcu(w))
+            }
         };
         f = f.union(current);
         // Later operations: pages are known only for frees of fragments held now and before
@@ -85,10 +111,12 @@ impl PtFrag {
                     allocated = true;
                     Footprint::rw(LOCK | PTE_FRAG | self.all_pages())
                 }
-                Op::Free { from: None } if !allocated && !held.is_empty() => page(held.remove(0)),
-                Op::Free { .. } => Footprint::rw(self.all_pages()),
+                Op::Free { from: None, rcu } if !allocated && !held.is_empty() => {
+                    page(held.remove(0)).union(self.free_rcu(*rcu))
+                }
+                Op::Free { rcu, .. } => Footprint::rw(self.all_pages()).union(self.free_rcu(*rcu)),
                 Op::Destroy => Footprint::rw(PTE_FRAG | self.all_pages() | MM_USERS),
-                Op::SpeculativeGetPut => page(0),
+                Op::GetPut(w) => page(0).union(self.walk_rcu(*w)),
             });
         }
         f

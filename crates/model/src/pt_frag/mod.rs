@@ -23,11 +23,22 @@
 //!   may still run. The model clears `mm->context.pte_frag` in the step that reads it (the
 //!   kernel frees the mm instead), so the end check knows the cache is gone.
 //! - Only user page tables (`kernel == 0`), so the ctor and dtor always run.
+//! - RCU (see the `rcu` module): a walker's stale pointer names page 0; the RCU lookup and
+//!   GUP-fast read it only before the page is handed out as a page table (afterwards they
+//!   find nothing); a failed recheck ends the walk (the kernel retries the lookup, which
+//!   finds another page). `tlb_remove_table`'s batching is not modelled: each deferred free
+//!   queues its own grace period, and the thread that queued it runs the callback. Its
+//!   immediate paths (`mm_users < 2`, `tlb_remove_table_one`'s IPI, which waits only for
+//!   interrupts-off walkers) are the synchronous `pte_fragment_free` (without that IPI).
+//! - `put_page_testzero` is one step (its decrement) by default: a kernel without
+//!   `CONFIG_DEBUG_VM` has no `VM_BUG_ON_PAGE`. With `debug_vm = 1` the check is a read of its
+//!   own before the decrement (`Pc::PutCheck`).
 
 mod codec;
 mod footprint;
 mod ops;
 mod program;
+mod rcu;
 mod scenario;
 mod steps;
 mod symmetry;
@@ -107,12 +118,26 @@ pub enum Op {
     Free {
         /// Index of the thread whose fragment is freed.
         from: Option<u8>,
+        /// Deferred through `tlb_remove_table` past an RCU-sched grace period
+        /// (`pte_fragment_free_rcu`); synchronous otherwise.
+        rcu: bool,
     },
     /// `pte_frag_destroy()` at mm teardown: drops the cache's unused fragments.
     Destroy,
-    /// A stale lookup (`find_get_entry`, RCU GUP): `get_page_unless_zero()` on the first page
-    /// the allocator hands out, the identity recheck fails, `put_page()`.
-    SpeculativeGetPut,
+    /// A walker with a stale pointer to the first page the allocator hands out: it takes a
+    /// speculative reference, its recheck fails, it drops it.
+    GetPut(Walker),
+}
+
+/// How a walker came by its stale pointer, and what holds off the grace period meanwhile.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Walker {
+    /// A pfn walker (`page_idle_get_page`, memory-failure): no RCU section at all.
+    Pfn,
+    /// The page-cache lookup (`find_get_entry`) under `rcu_read_lock()`.
+    RcuLookup,
+    /// GUP-fast (`get_user_pages_fast`) with interrupts off, which holds off RCU-sched.
+    GupFast,
 }
 
 impl Op {
@@ -120,21 +145,41 @@ impl Op {
     pub fn name(self) -> &'static str {
         match self {
             Op::Alloc => "pte_fragment_alloc",
-            Op::Free { from: None } => "pte_fragment_free",
-            Op::Free { from: Some(_) } => "pte_fragment_free(thread)",
+            Op::Free {
+                from: None,
+                rcu: false,
+            } => "pte_fragment_free",
+            Op::Free {
+                from: Some(_),
+                rcu: false,
+            } => "pte_fragment_free(thread)",
+            Op::Free {
+                from: None,
+                rcu: true,
+            } => "pte_fragment_free_rcu",
+            Op::Free {
+                from: Some(_),
+                rcu: true,
+            } => "pte_fragment_free_rcu(thread)",
             Op::Destroy => "pte_frag_destroy",
-            Op::SpeculativeGetPut => "speculative_get_put",
+            Op::GetPut(Walker::Pfn) => "speculative_get_put",
+            Op::GetPut(Walker::RcuLookup) => "rcu_lookup_get_put",
+            Op::GetPut(Walker::GupFast) => "gup_fast_get_put",
         }
     }
 }
 
 /// The operation names scenario files may use, with their argument forms.
-pub const OPERATIONS: [&str; 5] = [
+pub const OPERATIONS: [&str; 9] = [
     "pte_fragment_alloc",
     "pte_fragment_free",
     "pte_fragment_free(thread)",
+    "pte_fragment_free_rcu",
+    "pte_fragment_free_rcu(thread)",
     "pte_frag_destroy",
     "speculative_get_put",
+    "rcu_lookup_get_put",
+    "gup_fast_get_put",
 ];
 
 /// A scenario thread of this model.
@@ -158,6 +203,10 @@ pub struct PtFrag {
     users: u16,
     /// Whether a thread calls `pte_frag_destroy` (at most one does, once).
     teardown: bool,
+    /// `CONFIG_DEBUG_VM`: `put_page_testzero` checks the count before it decrements.
+    debug_vm: bool,
+    /// `CONFIG_PREEMPT`: `rcu_read_lock()` does not hold off an RCU-sched grace period.
+    preempt: bool,
     /// Coverage: per thread, per operation, the point number of each step (`u16::MAX`: the
     /// operation has no such step), and the points' names.
     cover: Vec<Vec<[u16; Pc::ALL.len()]>>,
@@ -192,13 +241,19 @@ pub struct ThreadState {
     test: bool,
     /// Ghost: a speculative reference taken and not yet dropped.
     holds_reference: bool,
+    /// Inside a read-side section that a grace period may wait for (`rcu_read_lock()`, or
+    /// interrupts off).
+    section: bool,
+    /// While its deferred free waits for a grace period: the threads whose sections it waits
+    /// for (bit per thread); zero otherwise.
+    gp_wait: u16,
     /// Ghost: fragments this thread holds as page tables, oldest first; unused slots zero.
     fragments: [Fragment; MAX_HELD],
     held: u8,
 }
 
 /// Bytes of [`ThreadState::to_bytes`]' array.
-const THREAD_BYTES: usize = 5 + 3 * MAX_HELD;
+const THREAD_BYTES: usize = 5 + 3 * MAX_HELD + 2;
 
 /// The page nibble of [`ThreadState::to_bytes`] for [`NO_PAGE`]: pages are numbered from 0
 /// to 14 (at most 15 `pte_fragment_alloc`s).
@@ -213,13 +268,15 @@ impl ThreadState {
         &self.fragments[..self.held as usize]
     }
 
-    /// The thread packed: op; pc (5 bits) with the two flags; the page (4 bits, 15 for none)
-    /// with held (2 bits); generation; index; then both fragment slots (page, generation,
-    /// index). Part of the state's packed encoding, which keeps the first
-    /// [`packed_len`](ThreadState::packed_len) bytes: the slots held.
+    /// The thread packed: op; pc (5 bits) with the three flags; the page (4 bits, 15 for
+    /// none) with held (2 bits); generation; index; the fragment slots held (page,
+    /// generation, index); then, while it waits for a grace period, whom it waits for. Part
+    /// of the state's packed encoding, which keeps the first
+    /// [`packed_len`](ThreadState::packed_len) bytes.
     #[inline]
     fn to_bytes(self) -> [u8; THREAD_BYTES] {
         let [f, g] = self.fragments;
+        let waits = 5 + 3 * self.held as usize;
         debug_assert!(
             self.page == NO_PAGE || self.page < NO_PAGE_NIBBLE,
             "pages are numbered below 15"
@@ -229,9 +286,12 @@ impl ThreadState {
         } else {
             self.page
         };
-        [
+        let mut b = [
             self.op,
-            self.pc as u8 | (self.test as u8) << 5 | (self.holds_reference as u8) << 6,
+            self.pc as u8
+                | (self.test as u8) << 5
+                | (self.holds_reference as u8) << 6
+                | (self.section as u8) << 7,
             page | self.held << 4,
             self.generation,
             self.index,
@@ -241,7 +301,13 @@ impl ThreadState {
             g.page,
             g.generation,
             g.index,
-        ]
+            0,
+            0,
+        ];
+        if self.pc == Pc::GraceEnd {
+            b[waits..waits + 2].copy_from_slice(&self.gp_wait.to_le_bytes());
+        }
+        b
     }
 
     /// How many fragments the thread whose [`to_bytes`](ThreadState::to_bytes) start `b`
@@ -251,26 +317,37 @@ impl ThreadState {
         b[2] >> 4
     }
 
-    /// How many of [`to_bytes`](ThreadState::to_bytes)' bytes tell a thread that holds
-    /// `held` fragments: unused fragment slots are zero, so they are left out.
+    /// How many of [`to_bytes`](ThreadState::to_bytes)' bytes `b` tell the thread: unused
+    /// fragment slots, and whom it waits for when it does not, are left out.
     #[inline]
-    fn packed_len(held: u8) -> usize {
-        5 + 3 * held as usize
+    fn packed_len(b: &[u8]) -> usize {
+        let waiting = b[1] & 0x1f == Pc::GraceEnd as u8;
+        5 + 3 * Self::held_in(b) as usize + 2 * waiting as usize
     }
 
-    /// The thread whose [`to_bytes`](ThreadState::to_bytes) are `b` (the bytes of the
-    /// unused fragment slots zero).
+    /// The thread whose [`to_bytes`](ThreadState::to_bytes) are `b`.
     #[inline]
     fn from_bytes(b: &[u8; THREAD_BYTES]) -> ThreadState {
-        let fragment = |at: usize| Fragment {
-            page: b[at],
-            generation: b[at + 1],
-            index: b[at + 2],
+        let held = Self::held_in(b);
+        // Past the slots held, the bytes may be whom the thread waits for.
+        let fragment = |i: usize| {
+            let at = 5 + 3 * i;
+            if i < held as usize {
+                Fragment {
+                    page: b[at],
+                    generation: b[at + 1],
+                    index: b[at + 2],
+                }
+            } else {
+                Fragment::default()
+            }
         };
         let page = b[2] & 0xf;
+        let pc = Pc::from_repr(b[1] & 0x1f).expect("a step the packing wrote");
+        let waits = 5 + 3 * held as usize;
         ThreadState {
             op: b[0],
-            pc: Pc::from_repr(b[1] & 0x1f).expect("a step the packing wrote"),
+            pc,
             page: if page == NO_PAGE_NIBBLE {
                 NO_PAGE
             } else {
@@ -280,8 +357,14 @@ impl ThreadState {
             index: b[4],
             test: b[1] & 1 << 5 != 0,
             holds_reference: b[1] & 1 << 6 != 0,
-            fragments: [fragment(5), fragment(8)],
-            held: Self::held_in(b),
+            section: b[1] & 1 << 7 != 0,
+            gp_wait: if pc == Pc::GraceEnd {
+                u16::from_le_bytes([b[waits], b[waits + 1]])
+            } else {
+                0
+            },
+            fragments: [fragment(0), fragment(1)],
+            held,
         }
     }
 }
@@ -361,13 +444,13 @@ impl PtFrag {
                         ))
                     }
                     Op::Alloc => held += 1,
-                    Op::Free { from: None } if held == 0 => {
+                    Op::Free { from: None, .. } if held == 0 => {
                         return Err(format!(
                             "thread `{}` frees a fragment before it has allocated one",
                             t.name
                         ))
                     }
-                    Op::Free { from: None } => held -= 1,
+                    Op::Free { from: None, .. } => held -= 1,
                     _ => {}
                 }
             }
@@ -395,9 +478,34 @@ impl PtFrag {
             pages: allocs.max(1) as u8,
             users,
             teardown,
+            debug_vm: false,
+            preempt: false,
             cover: Vec::new(),
             cover_names: Vec::new(),
         };
+        model.number_coverage();
+        Ok(model)
+    }
+
+    /// The model built with `CONFIG_DEBUG_VM` (`on`) or without: with it,
+    /// `put_page_testzero`'s `VM_BUG_ON_PAGE` is a step of its own before the decrement.
+    pub fn debug_vm(mut self, on: bool) -> Self {
+        self.debug_vm = on;
+        self.number_coverage();
+        self
+    }
+
+    /// The model built with `CONFIG_PREEMPT` (`on`) or without: with it, `rcu_read_lock()`
+    /// sections no longer hold off the RCU-sched grace period of `pte_fragment_free_rcu`.
+    pub fn preempt(mut self, on: bool) -> Self {
+        self.preempt = on;
+        self
+    }
+
+    /// Numbers every thread's steps, operation by operation, as coverage points.
+    fn number_coverage(&mut self) {
+        let model = &*self;
+        let (mut cover, mut cover_names) = (Vec::new(), Vec::new());
         for t in &model.threads {
             let mut per_op = Vec::new();
             let mut names = Vec::new();
@@ -409,10 +517,10 @@ impl PtFrag {
                 }
                 per_op.push(table);
             }
-            model.cover.push(per_op);
-            model.cover_names.push(names);
+            cover.push(per_op);
+            cover_names.push(names);
         }
-        Ok(model)
+        (self.cover, self.cover_names) = (cover, cover_names);
     }
 
     /// The variant explored.
@@ -424,10 +532,22 @@ impl PtFrag {
         match op {
             None => Pc::Done,
             Some(Op::Alloc) => Pc::CacheLock,
-            Some(Op::Free { .. }) if self.variant == Variant::PtFragRefcount => Pc::FragBugOn,
-            Some(Op::Free { .. }) => Pc::FragDec,
+            Some(Op::Free { rcu: true, .. }) => Pc::TlbRemoveTable,
+            Some(&op @ Op::Free { .. }) => self.free_pc(op),
             Some(Op::Destroy) => Pc::DestroyRead,
-            Some(Op::SpeculativeGetPut) => Pc::SpecGet,
+            Some(Op::GetPut(Walker::Pfn)) => Pc::SpecGet,
+            Some(Op::GetPut(_)) => Pc::Lookup,
+        }
+    }
+
+    /// The first step of the fragment free itself (after the grace period, if deferred).
+    pub(super) fn free_pc(&self, op: Op) -> Pc {
+        if self.variant == Variant::PtFragRefcount {
+            Pc::FragBugOn
+        } else if self.put_step(op) == Some(Pc::FragDec) {
+            self.to_put(Pc::FragDec)
+        } else {
+            Pc::FragDec
         }
     }
 
@@ -455,6 +575,8 @@ impl Model for PtFrag {
                     index: 0,
                     test: false,
                     holds_reference: false,
+                    section: false,
+                    gp_wait: 0,
                     fragments: [Fragment::default(); MAX_HELD],
                     held: 0,
                 })
@@ -642,6 +764,7 @@ impl Model for PtFrag {
             if th.holds_reference {
                 out.push(Field::ghost(format!("{name}.reference"), Self::page_name(th.page)).of(t));
             }
+            out.extend(self.rcu_fields(s, t).into_iter().map(|f| f.of(t)));
             if th.held > 0 {
                 let held: Vec<String> = th
                     .fragments()

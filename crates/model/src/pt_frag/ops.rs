@@ -122,18 +122,38 @@ impl PtFrag {
         }
     }
 
-    /// `put_page_testzero(page)`: `VM_BUG_ON_PAGE(page_ref_count(page) == 0)`, then
-    /// `page_ref_dec_and_test`.
+    /// `put_page_testzero(page)`'s `page_ref_dec_and_test`: its `VM_BUG_ON_PAGE` is a step of
+    /// its own ([`Pc::PutCheck`]) with `CONFIG_DEBUG_VM`, and absent without it.
     pub(super) fn put_testzero(&self, s: &mut State, p: u8) -> Result<bool, Violation> {
         let page = &mut s.pages[p as usize];
-        if page.refcount == 0 {
-            return Err(Violation::new(
-                "refcount_underflow",
-                format!("put_page_testzero(page{p}) with _refcount already 0 (VM_BUG_ON_PAGE)"),
-            ));
-        }
         page.refcount -= 1;
+        if page.refcount < 0 {
+            let message = if self.debug_vm {
+                format!(
+                    "page_ref_dec_and_test(page{p}) takes _refcount to {}: another put passed \
+                     VM_BUG_ON_PAGE on the same count before either decremented",
+                    page.refcount
+                )
+            } else {
+                format!(
+                    "put_page_testzero(page{p}) takes _refcount from 0 to -1, one put too \
+                     many: without CONFIG_DEBUG_VM nothing stops it (with debug_vm = 1, \
+                     VM_BUG_ON_PAGE crashes first)"
+                )
+            };
+            return Err(Violation::new("refcount_underflow", message));
+        }
         Ok(page.refcount == 0)
+    }
+
+    /// Where a thread goes for `put_page_testzero`'s decrement `put`: first to its
+    /// `VM_BUG_ON_PAGE` with `CONFIG_DEBUG_VM`.
+    pub(super) fn to_put(&self, put: Pc) -> Pc {
+        if self.debug_vm {
+            Pc::PutCheck
+        } else {
+            put
+        }
     }
 
     /// `free_unref_page(page)`: the page goes back to the allocator; `free_pages_check` and
@@ -191,8 +211,9 @@ impl PtFrag {
             return Err(Violation::new(
                 "dtor_missed",
                 format!(
-                    "page{p} is freed without pgtable_page_dtor: PageTable is still set \
-                     (\"Bad page state\"; ptlock and NR_PAGETABLE leak)"
+                    "page{p} is freed without pgtable_page_dtor: PageTable is still set, a \
+                     \"Bad page state\" from v4.18 (1d40a5ea01d5's page type); before it, a \
+                     leak of the split ptlock and NR_PAGETABLE"
                 ),
             ));
         }

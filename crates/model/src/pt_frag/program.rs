@@ -1,7 +1,7 @@
 //! Which steps each operation runs, whether a thread can move, and the page a step is about.
 
 use super::steps::Pc;
-use super::{Op, PtFrag, State, ThreadState, Variant, NO_PAGE};
+use super::{Op, PtFrag, State, ThreadState, Variant, Walker, NO_PAGE};
 use weft_explorer::{Source, Status};
 
 impl PtFrag {
@@ -17,7 +17,7 @@ impl PtFrag {
             steps.push(Pc::FreePage);
             steps
         };
-        match op {
+        let mut steps = match op {
             Op::Alloc => {
                 let mut steps = vec![
                     Pc::CacheLock,
@@ -41,12 +41,51 @@ impl PtFrag {
                 }
                 steps
             }
-            Op::Free { .. } if v == Variant::PtFragRefcount => {
-                tail(vec![Pc::FragBugOn, Pc::FragDec])
+            Op::Free { rcu, .. } => {
+                let mut steps = if rcu {
+                    vec![Pc::TlbRemoveTable, Pc::GraceEnd]
+                } else {
+                    Vec::new()
+                };
+                if v == Variant::PtFragRefcount {
+                    steps.push(Pc::FragBugOn);
+                }
+                steps.push(Pc::FragDec);
+                tail(steps)
             }
-            Op::Free { .. } => tail(vec![Pc::FragDec]),
             Op::Destroy => tail(vec![Pc::DestroyRead, Pc::DestroyDec]),
-            Op::SpeculativeGetPut => vec![Pc::SpecGet, Pc::SpecPut, Pc::FreePage],
+            Op::GetPut(Walker::Pfn) => vec![Pc::SpecGet, Pc::SpecPut, Pc::FreePage],
+            Op::GetPut(_) => vec![
+                Pc::Lookup,
+                Pc::SpecGet,
+                Pc::SpecPut,
+                Pc::FreePage,
+                Pc::SectionExit,
+            ],
+        };
+        if let Some(at) = self
+            .put_step(op)
+            .and_then(|put| steps.iter().position(|pc| *pc == put))
+        {
+            if self.debug_vm {
+                steps.insert(at, Pc::PutCheck);
+            }
+        }
+        steps
+    }
+
+    /// The step of `op` that is `put_page_testzero`'s decrement under this variant, if any:
+    /// each operation puts the page at most once.
+    pub(super) fn put_step(&self, op: Op) -> Option<Pc> {
+        let counted_in_refcount =
+            matches!(self.variant, Variant::SetPageCount | Variant::PageRefAdd);
+        let released = matches!(self.variant, Variant::PtFragRefcount | Variant::TopBits);
+        match op {
+            Op::Alloc => None,
+            Op::Free { .. } if counted_in_refcount => Some(Pc::FragDec),
+            Op::Free { .. } | Op::Destroy if released => Some(Pc::Release),
+            Op::Free { .. } | Op::Destroy => None,
+            Op::GetPut(_) => Some(Pc::SpecPut),
         }
     }
 
@@ -74,7 +113,10 @@ impl PtFrag {
             Pc::Done => Status::Finished,
             Pc::CacheLock | Pc::InstallLock if s.lock.is_some() => Status::Blocked,
             Pc::DestroyRead if self.users_left(s, t) => Status::Blocked,
-            Pc::FragBugOn | Pc::FragDec if th.page == NO_PAGE => {
+            Pc::GraceEnd if th.gp_wait != 0 => Status::Blocked,
+            Pc::FragBugOn | Pc::FragDec | Pc::PutCheck | Pc::TlbRemoveTable
+                if th.page == NO_PAGE =>
+            {
                 if s.threads[self.free_source(t, th)].held == 0 {
                     Status::Blocked
                 } else {
@@ -97,7 +139,7 @@ impl PtFrag {
     /// The thread whose fragment the current `pte_fragment_free` frees.
     pub(super) fn free_source(&self, t: usize, th: &ThreadState) -> usize {
         match self.threads[t].ops[th.op as usize] {
-            Op::Free { from: Some(f) } => f as usize,
+            Op::Free { from: Some(f), .. } => f as usize,
             _ => t,
         }
     }
@@ -110,10 +152,11 @@ impl PtFrag {
             return th.page;
         }
         match th.pc {
-            Pc::FragBugOn | Pc::FragDec => s.threads[self.free_source(t, th)]
-                .fragments()
-                .first()
-                .map_or(0, |f| f.page),
+            Pc::FragBugOn | Pc::FragDec | Pc::PutCheck | Pc::TlbRemoveTable => s.threads
+                [self.free_source(t, th)]
+            .fragments()
+            .first()
+            .map_or(0, |f| f.page),
             Pc::AllocPage => s.pages.iter().position(|p| !p.allocated).unwrap_or(0) as u8,
             _ => 0,
         }

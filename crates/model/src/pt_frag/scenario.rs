@@ -1,12 +1,24 @@
 //! Building a pt_frag model from a scenario's variant, parameters and threads.
 
-use super::{Op, PtFrag, Thread, Variant, OPERATIONS};
+use super::{Op, PtFrag, Thread, Variant, Walker, OPERATIONS};
 use crate::registry::{ModelKind, Spec};
 use crate::scenario::{BuildError, Where};
 use std::sync::Arc;
 
 /// Parameters this model accepts, with their meaning.
-pub const PARAMS: [(&str, &str); 1] = [("frag_nr", "PTE_FRAG_NR, fragments per page (default 2)")];
+pub const PARAMS: [(&str, &str); 3] = [
+    ("frag_nr", "PTE_FRAG_NR, fragments per page (default 2)"),
+    (
+        "debug_vm",
+        "1 for CONFIG_DEBUG_VM: put_page_testzero's VM_BUG_ON_PAGE is a step of its own \
+         (default 0)",
+    ),
+    (
+        "preempt",
+        "1 for CONFIG_PREEMPT: rcu_read_lock() no longer holds off the RCU-sched grace period \
+         that pte_fragment_free_rcu waits for; interrupts off still do (default 0)",
+    ),
+];
 
 /// The pt_frag model, as scenario files name it.
 pub static MODEL: ModelKind = ModelKind {
@@ -30,6 +42,8 @@ pub fn build(spec: &Spec) -> Result<PtFrag, BuildError> {
     let variant = Variant::from_name(variant)
         .ok_or_else(|| BuildError::unknown_variant("pt_frag", variant, &Variant::NAMES))?;
     let frag_nr = params.int("frag_nr", 2, 1, super::MAX_FRAG_NR as i64)? as u8;
+    let debug_vm = params.int("debug_vm", 0, 0, 1)? == 1;
+    let preempt = params.int("preempt", 0, 0, 1)? == 1;
     params.only(&PARAMS)?;
     let names = spec.names();
     let mut built = Vec::new();
@@ -46,8 +60,15 @@ pub fn build(spec: &Spec) -> Result<PtFrag, BuildError> {
             let at = Where::Op(t, i);
             let op = match (call.name.as_str(), call.args.as_slice()) {
                 ("pte_fragment_alloc", []) => Op::Alloc,
-                ("pte_fragment_free", []) => Op::Free { from: None },
-                ("pte_fragment_free", [owner]) => {
+                ("pte_fragment_free", []) => Op::Free {
+                    from: None,
+                    rcu: false,
+                },
+                ("pte_fragment_free_rcu", []) => Op::Free {
+                    from: None,
+                    rcu: true,
+                },
+                (name @ ("pte_fragment_free" | "pte_fragment_free_rcu"), [owner]) => {
                     let from = names
                         .iter()
                         .position(|n| n == owner)
@@ -61,10 +82,13 @@ pub fn build(spec: &Spec) -> Result<PtFrag, BuildError> {
                         })?;
                     Op::Free {
                         from: (from != t).then_some(from as u8),
+                        rcu: name == "pte_fragment_free_rcu",
                     }
                 }
                 ("pte_frag_destroy", []) => Op::Destroy,
-                ("speculative_get_put", []) => Op::SpeculativeGetPut,
+                ("speculative_get_put", []) => Op::GetPut(Walker::Pfn),
+                ("rcu_lookup_get_put", []) => Op::GetPut(Walker::RcuLookup),
+                ("gup_fast_get_put", []) => Op::GetPut(Walker::GupFast),
                 _ => {
                     return Err(BuildError::unknown_operation(
                         "pt_frag",
@@ -91,11 +115,12 @@ pub fn build(spec: &Spec) -> Result<PtFrag, BuildError> {
             help: Some("end one thread's operations with a single pte_frag_destroy".into()),
         });
     }
-    PtFrag::new(variant, frag_nr, built).map_err(|message| BuildError {
+    let model = PtFrag::new(variant, frag_nr, built).map_err(|message| BuildError {
         at: Where::Threads,
         message,
         help: None,
-    })
+    })?;
+    Ok(model.debug_vm(debug_vm).preempt(preempt))
 }
 
 /// The first `pte_fragment_free` that can never run: a thread's fragments are freed more
@@ -115,7 +140,7 @@ fn unfreeable(threads: &[Thread]) -> Option<BuildError> {
                     allocated += 1;
                     continue;
                 }
-                Op::Free { from } => from.map_or(t, usize::from),
+                Op::Free { from, .. } => from.map_or(t, usize::from),
                 _ => continue,
             };
             frees[of] += 1;

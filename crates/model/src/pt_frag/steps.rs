@@ -2,8 +2,8 @@
 //! labelled with the kernel expression it stands for (arch/powerpc/mm, mm/page_alloc.c,
 //! mm/filemap.c), with what it touches and what it does. [`Pc`] names a thread's next step.
 
-use super::footprint::{fields, refcount, LOCK, MM_USERS, PTE_FRAG};
-use super::{PtFrag, State, Variant, B, NO_PAGE};
+use super::footprint::{fields, refcount, LOCK, MM_USERS, PTE_FRAG, RCU};
+use super::{PtFrag, State, Variant, Walker, B, NO_PAGE};
 use crate::step::steps;
 use weft_explorer::{Footprint, Source, Violation};
 
@@ -12,6 +12,9 @@ const MMU_CONTEXT: &str = "arch/powerpc/mm/mmu_context_book3s64.c";
 const MM_H: &str = "include/linux/mm.h";
 const PAGE_ALLOC: &str = "mm/page_alloc.c";
 const FILEMAP: &str = "mm/filemap.c";
+const GUP: &str = "mm/gup.c";
+const PAGE_IDLE: &str = "mm/page_idle.c";
+const MEMORY: &str = "mm/memory.c";
 const V4_18: &str = "v4.18";
 
 steps! {
@@ -236,7 +239,9 @@ steps! {
         source: m.frag_source("pte_fragment_free", PGTABLE),
         footprint: Footprint::rw(fields(m.next_page(s, t))),
         effect: {
-            m.take_fragment(s, t)?;
+            if s.threads[t].page == NO_PAGE {
+                m.take_fragment(s, t)?;
+            }
             let p = s.threads[t].page;
             let count = s.pages[p as usize].frag_refcount;
             if count <= 0 {
@@ -254,6 +259,9 @@ steps! {
         label: {
             let page = m.page(s, t);
             match m.variant {
+                Variant::SetPageCount | Variant::PageRefAdd if m.debug_vm => {
+                    format!("if (page_ref_dec_and_test({page}))")
+                }
                 Variant::SetPageCount | Variant::PageRefAdd => {
                     format!("if (put_page_testzero({page}))")
                 }
@@ -364,18 +372,25 @@ steps! {
             m.then_dtor(s, t, zero);
         },
     }
-    // find_get_entry() / gup_pte_range(): a speculative reference on a stale pointer
-    /// `page_cache_get_speculative(page)` = `get_page_unless_zero(page)`
+    // A walker with a stale pointer: page_idle_get_page(), find_get_entry(), gup_pte_range()
+    /// `get_page_unless_zero(page)` (`page_cache_get_speculative` in the lookups)
     SpecGet(m, s, t) {
         name: "get_page_unless_zero(page)",
-        label: format!("get_page_unless_zero({})", m.page(s, t)),
-        note: Some("stale pointer: page_cache_get_speculative".into()),
-        source: Source::new("find_get_entry", FILEMAP, V4_18),
+        label: match m.walker(s, t) {
+            Some(Walker::Pfn) | None => format!("get_page_unless_zero({})", m.page(s, t)),
+            Some(_) => format!("page_cache_get_speculative({})", m.page(s, t)),
+        },
+        note: Some(match m.walker(s, t) {
+            Some(Walker::Pfn) | None => "stale pfn: PageLRU was seen before the page was freed",
+            Some(Walker::RcuLookup) => "stale pointer from the page-cache slot",
+            Some(Walker::GupFast) => "stale pointer from the PTE",
+        }.into()),
+        source: m.walk_source(s, t),
         footprint: Footprint::rw(refcount(0)).union(Footprint::read(fields(0))),
         effect: {
             let page = &mut s.pages[0];
             if page.refcount == 0 {
-                m.finish_op(s, t);
+                m.end_walk(s, t);
             } else {
                 page.refcount += 1;
                 let generation = page.generation;
@@ -383,7 +398,7 @@ steps! {
                 th.page = 0;
                 th.generation = generation;
                 th.holds_reference = true;
-                th.pc = Pc::SpecPut;
+                th.pc = m.to_put(Pc::SpecPut);
             }
         },
     }
@@ -391,8 +406,12 @@ steps! {
     SpecPut(m, s, t) {
         name: "put_page(page)",
         label: format!("put_page({})", m.page(s, t)),
-        note: Some("identity recheck failed".into()),
-        source: Source::new("find_get_entry", FILEMAP, V4_18),
+        note: Some(match m.walker(s, t) {
+            Some(Walker::Pfn) | None => "identity recheck failed: !PageLRU(page)",
+            Some(Walker::RcuLookup) => "identity recheck failed: page != *pagep",
+            Some(Walker::GupFast) => "identity recheck failed: pte_val(pte) != pte_val(*ptep)",
+        }.into()),
+        source: m.walk_source(s, t),
         footprint: Footprint::rw(refcount(m.next_page(s, t))),
         effect: {
             let p = s.threads[t].page;
@@ -400,7 +419,7 @@ steps! {
             if m.put_testzero(s, p)? {
                 s.threads[t].pc = Pc::FreePage;
             } else {
-                m.finish_op(s, t);
+                m.end_walk(s, t);
             }
         },
     }
@@ -424,7 +443,7 @@ steps! {
             page.page_table = false;
             page.dtor_runs += 1;
             s.threads[t].pc = match m.variant {
-                Variant::PtFragRefcount | Variant::TopBits => Pc::Release,
+                Variant::PtFragRefcount | Variant::TopBits => m.to_put(Pc::Release),
                 _ => Pc::FreePage,
             };
         },
@@ -466,7 +485,118 @@ steps! {
         effect: {
             let p = s.threads[t].page;
             m.free_page(s, t, p)?;
-            m.finish_op(s, t);
+            m.end_walk(s, t);
         },
+    }
+    // put_page_testzero() with CONFIG_DEBUG_VM
+    /// `VM_BUG_ON_PAGE(page_ref_count(page) == 0, page)`: a read of its own before the
+    /// decrement, so two puts can both pass it on a count of 1.
+    PutCheck(m, s, t) {
+        name: "VM_BUG_ON_PAGE(page_ref_count(page) == 0)",
+        label: format!("VM_BUG_ON_PAGE(page_ref_count({}) == 0)", m.page(s, t)),
+        note: Some("put_page_testzero, CONFIG_DEBUG_VM".into()),
+        source: Source::new("put_page_testzero", MM_H, V4_18),
+        // A free takes its fragment here: that writes the page's ghost count.
+        footprint: {
+            let p = m.next_page(s, t);
+            Footprint::rw(fields(p)).union(Footprint::read(refcount(p)))
+        },
+        effect: {
+            if s.threads[t].page == NO_PAGE {
+                m.take_fragment(s, t)?;
+            }
+            let p = s.threads[t].page;
+            if s.pages[p as usize].refcount == 0 {
+                return Err(Violation::new(
+                    "refcount_underflow",
+                    format!(
+                        "VM_BUG_ON_PAGE: put_page_testzero(page{p}) with _refcount already 0 \
+                         (CONFIG_DEBUG_VM crashes here; without it the count goes to -1)"
+                    ),
+                ));
+            }
+            let op = m.threads[t].ops[s.threads[t].op as usize];
+            s.threads[t].pc = m.put_step(op).expect("only an operation that puts checks first");
+        },
+    }
+    // Read-side sections and the grace period a deferred page-table free waits for
+    /// The walker enters its section and reads its stale pointer: `rcu_read_lock()` and the
+    /// page-cache slot, or interrupts off and the PTE.
+    Lookup(m, s, t) {
+        name: "enter the section, read the pointer",
+        label: {
+            let read = match m.walker(s, t) {
+                Some(Walker::GupFast) => "local_irq_disable(); pte = gup_get_pte(ptep)",
+                _ => "rcu_read_lock(); page = radix_tree_deref_slot(pagep)",
+            };
+            if m.stale_pointer_readable(s) {
+                format!("{read} (page0)")
+            } else {
+                format!("{read} (no longer page0: nothing to get)")
+            }
+        },
+        source: m.walk_source(s, t),
+        footprint: Footprint::rw(RCU).union(Footprint::read(fields(0))),
+        effect: {
+            if m.stale_pointer_readable(s) {
+                s.threads[t].section = true;
+                s.threads[t].pc = Pc::SpecGet;
+            } else {
+                m.finish_op(s, t);
+            }
+        },
+    }
+    /// `rcu_read_unlock()` / `local_irq_enable()`: grace periods stop waiting for it.
+    SectionExit(m, s, t) {
+        name: "leave the section",
+        label: match m.walker(s, t) {
+            Some(Walker::GupFast) => "local_irq_enable()".to_string(),
+            _ => "rcu_read_unlock()".to_string(),
+        },
+        source: m.walk_source(s, t),
+        footprint: Footprint::rw(RCU),
+        effect: {
+            m.leave_section(s, t);
+        },
+    }
+    // pte_free_tlb() -> pgtable_free_tlb() -> tlb_remove_table(), CONFIG_HAVE_RCU_TABLE_FREE
+    /// `tlb_remove_table(tlb, table)`, then `call_rcu_sched(&batch->rcu,
+    /// tlb_remove_table_rcu)`: the page table is out of use; its free waits for every
+    /// section that holds off RCU-sched now.
+    TlbRemoveTable(m, s, t) {
+        name: "tlb_remove_table(tlb, table)",
+        label: format!("tlb_remove_table(tlb, {})", m.page(s, t)),
+        note: Some("call_rcu_sched(&batch->rcu, tlb_remove_table_rcu)".into()),
+        source: Source::new("tlb_remove_table", MEMORY, V4_18),
+        footprint: Footprint::rw(RCU | fields(m.next_page(s, t))),
+        effect: {
+            m.take_fragment(s, t)?;
+            s.threads[t].gp_wait = m.sched_readers(s);
+            s.threads[t].pc = Pc::GraceEnd;
+        },
+    }
+    /// `tlb_remove_table_rcu()`: the grace period has ended; `__tlb_remove_table` frees the
+    /// fragment.
+    GraceEnd(m, s, t) {
+        name: "tlb_remove_table_rcu(head)",
+        label: format!("tlb_remove_table_rcu(): __tlb_remove_table({})", m.page(s, t)),
+        note: Some("after the RCU-sched grace period".into()),
+        source: Source::new("tlb_remove_table_rcu", MEMORY, V4_18),
+        footprint: Footprint::read(RCU),
+        effect: {
+            let op = m.threads[t].ops[s.threads[t].op as usize];
+            s.threads[t].pc = m.free_pc(op);
+        },
+    }
+}
+
+impl PtFrag {
+    /// Where thread `t`'s walker comes from in the kernel.
+    pub(super) fn walk_source(&self, s: &State, t: usize) -> Source {
+        match self.walker(s, t) {
+            Some(Walker::Pfn) | None => Source::new("page_idle_get_page", PAGE_IDLE, V4_18),
+            Some(Walker::RcuLookup) => Source::new("find_get_entry", FILEMAP, V4_18),
+            Some(Walker::GupFast) => Source::new("gup_pte_range", GUP, V4_18),
+        }
     }
 }

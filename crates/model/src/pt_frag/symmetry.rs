@@ -1,17 +1,19 @@
 //! Thread symmetry for pt_frag: threads that run the same operations are interchangeable
 //! (owners that each allocate and free, walkers that each take a speculative reference).
 //!
-//! The only reference to a thread in the state is the holder of `mm->page_table_lock`; a
-//! thread's sort key is its own packed state and whether it holds the lock, so two threads
-//! of a group with equal keys are equal in every respect and the sorted state is canonical.
-//! A thread named by another's `pte_fragment_free(thread)` is in no group: it is referred to
-//! by its index in the other thread's operations.
+//! References to threads in the state: the holder of `mm->page_table_lock`, and the threads a
+//! deferred free's grace period waits for. A thread's sort key is its own packed state,
+//! whether it holds the lock, and which deferred frees wait for it; so two threads of a group
+//! with equal keys are equal in every respect and the sorted state is canonical. A thread
+//! named by another's `pte_fragment_free(thread)` is in no group (it is referred to by its
+//! index in the other thread's operations), nor is a thread that defers a free (its key
+//! would name other threads, which the sort renames).
 
-use super::{Op, PtFrag, State, THREAD_BYTES};
+use super::{Op, PtFrag, State, Thread, THREAD_BYTES};
 use weft_explorer::symmetry::Symmetric;
 
 impl Symmetric for PtFrag {
-    type Key = ([u8; THREAD_BYTES], bool);
+    type Key = ([u8; THREAD_BYTES], bool, u16);
 
     fn thread_groups(&self) -> Vec<Vec<usize>> {
         let named: Vec<usize> = self
@@ -19,13 +21,18 @@ impl Symmetric for PtFrag {
             .iter()
             .flat_map(|t| &t.ops)
             .filter_map(|op| match op {
-                Op::Free { from: Some(t) } => Some(usize::from(*t)),
+                Op::Free { from: Some(t), .. } => Some(usize::from(*t)),
                 _ => None,
             })
             .collect();
+        let defers = |t: &Thread| {
+            t.ops
+                .iter()
+                .any(|op| matches!(op, Op::Free { rcu: true, .. }))
+        };
         let mut groups: Vec<Vec<usize>> = Vec::new();
         for (t, thread) in self.threads.iter().enumerate() {
-            if named.contains(&t) {
+            if named.contains(&t) || defers(thread) {
                 continue;
             }
             match groups
@@ -41,7 +48,13 @@ impl Symmetric for PtFrag {
     }
 
     fn thread_key(&self, s: &State, t: usize) -> Self::Key {
-        (s.threads[t].to_bytes(), s.lock == Some(t as u8))
+        let waiters = s
+            .threads
+            .iter()
+            .enumerate()
+            .filter(|(_, th)| th.gp_wait & 1 << t != 0)
+            .fold(0u16, |waiters, (u, _)| waiters | 1 << u);
+        (s.threads[t].to_bytes(), s.lock == Some(t as u8), waiters)
     }
 
     fn permute(&self, s: &mut State, to: &[u8]) {
@@ -50,5 +63,11 @@ impl Symmetric for PtFrag {
             s.threads[usize::from(to[t])] = th;
         }
         s.lock = s.lock.map(|t| to[usize::from(t)]);
+        for th in s.threads.iter_mut() {
+            let old = th.gp_wait;
+            th.gp_wait = (0..to.len())
+                .filter(|t| old & 1 << t != 0)
+                .fold(0, |wait, t| wait | 1 << to[t]);
+        }
     }
 }
