@@ -94,10 +94,10 @@ impl Program {
     pub fn load(text: &str) -> Result<Program, Vec<Diag>> {
         let mut diags = Vec::new();
         let tokens = lexer::lex(text, &mut diags);
-        let file = parser::parse(tokens, text.len(), &mut diags);
+        let file = parser::parse(tokens, text, &mut diags);
         let mut prelude_diags = Vec::new();
         let ptoks = lexer::lex(PRELUDE, &mut prelude_diags);
-        let prelude = parser::parse(ptoks, PRELUDE.len(), &mut prelude_diags).functions;
+        let prelude = parser::parse(ptoks, PRELUDE, &mut prelude_diags).functions;
         assert!(
             prelude_diags.is_empty(),
             "the prelude parses: {prelude_diags:?}"

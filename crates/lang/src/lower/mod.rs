@@ -50,7 +50,6 @@ struct GlobalInfo {
     base: u32,
     ty: Ty,
     len: Option<u32>,
-    ghost: bool,
 }
 
 /// The thread's operations as a scenario calls them: name and integer arguments.
@@ -297,12 +296,7 @@ impl<'a> Ctx<'a> {
                     "second one",
                 );
             }
-            let info = GlobalInfo {
-                base,
-                ty,
-                len,
-                ghost: g.ghost,
-            };
+            let info = GlobalInfo { base, ty, len };
             self.globals.insert(g.name.clone(), info);
         }
     }

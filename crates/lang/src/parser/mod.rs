@@ -8,11 +8,12 @@ use crate::Diag;
 mod stmt;
 
 /// Parses `tokens` of a file `len` bytes long; mistakes go to `diags`.
-pub fn parse(tokens: Vec<Spanned>, len: usize, diags: &mut Vec<Diag>) -> File {
+pub fn parse(tokens: Vec<Spanned>, text: &str, diags: &mut Vec<Diag>) -> File {
     let mut p = Parser {
         toks: tokens,
         pos: 0,
-        end: len,
+        end: text.len(),
+        text,
         diags,
     };
     let mut file = File::default();
@@ -34,6 +35,7 @@ struct Parser<'d> {
     toks: Vec<Spanned>,
     pos: usize,
     end: usize,
+    text: &'d str,
     diags: &'d mut Vec<Diag>,
 }
 
@@ -124,12 +126,8 @@ impl Parser<'_> {
             Some(Tok::Ident(s)) => format!("`{s}`"),
             Some(Tok::Int(i)) => format!("`{i}`"),
             Some(Tok::Str(s)) => format!("\"{s}\""),
-            Some(_) => format!("`{}`", self.token_text()),
+            Some(_) => format!("`{}`", &self.text[self.span()]),
         }
-    }
-
-    fn token_text(&self) -> String {
-        format!("{:?}", self.peek().cloned().unwrap_or(Tok::Semi))
     }
 
     fn ident(&mut self, what: &str) -> PResult<(String, Span)> {
