@@ -208,3 +208,54 @@ fn footprints_are_honest_and_reduction_keeps_verdicts() {
         );
     }
 }
+
+const PAGES: &str = "
+param NR = 2 in 1..4 \"pages\";
+struct page {
+    atomic_t _refcount in 0..3 = 1;
+}
+struct page pages[NR];
+
+op get(int i) {
+    atomic_inc(&pages[i]._refcount);
+}
+";
+
+fn build_with_args(text: &str, nr: Option<i64>, ops: &[(&str, &str)]) -> LangModel {
+    let program = Program::load(text).unwrap_or_else(|d| panic!("{d:?}"));
+    let params = nr
+        .map(|n| [("NR".to_string(), n)].into())
+        .unwrap_or_default();
+    let threads: Vec<ThreadCalls> = ops
+        .iter()
+        .map(|(name, arg)| ThreadCalls {
+            name: name.to_string(),
+            ops: vec![("get".to_string(), vec![arg.to_string()])],
+        })
+        .collect();
+    program
+        .instantiate("base", &params, &threads)
+        .unwrap_or_else(|p| panic!("{p:?}"))
+}
+
+/// Arrays of structs sized by a parameter, indexed by an operation's argument: each element
+/// is its own field, and an index past the end is a violation.
+#[test]
+fn arrays_of_structs_are_indexed_by_arguments_and_checked() {
+    let m = build_with_args(PAGES, None, &[("a", "0"), ("b", "1")]);
+    let names: Vec<String> = m
+        .fields(&m.initial_state())
+        .iter()
+        .map(|f| f.name.clone())
+        .collect();
+    assert_eq!(names, ["pages[0]._refcount", "pages[1]._refcount"]);
+    assert!(matches!(explore(&m, Reduction::Off).verdict, Verdict::Pass));
+    let one = build_with_args(PAGES, Some(1), &[("a", "0"), ("b", "1")]);
+    assert_eq!(violation(&explore(&one, Reduction::Off)).0, "out_of_bounds");
+    let program = Program::load(PAGES).unwrap();
+    let bad = [("NR".to_string(), 9)].into();
+    assert!(
+        program.instantiate("base", &bad, &[]).is_err(),
+        "NR is at most 4"
+    );
+}
