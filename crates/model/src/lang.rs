@@ -88,7 +88,7 @@ fn leak_kind(model: &str, program: Program) -> &'static ModelKind {
     let params: Vec<(&'static str, &'static str)> = program
         .params()
         .into_iter()
-        .map(|(n, d)| (&*leak(n.into_boxed_str()), &*leak(d.into_boxed_str())))
+        .map(|(n, d)| (leak(n.into_boxed_str()), leak(d.into_boxed_str())))
         .collect();
     let name: &'static str = leak(model.to_string().into_boxed_str());
     let kind = ModelKind {
