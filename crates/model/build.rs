@@ -9,7 +9,12 @@ fn main() {
     println!("cargo:rerun-if-changed={}", root.display());
     let mut entries = Vec::new();
     if let Ok(dirs) = std::fs::read_dir(&root) {
-        for dir in dirs.flatten().filter(|d| d.path().is_dir()) {
+        // Language scenarios name their model file by path: they are read from disk, not
+        // embedded.
+        for dir in dirs
+            .flatten()
+            .filter(|d| d.path().is_dir() && d.file_name() != "lang")
+        {
             println!("cargo:rerun-if-changed={}", dir.path().display());
             for file in std::fs::read_dir(dir.path())
                 .into_iter()

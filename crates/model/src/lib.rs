@@ -5,8 +5,10 @@
 //! - [`pt_frag`]: the powerpc page-table fragment allocator vs speculative references.
 //! - [`thp`]: THP copy-on-write reuse vs GUP pins, and the THP mapcount bookkeeping.
 //! - [`scenario`]: loading scenario files (TOML) into a runnable model, with precise errors.
+//! - [`lang`]: models written in weft's language (`model = "lang/NAME.weft"`).
 //! - [`registry`]: the models a scenario can name; adding one is a module and a line there.
 
+pub mod lang;
 pub mod page;
 mod precheck;
 pub mod pt_frag;

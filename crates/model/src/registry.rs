@@ -25,12 +25,20 @@ pub struct ModelKind {
     /// Most operations one thread may call (a thread's operation index is one byte).
     pub max_ops: usize,
     /// Builds an instance from a scenario's parts.
-    pub build: fn(&Spec) -> Result<Arc<dyn AnyModel>, BuildError>,
+    pub build: &'static Build,
 }
 
-/// The model called `name`.
+/// How a model is built from a scenario's parts: a function for a built-in model, a closure
+/// over the loaded program for a model written in the language.
+pub type Build = dyn Fn(&Spec) -> Result<Arc<dyn AnyModel>, BuildError> + Send + Sync;
+
+/// The model called `name`: a built-in one, or a language model a scenario has loaded.
 pub fn model_kind(name: &str) -> Option<&'static ModelKind> {
-    MODELS.iter().copied().find(|m| m.name == name)
+    MODELS
+        .iter()
+        .copied()
+        .find(|m| m.name == name)
+        .or_else(|| crate::lang::loaded(name))
 }
 
 /// A scenario's parts a model is built from.

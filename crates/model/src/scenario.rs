@@ -298,7 +298,15 @@ impl Scenario {
             )
         })?;
         let model = raw.model.get_ref().clone();
-        let Some(kind) = model_kind(&model) else {
+        let language = if crate::lang::is_language_model(&model) {
+            Some(
+                crate::lang::load(&model, path)
+                    .map_err(|e| language_error(e, &model, raw.model.span(), &err))?,
+            )
+        } else {
+            None
+        };
+        let Some(kind) = language.or_else(|| model_kind(&model)) else {
             let names: Vec<&str> = MODELS.iter().map(|m| m.name).collect();
             return Err(err(
                 Some(raw.model.span()),
@@ -456,6 +464,45 @@ impl Scenario {
             expect,
             model_instance: instance,
         })
+    }
+}
+
+/// The error for a language model that cannot be loaded: a missing or unreadable file points
+/// at `model = ...`; mistakes in the file are drawn in the file, every one of them.
+fn language_error(
+    e: crate::lang::LoadError,
+    model: &str,
+    span: Range<usize>,
+    err: &ErrorAt<'_>,
+) -> ScenarioError {
+    use crate::lang::LoadError;
+    match e {
+        LoadError::NotFound(tried) => {
+            let tried: Vec<String> = tried.iter().map(|p| p.display().to_string()).collect();
+            err(
+                Some(span),
+                format!("no model file `{}`", echo(model)),
+                "this model",
+                Some(format!("looked for {}", tried.join(", "))),
+            )
+        }
+        LoadError::Unreadable(path, e) => err(
+            Some(span),
+            format!("cannot read {}: {e}", path.display()),
+            "this model",
+            None,
+        ),
+        LoadError::Program(path, text, diags) => {
+            let file = path.display().to_string();
+            ScenarioError::together(
+                diags
+                    .into_iter()
+                    .map(|d| {
+                        ScenarioError::at(&file, &text, Some(d.span), d.message, &d.label, None)
+                    })
+                    .collect(),
+            )
+        }
     }
 }
 

@@ -40,7 +40,7 @@ pub static MODEL: ModelKind = ModelKind {
     params: &PARAMS,
     max_threads: MAX_THREADS,
     max_ops: crate::scenario::MAX_OPS,
-    build: |spec| Ok(Arc::new(build(spec)?)),
+    build: &|spec| Ok(Arc::new(build(spec)?)),
 };
 
 /// Builds the model; errors point at the part of the scenario that is wrong.

@@ -1,0 +1,258 @@
+//! The interpreter: packed states, values, and one step of a thread.
+
+use crate::ast::{BinOp, Scalar};
+use crate::ir::*;
+use crate::model::Inner;
+use serde::{Deserialize, Serialize};
+use weft_explorer::{Status, Violation};
+
+/// A packed state: each thread's position (two bytes), then every slot in as few bytes as
+/// its range needs, stored as its distance from the range's least value.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct State(pub(crate) Box<[u8]>);
+
+/// Where each slot is in a packed state.
+pub(crate) struct Packing {
+    pub offset: Vec<u32>,
+    pub width: Vec<u8>,
+    pub min: Vec<i64>,
+    pub size: usize,
+}
+
+impl Packing {
+    pub fn new(slots: &[Slot], threads: usize) -> Packing {
+        let mut offset = Vec::new();
+        let mut width = Vec::new();
+        let mut min = Vec::new();
+        let mut at = 2 * threads as u32;
+        for s in slots {
+            let (lo, hi) = s.scalar.bounds(threads);
+            let span = (hi as i128 - lo as i128) as u128;
+            let w = match span {
+                0..=0xff => 1,
+                0x100..=0xffff => 2,
+                0x1_0000..=0xffff_ffff => 4,
+                _ => 8,
+            };
+            offset.push(at);
+            width.push(w);
+            min.push(lo);
+            at += w as u32;
+        }
+        Packing {
+            offset,
+            width,
+            min,
+            size: at as usize,
+        }
+    }
+}
+
+impl Inner {
+    pub(crate) fn get(&self, s: &State, slot: u32) -> i64 {
+        let i = slot as usize;
+        let at = self.packing.offset[i] as usize;
+        let w = self.packing.width[i] as usize;
+        let mut raw = [0u8; 8];
+        raw[..w].copy_from_slice(&s.0[at..at + w]);
+        (u64::from_le_bytes(raw) as i128 + self.packing.min[i] as i128) as i64
+    }
+
+    /// Stores `v`, which is within the slot's range.
+    pub(crate) fn put(&self, s: &mut State, slot: u32, v: i64) {
+        let i = slot as usize;
+        let at = self.packing.offset[i] as usize;
+        let w = self.packing.width[i] as usize;
+        let raw = ((v as i128 - self.packing.min[i] as i128) as u64).to_le_bytes();
+        s.0[at..at + w].copy_from_slice(&raw[..w]);
+    }
+
+    pub(crate) fn pc(&self, s: &State, t: usize) -> usize {
+        u16::from_le_bytes([s.0[2 * t], s.0[2 * t + 1]]) as usize
+    }
+
+    fn set_pc(&self, s: &mut State, t: usize, pc: usize) {
+        s.0[2 * t..2 * t + 2].copy_from_slice(&(pc as u16).to_le_bytes());
+    }
+
+    /// The slot `p` names in `s`.
+    pub(crate) fn slot_of(&self, s: &State, p: &Place) -> Result<u32, Violation> {
+        match &p.index {
+            None => Ok(p.base),
+            Some(i) => {
+                let i = self.eval(s, i)?;
+                if i < 0 || i >= p.len as i64 {
+                    return Err(Violation::new(
+                        "out_of_bounds",
+                        format!("{}[{i}]: the array has {} elements", p.name, p.len),
+                    ));
+                }
+                Ok(p.base + i as u32 * p.stride)
+            }
+        }
+    }
+
+    pub(crate) fn eval(&self, s: &State, v: &Val) -> Result<i64, Violation> {
+        Ok(match v {
+            Val::Const(c) => *c,
+            Val::Read(p) => self.get(s, self.slot_of(s, p)?),
+            Val::Not(a) => (self.eval(s, a)? == 0) as i64,
+            Val::Neg(a) => {
+                let a = self.eval(s, a)?;
+                a.checked_neg().ok_or_else(|| overflow_of("-", a))?
+            }
+            Val::Bin(op, a, b) => {
+                let x = self.eval(s, a)?;
+                match op {
+                    BinOp::And if x == 0 => return Ok(0),
+                    BinOp::Or if x != 0 => return Ok(1),
+                    _ => {}
+                }
+                let y = self.eval(s, b)?;
+                binary(*op, x, y)?
+            }
+        })
+    }
+
+    /// Whether `thread` can move in `s`.
+    pub(crate) fn status(&self, s: &State, t: usize) -> Status {
+        let code = &self.threads[t].code;
+        let pc = self.pc(s, t);
+        match code.get(pc).map(|i| &i.op) {
+            None => Status::Finished,
+            Some(Op::Lock(p)) => match self.slot_of(s, p) {
+                Ok(slot) if self.get(s, slot) != 0 => Status::Blocked,
+                _ => Status::Enabled,
+            },
+            Some(_) => Status::Enabled,
+        }
+    }
+
+    /// Runs `t`'s next step: instructions up to the next one that touches shared memory
+    /// after one that did, an `atomic { }` block whole.
+    pub(crate) fn step(&self, s: &mut State, t: usize) -> Result<(), Violation> {
+        let code = &self.threads[t].code;
+        let mut pc = self.pc(s, t);
+        let (mut seen, mut depth) = (false, 0u32);
+        while let Some(ins) = code.get(pc) {
+            if depth == 0 && ins.shared && seen {
+                break;
+            }
+            seen |= ins.shared;
+            pc += 1;
+            match &ins.op {
+                Op::Set(p, v) => {
+                    let v = self.eval(s, v)?;
+                    let slot = self.slot_of(s, p)?;
+                    let (lo, hi) = p.scalar.bounds(self.names.len());
+                    if v < lo || v > hi {
+                        let name = &self.slots[slot as usize].name;
+                        return Err(Violation::new(
+                            "overflow",
+                            format!("{name} = {v} is outside its range {lo}..{hi}"),
+                        ));
+                    }
+                    self.put(s, slot, v);
+                }
+                Op::BranchIfNot(c, to) => {
+                    if self.eval(s, c)? == 0 {
+                        pc = *to as usize;
+                    }
+                }
+                Op::Jump(to) => pc = *to as usize,
+                Op::AtomicBegin => depth += 1,
+                Op::AtomicEnd => depth = depth.saturating_sub(1),
+                Op::Lock(p) => {
+                    let slot = self.slot_of(s, p)?;
+                    if self.get(s, slot) != 0 {
+                        if depth > 0 {
+                            return Err(Violation::new(
+                                "spinlock",
+                                format!("spin_lock({}) inside atomic on a held lock", p.name),
+                            ));
+                        }
+                        pc -= 1;
+                        break;
+                    }
+                    self.put(s, slot, t as i64 + 1);
+                }
+                Op::Unlock(p) => {
+                    let slot = self.slot_of(s, p)?;
+                    if self.get(s, slot) != t as i64 + 1 {
+                        return Err(Violation::new(
+                            "spinlock",
+                            format!(
+                                "spin_unlock({}) of a lock this thread does not hold",
+                                p.name
+                            ),
+                        ));
+                    }
+                    self.put(s, slot, 0);
+                }
+                Op::Check(name, c, message) => {
+                    if self.eval(s, c)? == 0 {
+                        return Err(Violation::new(*name, message.clone()));
+                    }
+                }
+                Op::Count(slot, bound) => {
+                    let n = self.get(s, *slot) + 1;
+                    if n > *bound as i64 {
+                        return Err(Violation::new(
+                            "loop_bound",
+                            format!("the loop ran more than its bound of {bound} times"),
+                        ));
+                    }
+                    self.put(s, *slot, n);
+                }
+                Op::Reset(from, to) => {
+                    for slot in *from..*to {
+                        let init = self.slots[slot as usize].init;
+                        self.put(s, slot, init);
+                    }
+                }
+            }
+        }
+        self.set_pc(s, t, pc);
+        Ok(())
+    }
+
+    /// A slot's value as a person reads it.
+    pub(crate) fn show(&self, s: &State, slot: u32) -> String {
+        let v = self.get(s, slot);
+        match self.slots[slot as usize].scalar {
+            Scalar::Bool => (v != 0).to_string(),
+            Scalar::Lock if v == 0 => "unlocked".into(),
+            Scalar::Lock => format!("held by {}", self.names[v as usize - 1]),
+            Scalar::Int { .. } => v.to_string(),
+        }
+    }
+}
+
+fn overflow_of(op: &str, a: i64) -> Violation {
+    Violation::new("overflow", format!("{op}{a} does not fit 64 bits"))
+}
+
+fn binary(op: BinOp, x: i64, y: i64) -> Result<i64, Violation> {
+    let over = || Violation::new("overflow", format!("{x} {op:?} {y} does not fit 64 bits"));
+    Ok(match op {
+        BinOp::Add => x.checked_add(y).ok_or_else(over)?,
+        BinOp::Sub => x.checked_sub(y).ok_or_else(over)?,
+        BinOp::Mul => x.checked_mul(y).ok_or_else(over)?,
+        BinOp::Div | BinOp::Rem if y == 0 => {
+            return Err(Violation::new(
+                "division_by_zero",
+                format!("{x} divided by zero"),
+            ))
+        }
+        BinOp::Div => x.checked_div(y).ok_or_else(over)?,
+        BinOp::Rem => x.checked_rem(y).ok_or_else(over)?,
+        BinOp::Lt => (x < y) as i64,
+        BinOp::Le => (x <= y) as i64,
+        BinOp::Gt => (x > y) as i64,
+        BinOp::Ge => (x >= y) as i64,
+        BinOp::Eq => (x == y) as i64,
+        BinOp::Ne => (x != y) as i64,
+        BinOp::And => (x != 0 && y != 0) as i64,
+        BinOp::Or => (x != 0 || y != 0) as i64,
+    })
+}

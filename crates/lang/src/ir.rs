@@ -1,0 +1,114 @@
+//! The lowered program: per thread, a flat table of instructions over numbered slots, every
+//! name resolved. The interpreter runs it; each instruction knows whether it touches shared
+//! memory (a step boundary) and what it reads and writes (its footprint).
+
+use crate::ast::{BinOp, Scalar};
+use weft_explorer::{Footprint, Source};
+
+/// A value computed from slots and constants.
+#[derive(Clone, Debug)]
+pub enum Val {
+    /// A constant.
+    Const(i64),
+    /// The value in a place.
+    Read(Place),
+    /// `!v`.
+    Not(Box<Val>),
+    /// `-v`.
+    Neg(Box<Val>),
+    /// `a op b`.
+    Bin(BinOp, Box<Val>, Box<Val>),
+}
+
+/// A scalar place: slot `base`, or element `index` of an array of `len` whose elements are
+/// `stride` slots apart.
+#[derive(Clone, Debug)]
+pub struct Place {
+    /// The first element's slot (the slot itself, without an index).
+    pub base: u32,
+    /// Slots between elements.
+    pub stride: u32,
+    /// Elements.
+    pub len: u32,
+    /// Which element, if an array.
+    pub index: Option<Box<Val>>,
+    /// What it holds.
+    pub scalar: Scalar,
+    /// The array's name, for out-of-bounds messages.
+    pub name: String,
+}
+
+/// One instruction.
+#[derive(Clone, Debug)]
+pub enum Op {
+    /// `dst = val`, a violation if `val` is outside `dst`'s range.
+    Set(Place, Val),
+    /// Jump to `.1` unless `.0` holds.
+    BranchIfNot(Val, u32),
+    /// Jump.
+    Jump(u32),
+    /// Start of an `atomic { }`: the rest up to its end is the same step.
+    AtomicBegin,
+    /// End of an `atomic { }`.
+    AtomicEnd,
+    /// `spin_lock`: the thread waits while another holds it.
+    Lock(Place),
+    /// `spin_unlock`.
+    Unlock(Place),
+    /// A check that must hold: its name, condition, message.
+    Check(&'static str, Val, String),
+    /// A loop's iteration counter: one more, a violation past the bound.
+    Count(u32, u32),
+    /// Locals `.0...1` back to zero: a finished call's variables are not state.
+    Reset(u32, u32),
+}
+
+/// An instruction with what the explorer needs to know of it.
+#[derive(Clone, Debug)]
+pub struct Instr {
+    /// What it does.
+    pub op: Op,
+    /// Whether it touches shared memory (not ghost, not locals): it starts a step.
+    pub shared: bool,
+    /// The statement it comes from (an index into the thread's labels).
+    pub label: u32,
+    /// What it reads and writes.
+    pub fp: Footprint,
+}
+
+/// A statement's label and source, for traces.
+#[derive(Clone, Debug)]
+pub struct Label {
+    /// The statement's own text.
+    pub text: String,
+    /// The kernel code it mirrors.
+    pub source: Source,
+}
+
+/// A slot: a scalar of a global, a struct field, an array element, or a thread's local.
+#[derive(Clone, Debug)]
+pub struct Slot {
+    /// Its name (`pages[1]._refcount`, `ret`).
+    pub name: String,
+    /// Its type.
+    pub scalar: Scalar,
+    /// Ghost state.
+    pub ghost: bool,
+    /// The thread owning it, for locals.
+    pub thread: Option<usize>,
+    /// Its initial value.
+    pub init: i64,
+    /// A name the model made up (a temporary, a loop counter): not shown.
+    pub hidden: bool,
+}
+
+impl Scalar {
+    /// Least and greatest values; a lock holds 0 (free) or a thread number plus one.
+    pub fn bounds(&self, threads: usize) -> (i64, i64) {
+        match *self {
+            Scalar::Bool => (0, 1),
+            Scalar::Int { min, max } => (min, max),
+            Scalar::Lock => (0, threads as i64),
+        }
+    }
+}

@@ -1,0 +1,450 @@
+//! Expressions, places and calls: names resolved to slots, types checked, calls inlined.
+
+use super::stmt::{Frame, ThreadLower};
+use super::{place_objects, source_of, Binding, PlaceRef, Ty};
+use crate::ast::*;
+use crate::ir::*;
+use std::collections::HashMap;
+use weft_explorer::Footprint;
+
+/// Whether a value is a truth value or a number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Bool,
+    Int,
+}
+
+fn kind_of(s: &Scalar) -> Kind {
+    match s {
+        Scalar::Bool => Kind::Bool,
+        _ => Kind::Int,
+    }
+}
+
+fn contains_call(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Call(n, args) => n != "READ_ONCE" || args.iter().any(contains_call),
+        ExprKind::Field(a, _) | ExprKind::Deref(a) | ExprKind::AddrOf(a) => contains_call(a),
+        ExprKind::Not(a) | ExprKind::Neg(a) => contains_call(a),
+        ExprKind::Index(a, b) | ExprKind::Bin(_, a, b) => contains_call(a) || contains_call(b),
+        _ => false,
+    }
+}
+
+impl ThreadLower<'_, '_> {
+    /// A condition: a bool, or an integer (true when not zero), as in C.
+    pub fn cond(&mut self, e: &Expr) -> Option<Val> {
+        let (v, k) = self.value(e)?;
+        Some(match k {
+            Kind::Bool => v,
+            Kind::Int => Val::Bin(BinOp::Ne, Box::new(v), Box::new(Val::Const(0))),
+        })
+    }
+
+    /// A value to be stored in a `scalar`.
+    pub fn value_of_kind(&mut self, e: &Expr, scalar: &Scalar) -> Option<Val> {
+        let (v, k) = self.value(e)?;
+        if k != kind_of(scalar) {
+            let want = if k == Kind::Bool {
+                "an integer"
+            } else {
+                "a bool"
+            };
+            self.err(&e.span, format!("expected {want} here"), "wrong type");
+            return None;
+        }
+        Some(v)
+    }
+
+    fn read(&mut self, place: &Place, ghost: bool) {
+        let objects = place_objects(place, self.globals());
+        self.pending = self.pending.union(Footprint::read(objects));
+        if objects != 0 && !ghost {
+            self.shared += 1;
+        }
+    }
+
+    /// Records a write of `place` in the instruction being built.
+    pub fn write(&mut self, place: &Place) {
+        let objects = place_objects(place, self.globals());
+        self.pending = self.pending.union(Footprint {
+            reads: 0,
+            writes: objects,
+        });
+        let ghost = place.base < self.globals() && self.ctx.slots[place.base as usize].ghost;
+        if objects != 0 && !ghost {
+            self.shared += 1;
+        }
+    }
+
+    /// The value of `e` and whether it is a bool or an integer.
+    pub fn value(&mut self, e: &Expr) -> Option<(Val, Kind)> {
+        match &e.kind {
+            ExprKind::Int(i) => Some((Val::Const(*i), Kind::Int)),
+            ExprKind::Bool(b) => Some((Val::Const(*b as i64), Kind::Bool)),
+            ExprKind::Name(n) if self.lookup(n).is_none() && self.ctx.consts.contains_key(n) => {
+                Some((Val::Const(self.ctx.consts[n]), Kind::Int))
+            }
+            ExprKind::Not(a) => {
+                let v = self.cond(a)?;
+                Some((Val::Not(Box::new(v)), Kind::Bool))
+            }
+            ExprKind::Neg(a) => {
+                let v = self.int(a)?;
+                Some((Val::Neg(Box::new(v)), Kind::Int))
+            }
+            ExprKind::Bin(op, a, b) => self.binary(*op, a, b),
+            ExprKind::Call(name, args) if name == "READ_ONCE" && args.len() == 1 => {
+                self.value(&args[0])
+            }
+            ExprKind::Call(name, args) => {
+                let Some(got) = self.call(name, args, &e.span)? else {
+                    self.err(&e.span, format!("`{name}` returns nothing"), "no value");
+                    return None;
+                };
+                Some(got)
+            }
+            ExprKind::AddrOf(_) => {
+                self.err(
+                    &e.span,
+                    "`&place` is only an argument of a call".into(),
+                    "here",
+                );
+                None
+            }
+            _ => {
+                let place = self.scalar_place(e)?;
+                if place.scalar == Scalar::Lock {
+                    self.err(&e.span, "a spinlock is not a value".into(), "here");
+                    return None;
+                }
+                let ghost =
+                    place.base < self.globals() && self.ctx.slots[place.base as usize].ghost;
+                self.read(&place, ghost);
+                let k = kind_of(&place.scalar);
+                Some((Val::Read(place), k))
+            }
+        }
+    }
+
+    fn int(&mut self, e: &Expr) -> Option<Val> {
+        let (v, k) = self.value(e)?;
+        if k != Kind::Int {
+            self.err(
+                &e.span,
+                "expected an integer, found a bool".into(),
+                "wrong type",
+            );
+            return None;
+        }
+        Some(v)
+    }
+
+    fn binary(&mut self, op: BinOp, a: &Expr, b: &Expr) -> Option<(Val, Kind)> {
+        use BinOp::*;
+        if matches!(op, And | Or) && contains_call(b) {
+            self.err(
+                &b.span,
+                "a call on the right of `&&` or `||` would run even when skipped".into(),
+                "call it in its own statement, or nest an `if`",
+            );
+            return None;
+        }
+        let (kind, va, vb) = match op {
+            Add | Sub | Mul | Div | Rem => (Kind::Int, self.int(a), self.int(b)),
+            Lt | Le | Gt | Ge => (Kind::Bool, self.int(a), self.int(b)),
+            And | Or => (Kind::Bool, self.cond(a), self.cond(b)),
+            Eq | Ne => {
+                let x = self.value(a);
+                let y = self.value(b);
+                let (x, y) = (x?, y?);
+                if x.1 != y.1 {
+                    self.err(
+                        &b.span,
+                        "compares a bool with an integer".into(),
+                        "wrong type",
+                    );
+                    return None;
+                }
+                (Kind::Bool, Some(x.0), Some(y.0))
+            }
+        };
+        Some((Val::Bin(op, Box::new(va?), Box::new(vb?)), kind))
+    }
+
+    fn lookup(&self, name: &str) -> Option<Binding> {
+        let frame = self.frames.last()?;
+        frame.scopes.iter().rev().find_map(|s| s.get(name).cloned())
+    }
+
+    /// A scalar place: a local, a global, a field, an element.
+    pub fn scalar_place(&mut self, e: &Expr) -> Option<Place> {
+        let p = self.place_of(e)?;
+        let scalar = match (&p.ty, p.array) {
+            (_, true) => {
+                self.err(
+                    &e.span,
+                    format!("`{}` is an array: index it", p.name),
+                    "here",
+                );
+                return None;
+            }
+            (Ty::Struct(n), _) => {
+                self.err(
+                    &e.span,
+                    format!("`{}` is a `struct {n}`: name a field", p.name),
+                    "here",
+                );
+                return None;
+            }
+            (Ty::Scalar(s), _) => s.clone(),
+        };
+        Some(Place {
+            base: p.base,
+            stride: p.stride,
+            len: p.len,
+            index: p.index,
+            scalar,
+            name: p.name,
+        })
+    }
+
+    /// The lock `spin_lock(&l)` or `spin_unlock(&l)` names.
+    pub fn lock_place(&mut self, e: &Expr) -> Option<Place> {
+        let inner = match &e.kind {
+            ExprKind::AddrOf(a) => a,
+            _ => e,
+        };
+        let p = self.scalar_place(inner)?;
+        if p.scalar != Scalar::Lock {
+            self.err(&e.span, "expected a spinlock".into(), "not a `spinlock_t`");
+            return None;
+        }
+        Some(p)
+    }
+
+    fn place_of(&mut self, e: &Expr) -> Option<PlaceRef> {
+        match &e.kind {
+            ExprKind::Name(n) => self.named_place(n, &e.span),
+            ExprKind::Deref(a) | ExprKind::AddrOf(a) => self.place_of(a),
+            ExprKind::Field(a, f) => {
+                let mut p = self.place_of(a)?;
+                let Ty::Struct(sname) = &p.ty else {
+                    self.err(
+                        &e.span,
+                        format!("`{}` has no fields", p.name),
+                        "not a struct",
+                    );
+                    return None;
+                };
+                if p.array {
+                    self.err(
+                        &a.span,
+                        format!("`{}` is an array: index it", p.name),
+                        "here",
+                    );
+                    return None;
+                }
+                let layout = &self.ctx.structs[sname];
+                let Some((_, s, off, _)) = layout.fields.iter().find(|x| x.0 == *f).cloned() else {
+                    let known: Vec<&str> = layout.fields.iter().map(|x| x.0.as_str()).collect();
+                    let msg = format!(
+                        "`struct {sname}` has no field `{f}`; it has {}",
+                        known.join(", ")
+                    );
+                    self.err(&e.span, msg, "no such field");
+                    return None;
+                };
+                p.base += off;
+                p.ty = Ty::Scalar(s);
+                p.name = format!("{}.{f}", p.name);
+                Some(p)
+            }
+            ExprKind::Index(a, i) => {
+                let mut p = self.place_of(a)?;
+                if !p.array {
+                    self.err(&e.span, format!("`{}` is not an array", p.name), "here");
+                    return None;
+                }
+                let idx = self.int(i)?;
+                p.index = Some(Box::new(idx));
+                p.array = false;
+                Some(p)
+            }
+            _ => {
+                self.err(
+                    &e.span,
+                    "expected a variable, a field or an element".into(),
+                    "not a place",
+                );
+                None
+            }
+        }
+    }
+
+    fn named_place(&mut self, n: &str, span: &Span) -> Option<PlaceRef> {
+        match self.lookup(n) {
+            Some(Binding::Local(slot, s)) => {
+                let name = n.to_string();
+                return Some(PlaceRef {
+                    base: slot,
+                    stride: 1,
+                    len: 1,
+                    index: None,
+                    array: false,
+                    ty: Ty::Scalar(s),
+                    name,
+                });
+            }
+            Some(Binding::Ptr(p)) => return Some(p),
+            None => {}
+        }
+        let Some(g) = self.ctx.globals.get(n).cloned() else {
+            let what = if self.ctx.consts.contains_key(n) {
+                format!("`{n}` is a parameter, not a place")
+            } else {
+                format!("unknown name `{n}`")
+            };
+            self.err(span, what, "here");
+            return None;
+        };
+        let stride = match &g.ty {
+            Ty::Struct(s) => self.ctx.structs.get(s).map_or(1, |l| l.size),
+            Ty::Scalar(_) => 1,
+        };
+        Some(PlaceRef {
+            base: g.base,
+            stride,
+            len: g.len.unwrap_or(1),
+            index: None,
+            array: g.len.is_some(),
+            ty: g.ty,
+            name: n.to_string(),
+        })
+    }
+
+    fn function(&self, name: &str) -> Option<(&Function, bool)> {
+        let ctx = &*self.ctx;
+        if let Some(f) = ctx
+            .variant
+            .and_then(|v| v.functions.iter().find(|f| f.name == name))
+        {
+            return Some((f, false));
+        }
+        if let Some(f) = ctx.file.functions.iter().find(|f| f.name == name) {
+            return Some((f, false));
+        }
+        ctx.prelude
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| (f, true))
+    }
+
+    /// Inlines a call; its value, if the function returns one. `None`: a mistake, reported.
+    pub fn call(&mut self, name: &str, args: &[Expr], span: &Span) -> Option<Option<(Val, Kind)>> {
+        if self.thread == usize::MAX {
+            self.err(
+                span,
+                "an invariant reads state; it calls no function".into(),
+                "here",
+            );
+            return None;
+        }
+        let Some((f, prelude)) = self.function(name) else {
+            self.err(span, format!("no function is named `{name}`"), "here");
+            return None;
+        };
+        let f = f.clone();
+        if self.calls.iter().any(|c| c == name) {
+            let chain = self.calls.join(" -> ");
+            self.err(
+                span,
+                format!("recursion: {chain} -> {name}"),
+                "a function may not call itself",
+            );
+            return None;
+        }
+        if f.params.len() != args.len() {
+            let msg = format!(
+                "`{name}` takes {} argument(s), not {}",
+                f.params.len(),
+                args.len()
+            );
+            self.err(span, msg, "here");
+            return None;
+        }
+        let ret = match &f.ret {
+            Some(t) => Some(self.ctx.scalar_of(t, &f.span)?),
+            None => None,
+        };
+        let ret_slot = ret
+            .as_ref()
+            .map(|s| self.local(&format!("{name}()"), s.clone(), true));
+        let first = self.ctx.slots.len() as u32;
+        let mut scope = HashMap::new();
+        for (p, a) in f.params.iter().zip(args) {
+            let b = self.argument(p, a)?;
+            scope.insert(p.name.clone(), b);
+        }
+        let caller_source = self
+            .frames
+            .last()
+            .map(|fr| fr.source.clone())
+            .unwrap_or_default();
+        self.frames.push(Frame {
+            scopes: vec![scope],
+            ret: ret_slot.map(|s| (s, ret.clone().expect("a type"))),
+            returns: Vec::new(),
+            atomic: 0,
+            source: f.source.as_ref().map(source_of).unwrap_or(caller_source),
+            prelude,
+        });
+        self.calls.push(name.to_string());
+        self.body(&f.body);
+        self.calls.pop();
+        let frame = self.frames.pop().expect("the callee's frame");
+        let end = self.here();
+        for r in frame.returns {
+            self.patch(r, end);
+        }
+        let last = self.ctx.slots.len() as u32;
+        if last > first {
+            self.emit(Op::Reset(first, last));
+        }
+        Some(ret_slot.map(|s| {
+            let place = self.local_place(s);
+            (Val::Read(place), kind_of(ret.as_ref().expect("a type")))
+        }))
+    }
+
+    /// Binds parameter `p` to argument `a`: a pointer to the place `&a` names, a value to a
+    /// new local set from `a`.
+    fn argument(&mut self, p: &ParamDecl, a: &Expr) -> Option<Binding> {
+        if p.pointer {
+            let place = self.place_of(a)?;
+            let want = match &p.ty {
+                TypeRef::Struct(n) => Ty::Struct(n.clone()),
+                TypeRef::Scalar(s) => Ty::Scalar(s.clone()),
+            };
+            let fits = match (&want, &place.ty) {
+                (Ty::Scalar(Scalar::Int { .. }), Ty::Scalar(Scalar::Int { .. })) => true,
+                (w, t) => w == t,
+            };
+            if !fits || place.array {
+                self.err(
+                    &a.span,
+                    format!("`{}` does not fit the parameter `{}`", place.name, p.name),
+                    "here",
+                );
+                return None;
+            }
+            return Some(Binding::Ptr(place));
+        }
+        let s = self.ctx.scalar_of(&p.ty, &p.span)?;
+        let v = self.value_of_kind(a, &s)?;
+        let slot = self.local(&p.name, s.clone(), false);
+        let place = self.local_place(slot);
+        self.emit(Op::Set(place, v));
+        Some(Binding::Local(slot, s))
+    }
+}

@@ -1,0 +1,420 @@
+//! Lowering: a parsed file, a variant, parameter values and threads' operation calls become
+//! slots and a flat instruction table per thread. Every call is inlined (recursion is refused),
+//! so each name is resolved to a slot here, once.
+
+mod expr;
+mod stmt;
+
+use crate::ast::*;
+use crate::ir::*;
+use crate::Diag;
+use std::collections::HashMap;
+use weft_explorer::{Footprint, Source};
+
+/// A global's or a struct field's type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Ty {
+    Scalar(Scalar),
+    Struct(String),
+}
+
+/// A struct's fields: name, type, slot offset; and its size in slots.
+struct StructLayout {
+    fields: Vec<(String, Scalar, u32, i64)>,
+    size: u32,
+}
+
+/// A resolved place that may still be a struct or a whole array.
+#[derive(Clone, Debug)]
+pub(crate) struct PlaceRef {
+    base: u32,
+    stride: u32,
+    len: u32,
+    index: Option<Box<Val>>,
+    /// An array not indexed yet.
+    array: bool,
+    ty: Ty,
+    name: String,
+}
+
+/// What a name means in a function.
+#[derive(Clone, Debug)]
+enum Binding {
+    Local(u32, Scalar),
+    Ptr(PlaceRef),
+}
+
+/// A global's layout.
+#[derive(Clone, Debug)]
+struct GlobalInfo {
+    base: u32,
+    ty: Ty,
+    len: Option<u32>,
+}
+
+/// The thread's operations as a scenario calls them: name and integer arguments.
+pub struct OpCall {
+    /// The operation.
+    pub name: String,
+    /// Its arguments.
+    pub args: Vec<i64>,
+}
+
+/// One thread lowered.
+pub struct ThreadCode {
+    /// Instructions.
+    pub code: Vec<Instr>,
+    /// Statement labels.
+    pub labels: Vec<Label>,
+    /// Each operation: its first instruction, its name, its locals' slots.
+    pub ops: Vec<(u32, String, u32, u32)>,
+}
+
+/// The whole lowered model.
+pub struct Lowered {
+    /// Every slot, globals first.
+    pub slots: Vec<Slot>,
+    /// How many slots are global.
+    pub globals: u32,
+    /// Each thread's code.
+    pub threads: Vec<ThreadCode>,
+    /// Invariants: name, condition, message.
+    pub invariants: Vec<(&'static str, Val, String)>,
+    /// End checks: name, condition, message.
+    pub end_checks: Vec<(&'static str, Val, String)>,
+    /// What the invariants read.
+    pub invariant_reads: u64,
+    /// Every check's name.
+    pub checks: Vec<&'static str>,
+}
+
+/// The checks the interpreter itself runs.
+pub const BUILTIN_CHECKS: [&str; 5] = [
+    "overflow",
+    "out_of_bounds",
+    "loop_bound",
+    "spinlock",
+    "division_by_zero",
+];
+
+/// The footprint object of global slot `s`.
+pub(crate) fn object(s: u32) -> u64 {
+    1u64 << (s % 64)
+}
+
+/// A string that lives as long as the program: check names are `&'static str` in the
+/// explorer's interface.
+pub(crate) fn intern(s: &str) -> &'static str {
+    use std::sync::{Mutex, OnceLock};
+    static NAMES: OnceLock<Mutex<Vec<&'static str>>> = OnceLock::new();
+    let mut names = NAMES.get_or_init(Default::default).lock().expect("names");
+    if let Some(n) = names.iter().find(|n| **n == s) {
+        return n;
+    }
+    let leaked: &'static str = Box::leak(s.to_string().into_boxed_str());
+    names.push(leaked);
+    leaked
+}
+
+/// What lowering needs to know about the program and the instance.
+pub(crate) struct Ctx<'a> {
+    pub file: &'a File,
+    /// The user's text and the prelude's.
+    pub texts: [&'a str; 2],
+    /// Functions of the prelude, by name.
+    pub prelude: &'a [Function],
+    pub variant: Option<&'a VariantDecl>,
+    pub consts: HashMap<String, i64>,
+    structs: HashMap<String, StructLayout>,
+    globals: HashMap<String, GlobalInfo>,
+    pub slots: Vec<Slot>,
+    pub global_count: u32,
+    pub threads: usize,
+    pub diags: Vec<Diag>,
+    pub checks: Vec<&'static str>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(
+        file: &'a File,
+        texts: [&'a str; 2],
+        prelude: &'a [Function],
+        variant: Option<&'a VariantDecl>,
+        consts: HashMap<String, i64>,
+        threads: usize,
+    ) -> Self {
+        let mut ctx = Ctx {
+            file,
+            texts,
+            prelude,
+            variant,
+            consts,
+            structs: HashMap::new(),
+            globals: HashMap::new(),
+            slots: Vec::new(),
+            global_count: 0,
+            threads,
+            diags: Vec::new(),
+            checks: BUILTIN_CHECKS.to_vec(),
+        };
+        ctx.layout_structs();
+        ctx.layout_globals();
+        ctx.global_count = ctx.slots.len() as u32;
+        ctx
+    }
+
+    fn err(&mut self, span: &Span, message: String, label: &str) {
+        self.diags.push(Diag::new(span.clone(), message, label));
+    }
+
+    /// The value of a constant expression: literals, parameters and arithmetic.
+    pub fn const_eval(&mut self, e: &Expr) -> Option<i64> {
+        let v = match &e.kind {
+            ExprKind::Int(i) => Some(*i),
+            ExprKind::Name(n) if self.consts.contains_key(n) => Some(self.consts[n]),
+            ExprKind::Neg(a) => self.const_eval(a)?.checked_neg(),
+            ExprKind::Bin(op, a, b) => {
+                let (a, b) = (self.const_eval(a)?, self.const_eval(b)?);
+                match op {
+                    BinOp::Add => a.checked_add(b),
+                    BinOp::Sub => a.checked_sub(b),
+                    BinOp::Mul => a.checked_mul(b),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        if v.is_none() {
+            self.err(
+                &e.span,
+                "expected a constant: numbers, parameters and + - *".into(),
+                "not constant",
+            );
+        }
+        v
+    }
+
+    fn scalar_of(&mut self, ty: &TypeRef, span: &Span) -> Option<Scalar> {
+        match ty {
+            TypeRef::Scalar(s) => Some(s.clone()),
+            TypeRef::Struct(n) => {
+                self.err(
+                    span,
+                    format!("`struct {n}` cannot be here: only scalars"),
+                    "a bool, an integer or a spinlock here",
+                );
+                None
+            }
+        }
+    }
+
+    /// The initial value of `scalar`: `init`, or zero (the least value if zero is outside).
+    fn initial(&mut self, scalar: &Scalar, init: Option<&Expr>) -> i64 {
+        let (min, max) = scalar.bounds(self.threads);
+        match init {
+            Some(e) => {
+                let v = match e.kind {
+                    ExprKind::Bool(b) => Some(b as i64),
+                    _ => self.const_eval(e),
+                };
+                match v {
+                    Some(v) if v < min || v > max => {
+                        self.err(
+                            &e.span,
+                            format!("{v} is outside the range {min}..{max}"),
+                            "this value",
+                        );
+                        min
+                    }
+                    Some(v) => v,
+                    None => min,
+                }
+            }
+            None => 0.clamp(min, max),
+        }
+    }
+
+    fn layout_structs(&mut self) {
+        for (name, fields, span) in &self.file.structs {
+            let mut layout = StructLayout {
+                fields: Vec::new(),
+                size: 0,
+            };
+            for f in fields {
+                if f.len.is_some() {
+                    self.err(&f.span, "a struct field cannot be an array".into(), "here");
+                }
+                if let Some(s) = self.scalar_of(&f.ty, &f.span) {
+                    let init = self.initial(&s, f.init.as_ref());
+                    layout.fields.push((f.name.clone(), s, layout.size, init));
+                    layout.size += 1;
+                }
+            }
+            if self.structs.insert(name.clone(), layout).is_some() {
+                self.err(
+                    span,
+                    format!("two structs are named `{name}`"),
+                    "second one",
+                );
+            }
+        }
+    }
+
+    fn layout_globals(&mut self) {
+        for g in &self.file.globals {
+            let len = match &g.len {
+                Some(e) => match self.const_eval(e) {
+                    Some(n) if (1..=256).contains(&n) => Some(n as u32),
+                    Some(n) => {
+                        self.err(
+                            &e.span,
+                            format!("an array has 1 to 256 elements, not {n}"),
+                            "here",
+                        );
+                        None
+                    }
+                    None => None,
+                },
+                None => None,
+            };
+            let base = self.slots.len() as u32;
+            let ty = match &g.ty {
+                TypeRef::Scalar(s) => Ty::Scalar(s.clone()),
+                TypeRef::Struct(n) => Ty::Struct(n.clone()),
+            };
+            for i in 0..len.unwrap_or(1) {
+                let elem = match len {
+                    Some(_) => format!("{}[{i}]", g.name),
+                    None => g.name.clone(),
+                };
+                self.push_global_slots(g, &ty, &elem);
+            }
+            if self.globals.contains_key(&g.name) {
+                self.err(
+                    &g.span,
+                    format!("two globals are named `{}`", g.name),
+                    "second one",
+                );
+            }
+            let info = GlobalInfo { base, ty, len };
+            self.globals.insert(g.name.clone(), info);
+        }
+    }
+
+    fn push_global_slots(&mut self, g: &VarDecl, ty: &Ty, elem: &str) {
+        match ty {
+            Ty::Scalar(s) => {
+                let init = self.initial(s, g.init.as_ref());
+                self.slots.push(Slot {
+                    name: elem.to_string(),
+                    scalar: s.clone(),
+                    ghost: g.ghost,
+                    thread: None,
+                    init,
+                    hidden: false,
+                });
+            }
+            Ty::Struct(n) => {
+                if g.init.is_some() {
+                    self.err(
+                        &g.span,
+                        "a struct takes its fields' defaults".into(),
+                        "here",
+                    );
+                }
+                let Some(layout) = self.structs.get(n) else {
+                    self.err(&g.span, format!("no struct is named `{n}`"), "this type");
+                    return;
+                };
+                for (f, s, _, init) in &layout.fields {
+                    self.slots.push(Slot {
+                        name: format!("{elem}.{f}"),
+                        scalar: s.clone(),
+                        ghost: g.ghost,
+                        thread: None,
+                        init: *init,
+                        hidden: false,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Lowers the invariants and end checks, which read globals only.
+    pub fn checks_of(&mut self, decls: &[CheckDecl]) -> (Vec<(&'static str, Val, String)>, u64) {
+        let mut out = Vec::new();
+        let mut reads = 0;
+        for c in decls {
+            let mut t = stmt::ThreadLower::new(self, usize::MAX);
+            if let Some(v) = t.cond(&c.cond) {
+                reads |= t.pending.reads;
+                let name = intern(&c.name);
+                out.push((name, v, c.message.clone()));
+            }
+            self.checks.push(intern(&c.name));
+        }
+        (out, reads)
+    }
+}
+
+/// Lowers a whole instance: `calls[t]` are thread `t`'s operations.
+pub(crate) fn lower(mut ctx: Ctx<'_>, calls: &[Vec<OpCall>]) -> Result<Lowered, Vec<Diag>> {
+    let globals = ctx.slots.len() as u32;
+    let mut threads = Vec::new();
+    for (t, ops) in calls.iter().enumerate() {
+        let mut tl = stmt::ThreadLower::new(&mut ctx, t);
+        for call in ops {
+            tl.op(call);
+        }
+        threads.push(tl.finish());
+    }
+    let file = ctx.file;
+    let (invariants, invariant_reads) = ctx.checks_of(&file.invariants);
+    let (end_checks, _) = ctx.checks_of(&file.end_checks);
+    if !ctx.diags.is_empty() {
+        return Err(ctx.diags);
+    }
+    ctx.checks.dedup();
+    let mut checks: Vec<&'static str> = Vec::new();
+    for c in ctx.checks {
+        if !checks.contains(&c) {
+            checks.push(c);
+        }
+    }
+    Ok(Lowered {
+        slots: ctx.slots,
+        globals,
+        threads,
+        invariants,
+        end_checks,
+        invariant_reads,
+        checks,
+    })
+}
+
+/// `Source` of an annotation.
+pub(crate) fn source_of(note: &SourceNote) -> Source {
+    Source::new(&note.function, &note.file, &note.version)
+}
+
+/// The footprint of reading (or writing) every element `place` may name.
+pub(crate) fn place_objects(p: &Place, globals: u32) -> u64 {
+    if p.base >= globals {
+        return 0;
+    }
+    let mut bits = 0;
+    match p.index {
+        None => bits |= object(p.base),
+        Some(_) => {
+            for i in 0..p.len {
+                bits |= object(p.base + i * p.stride);
+            }
+        }
+    }
+    bits
+}
+
+/// Joins `b` into `a`.
+pub(crate) fn join(a: &mut Footprint, b: Footprint) {
+    *a = a.union(b);
+}
