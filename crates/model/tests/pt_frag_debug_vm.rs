@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::typed;
+use common::{follow, typed};
 use weft_explorer::{Checker, Model, Verdict, Violation};
 use weft_model::Scenario;
 
@@ -37,31 +37,10 @@ fn explore(text: &str) -> (Option<Violation>, u64) {
     }
 }
 
-/// Runs `schedule` (thread, the label its step must start with) on `text`'s model and
-/// returns what the last step gave; every step before it must succeed.
+/// Runs `schedule` on `text`'s model and returns what the last step gave.
 fn run(text: &str, schedule: &[(usize, &str)]) -> Result<(), Violation> {
     let s = parse(text);
-    typed!(s, |m| {
-        let mut state = m.initial_state();
-        let (last, before) = schedule.split_last().expect("a schedule");
-        for &(t, label) in before {
-            let info = m.step_info(&state, t);
-            assert!(
-                info.label.starts_with(label),
-                "{} is not {label}",
-                info.label
-            );
-            m.step(&mut state, t).unwrap();
-        }
-        let info = m.step_info(&state, last.0);
-        assert!(
-            info.label.starts_with(last.1),
-            "{} is not {}",
-            info.label,
-            last.1
-        );
-        m.step(&mut state, last.0)
-    })
+    typed!(s, |m| follow(m, &mut m.initial_state(), schedule))
 }
 
 /// Scenario L's owner up to `set_page_count`, the walker's stale get, the owner's first free,

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::typed;
+use common::{follow, typed};
 use weft_explorer::{Checker, Model, Status, Verdict};
 use weft_model::Scenario;
 
@@ -89,15 +89,7 @@ fn enabled_after(text: &str, schedule: &[(usize, &str)], t: usize) -> bool {
     let s = parse(text);
     typed!(s, |m| {
         let mut state = m.initial_state();
-        for &(u, label) in schedule {
-            let info = m.step_info(&state, u);
-            assert!(
-                info.label.starts_with(label),
-                "{} is not {label}",
-                info.label
-            );
-            m.step(&mut state, u).unwrap();
-        }
+        follow(m, &mut state, schedule).unwrap();
         m.status(&state, t) == Status::Enabled
     })
 }
@@ -173,15 +165,7 @@ fn a_lookup_after_the_page_is_reused_finds_nothing_to_get() {
     let s = parse(&text);
     typed!(s, |m| {
         let mut state = m.initial_state();
-        for &(u, label) in &schedule {
-            let info = m.step_info(&state, u);
-            assert!(
-                info.label.starts_with(label),
-                "{} is not {label}",
-                info.label
-            );
-            m.step(&mut state, u).unwrap();
-        }
+        follow(m, &mut state, &schedule).unwrap();
         assert_eq!(m.status(&state, 2), Status::Finished);
         assert_eq!(m.status(&state, 1), Status::Enabled);
     });

@@ -1,7 +1,7 @@
 //! Helpers shared by the model's integration tests.
 #![allow(dead_code, unused_macros)]
 
-use weft_explorer::Outcome;
+use weft_explorer::{Model, Outcome, Violation};
 
 /// Everything a search reports that must not depend on how it ran (threads, where its queue
 /// lives), as text, so two searches compare in one assertion: the verdict with its trace,
@@ -53,4 +53,28 @@ pub fn permutations(items: &[usize]) -> Vec<Vec<usize>> {
         }
     }
     out
+}
+
+/// Runs `schedule` from `state`: each entry is a thread and the label its next step must
+/// start with. Returns the violation of the last step, if it has one; an earlier step that
+/// fails panics.
+pub fn follow<M: Model>(
+    m: &M,
+    state: &mut M::State,
+    schedule: &[(usize, &str)],
+) -> Result<(), Violation> {
+    for (i, &(t, label)) in schedule.iter().enumerate() {
+        let info = m.step_info(state, t);
+        assert!(
+            info.label.starts_with(label),
+            "{} is not {label}",
+            info.label
+        );
+        match m.step(state, t) {
+            Err(v) if i + 1 == schedule.len() => return Err(v),
+            Err(v) => panic!("step {} ({label}) fails: {v:?}", i + 1),
+            Ok(()) => {}
+        }
+    }
+    Ok(())
 }
