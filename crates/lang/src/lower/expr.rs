@@ -402,15 +402,7 @@ impl ThreadLower<'_, '_> {
         self.calls.push(name.to_string());
         self.body(&f.body);
         self.calls.pop();
-        let frame = self.frames.pop().expect("the callee's frame");
-        let end = self.here();
-        for r in frame.returns {
-            self.patch(r, end);
-        }
-        let last = self.ctx.slots.len() as u32;
-        if last > first {
-            self.emit(Op::Reset(first, last));
-        }
+        self.end_frame(first);
         Some(ret_slot.map(|s| {
             let place = self.local_place(s);
             (Val::Read(place), kind_of(ret.as_ref().expect("a type")))

@@ -41,6 +41,21 @@ pub(crate) struct ThreadLower<'c, 'a> {
 }
 
 impl<'c, 'a> ThreadLower<'c, 'a> {
+    /// Closes the innermost function's frame: its `return`s jump here, and the locals it
+    /// declared from slot `first` on are reset. Returns the end of those slots.
+    pub(crate) fn end_frame(&mut self, first: u32) -> u32 {
+        let frame = self.frames.pop().expect("a function's frame");
+        let end = self.here();
+        for r in frame.returns {
+            self.patch(r, end);
+        }
+        let last = self.ctx.slots.len() as u32;
+        if last > first {
+            self.emit(Op::Reset(first, last));
+        }
+        last
+    }
+
     pub fn new(ctx: &'c mut Ctx<'a>, thread: usize) -> Self {
         ThreadLower {
             ctx,
@@ -211,15 +226,7 @@ impl<'c, 'a> ThreadLower<'c, 'a> {
             );
         }
         self.body(&op.body);
-        let frame = self.frames.pop().expect("the op's frame");
-        let end = self.here();
-        for r in frame.returns {
-            self.patch(r, end);
-        }
-        let last = self.ctx.slots.len() as u32;
-        if last > first {
-            self.emit(Op::Reset(first, last));
-        }
+        let last = self.end_frame(first);
         self.ops.push((start, call.name.clone(), first, last));
     }
 
