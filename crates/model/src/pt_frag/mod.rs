@@ -203,6 +203,9 @@ pub struct PtFrag {
     users: u16,
     /// Whether a thread calls `pte_frag_destroy` (at most one does, once).
     teardown: bool,
+    /// The threads that defer a free past a grace period (`pte_fragment_free_rcu`), as a bit
+    /// set: only they ever wait for other threads' sections.
+    deferrers: u16,
     /// `CONFIG_DEBUG_VM`: `put_page_testzero` checks the count before it decrements.
     debug_vm: bool,
     /// `CONFIG_PREEMPT`: `rcu_read_lock()` does not hold off an RCU-sched grace period.
@@ -276,7 +279,7 @@ impl ThreadState {
     #[inline]
     fn to_bytes(self) -> [u8; THREAD_BYTES] {
         let [f, g] = self.fragments;
-        let waits = 5 + 3 * self.held as usize;
+        let waits = Self::fragments_end(self.held);
         debug_assert!(
             self.page == NO_PAGE || self.page < NO_PAGE_NIBBLE,
             "pages are numbered below 15"
@@ -317,12 +320,19 @@ impl ThreadState {
         b[2] >> 4
     }
 
+    /// Where [`to_bytes`](ThreadState::to_bytes)' held fragment slots end, and whom the
+    /// thread waits for begins, for a thread that holds `held` fragments.
+    #[inline]
+    fn fragments_end(held: u8) -> usize {
+        5 + 3 * held as usize
+    }
+
     /// How many of [`to_bytes`](ThreadState::to_bytes)' bytes `b` tell the thread: unused
     /// fragment slots, and whom it waits for when it does not, are left out.
     #[inline]
     fn packed_len(b: &[u8]) -> usize {
         let waiting = b[1] & 0x1f == Pc::GraceEnd as u8;
-        5 + 3 * Self::held_in(b) as usize + 2 * waiting as usize
+        Self::fragments_end(Self::held_in(b)) + 2 * waiting as usize
     }
 
     /// The thread whose [`to_bytes`](ThreadState::to_bytes) are `b`.
@@ -344,7 +354,7 @@ impl ThreadState {
         };
         let page = b[2] & 0xf;
         let pc = Pc::from_repr(b[1] & 0x1f).expect("a step the packing wrote");
-        let waits = 5 + 3 * held as usize;
+        let waits = Self::fragments_end(held);
         ThreadState {
             op: b[0],
             pc,
@@ -471,6 +481,15 @@ impl PtFrag {
             .enumerate()
             .filter(|(_, t)| t.ops.contains(&Op::Alloc))
             .fold(0u16, |users, (i, _)| users | 1 << i);
+        let deferrers = threads
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| {
+                t.ops
+                    .iter()
+                    .any(|op| matches!(op, Op::Free { rcu: true, .. }))
+            })
+            .fold(0u16, |deferrers, (i, _)| deferrers | 1 << i);
         let mut model = PtFrag {
             variant,
             frag_nr,
@@ -478,6 +497,7 @@ impl PtFrag {
             pages: allocs.max(1) as u8,
             users,
             teardown,
+            deferrers,
             debug_vm: false,
             preempt: false,
             cover: Vec::new(),

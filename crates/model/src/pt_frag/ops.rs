@@ -65,8 +65,12 @@ impl PtFrag {
         self.finish_op(s, t);
     }
 
-    /// The first step of `pte_fragment_free`: the page table stops being used.
+    /// The first step of `pte_fragment_free` that runs (the count check or decrement, or
+    /// `tlb_remove_table`): the page table stops being used. Later steps find it taken.
     pub(super) fn take_fragment(&self, s: &mut State, t: usize) -> Result<(), Violation> {
+        if s.threads[t].page != NO_PAGE {
+            return Ok(()); // an earlier step of this free took it
+        }
         let from = self.free_source(t, &s.threads[t]);
         let holder = &mut s.threads[from];
         let f = holder.fragments[0];

@@ -3,7 +3,7 @@
 //! mm/filemap.c), with what it touches and what it does. [`Pc`] names a thread's next step.
 
 use super::footprint::{fields, refcount, LOCK, MM_USERS, PTE_FRAG, RCU};
-use super::{PtFrag, State, Variant, Walker, B, NO_PAGE};
+use super::{PtFrag, State, Variant, Walker, B};
 use crate::step::steps;
 use weft_explorer::{Footprint, Source, Violation};
 
@@ -239,9 +239,7 @@ steps! {
         source: m.frag_source("pte_fragment_free", PGTABLE),
         footprint: Footprint::rw(fields(m.next_page(s, t))),
         effect: {
-            if s.threads[t].page == NO_PAGE {
-                m.take_fragment(s, t)?;
-            }
+            m.take_fragment(s, t)?;
             let p = s.threads[t].page;
             let count = s.pages[p as usize].frag_refcount;
             if count <= 0 {
@@ -278,9 +276,7 @@ steps! {
             Footprint::rw(m.counter(p) | fields(p))
         },
         effect: {
-            if s.threads[t].page == NO_PAGE {
-                m.take_fragment(s, t)?;
-            }
+            m.take_fragment(s, t)?;
             let p = s.threads[t].page;
             let zero = match m.variant {
                 Variant::SetPageCount | Variant::PageRefAdd => m.put_testzero(s, p)?,
@@ -502,9 +498,7 @@ steps! {
             Footprint::rw(fields(p)).union(Footprint::read(refcount(p)))
         },
         effect: {
-            if s.threads[t].page == NO_PAGE {
-                m.take_fragment(s, t)?;
-            }
+            m.take_fragment(s, t)?;
             let p = s.threads[t].page;
             if s.pages[p as usize].refcount == 0 {
                 return Err(Violation::new(

@@ -9,7 +9,7 @@
 //! index in the other thread's operations), nor is a thread that defers a free (its key
 //! would name other threads, which the sort renames).
 
-use super::{Op, PtFrag, State, Thread, THREAD_BYTES};
+use super::{Op, PtFrag, State, THREAD_BYTES};
 use weft_explorer::symmetry::Symmetric;
 
 impl Symmetric for PtFrag {
@@ -25,14 +25,9 @@ impl Symmetric for PtFrag {
                 _ => None,
             })
             .collect();
-        let defers = |t: &Thread| {
-            t.ops
-                .iter()
-                .any(|op| matches!(op, Op::Free { rcu: true, .. }))
-        };
         let mut groups: Vec<Vec<usize>> = Vec::new();
         for (t, thread) in self.threads.iter().enumerate() {
-            if named.contains(&t) || defers(thread) {
+            if named.contains(&t) || self.deferrers & 1 << t != 0 {
                 continue;
             }
             match groups
@@ -48,12 +43,10 @@ impl Symmetric for PtFrag {
     }
 
     fn thread_key(&self, s: &State, t: usize) -> Self::Key {
-        let waiters = s
-            .threads
-            .iter()
-            .enumerate()
-            .filter(|(_, th)| th.gp_wait & 1 << t != 0)
-            .fold(0u16, |waiters, (u, _)| waiters | 1 << u);
+        // Only threads that defer a free wait for others: none in most scenarios.
+        let waiters = (0..s.threads.len())
+            .filter(|&u| self.deferrers & 1 << u != 0 && s.threads[u].gp_wait & 1 << t != 0)
+            .fold(0u16, |waiters, u| waiters | 1 << u);
         (s.threads[t].to_bytes(), s.lock == Some(t as u8), waiters)
     }
 
@@ -63,7 +56,11 @@ impl Symmetric for PtFrag {
             s.threads[usize::from(to[t])] = th;
         }
         s.lock = s.lock.map(|t| to[usize::from(t)]);
-        for th in s.threads.iter_mut() {
+        // Only the threads that defer a free name others, and they are in no group.
+        for (u, th) in s.threads.iter_mut().enumerate() {
+            if self.deferrers & 1 << u == 0 {
+                continue;
+            }
             let old = th.gp_wait;
             th.gp_wait = (0..to.len())
                 .filter(|t| old & 1 << t != 0)
