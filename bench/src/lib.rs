@@ -12,7 +12,7 @@ mod weft_run;
 
 pub use weft_run::WeftRun;
 
-use weft_model::pt_frag::{Op, PtFrag, Thread, Variant, Walker};
+use weft_model::pt_frag::{Op, PtFrag, Table, Thread, Variant, Walker};
 
 /// The `pt_frag_refcount_scaled_{W}x{O}` model: `owners` threads that allocate and free a
 /// fragment, then `walkers` threads with a speculative reference, `frag_nr = owners`; the
@@ -22,10 +22,11 @@ pub fn scaled(walkers: usize, owners: usize) -> PtFrag {
         .map(|i| Thread {
             name: format!("owner{i}"),
             ops: vec![
-                Op::Alloc,
+                Op::Alloc(Table::Pte),
                 Op::Free {
                     from: None,
                     rcu: false,
+                    table: Table::Pte,
                 },
             ],
         })

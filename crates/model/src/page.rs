@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 /// The flag of a packed page whose counters take four bytes each.
 const WIDE: u8 = 4;
 
+/// The flag of a packed page allocated as a PMD table.
+const PMD: u8 = 8;
+
 /// One physical page, as the fragment allocator and the page allocator see it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Page {
@@ -29,6 +32,10 @@ pub struct Page {
     pub live_fragments: u8,
     /// Ghost: `pgtable_page_dtor` runs in this generation.
     pub dtor_runs: u8,
+    /// Ghost: allocated as a PMD table in this generation (`pgtable_pmd_page_ctor`, which in
+    /// v4.18 sets up the split PMD lock but no page type: `page_table` then stands for that
+    /// lock).
+    pub pmd: bool,
 }
 
 impl Page {
@@ -42,7 +49,7 @@ impl Page {
     #[inline]
     pub(crate) fn pack(self, b: &mut [u8; Self::MAX_PACKED]) -> usize {
         let (r, f) = (self.refcount, self.frag_refcount);
-        let flags = self.page_table as u8 | (self.allocated as u8) << 1;
+        let flags = self.page_table as u8 | (self.allocated as u8) << 1 | (self.pmd as u8 * PMD);
         let ghosts = [self.generation, self.live_fragments, self.dtor_runs];
         if r as i8 as i32 == r && f as i8 as i32 == f {
             b[..6].copy_from_slice(&[flags, r as u8, f as u8, ghosts[0], ghosts[1], ghosts[2]]);
@@ -73,6 +80,7 @@ impl Page {
             generation: b[at],
             live_fragments: b[at + 1],
             dtor_runs: b[at + 2],
+            pmd: flags & PMD != 0,
         };
         (page, at + 3)
     }
@@ -126,6 +134,7 @@ mod tests {
                     generation: 7,
                     live_fragments: 2,
                     dtor_runs: 1,
+                    pmd: refcount % 5 == 0,
                 };
                 let mut b = [0xEE; Page::MAX_PACKED];
                 let len = page.pack(&mut b);

@@ -202,7 +202,8 @@ fn compare<M: Model>(m: &M, layered: bool) {
 fn bfs_matches_brute_force_enumeration_on_small_scenarios() {
     for s in pt_frag_scenarios()
         .into_iter()
-        .filter(|s| !s.name.contains("scaled"))
+        // The scaled scenarios and the three-thread mixed one have too many schedules.
+        .filter(|s| !s.name.contains("scaled") && !s.name.contains("mixed"))
     {
         let sections = s.name.contains("rcu_lookup") || s.name.contains("gup_fast");
         typed!(s, |m| compare(m, !sections));

@@ -83,7 +83,7 @@ fn scenario_logic_errors() {
         "[\"pte_fragment_free\"]",
     ));
     assert!(
-        e.contains("frees a fragment before it has allocated one"),
+        e.contains("frees a pte fragment before it has allocated one"),
         "{e}"
     );
     let e = error(&format!("{GOOD}[expect]\nverdict = \"maybe\"\n"));

@@ -2,8 +2,9 @@
 //! discovers encoded ([`Model::encode`](weft_explorer::Model::encode)), and serde's generic
 //! encoding costs as much as the steps themselves.
 //!
-//! Layout: the page and thread counts; `mm->context.pte_frag` (present, page, slot); the lock
-//! holder (`u8::MAX`: free); each page ([`Page::pack`]: 6 bytes while its counters fit in one
+//! Layout: the page and thread counts; `mm->context.pte_frag` (present, page, slot; bit 1 of
+//! the present byte says a PMD cache follows the header); the lock holder (`u8::MAX`: free);
+//! `mm->context.pmd_frag` (page, slot) when present; each page ([`Page::pack`]: 6 bytes while its counters fit in one
 //! byte each); each thread's bytes ([`ThreadState::to_bytes`]) up to its last held fragment,
 //! and whom it waits for while it waits for a grace period.
 //! The state's fingerprint hashes the same bytes ([`fingerprint`]).
@@ -18,7 +19,7 @@ use std::cell::RefCell;
 const MAX_PAGES: usize = 16;
 
 /// Most bytes a packed state takes.
-const MAX_PACKED: usize = 6 + MAX_PAGES * Page::MAX_PACKED + MAX_THREADS * THREAD_BYTES;
+const MAX_PACKED: usize = 8 + MAX_PAGES * Page::MAX_PACKED + MAX_THREADS * THREAD_BYTES;
 
 thread_local! {
     /// Room to pack a state in, kept per thread: a fresh array on the stack would be zeroed
@@ -51,12 +52,17 @@ fn pack_into(s: &State, buf: &mut [u8; MAX_PACKED]) -> usize {
     buf[..6].copy_from_slice(&[
         s.pages.len() as u8,
         s.threads.len() as u8,
-        s.pte_frag.is_some() as u8,
+        s.pte_frag.is_some() as u8 | (s.pmd_frag.is_some() as u8) << 1,
         frag_page,
         frag_slot,
         s.lock.unwrap_or(u8::MAX),
     ]);
     let mut at = 6;
+    // A PTE-only state packs as it did before PMD fragments were modelled.
+    if let Some((page, slot)) = s.pmd_frag {
+        buf[6..8].copy_from_slice(&[page, slot]);
+        at = 8;
+    }
     for p in &s.pages {
         at += p.pack((&mut buf[at..at + Page::MAX_PACKED]).try_into().unwrap());
     }
@@ -71,9 +77,10 @@ fn pack_into(s: &State, buf: &mut [u8; MAX_PACKED]) -> usize {
 /// The state [`pack`] wrote as `b`.
 pub(super) fn unpack(b: &[u8]) -> State {
     let (pages, threads) = (b[0] as usize, b[1] as usize);
-    let pte_frag = (b[2] != 0).then_some((b[3], b[4]));
+    let pte_frag = (b[2] & 1 != 0).then_some((b[3], b[4]));
     let lock = (b[5] != u8::MAX).then_some(b[5]);
-    let mut at = 6;
+    let pmd_frag = (b[2] & 2 != 0).then_some((b[6], b[7]));
+    let mut at = if pmd_frag.is_some() { 8 } else { 6 };
     // Built on the stack and copied in at once: collecting into a SmallVec goes element by
     // element, and this runs once per state the search expands.
     let mut page_buf = [Page::default(); MAX_PAGES];
@@ -93,6 +100,7 @@ pub(super) fn unpack(b: &[u8]) -> State {
     State {
         pages: SmallVec::from_slice(&page_buf[..pages]),
         pte_frag,
+        pmd_frag,
         lock,
         threads: SmallVec::from_slice(&thread_buf[..threads]),
     }
@@ -114,5 +122,6 @@ const EMPTY: ThreadState = ThreadState {
         page: 0,
         generation: 0,
         index: 0,
+        table: super::Table::Pte,
     }; super::MAX_HELD],
 };

@@ -4,7 +4,7 @@
 //! and a thread's future footprint is here.
 
 use super::steps::Pc;
-use super::{Op, PtFrag, State, Variant, Walker, NO_PAGE};
+use super::{Op, PtFrag, State, Table, Variant, Walker, NO_PAGE};
 use weft_explorer::{Footprint, Reduce};
 
 /// Page `p`'s `_refcount`.
@@ -27,6 +27,9 @@ pub(super) const MM_USERS: u64 = 1 << 61;
 
 /// `mm->context.pte_frag`.
 pub(super) const PTE_FRAG: u64 = 1 << 62;
+
+/// `mm->context.pmd_frag`.
+pub(super) const PMD_FRAG: u64 = 1 << 59;
 
 /// `mm->page_table_lock`.
 pub(super) const LOCK: u64 = 1 << 63;
@@ -68,6 +71,19 @@ impl PtFrag {
         }
     }
 
+    /// The object of the mm's cache of `table`: `mm->context.pte_frag` or `pmd_frag`.
+    fn cache_of(&self, table: Table) -> u64 {
+        match table {
+            Table::Pte => PTE_FRAG,
+            Table::Pmd => PMD_FRAG,
+        }
+    }
+
+    /// The object of the mm's cache of thread `t`'s current level.
+    pub(super) fn cache_object(&self, s: &State, t: usize) -> u64 {
+        self.cache_of(self.table(s, t))
+    }
+
     /// Every page's objects.
     pub(super) fn all_pages(&self) -> u64 {
         (0..self.pages).fold(0, |acc, p| acc | fields(p) | refcount(p))
@@ -85,17 +101,21 @@ impl PtFrag {
         let mut f = self.footprint(s, t).union(self.exit(t));
         // The rest of the current operation.
         let current = match (ops[0], th.pc) {
-            (Op::Alloc, Pc::CacheLock | Pc::CacheRead | Pc::CacheAdvance | Pc::CacheUnlock) => {
-                Footprint::rw(LOCK | PTE_FRAG | self.all_pages())
+            (
+                Op::Alloc(table),
+                Pc::CacheLock | Pc::CacheRead | Pc::CacheAdvance | Pc::CacheUnlock | Pc::AllocPage,
+            ) => Footprint::rw(LOCK | self.cache_of(table) | self.all_pages()),
+            (Op::Alloc(table), _) => {
+                Footprint::rw(LOCK | self.cache_of(table)).union(page(th.page))
             }
-            (Op::Alloc, Pc::AllocPage) => Footprint::rw(LOCK | PTE_FRAG | self.all_pages()),
-            (Op::Alloc, _) => Footprint::rw(LOCK | PTE_FRAG).union(page(th.page)),
             (Op::Free { rcu: true, .. }, Pc::TlbRemoveTable | Pc::GraceEnd) => {
                 Footprint::rw(RCU).union(page(self.next_page(s, t)))
             }
-            (Op::Free { .. } | Op::Destroy, _) if th.page != NO_PAGE => page(th.page),
+            (Op::Free { .. } | Op::Destroy(_), _) if th.page != NO_PAGE => page(th.page),
             (Op::Free { .. }, _) => page(self.next_page(s, t)),
-            (Op::Destroy, _) => Footprint::rw(PTE_FRAG | self.all_pages() | MM_USERS),
+            (Op::Destroy(table), _) => {
+                Footprint::rw(self.cache_of(table) | self.all_pages() | MM_USERS)
+            }
             (Op::GetPut(w), _) => {
                 page(if th.page == NO_PAGE { 0 } else { th.page }).union(self.walk_rcu(w))
             }
@@ -103,20 +123,32 @@ impl PtFrag {
         f = f.union(current);
         // Later operations: pages are known only for frees of fragments held now and before
         // any later allocation.
-        let mut held: Vec<u8> = th.fragments().iter().map(|fr| fr.page).collect();
+        let mut held: Vec<(u8, Table)> = th
+            .fragments()
+            .iter()
+            .map(|fr| (fr.page, fr.table))
+            .collect();
         let mut allocated = false;
         for op in &ops[1..] {
-            f = f.union(match op {
-                Op::Alloc => {
+            let oldest = |held: &[(u8, Table)], table| held.iter().position(|h| h.1 == table);
+            f = f.union(match *op {
+                Op::Alloc(table) => {
                     allocated = true;
-                    Footprint::rw(LOCK | PTE_FRAG | self.all_pages())
+                    Footprint::rw(LOCK | self.cache_of(table) | self.all_pages())
                 }
-                Op::Free { from: None, rcu } if !allocated && !held.is_empty() => {
-                    page(held.remove(0)).union(self.free_rcu(*rcu))
+                Op::Free {
+                    from: None,
+                    rcu,
+                    table,
+                } if !allocated && oldest(&held, table).is_some() => {
+                    let slot = oldest(&held, table).expect("just found");
+                    page(held.remove(slot).0).union(self.free_rcu(rcu))
                 }
-                Op::Free { rcu, .. } => Footprint::rw(self.all_pages()).union(self.free_rcu(*rcu)),
-                Op::Destroy => Footprint::rw(PTE_FRAG | self.all_pages() | MM_USERS),
-                Op::GetPut(w) => page(0).union(self.walk_rcu(*w)),
+                Op::Free { rcu, .. } => Footprint::rw(self.all_pages()).union(self.free_rcu(rcu)),
+                Op::Destroy(table) => {
+                    Footprint::rw(self.cache_of(table) | self.all_pages() | MM_USERS)
+                }
+                Op::GetPut(w) => page(0).union(self.walk_rcu(w)),
             });
         }
         f
@@ -141,10 +173,16 @@ impl Reduce for PtFrag {
         self.future(s, t)
     }
 
-    /// No invariant over whole states: `refcount_underflow` is checked by the only steps that
-    /// can make a counter negative (the unchecked subtractions), so no step is visible to an
-    /// invariant and partial-order reduction can postpone any independent step.
+    /// Without `invariants = 1`, no invariant over whole states: `refcount_underflow` is
+    /// checked by the only steps that can make a counter negative (the unchecked
+    /// subtractions), so no step is visible to an invariant and partial-order reduction can
+    /// postpone any independent step. With it, `counter_mismatch` reads every count and
+    /// whether each thread is between operations: every step is visible.
     fn invariant_reads(&self) -> u64 {
-        0
+        if self.invariants {
+            u64::MAX
+        } else {
+            0
+        }
     }
 }

@@ -36,14 +36,18 @@
 
 mod codec;
 mod footprint;
+mod invariants;
 mod ops;
 mod program;
 mod rcu;
 mod scenario;
 mod steps;
 mod symmetry;
+mod teardown;
+mod view;
 
 pub use scenario::{build, MODEL, PARAMS};
+pub(super) use teardown::teardown_order;
 
 use crate::page::{Page, TOP_SHIFT};
 use serde::{Deserialize, Serialize};
@@ -108,22 +112,73 @@ impl Variant {
     }
 }
 
+/// Which level of page table a fragment is: each has its own cache, fragment count per page
+/// and constructor, under the one `mm->page_table_lock`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Table {
+    /// PTE tables: `mm->context.pte_frag`, `PTE_FRAG_NR`, `pgtable_page_ctor`.
+    #[default]
+    Pte,
+    /// PMD tables (4.18): `mm->context.pmd_frag`, `PMD_FRAG_NR`, `pgtable_pmd_page_ctor`.
+    Pmd,
+}
+
+impl Table {
+    /// The prefix of its functions and fields: `pte` or `pmd`.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Table::Pte => "pte",
+            Table::Pmd => "pmd",
+        }
+    }
+
+    /// `text`, a PTE step's label, note or function, as the same step reads at this level.
+    /// v4.18's PMD fragment code is its PTE code with `pte` renamed `pmd` (get_pmd_from_cache,
+    /// __alloc_for_pmdcache, pmd_fragment_free, pmd_frag_destroy; before 4231aba000f5 and
+    /// after), apart from the constructor: `pgtable_pmd_page_ctor` sets up the split PMD lock
+    /// and no page type.
+    fn spell(self, text: &str) -> String {
+        const PMD: [(&str, &str); 9] = [
+            ("pte_frag", "pmd_frag"),
+            ("PTE_FRAG", "PMD_FRAG"),
+            ("pte_fragment_free", "pmd_fragment_free"),
+            ("get_pte_from_cache", "get_pmd_from_cache"),
+            ("__alloc_for_ptecache", "__alloc_for_pmdcache"),
+            ("pgtable_page_", "pgtable_pmd_page_"),
+            ("PGALLOC_GFP", "GFP_KERNEL_ACCOUNT | __GFP_ZERO"),
+            ("__SetPageTable", "ptlock_init: no page type before v5.10"),
+            ("__ClearPageTable", "ptlock_free"),
+        ];
+        match self {
+            Table::Pte => text.to_string(),
+            Table::Pmd => PMD
+                .iter()
+                .fold(text.to_string(), |text, (pte, pmd)| text.replace(pte, pmd)),
+        }
+    }
+}
+
 /// An operation a scenario thread performs, in order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Op {
-    /// `pte_fragment_alloc()`: a fragment from the mm's cache, or a new fragment page.
-    Alloc,
-    /// `pte_fragment_free()` of the oldest fragment held by `from` (this thread if `None`),
-    /// e.g. an RCU callback freeing the owner's page table. Waits until `from` holds one.
+    /// `pte_fragment_alloc()` / `pmd_fragment_alloc()`: a fragment from the mm's cache of
+    /// that level, or a new fragment page.
+    Alloc(Table),
+    /// `pte_fragment_free()` / `pmd_fragment_free()` of the oldest fragment of that level
+    /// held by `from` (this thread if `None`), e.g. an RCU callback freeing the owner's page
+    /// table. Waits until `from` holds one.
     Free {
         /// Index of the thread whose fragment is freed.
         from: Option<u8>,
         /// Deferred through `tlb_remove_table` past an RCU-sched grace period
         /// (`pte_fragment_free_rcu`); synchronous otherwise.
         rcu: bool,
+        /// The level of the fragment freed.
+        table: Table,
     },
-    /// `pte_frag_destroy()` at mm teardown: drops the cache's unused fragments.
-    Destroy,
+    /// `pte_frag_destroy()` / `pmd_frag_destroy()` at mm teardown: drops the unused
+    /// fragments of that level's cache.
+    Destroy(Table),
     /// A walker with a stale pointer to the first page the allocator hands out: it takes a
     /// speculative reference, its recheck fails, it drops it.
     GetPut(Walker),
@@ -143,40 +198,63 @@ pub enum Walker {
 impl Op {
     /// The operation's name in scenario files.
     pub fn name(self) -> &'static str {
+        use Table::{Pmd, Pte};
         match self {
-            Op::Alloc => "pte_fragment_alloc",
-            Op::Free {
-                from: None,
-                rcu: false,
-            } => "pte_fragment_free",
-            Op::Free {
-                from: Some(_),
-                rcu: false,
-            } => "pte_fragment_free(thread)",
-            Op::Free {
-                from: None,
-                rcu: true,
-            } => "pte_fragment_free_rcu",
-            Op::Free {
-                from: Some(_),
-                rcu: true,
-            } => "pte_fragment_free_rcu(thread)",
-            Op::Destroy => "pte_frag_destroy",
+            Op::Alloc(Pte) => "pte_fragment_alloc",
+            Op::Alloc(Pmd) => "pmd_fragment_alloc",
+            Op::Free { from, rcu, table } => {
+                let names = match table {
+                    Pte => [
+                        "pte_fragment_free",
+                        "pte_fragment_free(thread)",
+                        "pte_fragment_free_rcu",
+                        "pte_fragment_free_rcu(thread)",
+                    ],
+                    Pmd => [
+                        "pmd_fragment_free",
+                        "pmd_fragment_free(thread)",
+                        "pmd_fragment_free_rcu",
+                        "pmd_fragment_free_rcu(thread)",
+                    ],
+                };
+                names[from.is_some() as usize + 2 * rcu as usize]
+            }
+            Op::Destroy(Pte) => "pte_frag_destroy",
+            Op::Destroy(Pmd) => "pmd_frag_destroy",
             Op::GetPut(Walker::Pfn) => "speculative_get_put",
             Op::GetPut(Walker::RcuLookup) => "rcu_lookup_get_put",
             Op::GetPut(Walker::GupFast) => "gup_fast_get_put",
         }
     }
+
+    /// The level of page table the operation allocates, frees or tears down.
+    pub fn table(self) -> Option<Table> {
+        match self {
+            Op::Alloc(table) | Op::Free { table, .. } | Op::Destroy(table) => Some(table),
+            Op::GetPut(_) => None,
+        }
+    }
+
+    /// Whether it is `pte_fragment_alloc` or `pmd_fragment_alloc`.
+    pub fn is_alloc(self) -> bool {
+        matches!(self, Op::Alloc(_))
+    }
 }
 
 /// The operation names scenario files may use, with their argument forms.
-pub const OPERATIONS: [&str; 9] = [
+pub const OPERATIONS: [&str; 15] = [
     "pte_fragment_alloc",
     "pte_fragment_free",
     "pte_fragment_free(thread)",
     "pte_fragment_free_rcu",
     "pte_fragment_free_rcu(thread)",
     "pte_frag_destroy",
+    "pmd_fragment_alloc",
+    "pmd_fragment_free",
+    "pmd_fragment_free(thread)",
+    "pmd_fragment_free_rcu",
+    "pmd_fragment_free_rcu(thread)",
+    "pmd_frag_destroy",
     "speculative_get_put",
     "rcu_lookup_get_put",
     "gup_fast_get_put",
@@ -196,6 +274,8 @@ pub struct Thread {
 pub struct PtFrag {
     variant: Variant,
     frag_nr: u8,
+    /// `PMD_FRAG_NR`, fragments per PMD page.
+    pmd_frag_nr: u8,
     threads: Vec<Thread>,
     pages: u8,
     /// The threads of the mm (those that call `pte_fragment_alloc`), as a bit set:
@@ -210,6 +290,8 @@ pub struct PtFrag {
     debug_vm: bool,
     /// `CONFIG_PREEMPT`: `rcu_read_lock()` does not hold off an RCU-sched grace period.
     preempt: bool,
+    /// Whether the counts are checked at every quiet point (see the `invariants` module).
+    invariants: bool,
     /// Coverage: per thread, per operation, the point number of each step (`u16::MAX`: the
     /// operation has no such step), and the points' names.
     cover: Vec<Vec<[u16; Pc::ALL.len()]>>,
@@ -219,12 +301,14 @@ pub struct PtFrag {
 /// No page in a thread's locals.
 const NO_PAGE: u8 = u8::MAX;
 
-/// A fragment handed out as a page table: which page, in which generation, which slot.
+/// A fragment handed out as a page table: which page, in which generation, which slot, at
+/// which level.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Fragment {
     page: u8,
     generation: u8,
     index: u8,
+    table: Table,
 }
 
 /// Most fragments one thread may hold at once.
@@ -271,9 +355,14 @@ impl ThreadState {
         &self.fragments[..self.held as usize]
     }
 
+    /// The slot of the oldest fragment held at level `table`, if any.
+    fn oldest(&self, table: Table) -> Option<usize> {
+        self.fragments().iter().position(|f| f.table == table)
+    }
+
     /// The thread packed: op; pc (5 bits) with the three flags; the page (4 bits, 15 for
-    /// none) with held (2 bits); generation; index; the fragment slots held (page,
-    /// generation, index); then, while it waits for a grace period, whom it waits for. Part
+    /// none) with held (2 bits); generation; index; the fragment slots held (page with the
+    /// PMD flag in bit 7, generation, index); then, while it waits for a grace period, whom it waits for. Part
     /// of the state's packed encoding, which keeps the first
     /// [`packed_len`](ThreadState::packed_len) bytes.
     #[inline]
@@ -298,10 +387,10 @@ impl ThreadState {
             page | self.held << 4,
             self.generation,
             self.index,
-            f.page,
+            f.page | (f.table as u8) << 7,
             f.generation,
             f.index,
-            g.page,
+            g.page | (g.table as u8) << 7,
             g.generation,
             g.index,
             0,
@@ -344,9 +433,14 @@ impl ThreadState {
             let at = 5 + 3 * i;
             if i < held as usize {
                 Fragment {
-                    page: b[at],
+                    page: b[at] & 0x7f,
                     generation: b[at + 1],
                     index: b[at + 2],
+                    table: if b[at] & 0x80 != 0 {
+                        Table::Pmd
+                    } else {
+                        Table::Pte
+                    },
                 }
             } else {
                 Fragment::default()
@@ -385,6 +479,8 @@ pub struct State {
     pages: SmallVec<[Page; 4]>,
     /// `mm->context.pte_frag`: the next unused fragment (page, slot), or NULL.
     pte_frag: Option<(u8, u8)>,
+    /// `mm->context.pmd_frag`, the same for PMD fragments.
+    pmd_frag: Option<(u8, u8)>,
     /// `mm->page_table_lock`: the thread holding it.
     lock: Option<u8>,
     threads: SmallVec<[ThreadState; 8]>,
@@ -396,6 +492,7 @@ impl Clone for State {
         State {
             pages: SmallVec::from_slice(&self.pages),
             pte_frag: self.pte_frag,
+            pmd_frag: self.pmd_frag,
             lock: self.lock,
             threads: SmallVec::from_slice(&self.threads),
         }
@@ -406,6 +503,7 @@ impl Clone for State {
         self.pages.clear();
         self.pages.extend_from_slice(&source.pages);
         self.pte_frag = source.pte_frag;
+        self.pmd_frag = source.pmd_frag;
         self.lock = source.lock;
         self.threads.clear();
         self.threads.extend_from_slice(&source.threads);
@@ -444,23 +542,29 @@ impl PtFrag {
             return Err(format!("a scenario has 1 to {MAX_THREADS} threads"));
         }
         for t in &threads {
-            let mut held = 0usize;
+            // Fragments held, PTE and PMD.
+            let mut held = [0usize; 2];
             for op in &t.ops {
-                match op {
-                    Op::Alloc if held == MAX_HELD => {
+                match *op {
+                    Op::Alloc(_) if held[0] + held[1] == MAX_HELD => {
                         return Err(format!(
                             "thread `{}` would hold more than {MAX_HELD} fragments at once",
                             t.name
                         ))
                     }
-                    Op::Alloc => held += 1,
-                    Op::Free { from: None, .. } if held == 0 => {
+                    Op::Alloc(table) => held[table as usize] += 1,
+                    Op::Free {
+                        from: None, table, ..
+                    } if held[table as usize] == 0 => {
                         return Err(format!(
-                            "thread `{}` frees a fragment before it has allocated one",
-                            t.name
+                            "thread `{}` frees a {} fragment before it has allocated one",
+                            t.name,
+                            table.prefix()
                         ))
                     }
-                    Op::Free { from: None, .. } => held -= 1,
+                    Op::Free {
+                        from: None, table, ..
+                    } => held[table as usize] -= 1,
                     _ => {}
                 }
             }
@@ -468,18 +572,19 @@ impl PtFrag {
         let allocs = threads
             .iter()
             .flat_map(|t| &t.ops)
-            .filter(|o| **o == Op::Alloc)
+            .filter(|o| o.is_alloc())
             .count();
         if allocs > MAX_ALLOCS {
             return Err(format!(
-                "at most {MAX_ALLOCS} pte_fragment_alloc operations in a scenario"
+                "at most {MAX_ALLOCS} pte_fragment_alloc and pmd_fragment_alloc operations in \
+                 a scenario"
             ));
         }
         let teardown = teardown_order(&threads).map_err(|(_, _, message)| message)?;
         let users = threads
             .iter()
             .enumerate()
-            .filter(|(_, t)| t.ops.contains(&Op::Alloc))
+            .filter(|(_, t)| t.ops.iter().any(|op| op.is_alloc()))
             .fold(0u16, |users, (i, _)| users | 1 << i);
         let deferrers = threads
             .iter()
@@ -493,6 +598,7 @@ impl PtFrag {
         let mut model = PtFrag {
             variant,
             frag_nr,
+            pmd_frag_nr: frag_nr,
             threads,
             pages: allocs.max(1) as u8,
             users,
@@ -500,6 +606,7 @@ impl PtFrag {
             deferrers,
             debug_vm: false,
             preempt: false,
+            invariants: false,
             cover: Vec::new(),
             cover_names: Vec::new(),
         };
@@ -513,6 +620,31 @@ impl PtFrag {
         self.debug_vm = on;
         self.number_coverage();
         self
+    }
+
+    /// The model with `pmd_frag_nr` fragments per PMD page (the same as per PTE page unless
+    /// set). Errors when it is out of range.
+    pub fn pmd_frag_nr(mut self, pmd_frag_nr: u8) -> Result<Self, String> {
+        if pmd_frag_nr == 0 || pmd_frag_nr > MAX_FRAG_NR {
+            return Err(format!("pmd_frag_nr must be between 1 and {MAX_FRAG_NR}"));
+        }
+        self.pmd_frag_nr = pmd_frag_nr;
+        self.number_coverage();
+        Ok(self)
+    }
+
+    /// The model that checks the counts at every quiet point (`on`) or not.
+    pub fn invariants(mut self, on: bool) -> Self {
+        self.invariants = on;
+        self
+    }
+
+    /// Fragments per page of `table`: `PTE_FRAG_NR` or `PMD_FRAG_NR`.
+    pub(super) fn frag_nr_of(&self, table: Table) -> u8 {
+        match table {
+            Table::Pte => self.frag_nr,
+            Table::Pmd => self.pmd_frag_nr,
+        }
     }
 
     /// The model built with `CONFIG_PREEMPT` (`on`) or without: with it, `rcu_read_lock()`
@@ -531,9 +663,11 @@ impl PtFrag {
             let mut names = Vec::new();
             for (i, op) in t.ops.iter().enumerate() {
                 let mut table = [u16::MAX; Pc::ALL.len()];
+                let level = op.table().unwrap_or_default();
                 for pc in model.program(*op) {
                     table[pc as usize] = names.len() as u16;
-                    names.push(format!("op {} {}: {}", i + 1, op.name(), pc.name()));
+                    let name = level.spell(pc.name());
+                    names.push(format!("op {} {}: {name}", i + 1, op.name()));
                 }
                 per_op.push(table);
             }
@@ -551,10 +685,10 @@ impl PtFrag {
     fn first_pc(&self, op: Option<&Op>) -> Pc {
         match op {
             None => Pc::Done,
-            Some(Op::Alloc) => Pc::CacheLock,
+            Some(Op::Alloc(_)) => Pc::CacheLock,
             Some(Op::Free { rcu: true, .. }) => Pc::TlbRemoveTable,
             Some(&op @ Op::Free { .. }) => self.free_pc(op),
-            Some(Op::Destroy) => Pc::DestroyRead,
+            Some(Op::Destroy(_)) => Pc::DestroyRead,
             Some(Op::GetPut(Walker::Pfn)) => Pc::SpecGet,
             Some(Op::GetPut(_)) => Pc::Lookup,
         }
@@ -583,6 +717,7 @@ impl Model for PtFrag {
         State {
             pages: (0..self.pages).map(|_| Page::default()).collect(),
             pte_frag: None,
+            pmd_frag: None,
             lock: None,
             threads: self
                 .threads
@@ -641,7 +776,18 @@ impl Model for PtFrag {
     }
 
     fn step_info(&self, s: &State, t: usize) -> StepInfo {
-        self.info_of(s, t, s.threads[t].pc)
+        let info = self.info_of(s, t, s.threads[t].pc);
+        match self.table(s, t) {
+            Table::Pte => info,
+            level => StepInfo {
+                label: level.spell(&info.label),
+                note: info.note.map(|note| level.spell(&note)),
+                source: weft_explorer::Source {
+                    function: level.spell(&info.source.function),
+                    ..info.source
+                },
+            },
+        }
     }
 
     /// Offered, but off unless asked for (`--por`): it stores fewer states (1.26x on 3x3,
@@ -656,22 +802,31 @@ impl Model for PtFrag {
         weft_explorer::Symmetry::by_sorting(self)
     }
 
+    /// `counter_mismatch` at quiet points, with `invariants = 1`.
+    fn invariant(&self, s: &State) -> Result<(), Violation> {
+        self.count_invariants(s)
+    }
+
     /// `page_leak`: once every thread is done and no fragment is in use, every page that the
     /// mm's cache does not still hold is back with the page allocator.
     fn end_check(&self, s: &State) -> Result<(), Violation> {
         if s.pages.iter().any(|p| p.live_fragments > 0) {
             return Ok(());
         }
-        let cached = s.pte_frag.map(|(p, _)| p);
+        let cached = [s.pte_frag, s.pmd_frag].map(|c| c.map(|(p, _)| p));
         for (i, p) in s.pages.iter().enumerate() {
-            if p.allocated && cached != Some(i as u8) {
+            if p.allocated && !cached.contains(&Some(i as u8)) {
                 return Err(Violation::new(
                     "page_leak",
                     format!(
                         "page{i} is still allocated (_refcount {}{}) after every thread finished \
                          and every fragment was freed",
                         p.show_refcount(self.variant.top_bits()),
-                        if p.page_table { ", PageTable set" } else { "" }
+                        match (p.page_table, p.pmd) {
+                            (false, _) => "",
+                            (true, false) => ", PageTable set",
+                            (true, true) => ", PMD ptlock never freed",
+                        }
                     ),
                 ));
             }
@@ -696,139 +851,23 @@ impl Model for PtFrag {
             "free_with_live_fragment",
             "dtor_missed",
             "dtor_twice",
+            "dtor_with_live_fragment",
             "page_leak",
         ]
+        .into_iter()
+        .chain(self.invariants.then_some("counter_mismatch"))
+        .collect()
     }
 
-    /// Pages as `pN:rc=R[/fr=F][,PT][,free]`, the cache, the lock holder; then each thread's
-    /// next step.
+    /// Pages as `pN:rc=R[/fr=F][,PT][,free]`, the caches, the lock holder; then each
+    /// thread's next step.
     fn state_label(&self, s: &State, shared_only: bool) -> String {
-        let mut parts = Vec::new();
-        for (i, p) in s.pages.iter().enumerate() {
-            if !p.allocated && p.generation == 0 && p.refcount == 0 {
-                continue; // never allocated: nothing to show
-            }
-            let mut page = format!("p{i}:rc={}", p.show_refcount(self.variant.top_bits()));
-            if self.variant == Variant::PtFragRefcount {
-                page += &format!("/fr={}", p.frag_refcount);
-            }
-            if p.page_table {
-                page += ",PT";
-            }
-            if !p.allocated {
-                page += ",free";
-            }
-            parts.push(page);
-        }
-        if let Some((p, i)) = s.pte_frag {
-            parts.push(format!("cache=p{p}#{i}"));
-        }
-        if let Some(t) = s.lock {
-            parts.push(format!("lock={}", self.threads[t as usize].name));
-        }
-        if !shared_only {
-            for (t, th) in s.threads.iter().enumerate() {
-                parts.push(format!("{}@{:?}", self.threads[t].name, th.pc));
-            }
-        }
-        parts.join(" ")
+        self.label_of(s, shared_only)
     }
 
     fn fields(&self, s: &State) -> Vec<Field> {
-        let mut out = Vec::new();
-        for (i, p) in s.pages.iter().enumerate() {
-            let name = Self::page_name(i as u8);
-            out.push(Field::memory(
-                format!("{name}._refcount"),
-                p.show_refcount(self.variant.top_bits()),
-            ));
-            if self.variant == Variant::PtFragRefcount {
-                out.push(Field::memory(
-                    format!("{name}.pt_frag_refcount"),
-                    p.frag_refcount,
-                ));
-            }
-            out.push(Field::memory(format!("{name}.PageTable"), p.page_table));
-            out.push(Field::ghost(
-                format!("{name}.state"),
-                if p.allocated {
-                    format!("allocated (generation {})", p.generation)
-                } else if p.generation == 0 {
-                    "free".into()
-                } else {
-                    format!("free (after generation {})", p.generation)
-                },
-            ));
-            out.push(Field::ghost(
-                format!("{name}.live_fragments"),
-                p.live_fragments,
-            ));
-            out.push(Field::ghost(format!("{name}.dtor_runs"), p.dtor_runs));
-        }
-        out.push(Field::memory(
-            "mm.pte_frag",
-            match s.pte_frag {
-                None => "NULL".into(),
-                Some((p, i)) => format!("page{p} fragment {i}"),
-            },
-        ));
-        out.push(Field::memory(
-            "mm.page_table_lock",
-            match s.lock {
-                None => "unlocked".into(),
-                Some(t) => format!("held by {}", self.threads[t as usize].name),
-            },
-        ));
-        for (t, th) in s.threads.iter().enumerate() {
-            let name = &self.threads[t].name;
-            if th.holds_reference {
-                out.push(Field::ghost(format!("{name}.reference"), Self::page_name(th.page)).of(t));
-            }
-            out.extend(self.rcu_fields(s, t).into_iter().map(|f| f.of(t)));
-            if th.held > 0 {
-                let held: Vec<String> = th
-                    .fragments()
-                    .iter()
-                    .map(|f| format!("page{} fragment {}", f.page, f.index))
-                    .collect();
-                out.push(Field::ghost(format!("{name}.fragments"), held.join(", ")).of(t));
-            }
-        }
-        out
+        self.fields_of(s)
     }
-}
-
-/// Whether a thread calls `pte_frag_destroy`; an error (at thread, operation) when the
-/// scenario tears the cache down in a way the kernel cannot: `arch_exit_mmap` runs it once, at
-/// exit, and nothing of the mm allocates after it.
-pub(super) fn teardown_order(threads: &[Thread]) -> Result<bool, (usize, usize, String)> {
-    const ONCE: &str = "the kernel runs it once, from arch_exit_mmap when the mm's last user exits";
-    let mut destroyer: Option<&str> = None;
-    for (t, thread) in threads.iter().enumerate() {
-        let Some(at) = thread.ops.iter().position(|op| *op == Op::Destroy) else {
-            continue;
-        };
-        if let Some(first) = destroyer.replace(&thread.name) {
-            let message = format!(
-                "pte_frag_destroy is called by both `{first}` and `{}`: {ONCE}",
-                thread.name
-            );
-            return Err((t, at, message));
-        }
-        for (i, op) in thread.ops.iter().enumerate().skip(at + 1) {
-            let message = match op {
-                Op::Destroy => format!("`{}` calls pte_frag_destroy twice: {ONCE}", thread.name),
-                Op::Alloc => format!(
-                    "`{}` calls pte_fragment_alloc after pte_frag_destroy: teardown runs at \
-                     exit, and nothing of the mm allocates after it",
-                    thread.name
-                ),
-                _ => continue,
-            };
-            return Err((t, i, message));
-        }
-    }
-    Ok(destroyer.is_some())
 }
 
 /// `B`, one unit of fragment count in the top-bits encodings.

@@ -3,13 +3,14 @@
 //! moving a thread to its next operation.
 
 use super::steps::Pc;
-use super::{Fragment, PtFrag, State, MAX_HELD, NO_PAGE};
+use super::{Fragment, PtFrag, State, Table, MAX_HELD, NO_PAGE};
 use weft_explorer::Violation;
 
 impl PtFrag {
     /// `alloc_page()`: the lowest free page, with `_refcount` 1; a page whose count is not 0
     /// is a reference to a free page still counted.
     pub(super) fn alloc_page(&self, s: &mut State, t: usize) -> Result<(), Violation> {
+        let table = self.table(s, t);
         let p = s
             .pages
             .iter()
@@ -28,6 +29,7 @@ impl PtFrag {
         }
         page.refcount = 1;
         page.allocated = true;
+        page.pmd = table == Table::Pmd;
         // At most 15 allocations a scenario (PtFrag::new): the generation stays small.
         page.generation += 1;
         page.live_fragments = 0;
@@ -43,7 +45,7 @@ impl PtFrag {
     pub(super) fn after_count_init(&self, s: &mut State, t: usize, counted: bool) {
         if !counted {
             s.threads[t].pc = Pc::InitCount;
-        } else if self.frag_nr == 1 {
+        } else if self.frag_nr_at(s, t) == 1 {
             self.hand_out(s, t, 0);
         } else {
             s.threads[t].pc = Pc::InstallLock;
@@ -54,12 +56,14 @@ impl PtFrag {
     pub(super) fn hand_out(&self, s: &mut State, t: usize, index: u8) {
         let th = &s.threads[t];
         let (p, generation) = (th.page, th.generation);
+        let table = self.table(s, t);
         s.pages[p as usize].live_fragments += 1;
         let th = &mut s.threads[t];
         th.fragments[th.held as usize] = Fragment {
             page: p,
             generation,
             index,
+            table,
         };
         th.held += 1;
         self.finish_op(s, t);
@@ -72,9 +76,13 @@ impl PtFrag {
             return Ok(()); // an earlier step of this free took it
         }
         let from = self.free_source(t, &s.threads[t]);
+        let table = self.table(s, t);
         let holder = &mut s.threads[from];
-        let f = holder.fragments[0];
-        holder.fragments.copy_within(1.., 0);
+        let slot = holder
+            .oldest(table)
+            .expect("a free runs once its fragment is held");
+        let f = holder.fragments[slot];
+        holder.fragments.copy_within(slot + 1.., slot);
         holder.fragments[MAX_HELD - 1] = Fragment::default();
         holder.held -= 1;
         let th = &mut s.threads[t];
@@ -86,9 +94,11 @@ impl PtFrag {
             return Err(Violation::new(
                 "free_while_referenced",
                 format!(
-                    "pte_fragment_free of page{} fragment {}: the page was already freed while \
+                    "{}_fragment_free of page{} fragment {}: the page was already freed while \
                      the fragment was in use",
-                    f.page, f.index
+                    table.prefix(),
+                    f.page,
+                    f.index
                 ),
             ));
         }
@@ -211,6 +221,16 @@ impl PtFrag {
                 format!("page{p} is freed with _refcount {}", page.refcount),
             ));
         }
+        if page.page_table && page.pmd {
+            return Err(Violation::new(
+                "dtor_missed",
+                format!(
+                    "page{p} is freed without pgtable_pmd_page_dtor: its split PMD lock is \
+                     leaked (with ALLOC_SPLIT_PTLOCKS; silent otherwise); a \"Bad page state\" \
+                     only from v5.10, where b2b29d6d0119 gave PMD tables the PageTable type"
+                ),
+            ));
+        }
         if page.page_table {
             return Err(Violation::new(
                 "dtor_missed",
@@ -223,6 +243,28 @@ impl PtFrag {
         }
         s.pages[p as usize].allocated = false;
         Ok(())
+    }
+
+    /// The level of page table thread `t`'s current operation works on (PTE for a walker).
+    pub(super) fn table(&self, s: &State, t: usize) -> Table {
+        self.threads[t]
+            .ops
+            .get(s.threads[t].op as usize)
+            .and_then(|op| op.table())
+            .unwrap_or_default()
+    }
+
+    /// The mm's cache of thread `t`'s level: `mm->context.pte_frag` or `pmd_frag`.
+    pub(super) fn cache<'s>(&self, s: &'s mut State, t: usize) -> &'s mut Option<(u8, u8)> {
+        match self.table(s, t) {
+            Table::Pte => &mut s.pte_frag,
+            Table::Pmd => &mut s.pmd_frag,
+        }
+    }
+
+    /// Fragments per page at thread `t`'s level.
+    pub(super) fn frag_nr_at(&self, s: &State, t: usize) -> u8 {
+        self.frag_nr_of(self.table(s, t))
     }
 
     /// Moves thread `t` to its next operation.

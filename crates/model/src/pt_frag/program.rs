@@ -18,7 +18,7 @@ impl PtFrag {
             steps
         };
         let mut steps = match op {
-            Op::Alloc => {
+            Op::Alloc(table) => {
                 let mut steps = vec![
                     Pc::CacheLock,
                     Pc::CacheRead,
@@ -30,7 +30,7 @@ impl PtFrag {
                 if !matches!(v, Variant::SetPageCount | Variant::PageRefAdd) {
                     steps.push(Pc::InitCount);
                 }
-                if self.frag_nr > 1 {
+                if self.frag_nr_of(table) > 1 {
                     steps.extend([
                         Pc::InstallLock,
                         Pc::InstallRead,
@@ -53,7 +53,7 @@ impl PtFrag {
                 steps.push(Pc::FragDec);
                 tail(steps)
             }
-            Op::Destroy => tail(vec![Pc::DestroyRead, Pc::DestroyDec]),
+            Op::Destroy(_) => tail(vec![Pc::DestroyRead, Pc::DestroyDec]),
             Op::GetPut(Walker::Pfn) => vec![Pc::SpecGet, Pc::SpecPut, Pc::FreePage],
             Op::GetPut(_) => vec![
                 Pc::Lookup,
@@ -81,10 +81,10 @@ impl PtFrag {
             matches!(self.variant, Variant::SetPageCount | Variant::PageRefAdd);
         let released = matches!(self.variant, Variant::PtFragRefcount | Variant::TopBits);
         match op {
-            Op::Alloc => None,
+            Op::Alloc(_) => None,
             Op::Free { .. } if counted_in_refcount => Some(Pc::FragDec),
-            Op::Free { .. } | Op::Destroy if released => Some(Pc::Release),
-            Op::Free { .. } | Op::Destroy => None,
+            Op::Free { .. } | Op::Destroy(_) if released => Some(Pc::Release),
+            Op::Free { .. } | Op::Destroy(_) => None,
             Op::GetPut(_) => Some(Pc::SpecPut),
         }
     }
@@ -117,7 +117,8 @@ impl PtFrag {
             Pc::FragBugOn | Pc::FragDec | Pc::PutCheck | Pc::TlbRemoveTable
                 if th.page == NO_PAGE =>
             {
-                if s.threads[self.free_source(t, th)].held == 0 {
+                let table = self.table(s, t);
+                if s.threads[self.free_source(t, th)].oldest(table).is_none() {
                     Status::Blocked
                 } else {
                     Status::Enabled
@@ -152,11 +153,12 @@ impl PtFrag {
             return th.page;
         }
         match th.pc {
-            Pc::FragBugOn | Pc::FragDec | Pc::PutCheck | Pc::TlbRemoveTable => s.threads
-                [self.free_source(t, th)]
-            .fragments()
-            .first()
-            .map_or(0, |f| f.page),
+            Pc::FragBugOn | Pc::FragDec | Pc::PutCheck | Pc::TlbRemoveTable => {
+                let holder = &s.threads[self.free_source(t, th)];
+                holder
+                    .oldest(self.table(s, t))
+                    .map_or(0, |slot| holder.fragments[slot].page)
+            }
             Pc::AllocPage => s.pages.iter().position(|p| !p.allocated).unwrap_or(0) as u8,
             _ => 0,
         }

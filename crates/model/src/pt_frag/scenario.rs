@@ -1,17 +1,27 @@
 //! Building a pt_frag model from a scenario's variant, parameters and threads.
 
-use super::{Op, PtFrag, Thread, Variant, Walker, OPERATIONS};
+use super::{Op, PtFrag, Table, Thread, Variant, Walker, OPERATIONS};
 use crate::registry::{ModelKind, Spec};
 use crate::scenario::{BuildError, Where};
 use std::sync::Arc;
 
 /// Parameters this model accepts, with their meaning.
-pub const PARAMS: [(&str, &str); 3] = [
+pub const PARAMS: [(&str, &str); 5] = [
     ("frag_nr", "PTE_FRAG_NR, fragments per page (default 2)"),
+    (
+        "pmd_frag_nr",
+        "PMD_FRAG_NR, fragments per PMD page (default: frag_nr)",
+    ),
     (
         "debug_vm",
         "1 for CONFIG_DEBUG_VM: put_page_testzero's VM_BUG_ON_PAGE is a step of its own \
          (default 0)",
+    ),
+    (
+        "invariants",
+        "1 checks the counts at every quiet point (counter_mismatch): the fragment count \
+         equals live plus cached fragments, _refcount the allocation reference plus walker \
+         references (default 0)",
     ),
     (
         "preempt",
@@ -42,8 +52,11 @@ pub fn build(spec: &Spec) -> Result<PtFrag, BuildError> {
     let variant = Variant::from_name(variant)
         .ok_or_else(|| BuildError::unknown_variant("pt_frag", variant, &Variant::NAMES))?;
     let frag_nr = params.int("frag_nr", 2, 1, super::MAX_FRAG_NR as i64)? as u8;
+    let pmd_frag_nr =
+        params.int("pmd_frag_nr", frag_nr.into(), 1, super::MAX_FRAG_NR as i64)? as u8;
     let debug_vm = params.int("debug_vm", 0, 0, 1)? == 1;
     let preempt = params.int("preempt", 0, 0, 1)? == 1;
+    let invariants = params.int("invariants", 0, 0, 1)? == 1;
     params.only(&PARAMS)?;
     let names = spec.names();
     let mut built = Vec::new();
@@ -59,33 +72,30 @@ pub fn build(spec: &Spec) -> Result<PtFrag, BuildError> {
         for (i, call) in thread.ops.iter().enumerate() {
             let at = Where::Op(t, i);
             let op = match (call.name.as_str(), call.args.as_slice()) {
-                ("pte_fragment_alloc", []) => Op::Alloc,
-                ("pte_fragment_free", []) => Op::Free {
-                    from: None,
-                    rcu: false,
-                },
-                ("pte_fragment_free_rcu", []) => Op::Free {
-                    from: None,
-                    rcu: true,
-                },
-                (name @ ("pte_fragment_free" | "pte_fragment_free_rcu"), [owner]) => {
-                    let from = names
-                        .iter()
-                        .position(|n| n == owner)
-                        .ok_or_else(|| BuildError {
-                            at,
-                            message: format!(
-                                "no thread is named `{}`",
-                                crate::scenario::echo(owner)
-                            ),
-                            help: Some(format!("threads: {}", names.join(", "))),
-                        })?;
-                    Op::Free {
-                        from: (from != t).then_some(from as u8),
-                        rcu: name == "pte_fragment_free_rcu",
-                    }
+                ("pte_fragment_alloc", []) => Op::Alloc(Table::Pte),
+                ("pmd_fragment_alloc", []) => Op::Alloc(Table::Pmd),
+                ("pte_frag_destroy", []) => Op::Destroy(Table::Pte),
+                ("pmd_frag_destroy", []) => Op::Destroy(Table::Pmd),
+                (name, args) if free_of(name).is_some() && args.len() <= 1 => {
+                    let (table, rcu) = free_of(name).expect("just matched");
+                    let from = match args.first() {
+                        None => None,
+                        Some(owner) => {
+                            let from = names.iter().position(|n| n == owner).ok_or_else(|| {
+                                BuildError {
+                                    at,
+                                    message: format!(
+                                        "no thread is named `{}`",
+                                        crate::scenario::echo(owner)
+                                    ),
+                                    help: Some(format!("threads: {}", names.join(", "))),
+                                }
+                            })?;
+                            (from != t).then_some(from as u8)
+                        }
+                    };
+                    Op::Free { from, rcu, table }
                 }
-                ("pte_frag_destroy", []) => Op::Destroy,
                 ("speculative_get_put", []) => Op::GetPut(Walker::Pfn),
                 ("rcu_lookup_get_put", []) => Op::GetPut(Walker::RcuLookup),
                 ("gup_fast_get_put", []) => Op::GetPut(Walker::GupFast),
@@ -120,54 +130,86 @@ pub fn build(spec: &Spec) -> Result<PtFrag, BuildError> {
         message,
         help: None,
     })?;
-    Ok(model.debug_vm(debug_vm).preempt(preempt))
+    let model = model
+        .pmd_frag_nr(pmd_frag_nr)
+        .map_err(|message| BuildError {
+            at: Where::Threads,
+            message,
+            help: None,
+        })?;
+    Ok(model
+        .debug_vm(debug_vm)
+        .preempt(preempt)
+        .invariants(invariants))
+}
+
+/// The level and deferral of a free operation's name (`pmd_fragment_free_rcu`: PMD,
+/// deferred), or `None` if it names no free.
+fn free_of(name: &str) -> Option<(Table, bool)> {
+    [Table::Pte, Table::Pmd].into_iter().find_map(|table| {
+        let base = format!("{}_fragment_free", table.prefix());
+        let rest = name.strip_prefix(&base)?;
+        match rest {
+            "" => Some((table, false)),
+            "_rcu" => Some((table, true)),
+            _ => None,
+        }
+    })
 }
 
 /// The first `pte_fragment_free` that can never run: a thread's fragments are freed more
 /// often (by itself and by others naming it) than it allocates one, so that free would wait
 /// for ever and the search would report a deadlock the kernel does not have.
 fn unfreeable(threads: &[Thread]) -> Option<BuildError> {
-    let allocs: Vec<usize> = threads
+    // Per thread, per level (PTE, PMD): allocations, and frees of its fragments so far.
+    let allocs: Vec<[usize; 2]> = threads
         .iter()
-        .map(|t| t.ops.iter().filter(|op| matches!(op, Op::Alloc)).count())
+        .map(|t| {
+            t.ops.iter().fold([0; 2], |mut n, op| {
+                if let Op::Alloc(table) = op {
+                    n[*table as usize] += 1;
+                }
+                n
+            })
+        })
         .collect();
-    let mut frees = vec![0usize; threads.len()];
+    let mut frees = vec![[0usize; 2]; threads.len()];
     for (t, thread) in threads.iter().enumerate() {
-        let (mut allocated, mut own) = (0, 0);
+        let (mut allocated, mut own) = ([0; 2], [0; 2]);
         for (i, op) in thread.ops.iter().enumerate() {
-            let of = match op {
-                Op::Alloc => {
-                    allocated += 1;
+            let (of, table) = match *op {
+                Op::Alloc(table) => {
+                    allocated[table as usize] += 1;
                     continue;
                 }
-                Op::Free { from, .. } => from.map_or(t, usize::from),
+                Op::Free { from, table, .. } => (from.map_or(t, usize::from), table),
                 _ => continue,
             };
-            frees[of] += 1;
-            own += usize::from(of == t);
-            if of == t && own > allocated {
+            let (level, alloc) = (table as usize, format!("{}_fragment_alloc", table.prefix()));
+            frees[of][level] += 1;
+            own[level] += usize::from(of == t);
+            if of == t && own[level] > allocated[level] {
                 return Some(BuildError {
                     at: Where::Op(t, i),
                     message: format!(
-                        "{} frees a fragment before it has allocated one",
-                        thread.name
+                        "{} frees a {} fragment before it has allocated one",
+                        thread.name,
+                        table.prefix()
                     ),
-                    help: Some("call pte_fragment_alloc first".into()),
+                    help: Some(format!("call {alloc} first")),
                 });
             }
-            if frees[of] > allocs[of] {
+            if frees[of][level] > allocs[of][level] {
                 let name = &threads[of].name;
                 return Some(BuildError {
                     at: Where::Op(t, i),
                     message: format!(
                         "this frees a fragment of {name} that is never allocated: {name} calls \
-                         pte_fragment_alloc {} time(s) and its fragments are freed {} times, so \
-                         this free would wait for ever",
-                        allocs[of], frees[of]
+                         {alloc} {} time(s) and its fragments are freed {} times, so this free \
+                         would wait for ever",
+                        allocs[of][level], frees[of][level]
                     ),
-                    help: Some(format!(
-                        "give {name} another pte_fragment_alloc, or remove this free"
-                    )),
+                    help: Some(format!("give {name} another {alloc}, or remove this free")),
                 });
             }
         }

@@ -2,7 +2,7 @@
 //! labelled with the kernel expression it stands for (arch/powerpc/mm, mm/page_alloc.c,
 //! mm/filemap.c), with what it touches and what it does. [`Pc`] names a thread's next step.
 
-use super::footprint::{fields, refcount, LOCK, MM_USERS, PTE_FRAG, RCU};
+use super::footprint::{fields, refcount, LOCK, MM_USERS, RCU};
 use super::{PtFrag, State, Variant, Walker, B};
 use crate::step::steps;
 use weft_explorer::{Footprint, Source, Violation};
@@ -36,10 +36,11 @@ steps! {
     CacheRead(m, s, t) {
         name: "ret = mm->context.pte_frag",
         source: m.frag_source("get_pte_from_cache", PGTABLE),
-        footprint: Footprint::read(PTE_FRAG),
+        footprint: Footprint::read(m.cache_object(s, t)),
         effect: {
+            let cached = *m.cache(s, t);
             let th = &mut s.threads[t];
-            match s.pte_frag {
+            match cached {
                 Some((p, i)) => {
                     th.page = p;
                     th.index = i;
@@ -58,7 +59,7 @@ steps! {
         name: "mm->context.pte_frag = next",
         label: {
             let next = s.threads[t].index + 1;
-            if next >= m.frag_nr {
+            if next >= m.frag_nr_at(s, t) {
                 "mm->context.pte_frag = NULL (page used up)".to_string()
             } else {
                 format!(
@@ -68,10 +69,10 @@ steps! {
             }
         },
         source: m.frag_source("get_pte_from_cache", PGTABLE),
-        footprint: Footprint::rw(PTE_FRAG).union(Footprint::read(fields(m.next_page(s, t)))),
+        footprint: Footprint::rw(m.cache_object(s, t)).union(Footprint::read(fields(m.next_page(s, t)))),
         effect: {
             let (p, i) = (s.threads[t].page, s.threads[t].index);
-            s.pte_frag = (i + 1 < m.frag_nr).then_some((p, i + 1));
+            *m.cache(s, t) = (i + 1 < m.frag_nr_at(s, t)).then_some((p, i + 1));
             s.threads[t].generation = s.pages[p as usize].generation;
             s.threads[t].pc = Pc::CacheUnlock;
         },
@@ -156,10 +157,11 @@ steps! {
     InstallRead(m, s, t) {
         name: "if (!mm->context.pte_frag)",
         source: m.frag_source("__alloc_for_ptecache", PGTABLE),
-        footprint: Footprint::read(PTE_FRAG),
+        footprint: Footprint::read(m.cache_object(s, t)),
         effect: {
+            let empty = m.cache(s, t).is_none();
             let th = &mut s.threads[t];
-            th.test = s.pte_frag.is_none();
+            th.test = empty;
             th.pc = if th.test {
                 Pc::InstallCount
             } else {
@@ -171,7 +173,7 @@ steps! {
     InstallCount(m, s, t) {
         name: "fragment count of the cache page",
         label: {
-            let (page, n) = (m.page(s, t), m.frag_nr);
+            let (page, n) = (m.page(s, t), m.frag_nr_at(s, t));
             match m.variant {
                 Variant::SetPageCount => format!("set_page_count({page}, PTE_FRAG_NR={n})"),
                 Variant::PageRefAdd => {
@@ -188,13 +190,13 @@ steps! {
         },
         note: (m.variant == Variant::SetPageCount).then(|| {
             let refcount = s.pages[m.next_page(s, t) as usize].refcount;
-            format!("plain store: _refcount {refcount} -> {}", m.frag_nr)
+            format!("plain store: _refcount {refcount} -> {}", m.frag_nr_at(s, t))
         }),
         source: m.frag_source("__alloc_for_ptecache", PGTABLE),
         footprint: Footprint::rw(m.counter(m.next_page(s, t))),
         effect: {
+            let n = m.frag_nr_at(s, t) as i32;
             let page = &mut s.pages[s.threads[t].page as usize];
-            let n = m.frag_nr as i32;
             match m.variant {
                 Variant::SetPageCount => page.refcount = n,
                 Variant::PageRefAdd => page.refcount += n - 1,
@@ -212,9 +214,9 @@ steps! {
             m.page(s, t)
         ),
         source: m.frag_source("__alloc_for_ptecache", PGTABLE),
-        footprint: Footprint::rw(PTE_FRAG),
+        footprint: Footprint::rw(m.cache_object(s, t)),
         effect: {
-            s.pte_frag = Some((s.threads[t].page, 1));
+            *m.cache(s, t) = Some((s.threads[t].page, 1));
             s.threads[t].pc = Pc::InstallUnlock;
         },
     }
@@ -307,9 +309,9 @@ steps! {
         source: m.frag_source("destroy_pagetable_cache", MMU_CONTEXT),
         // The page is known only once the cache pointer is read: any page's generation. It
         // runs once the mm's users have exited.
-        footprint: Footprint::rw(PTE_FRAG).union(Footprint::read(m.all_pages() | MM_USERS)),
+        footprint: Footprint::rw(m.cache_object(s, t)).union(Footprint::read(m.all_pages() | MM_USERS)),
         effect: {
-            match s.pte_frag.take() {
+            match m.cache(s, t).take() {
                 None => m.finish_op(s, t),
                 Some((p, i)) => {
                     let th = &mut s.threads[t];
@@ -326,7 +328,7 @@ steps! {
         name: "unused fragments subtracted, and test",
         label: {
             let page = m.page(s, t);
-            let k = m.frag_nr.saturating_sub(s.threads[t].index);
+            let k = m.frag_nr_at(s, t).saturating_sub(s.threads[t].index);
             match m.variant {
                 Variant::SetPageCount | Variant::PageRefAdd => {
                     format!("if (page_ref_sub_and_test({page}, PTE_FRAG_NR - count = {k}))")
@@ -344,7 +346,7 @@ steps! {
         footprint: Footprint::rw(m.counter(m.next_page(s, t))),
         effect: {
             let p = s.threads[t].page;
-            let k = (m.frag_nr - s.threads[t].index) as i32;
+            let k = (m.frag_nr_at(s, t) - s.threads[t].index) as i32;
             let page = &mut s.pages[p as usize];
             let zero = match m.variant {
                 Variant::SetPageCount | Variant::PageRefAdd => {
@@ -429,6 +431,7 @@ steps! {
         footprint: Footprint::rw(fields(m.next_page(s, t))),
         effect: {
             let p = s.threads[t].page;
+            m.dtor_while_live(s, p)?;
             let page = &mut s.pages[p as usize];
             if page.dtor_runs > 0 || !page.page_table {
                 return Err(Violation::new(
