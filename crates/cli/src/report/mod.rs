@@ -53,7 +53,8 @@ const INTRO: &[(&str, &str)] = &[
          concurrent speculative `get_page_unless_zero()`. 4231aba000f5 gave fragments their own \
          counter. Scenarios: L (the lost update), D (the speculative put is the last one, so the \
          destructor is missed), E (teardown with unused fragments), C (two allocators race to \
-         install the cache page), and scaled ones.",
+         install the cache page), scaled ones, E per walker kind under RCU table freeing, PMD \
+         versions of L and D, and L with the thread's invariants checked.",
     ),
     (
         "thp",

@@ -75,6 +75,17 @@ pub const CLAIMS: &[Claim] = &[
                       walker puts its reference.",
             },
             Settles {
+                scenario: "set_page_count_L_invariants",
+                implies: Implies::Fails("counter_mismatch"),
+                why: "Scenario L with the counts checked at every quiet point: is a reference \
+                      lost at the store itself, before any put?",
+            },
+            Settles {
+                scenario: "set_page_count_L_pmd",
+                implies: Implies::Fails("refcount_underflow"),
+                why: "The same store in `__alloc_for_pmdcache()`, on a PMD table.",
+            },
+            Settles {
                 scenario: "set_page_count_E_rcu_lookup",
                 implies: Implies::Fails("free_with_live_fragment"),
                 why: "The customer's case: teardown, the last fragment freed past an \
@@ -282,6 +293,24 @@ pub const CLAIMS: &[Claim] = &[
                 scenario: "pt_frag_refcount_scaled_3x3",
                 implies: Implies::Pass,
                 why: "Three owners and three walkers.",
+            },
+            Settles {
+                scenario: "pt_frag_refcount_L_invariants",
+                implies: Implies::Pass,
+                why: "Scenario L with the counts checked at every quiet point: the dedicated \
+                      counter equals the live and cached fragments, `_refcount` the allocation \
+                      and walker references.",
+            },
+            Settles {
+                scenario: "pt_frag_refcount_L_pmd",
+                implies: Implies::Pass,
+                why: "The patch changed PMD fragments the same way: scenario L on a PMD table.",
+            },
+            Settles {
+                scenario: "pt_frag_refcount_mixed",
+                implies: Implies::Pass,
+                why: "PTE and PMD fragments side by side, two caches under one \
+                      `mm->page_table_lock`, with the counts checked.",
             },
         ],
     },
