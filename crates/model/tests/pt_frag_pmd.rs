@@ -8,18 +8,7 @@ use common::typed;
 use weft_explorer::{Checker, Model, Status, Verdict};
 use weft_model::Scenario;
 
-/// A pt_frag scenario of `variant` with these parameters, whose threads run these operations.
-fn scenario(variant: &str, params: &str, threads: &[(&str, &[&str])]) -> String {
-    let mut text = format!("model = \"pt_frag\"\nvariant = \"{variant}\"\n[params]\n{params}\n");
-    for (name, ops) in threads {
-        let ops: Vec<String> = ops.iter().map(|op| format!("\"{op}\"")).collect();
-        text += &format!(
-            "[[thread]]\nname = \"{name}\"\nops = [{}]\n",
-            ops.join(", ")
-        );
-    }
-    text
-}
+use common::pt_frag_scenario as scenario;
 
 /// The check the search finds violated and its message, if any; `only` limits the search to
 /// these checks.

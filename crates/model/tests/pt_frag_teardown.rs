@@ -9,15 +9,7 @@ use weft_model::Scenario;
 
 /// A pt_frag scenario of `variant` whose threads run these operations.
 fn scenario(variant: &str, threads: &[(&str, &[&str])]) -> String {
-    let mut text = format!("model = \"pt_frag\"\nvariant = \"{variant}\"\n");
-    for (name, ops) in threads {
-        let ops: Vec<String> = ops.iter().map(|op| format!("\"{op}\"")).collect();
-        text += &format!(
-            "[[thread]]\nname = \"{name}\"\nops = [{}]\n",
-            ops.join(", ")
-        );
-    }
-    text
+    common::pt_frag_scenario(variant, "", threads)
 }
 
 /// The check the search finds violated, if any.

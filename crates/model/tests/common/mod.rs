@@ -78,3 +78,20 @@ pub fn follow<M: Model>(
     }
     Ok(())
 }
+
+/// A pt_frag scenario file of `variant` with these `[params]` lines, whose threads run these
+/// operations.
+pub fn pt_frag_scenario(variant: &str, params: &str, threads: &[(&str, &[&str])]) -> String {
+    let mut text = format!("model = \"pt_frag\"\nvariant = \"{variant}\"\n");
+    if !params.is_empty() {
+        text += &format!("[params]\n{params}\n");
+    }
+    for (name, ops) in threads {
+        let ops: Vec<String> = ops.iter().map(|op| format!("\"{op}\"")).collect();
+        text += &format!(
+            "[[thread]]\nname = \"{name}\"\nops = [{}]\n",
+            ops.join(", ")
+        );
+    }
+    text
+}
