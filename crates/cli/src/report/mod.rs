@@ -42,7 +42,10 @@ type Rows = BTreeMap<String, (Row, String)>;
 /// The order scenarios are told in: the story of each model, variant by variant.
 const STORY: [(&str, &[&str]); 2] = [
     ("pt_frag", &["L", "D", "E", "C", "scaled_2x2", "scaled_3x3"]),
-    ("thp", &["A", "B", "M", "S", "K"]),
+    (
+        "thp",
+        &["A", "B", "M", "S", "K", "vmsplice", "vmsplice_split"],
+    ),
 ];
 
 const INTRO: &[(&str, &str)] = &[
@@ -69,7 +72,9 @@ const INTRO: &[(&str, &str)] = &[
          page, child gone, parent writes), B (the same with PTEs), M (why `page_count` was \
          needed; exploring finds a split race that only both page locks together close: the \
          split's alone leaves it open), K (Kirill's counterexample), S (the same race on the PTE path, the \
-         form reported in 2020: the writer holds the page lock, the splitter does not).",
+         form reported in 2020: the writer holds the page lock, the splitter does not), and \
+         vmsplice (a read-only pin that a mapcount-based reuse test writes through, on a \
+         PMD-mapped and on a split THP).",
     ),
 ];
 

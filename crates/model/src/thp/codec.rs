@@ -73,7 +73,8 @@ pub(super) fn pack(s: &State, n: usize, out: &mut Vec<u8>) {
         pack_thread(t, n, out);
     }
     for pin in &s.pins {
-        out.extend_from_slice(&[pin.mm, pin.page, pin.subpage]);
+        // Subpages are below 8: bit 7 says the pin is read-only.
+        out.extend_from_slice(&[pin.mm, pin.page, pin.subpage | (pin.read as u8) << 7]);
     }
 }
 
@@ -211,7 +212,12 @@ pub(super) fn unpack(b: &[u8], n: usize) -> State {
     let pins = (0..pins)
         .map(|_| {
             let [mm, page, subpage] = r.take();
-            Pin { mm, page, subpage }
+            Pin {
+                mm,
+                page,
+                subpage: subpage & 0x7f,
+                read: subpage & 0x80 != 0,
+            }
         })
         .collect::<SmallVec<_>>();
     State {
@@ -317,6 +323,7 @@ mod tests {
                 mm: 1,
                 page: 0,
                 subpage: n as u8 - 1,
+                read: n % 2 == 0,
             }]
             .into_iter()
             .collect(),

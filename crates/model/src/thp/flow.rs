@@ -8,7 +8,7 @@ use super::steps::Pc;
 use super::{Op, Pmd, State, Thp, Variant, NONE};
 use serde::{Deserialize, Serialize};
 use strum::FromRepr;
-use weft_explorer::Status;
+use weft_explorer::{Status, Violation};
 
 /// Which mapcount reader is running.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, FromRepr)]
@@ -82,7 +82,7 @@ impl Thp {
         th.pc = match op {
             None => Pc::Done,
             Some(Op::ThpFault) => Pc::AnonVmaPrepare,
-            Some(Op::GupPin(subpage)) => {
+            Some(Op::GupPin(subpage) | Op::GupPinRead(subpage)) => {
                 th.subpage = subpage;
                 Pc::GupLock
             }
@@ -130,13 +130,16 @@ impl Thp {
         };
     }
 
-    pub(super) fn fault_done(&self, s: &mut State, t: usize) {
+    /// The write fault is over: GUP takes its pin now, a store is made (`pin_isolation`).
+    pub(super) fn fault_done(&self, s: &mut State, t: usize) -> Result<(), Violation> {
         s.threads[t].judged = false;
         if let Some(Op::GupPin(_)) = self.op(s, t) {
             s.threads[t].pc = Pc::GupLock;
         } else {
+            self.pin_isolation_check(s, t)?;
             self.finish_op(s, t);
         }
+        Ok(())
     }
 
     pub(super) fn others_quiescent(s: &State, t: usize) -> bool {

@@ -74,7 +74,7 @@ macro_rules! with_huge_steps {
             HugeWpUnlock(m, s, t) {
                 name: PMD_UNLOCK,
                 source: m.src("do_huge_pmd_wp_page", HUGE, true),
-                effect: { s.mms[t].pmd_lock = false; m.fault_done(s, t); },
+                effect: { s.mms[t].pmd_lock = false; m.fault_done(s, t)?; },
             }
             /// `get_page(page)` before the copy.
             HugeWpGet(m, s, t) {

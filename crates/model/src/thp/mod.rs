@@ -38,6 +38,7 @@
 //!   THP with PTEs: scenarios that split a PMD are refused for it.
 //! - `gup_pin` is a write pin (FOLL_WRITE, as vfio takes): on a read-only entry it runs the
 //!   write fault first and retries. Pins are dropped only by `gup_unpin`, never by `exit`.
+//!   `gup_pin_read` is the read-only pin vmsplice takes (no FOLL_WRITE): it never faults.
 //! - `split_page_lock` and `huge_page_lock` are the 2016 code (read at v4.6.2) with the locks
 //!   4.9.y took in 2020 and 2021 (read from those backports); the rest of 4.9's paths is taken
 //!   to be v4.6.2's (the fault_env plumbing aside), not re-read line by line.
@@ -182,6 +183,9 @@ pub enum Op {
     ThpFault,
     /// GUP (FOLL_WRITE | FOLL_GET) on subpage i through this process's mapping.
     GupPin(u8),
+    /// GUP without FOLL_WRITE (FOLL_GET) on subpage i: a read-only pin, as vmsplice takes. It
+    /// never faults: the page is mapped, and reading needs no write access.
+    GupPinRead(u8),
     /// `put_page` of the pin this process took on subpage i.
     GupUnpin(u8),
     /// `fork()`: starts thread `child`, which shares every mapping, all write-protected.
@@ -204,9 +208,10 @@ pub enum Op {
 }
 
 /// The operation names scenario files may use.
-pub const OPERATIONS: [&str; 8] = [
+pub const OPERATIONS: [&str; 9] = [
     "thp_fault",
     "gup_pin(i)",
+    "gup_pin_read(i)",
     "gup_unpin(i)",
     "fork",
     "split_huge_pmd",
@@ -332,6 +337,8 @@ pub struct Pin {
     mm: u8,
     page: u8,
     subpage: u8,
+    /// Taken without FOLL_WRITE (`gup_pin_read`): the pinner only reads through it.
+    read: bool,
 }
 
 /// A thread's position and locals.
@@ -679,6 +686,7 @@ impl Model for Thp {
             "counter_mismatch",
             "false_cow",
             "cow_isolation",
+            "pin_isolation",
             "rmap_unreachable",
             "tail_mapping_write",
             "refcount_underflow",
@@ -796,7 +804,9 @@ impl Model for Thp {
     fn locals(&self, s: &State, t: usize) -> Vec<Local> {
         let th = &s.threads[t];
         let mut out = Vec::new();
-        if let Some(Op::GupPin(_) | Op::GupUnpin(_) | Op::Munmap(_) | Op::Write(_)) = self.op(s, t)
+        if let Some(
+            Op::GupPin(_) | Op::GupPinRead(_) | Op::GupUnpin(_) | Op::Munmap(_) | Op::Write(_),
+        ) = self.op(s, t)
         {
             out.push(Local::new("subpage", th.subpage));
         }

@@ -406,11 +406,9 @@ impl Thp {
         if !th.judged || th.page != H {
             return Ok(());
         }
-        if let Some(p) = s
-            .pins
-            .iter()
-            .find(|p| p.mm == t as u8 && p.page == H && (huge || p.subpage == th.subpage))
-        {
+        if let Some(p) = s.pins.iter().find(|p| {
+            !p.read && p.mm == t as u8 && p.page == H && (huge || p.subpage == th.subpage)
+        }) {
             return Err(Violation::new(
                 "false_cow",
                 format!(
@@ -429,6 +427,36 @@ impl Thp {
             ));
         }
         Ok(())
+    }
+
+    /// `pin_isolation`: process `t` stores to its subpage through its own mapping, and the
+    /// page there is pinned read-only by another process (the 2020 vmsplice leak: the pinner
+    /// reads what it should never see).
+    pub(super) fn pin_isolation_check(&self, s: &State, t: usize) -> Result<(), Violation> {
+        let subpage = s.threads[t].subpage;
+        let mm = &s.mms[t];
+        let entry = match mm.pmd {
+            Pmd::Huge(e) => e,
+            _ => mm.pte[subpage as usize],
+        };
+        let Some(pin) = s
+            .pins
+            .iter()
+            .find(|p| p.read && p.mm != t as u8 && p.page == entry.page && p.subpage == subpage)
+        else {
+            return Ok(());
+        };
+        Err(Violation::new(
+            "pin_isolation",
+            format!(
+                "{} writes {}[{subpage}] in place, which {} pinned read-only (as vmsplice does): \
+                 the pin now reads another process's data (the 2020 vmsplice leak, \
+                 CVE-2020-29374)",
+                self.name(t),
+                self.page_name(entry.page),
+                self.name(pin.mm as usize)
+            ),
+        ))
     }
 
     /// Whether the variant's `page_move_anon_rmap` is given `old_page` itself, a tail page

@@ -108,6 +108,7 @@ pub fn build(spec: &Spec) -> Result<Thp, BuildError> {
             let op = match (call.name.as_str(), call.args.as_slice()) {
                 ("thp_fault", []) => Op::ThpFault,
                 ("gup_pin", [a]) => Op::GupPin(index(a)?),
+                ("gup_pin_read", [a]) => Op::GupPinRead(index(a)?),
                 ("gup_unpin", [a]) => Op::GupUnpin(index(a)?),
                 ("fork", []) => Op::Fork {
                     child: children.next().ok_or_else(|| BuildError {
@@ -160,7 +161,7 @@ fn check_refcount_range(n: u8, threads: &[Thread]) -> Result<(), BuildError> {
     let pins = threads
         .iter()
         .flat_map(|t| &t.ops)
-        .filter(|op| matches!(op, Op::GupPin(_)))
+        .filter(|op| matches!(op, Op::GupPin(_) | Op::GupPinRead(_)))
         .count();
     let bound = threads.len() * (n as usize + 1) + pins;
     if bound > COUNTER_MAX as usize {
@@ -212,10 +213,10 @@ fn check_shapes(variant: Variant, n: u8, threads: &[Thread]) -> Result<(), Build
                     }
                     shape = Shape::Huge;
                 }
-                Op::GupPin(i) | Op::Write(i) if !shape.maps(i) => {
+                Op::GupPin(i) | Op::GupPinRead(i) | Op::Write(i) if !shape.maps(i) => {
                     return Err(err(format!("`{name}` does not map subpage {i} here")));
                 }
-                Op::GupPin(i) => pins[i as usize] += 1,
+                Op::GupPin(i) | Op::GupPinRead(i) => pins[i as usize] += 1,
                 Op::GupUnpin(i) => {
                     if pins[i as usize] == 0 {
                         return Err(err(format!("`{name}` holds no pin on subpage {i} here")));

@@ -88,7 +88,7 @@ with_huge_steps! {
         label: format!("*(addr of subpage {}) = v", s.threads[t].subpage),
         note: Some("writable entry: no fault".into()),
         source: m.src("(user store)", "", false),
-        effect: { m.finish_op(s, t) },
+        effect: { m.pin_isolation_check(s, t)?; m.finish_op(s, t) },
     }
 
 }
@@ -332,7 +332,7 @@ with_huge_steps! {
     WpUnlock(m, s, t) {
         name: PTE_UNLOCK,
         source: m.src("wp_page_reuse", MEMORY, false),
-        effect: { s.mms[t].pte_lock = false; m.fault_done(s, t); },
+        effect: { s.mms[t].pte_lock = false; m.fault_done(s, t)?; },
     }
     /// `get_page(old_page)` for `wp_page_copy`.
     WpGet(m, s, t) {
@@ -413,7 +413,7 @@ with_huge_steps! {
         name: "put_page(old_page)",
         note: Some("do_wp_page's reference".into()),
         source: m.src("wp_page_copy", MEMORY, false),
-        effect: { m.put(s, H)?; m.fault_done(s, t); },
+        effect: { m.put(s, H)?; m.fault_done(s, t)?; },
     }
 
     // GUP: follow_page_mask
@@ -432,19 +432,25 @@ with_huge_steps! {
         effect: {
             let e = m.follow_page_lock(s, t);
             s.threads[t].page = e.page;
-            s.threads[t].pc = if e.write { Pc::GupGet } else { Pc::GupUnlockFault };
+            let read = matches!(m.op(s, t), Some(Op::GupPinRead(_)));
+            s.threads[t].pc = if e.write || read { Pc::GupGet } else { Pc::GupUnlockFault };
         },
     }
     /// `get_page(page)` (FOLL_GET): the pin.
     GupGet(m, s, t) {
         name: "get_page(page)",
         label: format!("get_page({}[{}])", m.page_label(s, t), s.threads[t].subpage),
-        note: Some("FOLL_GET: the pin".into()),
+        note: Some(if matches!(m.op(s, t), Some(Op::GupPinRead(_))) {
+            "FOLL_GET without FOLL_WRITE: a read-only pin, as vmsplice takes".into()
+        } else {
+            "FOLL_GET: the pin".into()
+        }),
         source: m.src("follow_page_pte", GUP, false),
         effect: {
             let (page, subpage) = (s.threads[t].page, s.threads[t].subpage);
             *Thp::refcount_of(s, page) += 1;
-            s.pins.push(Pin { mm: t as u8, page, subpage });
+            let read = matches!(m.op(s, t), Some(Op::GupPinRead(_)));
+            s.pins.push(Pin { mm: t as u8, page, subpage, read });
             s.threads[t].pc = Pc::GupUnlock;
         },
     }
