@@ -114,6 +114,8 @@ pub struct CheckDecl {
     pub cond: Expr,
     /// What a violation prints.
     pub message: String,
+    /// Where its name is.
+    pub span: Span,
 }
 
 /// `variant NAME;` or `variant NAME { functions that replace the base ones }`.
@@ -146,6 +148,8 @@ pub struct File {
     pub end_checks: Vec<CheckDecl>,
     /// Variants, in order.
     pub variants: Vec<VariantDecl>,
+    /// Names in declarations and statements that did not parse.
+    pub broken: Vec<String>,
 }
 
 /// A statement, with its source text's span (its step label).

@@ -27,13 +27,7 @@ impl Packing {
         let mut at = 2 * threads as u32;
         for s in slots {
             let (lo, hi) = s.scalar.bounds(threads);
-            let span = (hi as i128 - lo as i128) as u128;
-            let w = match span {
-                0..=0xff => 1,
-                0x100..=0xffff => 2,
-                0x1_0000..=0xffff_ffff => 4,
-                _ => 8,
-            };
+            let w = self::width(lo, hi);
             offset.push(at);
             width.push(w);
             min.push(lo);
@@ -46,6 +40,27 @@ impl Packing {
             size: at as usize,
         }
     }
+}
+
+/// Bytes a value in `lo..=hi` takes in a packed state.
+fn width(lo: i64, hi: i64) -> u8 {
+    match (hi as i128 - lo as i128) as u128 {
+        0..=0xff => 1,
+        0x100..=0xffff => 2,
+        0x1_0000..=0xffff_ffff => 4,
+        _ => 8,
+    }
+}
+
+/// Bytes a packed state of `slots` and `threads` threads takes.
+pub(crate) fn state_bytes(slots: &[Slot], threads: usize) -> usize {
+    let values: usize = (slots.iter())
+        .map(|s| {
+            let (lo, hi) = s.scalar.bounds(threads);
+            width(lo, hi) as usize
+        })
+        .sum();
+    2 * threads + values
 }
 
 impl Inner {

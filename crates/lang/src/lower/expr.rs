@@ -31,6 +31,22 @@ fn contains_call(e: &Expr) -> bool {
     }
 }
 
+/// The value of `v` if it reads nothing.
+fn constant(v: &Val) -> Option<i64> {
+    match v {
+        Val::Const(c) => Some(*c),
+        Val::Read(_) => None,
+        Val::Not(a) => Some((constant(a)? == 0) as i64),
+        Val::Neg(a) => constant(a)?.checked_neg(),
+        Val::Bin(op, a, b) => match op {
+            BinOp::Add => constant(a)?.checked_add(constant(b)?),
+            BinOp::Sub => constant(a)?.checked_sub(constant(b)?),
+            BinOp::Mul => constant(a)?.checked_mul(constant(b)?),
+            _ => None,
+        },
+    }
+}
+
 impl ThreadLower<'_, '_> {
     /// A condition: a bool, or an integer (true when not zero), as in C.
     pub fn cond(&mut self, e: &Expr) -> Option<Val> {
@@ -53,7 +69,15 @@ impl ThreadLower<'_, '_> {
             self.err(&e.span, format!("expected {want} here"), "wrong type");
             return None;
         }
-        Some(v)
+        let (min, max) = scalar.bounds(self.ctx.threads);
+        match constant(&v) {
+            Some(c) if c < min || c > max => {
+                let msg = format!("{c} is outside the range {min}..{max} it is stored in");
+                self.err(&e.span, msg, "out of range");
+                None
+            }
+            _ => Some(v),
+        }
     }
 
     fn read(&mut self, place: &Place, ghost: bool) {
@@ -245,7 +269,11 @@ impl ThreadLower<'_, '_> {
                     );
                     return None;
                 }
-                let layout = &self.ctx.structs[sname];
+                let Some(layout) = self.ctx.structs.get(sname) else {
+                    let msg = format!("no struct is named `{sname}`");
+                    self.unknown(&e.span, sname, msg);
+                    return None;
+                };
                 let Some((_, s, off, _)) = layout.fields.iter().find(|x| x.0 == *f).cloned() else {
                     let known: Vec<&str> = layout.fields.iter().map(|x| x.0.as_str()).collect();
                     let msg = format!(
@@ -300,12 +328,11 @@ impl ThreadLower<'_, '_> {
             None => {}
         }
         let Some(g) = self.ctx.globals.get(n).cloned() else {
-            let what = if self.ctx.consts.contains_key(n) {
-                format!("`{n}` is a parameter, not a place")
+            if self.ctx.consts.contains_key(n) {
+                self.err(span, format!("`{n}` is a parameter, not a place"), "here");
             } else {
-                format!("unknown name `{n}`")
-            };
-            self.err(span, what, "here");
+                self.unknown(span, n, format!("unknown name `{n}`"));
+            }
             return None;
         };
         let stride = match &g.ty {
@@ -351,17 +378,16 @@ impl ThreadLower<'_, '_> {
             return None;
         }
         let Some((f, prelude)) = self.function(name) else {
-            self.err(span, format!("no function is named `{name}`"), "here");
+            let msg = match self.ctx.file.ops.iter().any(|o| o.name == name) {
+                true => format!("`{name}` is an operation: threads call it, functions do not"),
+                false => format!("no function is named `{name}`"),
+            };
+            self.unknown(span, name, msg);
             return None;
         };
         let f = f.clone();
         if self.calls.iter().any(|c| c == name) {
-            let chain = self.calls.join(" -> ");
-            self.err(
-                span,
-                format!("recursion: {chain} -> {name}"),
-                "a function may not call itself",
-            );
+            // Recursion: `Program::load` has reported the cycle, at its call.
             return None;
         }
         if f.params.len() != args.len() {

@@ -6,6 +6,7 @@ mod expr;
 mod stmt;
 
 use crate::ast::*;
+use crate::interp::state_bytes;
 use crate::ir::*;
 use crate::Diag;
 use std::collections::HashMap;
@@ -261,19 +262,21 @@ impl<'a> Ctx<'a> {
     }
 
     fn layout_globals(&mut self) {
+        let mut too_large = false;
         for g in &self.file.globals {
             let len = match &g.len {
                 Some(e) => match self.const_eval(e) {
                     Some(n) if (1..=256).contains(&n) => Some(n as u32),
+                    // Still an array, of one, so that its uses are not mistakes as well.
                     Some(n) => {
                         self.err(
                             &e.span,
                             format!("an array has 1 to 256 elements, not {n}"),
                             "here",
                         );
-                        None
+                        Some(1)
                     }
-                    None => None,
+                    None => Some(1),
                 },
                 None => None,
             };
@@ -298,6 +301,15 @@ impl<'a> Ctx<'a> {
             }
             let info = GlobalInfo { base, ty, len };
             self.globals.insert(g.name.clone(), info);
+            if !too_large && state_bytes(&self.slots, self.threads) > crate::MAX_STATE_BYTES {
+                too_large = true;
+                let msg = format!(
+                    "the shared state would not fit its layout: more than {} bytes with `{}`",
+                    crate::MAX_STATE_BYTES,
+                    g.name
+                );
+                self.err(&g.span, msg, "fewer or smaller globals, or smaller arrays");
+            }
         }
     }
 
@@ -323,7 +335,9 @@ impl<'a> Ctx<'a> {
                     );
                 }
                 let Some(layout) = self.structs.get(n) else {
-                    self.err(&g.span, format!("no struct is named `{n}`"), "this type");
+                    let msg = format!("no struct is named `{n}`");
+                    self.diags
+                        .push(Diag::unknown(g.span.clone(), n, msg, "this type"));
                     return;
                 };
                 for (f, s, _, init) in &layout.fields {

@@ -3,6 +3,7 @@
 use super::{intern, join, source_of, Binding, Ctx, OpCall, ThreadCode};
 use crate::ast::*;
 use crate::ir::*;
+use crate::Diag;
 use std::collections::HashMap;
 use weft_explorer::{Footprint, Source};
 
@@ -83,13 +84,20 @@ impl<'c, 'a> ThreadLower<'c, 'a> {
     }
 
     pub fn err(&mut self, span: &Span, message: String, label: &str) {
+        self.report(Diag::new(span.clone(), message, label));
+    }
+
+    /// A mistake that says `name` is not declared.
+    pub fn unknown(&mut self, span: &Span, name: &str, message: String) {
+        self.report(Diag::unknown(span.clone(), name, message, "here"));
+    }
+
+    fn report(&mut self, mut d: Diag) {
         if self.in_prelude {
             // A mistake in how the prelude is called is the call's: report it there.
-            let at = self.stmt_span.clone();
-            self.ctx.err(&at, message, label);
-        } else {
-            self.ctx.err(span, message, label);
+            d.span = self.stmt_span.clone();
         }
+        self.ctx.diags.push(d);
     }
 
     /// Appends an instruction built from what was read and written since the last one.
@@ -362,13 +370,17 @@ impl<'c, 'a> ThreadLower<'c, 'a> {
             );
             return;
         }
-        let value = match &d.init {
-            Some(e) => match self.value_of_kind(e, &scalar) {
-                Some(v) => v,
-                None => return,
-            },
-            None => Val::Const(0.clamp(scalar.bounds(0).0, scalar.bounds(0).1)),
-        };
+        let (min, max) = scalar.bounds(0);
+        // A mistake in the initial value is reported; the local is still declared, so that
+        // its uses are not reported as unknown.
+        let value = (d.init.as_ref())
+            .and_then(|e| self.value_of_kind(e, &scalar))
+            .unwrap_or(Val::Const(0.clamp(min, max)));
+        let declared = self.frames.last().and_then(|f| f.scopes.last());
+        if declared.is_some_and(|scope| scope.contains_key(&d.name)) {
+            let msg = format!("`{}` is declared twice in this block", d.name);
+            self.err(&d.span, msg, "the second one");
+        }
         let slot = self.local(&d.name, scalar.clone(), false);
         let place = self.local_place(slot);
         self.emit(Op::Set(place, value));
