@@ -113,9 +113,17 @@ fn recursion(file: &File, diags: &mut Vec<Diag>) {
         f.body.iter().for_each(|s| calls_in_stmt(s, &mut calls));
         graph.entry(&f.name).or_default().extend(calls);
     }
+    // Each cycle once, from the first of its functions in the file.
+    let mut reported: Vec<Vec<&str>> = Vec::new();
     for f in all_functions(file) {
         let mut path = vec![f.name.as_str()];
         if let Some(span) = cycle(&graph, &mut path, f.name.as_str()) {
+            let mut members = path[1..].to_vec();
+            members.sort();
+            if reported.contains(&members) {
+                continue;
+            }
+            reported.push(members);
             let msg = format!("recursion: {}", path.join(" -> "));
             diags.push(Diag::new(span, msg, "a function may not call itself"));
         }

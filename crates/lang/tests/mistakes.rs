@@ -147,3 +147,13 @@ fn a_state_that_would_not_fit_its_layout_is_refused() {
     assert_eq!(e.at, At::Param("NR".into()), "{e:?}");
     assert!(e.message.contains("not 299"), "{e:?}");
 }
+
+/// An empty range is a mistake, not a crash, and a cycle of calls is reported once.
+#[test]
+fn an_empty_range_and_a_cycle_are_each_one_mistake() {
+    let found = mistakes("int x in 3..1;\nu8 a[0];\nparam P = 1 in 2..0;\nop b() { x = 3; }\n");
+    assert_eq!(lines(&found), vec![1, 2, 3], "{found:?}");
+    let found = mistakes("void f() { g(); }\nvoid g() { f(); }\nop a() { f(); }\n");
+    assert_eq!(found.len(), 1, "{found:?}");
+    says(&found, 2, "recursion: f -> g -> f");
+}

@@ -405,6 +405,8 @@ impl Parser<'_> {
                 format!("the range {lo}..{hi} is empty"),
                 "here",
             ));
+            // Reported; read as written the other way round, the rest of the file is checked.
+            return Ok((hi, lo));
         }
         Ok((lo, hi))
     }
