@@ -98,8 +98,11 @@ pub struct Slot {
     pub thread: Option<usize>,
     /// Its initial value.
     pub init: i64,
-    /// A name the model made up (a temporary, a loop counter): not shown.
+    /// A name the model made up (a temporary, a loop counter) or the prelude's: not shown.
     pub hidden: bool,
+    /// For a local, the positions in its thread's code where the function declaring it
+    /// runs: shown there only.
+    pub live: Option<(u32, u32)>,
 }
 
 impl Scalar {

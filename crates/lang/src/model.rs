@@ -209,8 +209,9 @@ impl Model for LangModel {
         else {
             return Vec::new();
         };
+        let live = |s: &Slot| s.live.is_none_or(|(from, to)| from <= pc && pc < to);
         (op.2..op.3)
-            .filter(|i| !self.0.slots[*i as usize].hidden)
+            .filter(|i| !self.0.slots[*i as usize].hidden && live(&self.0.slots[*i as usize]))
             .map(|i| Local::new(&self.0.slots[i as usize].name, self.0.show(s, i)))
             .collect()
     }

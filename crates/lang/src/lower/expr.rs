@@ -424,6 +424,7 @@ impl ThreadLower<'_, '_> {
             atomic: 0,
             source: f.source.as_ref().map(source_of).unwrap_or(caller_source),
             prelude,
+            start: self.here(),
         });
         self.calls.push(name.to_string());
         self.body(&f.body);

@@ -324,6 +324,7 @@ impl<'a> Ctx<'a> {
                     thread: None,
                     init,
                     hidden: false,
+                    live: None,
                 });
             }
             Ty::Struct(n) => {
@@ -348,6 +349,7 @@ impl<'a> Ctx<'a> {
                         thread: None,
                         init: *init,
                         hidden: false,
+                        live: None,
                     });
                 }
             }

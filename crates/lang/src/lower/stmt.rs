@@ -18,6 +18,8 @@ pub(super) struct Frame {
     pub atomic: u32,
     pub source: Source,
     pub prelude: bool,
+    /// Where its code starts.
+    pub start: u32,
 }
 
 /// One thread's lowering.
@@ -51,6 +53,10 @@ impl<'c, 'a> ThreadLower<'c, 'a> {
             self.patch(r, end);
         }
         let last = self.ctx.slots.len() as u32;
+        // Inner calls' locals have theirs already.
+        for s in &mut self.ctx.slots[first as usize..] {
+            s.live.get_or_insert((frame.start, end));
+        }
         if last > first {
             self.emit(Op::Reset(first, last));
         }
@@ -144,7 +150,8 @@ impl<'c, 'a> ThreadLower<'c, 'a> {
             ghost: false,
             thread: Some(self.thread),
             init: 0.clamp(min, max),
-            hidden,
+            hidden: hidden || self.frames.last().is_some_and(|f| f.prelude),
+            live: None,
         });
         self.ctx.slots.len() as u32 - 1
     }
@@ -214,6 +221,7 @@ impl<'c, 'a> ThreadLower<'c, 'a> {
             atomic: 0,
             source: source.clone(),
             prelude: false,
+            start: self.here(),
         });
         self.labels.push(Label {
             text: format!("{}({})", op.name, join_args(&call.args)),
