@@ -1,5 +1,6 @@
-//! Embeds the shipped scenario files (models/<model>/<name>.toml) into the crate, so that
-//! `weft list` and `weft check pt_frag/<name>` work wherever the binary is.
+//! Embeds the shipped scenario files (models/<model>/<name>.toml) and the language's model
+//! files (models/lang/<name>.weft) into the crate, so that `weft list` and
+//! `weft check pt_frag/<name>` work wherever the binary is.
 
 use std::fmt::Write;
 use std::path::Path;
@@ -8,13 +9,11 @@ fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models");
     println!("cargo:rerun-if-changed={}", root.display());
     let mut entries = Vec::new();
+    // Model files in the language: a shipped scenario finds its model here when the file is
+    // not beside it.
+    let mut models = Vec::new();
     if let Ok(dirs) = std::fs::read_dir(&root) {
-        // Language scenarios name their model file by path: they are read from disk, not
-        // embedded.
-        for dir in dirs
-            .flatten()
-            .filter(|d| d.path().is_dir() && d.file_name() != "lang")
-        {
+        for dir in dirs.flatten().filter(|d| d.path().is_dir()) {
             println!("cargo:rerun-if-changed={}", dir.path().display());
             for file in std::fs::read_dir(dir.path())
                 .into_iter()
@@ -22,6 +21,14 @@ fn main() {
                 .flatten()
             {
                 let path = file.path();
+                if path.extension().is_some_and(|e| e == "weft") {
+                    let name = format!(
+                        "{}/{}",
+                        dir.file_name().to_string_lossy(),
+                        path.file_name().unwrap().to_string_lossy()
+                    );
+                    models.push((name, path.canonicalize().unwrap()));
+                }
                 if path.extension().is_some_and(|e| e == "toml") {
                     let name = format!(
                         "{}/{}",
@@ -41,6 +48,18 @@ fn main() {
         writeln!(
             out,
             "    ({name:?}, {rel:?}, include_str!({:?})),",
+            path.display().to_string()
+        )
+        .unwrap();
+    }
+    out.push_str("];\n");
+    models.sort();
+    out.push_str("/// Shipped model files in the language: (name as a scenario writes it, contents).\npub static SHIPPED_MODELS: &[(&str, &str)] = &[\n");
+    for (name, path) in &models {
+        println!("cargo:rerun-if-changed={}", path.display());
+        writeln!(
+            out,
+            "    ({name:?}, include_str!({:?})),",
             path.display().to_string()
         )
         .unwrap();
