@@ -92,6 +92,16 @@ impl Inner {
 
     /// The slot `p` names in `s`.
     pub(crate) fn slot_of(&self, s: &State, p: &Place) -> Result<u32, Violation> {
+        if let Some((ptr, instances)) = &p.via {
+            let v = self.eval(s, ptr)?;
+            return match v {
+                0 => Err(Violation::new(
+                    "null_deref",
+                    format!("{}: a NULL pointer dereferenced", p.name),
+                )),
+                _ => Ok(instances[v as usize - 1] + p.base),
+            };
+        }
         match &p.index {
             None => Ok(p.base),
             Some(i) => {
@@ -111,6 +121,16 @@ impl Inner {
         Ok(match v {
             Val::Const(c) => *c,
             Val::Read(p) => self.get(s, self.slot_of(s, p)?),
+            Val::InBounds(i, len, name) => {
+                let i = self.eval(s, i)?;
+                if i < 0 || i >= *len as i64 {
+                    return Err(Violation::new(
+                        "out_of_bounds",
+                        format!("{name}[{i}]: the array has {len} elements"),
+                    ));
+                }
+                i
+            }
             Val::Not(a) => (self.eval(s, a)? == 0) as i64,
             Val::Neg(a) => {
                 let a = self.eval(s, a)?;
@@ -239,6 +259,11 @@ impl Inner {
             Scalar::Lock if v == 0 => "unlocked".into(),
             Scalar::Lock => format!("held by {}", self.names[v as usize - 1]),
             Scalar::Int { .. } => v.to_string(),
+            Scalar::Ptr { .. } if v == 0 => "NULL".into(),
+            Scalar::Ptr { ref to, .. } => match self.instances.get(to) {
+                Some(names) => format!("&{}", names[v as usize - 1]),
+                None => v.to_string(),
+            },
         }
     }
 }

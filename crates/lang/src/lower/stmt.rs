@@ -165,6 +165,7 @@ impl<'c, 'a> ThreadLower<'c, 'a> {
             index: None,
             scalar: s.scalar.clone(),
             name: s.name.clone(),
+            via: None,
         }
     }
 

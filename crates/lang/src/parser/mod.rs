@@ -438,6 +438,11 @@ impl Parser<'_> {
     fn var_decl(&mut self, ghost: bool) -> PResult<VarDecl> {
         let start = self.span().start;
         let mut ty = self.type_ref()?;
+        if let TypeRef::Struct(to) = &ty {
+            if self.eat(&Tok::Star) {
+                ty = TypeRef::Ptr(to.clone());
+            }
+        }
         let (name, _) = self.ident("a name")?;
         let len = if self.eat(&Tok::LBracket) {
             let e = self.expr()?;
