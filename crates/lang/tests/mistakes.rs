@@ -2,21 +2,10 @@
 //! and type mistakes together, names declared twice, values that cannot fit, functions that
 //! can end without their value, states that would not fit their layout.
 
-use weft_lang::{At, Diag, Program};
+mod common;
 
-/// Each mistake's 1-based line and message.
-fn mistakes(text: &str) -> Vec<(usize, String)> {
-    let diags: Vec<Diag> = Program::load(text).expect_err("a program with mistakes");
-    diags
-        .iter()
-        .map(|d| {
-            (
-                text[..d.span.start].matches('\n').count() + 1,
-                d.message.clone(),
-            )
-        })
-        .collect()
-}
+use common::mistakes;
+use weft_lang::{At, Program};
 
 fn lines(found: &[(usize, String)]) -> Vec<usize> {
     found.iter().map(|m| m.0).collect()

@@ -3,9 +3,11 @@
 //! violation; pointers shown by the instance they name; footprints through a pointer
 //! honest; ill-typed pointers refused at load.
 
-use weft_explorer::reduce::independence;
-use weft_explorer::{Checker, Model, Observer, Outcome, Reduction, Verdict};
-use weft_lang::{Diag, LangModel, Program, ThreadCalls};
+mod common;
+
+use common::{explore, honest_footprints, instance, mistakes};
+use weft_explorer::{Model, Reduction, Verdict};
+use weft_lang::LangModel;
 
 /// Publishing a page: its `next` is set, then the page is published in `cached`. The
 /// buggy order publishes first, so a lookup may follow a NULL `next`.
@@ -40,27 +42,14 @@ end_check both_or_none(pages[0]._refcount + pages[1]._refcount != 3,
     \"a lookup took one reference of the two\");
 ";
 
+/// `text` for threads that each call one operation with its arguments.
 fn build(text: &str, variant: &str, threads: &[(&str, &str, &[&str])]) -> LangModel {
-    let program = Program::load(text).unwrap_or_else(|d| panic!("{d:?}"));
-    let threads: Vec<ThreadCalls> = threads
-        .iter()
-        .map(|(name, op, args)| ThreadCalls {
-            name: name.to_string(),
-            ops: vec![(op.to_string(), args.iter().map(|a| a.to_string()).collect())],
-        })
+    let ops: Vec<[(&str, &[&str]); 1]> =
+        threads.iter().map(|(_, op, args)| [(*op, *args)]).collect();
+    let threads: Vec<(&str, &[(&str, &[&str])])> = (threads.iter().zip(&ops))
+        .map(|((name, ..), ops)| (*name, &ops[..]))
         .collect();
-    program
-        .instantiate(variant, &Default::default(), &threads)
-        .unwrap_or_else(|p| panic!("{p:?}"))
-}
-
-fn explore(m: &LangModel, reduction: Reduction) -> Outcome {
-    Checker::new()
-        .threads(1)
-        .reduction(reduction)
-        .symmetry(false)
-        .check(m)
-        .unwrap()
+    instance(text, variant, &threads)
 }
 
 fn field(m: &LangModel, s: &<LangModel as Model>::State, name: &str) -> String {
@@ -115,18 +104,6 @@ fn following_null_is_a_violation() {
     assert_eq!(c.schedule, vec![0, 1, 1, 1, 1]);
 }
 
-/// Checks the footprints' claims of independence in every state the search reaches.
-struct Independence<'a>(&'a LangModel, usize);
-
-impl Observer<<LangModel as Model>::State> for Independence<'_> {
-    fn state(&mut self, _: u64, s: &<LangModel as Model>::State, _: usize) {
-        if let Err(e) = independence(self.0, s) {
-            panic!("{e:?}");
-        }
-        self.1 += 1;
-    }
-}
-
 #[test]
 fn footprints_through_pointers_are_honest() {
     let m = build(
@@ -138,18 +115,8 @@ fn footprints_through_pointers_are_honest() {
             ("c", "lookup", &[]),
         ],
     );
-    let mut check = Independence(&m, 0);
-    Checker::new()
-        .keep_going(true)
-        .symmetry(false)
-        .check_observed(&m, &mut check)
-        .unwrap();
-    assert!(check.1 > 20, "{} states", check.1);
-}
-
-fn mistakes(text: &str) -> Vec<String> {
-    let diags: Vec<Diag> = Program::load(text).expect_err("a program with mistakes");
-    diags.into_iter().map(|d| d.message).collect()
+    let states = honest_footprints(&m);
+    assert!(states > 20, "{states} states");
 }
 
 #[test]
@@ -170,7 +137,7 @@ op a() {
     p = NULL;
 }
 ";
-    let found = mistakes(text);
+    let found: Vec<String> = mistakes(text).into_iter().map(|m| m.1).collect();
     let all = found.join("\n");
     for words in [
         "no struct is named `dentry`",
