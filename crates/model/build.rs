@@ -21,22 +21,15 @@ fn main() {
                 .flatten()
             {
                 let path = file.path();
-                if path.extension().is_some_and(|e| e == "weft") {
-                    let name = format!(
-                        "{}/{}",
-                        dir.file_name().to_string_lossy(),
-                        path.file_name().unwrap().to_string_lossy()
-                    );
-                    models.push((name, path.canonicalize().unwrap()));
-                }
-                if path.extension().is_some_and(|e| e == "toml") {
-                    let name = format!(
-                        "{}/{}",
-                        dir.file_name().to_string_lossy(),
-                        path.file_stem().unwrap().to_string_lossy()
-                    );
-                    entries.push((name, path.canonicalize().unwrap()));
-                }
+                let folder = dir.file_name().to_string_lossy().to_string();
+                // A scenario is named without `.toml`; a model file as a scenario names it.
+                let (list, part) = match path.extension().and_then(|e| e.to_str()) {
+                    Some("toml") => (&mut entries, path.file_stem()),
+                    Some("weft") => (&mut models, path.file_name()),
+                    _ => continue,
+                };
+                let name = format!("{folder}/{}", part.unwrap().to_string_lossy());
+                list.push((name, path.canonicalize().unwrap()));
             }
         }
     }

@@ -42,29 +42,13 @@ fn compare_runs_every_variant_of_a_language_model() {
 
 #[test]
 fn a_model_file_with_mistakes_is_refused_with_exit_2_and_every_place() {
-    let dir = std::env::temp_dir().join(format!("weft-cli-lang-{}", std::process::id()));
-    std::fs::create_dir_all(dir.join("lang")).unwrap();
-    std::fs::write(
-        dir.join("lang/bad.weft"),
-        "int x in 0..3;\nop a() {\n    x = = 1;\n    if (x) { x = 1 }\n}\n",
-    )
-    .unwrap();
-    let scenario = dir.join("bad.toml");
-    std::fs::write(
-        &scenario,
-        "model = \"lang/bad.weft\"\nvariant = \"base\"\n[[thread]]\nname = \"t\"\nops = [\"a\"]\n",
-    )
-    .unwrap();
-    let (code, out, err) = run(&["check", scenario.to_str().unwrap()]);
-    assert_eq!(code, Some(2), "{out}\n{err}");
-    assert!(err.contains("bad.weft:3:9"), "{err}");
-    assert!(err.contains("bad.weft:4:20"), "{err}");
+    let bad = "int x in 0..3;\nop a() {\n    x = = 1;\n    if (x) { x = 1 }\n}\n";
+    at(&refused("bad", bad, ""), &["bad.weft:3:9", "bad.weft:4:20"]);
     let (code, _, err) = run(&[
         "check",
         workspace().join("models/lang/none.toml").to_str().unwrap(),
     ]);
     assert_eq!(code, Some(2), "{err}");
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 const SPLIT: &str = "lang/migrate_vs_lookup_split_freeze";
@@ -254,9 +238,9 @@ fn scenario_files_by_path_name_their_folder() {
     has(&out, &[&format!("{CMPXCHG}: PASS")]);
 }
 
-/// Writes `lang/NAME.weft` and a scenario `NAME.toml` calling operation `a` (with the
-/// scenario's extra lines), checks it, and returns stderr, having asserted exit 2.
-fn refused(name: &str, model: &str, extra: &str) -> String {
+/// Writes `lang/NAME.weft` and a scenario `NAME.toml` whose one thread calls operation
+/// `a` (after the scenario's extra lines), and checks it: exit code, stdout, stderr.
+fn check_model(name: &str, model: &str, extra: &str) -> (Option<i32>, String, String) {
     let dir = temp(name);
     std::fs::create_dir_all(dir.join("lang")).unwrap();
     std::fs::write(dir.join(format!("lang/{name}.weft")), model).unwrap();
@@ -265,10 +249,16 @@ fn refused(name: &str, model: &str, extra: &str) -> String {
         "model = \"lang/{name}.weft\"\nvariant = \"base\"\n{extra}[[thread]]\nname = \"t\"\nops = [\"a\"]\n"
     );
     std::fs::write(&scenario, toml).unwrap();
-    let (code, out, err) = run(&["check", scenario.to_str().unwrap()]);
+    let got = run(&["check", scenario.to_str().unwrap()]);
+    std::fs::remove_dir_all(&dir).ok();
+    got
+}
+
+/// Stderr of checking a model with mistakes, having asserted that it was refused.
+fn refused(name: &str, model: &str, extra: &str) -> String {
+    let (code, out, err) = check_model(name, model, extra);
     assert_eq!(code, Some(2), "{out}\n{err}");
     assert!(out.is_empty(), "{out}");
-    std::fs::remove_dir_all(&dir).ok();
     err
 }
 
@@ -337,20 +327,8 @@ fn a_state_that_would_not_fit_is_refused_at_the_model_or_the_scenario() {
 /// A counter that would cross its declared range at run time is a violation, never a wrap.
 #[test]
 fn a_counter_crossing_its_range_at_run_time_is_a_violation() {
-    let dir = temp("overflow");
-    std::fs::create_dir_all(dir.join("lang")).unwrap();
-    std::fs::write(
-        dir.join("lang/count.weft"),
-        "u8 n = 255;\nop a() {\n    atomic_inc(&n);\n}\n",
-    )
-    .unwrap();
-    let scenario = dir.join("count.toml");
-    std::fs::write(
-        &scenario,
-        "model = \"lang/count.weft\"\nvariant = \"base\"\n[[thread]]\nname = \"t\"\nops = [\"a\"]\n",
-    )
-    .unwrap();
-    let (code, out, err) = run(&["check", scenario.to_str().unwrap()]);
+    let model = "u8 n = 255;\nop a() {\n    atomic_inc(&n);\n}\n";
+    let (code, out, err) = check_model("count", model, "");
     assert_eq!(code, Some(1), "{out}\n{err}");
     has(
         &out,
@@ -359,5 +337,4 @@ fn a_counter_crossing_its_range_at_run_time_is_a_violation() {
             "n = 256 is outside its range 0..255",
         ],
     );
-    std::fs::remove_dir_all(&dir).ok();
 }

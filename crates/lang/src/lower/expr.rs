@@ -218,6 +218,15 @@ impl ThreadLower<'_, '_> {
         Some((Val::Bin(op, Box::new(va?), Box::new(vb?)), kind))
     }
 
+    /// Whether `p` is a whole array where an element is wanted: a mistake, reported.
+    pub(super) fn unindexed(&mut self, p: &PlaceRef, span: &Span) -> bool {
+        if p.array {
+            let msg = format!("`{}` is an array: index it", p.name);
+            self.err(span, msg, "here");
+        }
+        p.array
+    }
+
     pub(super) fn lookup(&self, name: &str) -> Option<Binding> {
         let frame = self.frames.last()?;
         frame.scopes.iter().rev().find_map(|s| s.get(name).cloned())
@@ -237,11 +246,7 @@ impl ThreadLower<'_, '_> {
         };
         let scalar = match (&p.ty, p.array) {
             (_, true) => {
-                self.err(
-                    &e.span,
-                    format!("`{}` is an array: index it", p.name),
-                    "here",
-                );
+                self.unindexed(&p, span);
                 return None;
             }
             (Ty::Struct(n), _) => {
@@ -298,12 +303,7 @@ impl ThreadLower<'_, '_> {
                     );
                     return None;
                 };
-                if p.array {
-                    self.err(
-                        &a.span,
-                        format!("`{}` is an array: index it", p.name),
-                        "here",
-                    );
+                if self.unindexed(&p, &a.span) {
                     return None;
                 }
                 let Some(layout) = self.ctx.structs.get(sname) else {

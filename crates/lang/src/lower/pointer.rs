@@ -56,6 +56,20 @@ impl Ctx<'_> {
     }
 }
 
+/// The instance of `to` that pointer `value` names, called `name`.
+fn through(value: Val, to: &str, name: String) -> PlaceRef {
+    PlaceRef {
+        base: 0,
+        stride: 0,
+        len: 1,
+        index: None,
+        array: false,
+        ty: Ty::Struct(to.to_string()),
+        name,
+        via: Some((Box::new(value), to.to_string())),
+    }
+}
+
 /// Whether a value of kind `got` may go where `want` goes: the same kind, or NULL for a
 /// pointer.
 pub(crate) fn compatible(got: Kind, want: Kind) -> bool {
@@ -75,16 +89,7 @@ impl ThreadLower<'_, '_> {
         let name = format!("{}->", p.name);
         let place = self.scalar_place_of(p, span)?;
         let value = self.read_value(place);
-        Some(PlaceRef {
-            base: 0,
-            stride: 0,
-            len: 1,
-            index: None,
-            array: false,
-            ty: Ty::Struct(to.clone()),
-            name,
-            via: Some((Box::new(value), to)),
-        })
+        Some(through(value, &to, name))
     }
 
     /// `&instance` as a value: a pointer to it.
@@ -95,12 +100,7 @@ impl ThreadLower<'_, '_> {
             self.err(&e.span, msg, "here");
             return None;
         };
-        if p.array {
-            self.err(
-                &e.span,
-                format!("`{}` is an array: index it", p.name),
-                "here",
-            );
+        if self.unindexed(&p, &e.span) {
             return None;
         }
         let kind = Kind::Ptr(intern(to));
@@ -140,16 +140,8 @@ impl ThreadLower<'_, '_> {
         let slot = self.local(&p.name, scalar, false);
         let place = self.local_place(slot);
         self.emit(Op::Set(place.clone(), v));
-        Some(Some(Binding::Ptr(PlaceRef {
-            base: 0,
-            stride: 0,
-            len: 1,
-            index: None,
-            array: false,
-            ty: Ty::Struct(to.clone()),
-            name: format!("{}->", p.name),
-            via: Some((Box::new(Val::Read(place)), to.clone())),
-        })))
+        let name = format!("{}->", p.name);
+        Some(Some(Binding::Ptr(through(Val::Read(place), to, name))))
     }
 
     /// Whether `e` names a place that holds a pointer, without reading it.
