@@ -4,16 +4,16 @@
 
 mod common;
 
-use common::{explore, honest_footprints, instance, mistakes};
+use common::{explore, honest_footprints, instance, mistakes, Call, Thread};
 use weft_explorer::{Model, Outcome, Reduction, Verdict};
 use weft_lang::{LangModel, Program, ThreadCalls};
 
 /// `text` for threads that call operations without arguments.
 fn build(text: &str, variant: &str, threads: &[(&str, &[&str])]) -> LangModel {
-    let ops: Vec<Vec<(&str, &[&str])>> = (threads.iter())
+    let ops: Vec<Vec<Call<'_>>> = (threads.iter())
         .map(|(_, ops)| ops.iter().map(|o| (*o, &[][..])).collect())
         .collect();
-    let threads: Vec<(&str, &[(&str, &[&str])])> = (threads.iter().zip(&ops))
+    let threads: Vec<Thread<'_>> = (threads.iter().zip(&ops))
         .map(|((name, _), ops)| (*name, ops.as_slice()))
         .collect();
     instance(text, variant, &threads)

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{explore, honest_footprints, instance, mistakes};
+use common::{explore, honest_footprints, instance, mistakes, Call, Thread};
 use weft_explorer::{Model, Reduction, Verdict};
 use weft_lang::LangModel;
 
@@ -44,9 +44,8 @@ end_check both_or_none(pages[0]._refcount + pages[1]._refcount != 3,
 
 /// `text` for threads that each call one operation with its arguments.
 fn build(text: &str, variant: &str, threads: &[(&str, &str, &[&str])]) -> LangModel {
-    let ops: Vec<[(&str, &[&str]); 1]> =
-        threads.iter().map(|(_, op, args)| [(*op, *args)]).collect();
-    let threads: Vec<(&str, &[(&str, &[&str])])> = (threads.iter().zip(&ops))
+    let ops: Vec<[Call<'_>; 1]> = threads.iter().map(|(_, op, args)| [(*op, *args)]).collect();
+    let threads: Vec<Thread<'_>> = (threads.iter().zip(&ops))
         .map(|((name, ..), ops)| (*name, &ops[..]))
         .collect();
     instance(text, variant, &threads)

@@ -20,9 +20,14 @@ pub fn mistakes(text: &str) -> Vec<(usize, String)> {
         .collect()
 }
 
-/// `text` built in `variant` with default parameters, for `threads`: each a name and its
-/// operations, each a name and arguments.
-pub fn instance(text: &str, variant: &str, threads: &[(&str, &[(&str, &[&str])])]) -> LangModel {
+/// An operation called: its name and arguments.
+pub type Call<'a> = (&'a str, &'a [&'a str]);
+
+/// A thread: its name and the operations it calls.
+pub type Thread<'a> = (&'a str, &'a [Call<'a>]);
+
+/// `text` built in `variant` with default parameters, for `threads`.
+pub fn instance(text: &str, variant: &str, threads: &[Thread<'_>]) -> LangModel {
     let program = Program::load(text).unwrap_or_else(|d| panic!("{d:?}"));
     let threads: Vec<ThreadCalls> = threads
         .iter()
