@@ -1,5 +1,6 @@
-//! Embeds the shipped scenario files (models/<model>/<name>.toml) into the crate, so that
-//! `weft list` and `weft check pt_frag/<name>` work wherever the binary is.
+//! Embeds the shipped scenario files (models/<model>/<name>.toml) and the language's model
+//! files (models/lang/<name>.weft) into the crate, so that `weft list` and
+//! `weft check pt_frag/<name>` work wherever the binary is.
 
 use std::fmt::Write;
 use std::path::Path;
@@ -8,13 +9,11 @@ fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models");
     println!("cargo:rerun-if-changed={}", root.display());
     let mut entries = Vec::new();
+    // Model files in the language: a shipped scenario finds its model here when the file is
+    // not beside it.
+    let mut models = Vec::new();
     if let Ok(dirs) = std::fs::read_dir(&root) {
-        // Language scenarios name their model file by path: they are read from disk, not
-        // embedded.
-        for dir in dirs
-            .flatten()
-            .filter(|d| d.path().is_dir() && d.file_name() != "lang")
-        {
+        for dir in dirs.flatten().filter(|d| d.path().is_dir()) {
             println!("cargo:rerun-if-changed={}", dir.path().display());
             for file in std::fs::read_dir(dir.path())
                 .into_iter()
@@ -22,14 +21,15 @@ fn main() {
                 .flatten()
             {
                 let path = file.path();
-                if path.extension().is_some_and(|e| e == "toml") {
-                    let name = format!(
-                        "{}/{}",
-                        dir.file_name().to_string_lossy(),
-                        path.file_stem().unwrap().to_string_lossy()
-                    );
-                    entries.push((name, path.canonicalize().unwrap()));
-                }
+                let folder = dir.file_name().to_string_lossy().to_string();
+                // A scenario is named without `.toml`; a model file as a scenario names it.
+                let (list, part) = match path.extension().and_then(|e| e.to_str()) {
+                    Some("toml") => (&mut entries, path.file_stem()),
+                    Some("weft") => (&mut models, path.file_name()),
+                    _ => continue,
+                };
+                let name = format!("{folder}/{}", part.unwrap().to_string_lossy());
+                list.push((name, path.canonicalize().unwrap()));
             }
         }
     }
@@ -41,6 +41,18 @@ fn main() {
         writeln!(
             out,
             "    ({name:?}, {rel:?}, include_str!({:?})),",
+            path.display().to_string()
+        )
+        .unwrap();
+    }
+    out.push_str("];\n");
+    models.sort();
+    out.push_str("/// Shipped model files in the language: (name as a scenario writes it, contents).\npub static SHIPPED_MODELS: &[(&str, &str)] = &[\n");
+    for (name, path) in &models {
+        println!("cargo:rerun-if-changed={}", path.display());
+        writeln!(
+            out,
+            "    ({name:?}, include_str!({:?})),",
             path.display().to_string()
         )
         .unwrap();

@@ -2,10 +2,10 @@
 //! programs over shared variables and locks, explored with and without reduction.
 
 use proptest::prelude::*;
-use weft_explorer::reduce::independence;
+use weft_explorer::reduce::{independence, independence_everywhere};
 use weft_explorer::{
-    Checker, Engine, Field, Footprint, Model, Observer, Reduce, Reducer, Reduction, Source, Status,
-    StepInfo, Verdict, Violation,
+    Checker, Engine, Field, Footprint, Model, Reduce, Reducer, Reduction, Source, Status, StepInfo,
+    Verdict, Violation,
 };
 
 #[derive(Clone, Copy, Debug)]
@@ -152,18 +152,6 @@ fn reduction(on: bool) -> Reduction {
     }
 }
 
-/// Checks the footprints' claims of independence in every state the search reaches.
-struct Independence<'a>(&'a Program, usize);
-
-impl Observer<S> for Independence<'_> {
-    fn state(&mut self, _: u64, s: &S, _: usize) {
-        if let Err(e) = independence(self.0, s) {
-            panic!("{e:?}");
-        }
-        self.1 += 1;
-    }
-}
-
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         (0..4u8).prop_map(Op::Read),
@@ -242,9 +230,9 @@ proptest! {
     /// The footprints are honest, so the independence check passes in every reachable state.
     #[test]
     fn honest_footprints_pass_the_independence_check(m in program()) {
-        let mut check = Independence(&m, 0);
-        Checker::new().threads(1).keep_going(true).check_observed(&m, &mut check).unwrap();
-        prop_assert!(check.1 > 0);
+        let checker = Checker::new().threads(1).keep_going(true);
+        let states = independence_everywhere(&m, &checker).unwrap_or_else(|e| panic!("{e}"));
+        prop_assert!(states > 0);
     }
 }
 

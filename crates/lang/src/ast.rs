@@ -19,6 +19,14 @@ pub enum Scalar {
     },
     /// `spinlock_t`: free, or held by a thread.
     Lock,
+    /// `struct NAME *`: NULL (0), or the number of an instance of the struct (from 1), in
+    /// the order the globals declare them.
+    Ptr {
+        /// The struct.
+        to: String,
+        /// How many instances it has.
+        count: u32,
+    },
 }
 
 /// A type as written: a scalar, or a struct by name.
@@ -28,6 +36,8 @@ pub enum TypeRef {
     Scalar(Scalar),
     /// `struct NAME`.
     Struct(String),
+    /// `struct NAME *`, a pointer held in a variable or a field.
+    Ptr(String),
 }
 
 /// A declared variable or field: `int _refcount in 0..8 = 1`, `struct page pages[NR]`.
@@ -114,6 +124,8 @@ pub struct CheckDecl {
     pub cond: Expr,
     /// What a violation prints.
     pub message: String,
+    /// Where its name is.
+    pub span: Span,
 }
 
 /// `variant NAME;` or `variant NAME { functions that replace the base ones }`.
@@ -146,6 +158,8 @@ pub struct File {
     pub end_checks: Vec<CheckDecl>,
     /// Variants, in order.
     pub variants: Vec<VariantDecl>,
+    /// Names in declarations and statements that did not parse.
+    pub broken: Vec<String>,
 }
 
 /// A statement, with its source text's span (its step label).

@@ -27,13 +27,7 @@ impl Packing {
         let mut at = 2 * threads as u32;
         for s in slots {
             let (lo, hi) = s.scalar.bounds(threads);
-            let span = (hi as i128 - lo as i128) as u128;
-            let w = match span {
-                0..=0xff => 1,
-                0x100..=0xffff => 2,
-                0x1_0000..=0xffff_ffff => 4,
-                _ => 8,
-            };
+            let w = self::width(lo, hi);
             offset.push(at);
             width.push(w);
             min.push(lo);
@@ -46,6 +40,27 @@ impl Packing {
             size: at as usize,
         }
     }
+}
+
+/// Bytes a value in `lo..=hi` takes in a packed state.
+fn width(lo: i64, hi: i64) -> u8 {
+    match (hi as i128 - lo as i128) as u128 {
+        0..=0xff => 1,
+        0x100..=0xffff => 2,
+        0x1_0000..=0xffff_ffff => 4,
+        _ => 8,
+    }
+}
+
+/// Bytes a packed state of `slots` and `threads` threads takes.
+pub(crate) fn state_bytes(slots: &[Slot], threads: usize) -> usize {
+    let values: usize = (slots.iter())
+        .map(|s| {
+            let (lo, hi) = s.scalar.bounds(threads);
+            width(lo, hi) as usize
+        })
+        .sum();
+    2 * threads + values
 }
 
 impl Inner {
@@ -77,6 +92,16 @@ impl Inner {
 
     /// The slot `p` names in `s`.
     pub(crate) fn slot_of(&self, s: &State, p: &Place) -> Result<u32, Violation> {
+        if let Some((ptr, instances)) = &p.via {
+            let v = self.eval(s, ptr)?;
+            return match v {
+                0 => Err(Violation::new(
+                    "null_deref",
+                    format!("{}: a NULL pointer dereferenced", p.name),
+                )),
+                _ => Ok(instances[v as usize - 1] + p.base),
+            };
+        }
         match &p.index {
             None => Ok(p.base),
             Some(i) => {
@@ -96,6 +121,16 @@ impl Inner {
         Ok(match v {
             Val::Const(c) => *c,
             Val::Read(p) => self.get(s, self.slot_of(s, p)?),
+            Val::InBounds(i, len, name) => {
+                let i = self.eval(s, i)?;
+                if i < 0 || i >= *len as i64 {
+                    return Err(Violation::new(
+                        "out_of_bounds",
+                        format!("{name}[{i}]: the array has {len} elements"),
+                    ));
+                }
+                i
+            }
             Val::Not(a) => (self.eval(s, a)? == 0) as i64,
             Val::Neg(a) => {
                 let a = self.eval(s, a)?;
@@ -224,6 +259,11 @@ impl Inner {
             Scalar::Lock if v == 0 => "unlocked".into(),
             Scalar::Lock => format!("held by {}", self.names[v as usize - 1]),
             Scalar::Int { .. } => v.to_string(),
+            Scalar::Ptr { .. } if v == 0 => "NULL".into(),
+            Scalar::Ptr { ref to, .. } => match self.instances.get(to) {
+                Some(names) => format!("&{}", names[v as usize - 1]),
+                None => v.to_string(),
+            },
         }
     }
 }

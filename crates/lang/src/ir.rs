@@ -18,6 +18,8 @@ pub enum Val {
     Neg(Box<Val>),
     /// `a op b`.
     Bin(BinOp, Box<Val>, Box<Val>),
+    /// An index into an array of `.1` elements named `.2`: a violation outside it.
+    InBounds(Box<Val>, u32, String),
 }
 
 /// A scalar place: slot `base`, or element `index` of an array of `len` whose elements are
@@ -36,6 +38,9 @@ pub struct Place {
     pub scalar: Scalar,
     /// The array's name, for out-of-bounds messages.
     pub name: String,
+    /// Reached through a pointer: its value, and the first slot of each instance it may
+    /// point to (`base` is then the field's offset in the instance).
+    pub via: Option<(Box<Val>, std::sync::Arc<[u32]>)>,
 }
 
 /// One instruction.
@@ -98,8 +103,11 @@ pub struct Slot {
     pub thread: Option<usize>,
     /// Its initial value.
     pub init: i64,
-    /// A name the model made up (a temporary, a loop counter): not shown.
+    /// A name the model made up (a temporary, a loop counter) or the prelude's: not shown.
     pub hidden: bool,
+    /// For a local, the positions in its thread's code where the function declaring it
+    /// runs: shown there only.
+    pub live: Option<(u32, u32)>,
 }
 
 impl Scalar {
@@ -109,6 +117,7 @@ impl Scalar {
             Scalar::Bool => (0, 1),
             Scalar::Int { min, max } => (min, max),
             Scalar::Lock => (0, threads as i64),
+            Scalar::Ptr { count, .. } => (0, count as i64),
         }
     }
 }

@@ -134,6 +134,15 @@ pub fn lex(text: &str, diags: &mut Vec<Diag>) -> Vec<Spanned> {
         let span = lexer.span();
         match tok {
             Ok(t) => out.push((t, span)),
+            // A number too large is still a number: the parser goes on past it.
+            Err(()) if text[span.clone()].starts_with(|c: char| c.is_ascii_digit()) => {
+                diags.push(Diag::new(
+                    span.clone(),
+                    format!("{} does not fit 64 bits", &text[span.clone()]),
+                    "too large",
+                ));
+                out.push((Tok::Int(0), span));
+            }
             Err(()) => diags.push(Diag::new(
                 span.clone(),
                 format!("unexpected `{}`", &text[span]),

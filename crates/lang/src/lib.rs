@@ -9,6 +9,7 @@
 //! - [`interp`], [`model`]: packed states, steps, footprints for reduction.
 
 pub mod ast;
+mod check;
 pub mod interp;
 pub mod ir;
 pub mod lexer;
@@ -16,7 +17,7 @@ pub mod lower;
 pub mod model;
 pub mod parser;
 
-use ast::{Expr, ExprKind, File, Function, Scalar, Stmt, StmtKind, TypeRef};
+use ast::{File, Function, Scalar, TypeRef};
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 
@@ -29,6 +30,10 @@ pub const PRELUDE: &str = include_str!("prelude.weft");
 /// Most threads a language model runs (a lock holds its holder's number).
 pub const MAX_THREADS: usize = 16;
 
+/// Most bytes a packed state takes: every thread's position and every value, each in as few
+/// bytes as its range needs. A larger state is refused when the model is loaded.
+pub const MAX_STATE_BYTES: usize = 4096;
+
 /// A mistake in a model file: where, what, and what would be valid.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diag {
@@ -38,6 +43,9 @@ pub struct Diag {
     pub message: String,
     /// A word at the caret.
     pub label: String,
+    /// The name the mistake says is not declared, if it says so: where that name's own
+    /// declaration did not parse, the mistake follows from that one and is not reported.
+    pub unknown: Option<String>,
 }
 
 impl Diag {
@@ -47,6 +55,15 @@ impl Diag {
             span,
             message,
             label: label.to_string(),
+            unknown: None,
+        }
+    }
+
+    /// A mistake at `span` that says `name` is not declared.
+    pub fn unknown(span: Range<usize>, name: &str, message: String, label: &str) -> Diag {
+        Diag {
+            unknown: Some(name.to_string()),
+            ..Diag::new(span, message, label)
         }
     }
 }
@@ -107,9 +124,14 @@ impl Program {
             text: text.to_string(),
             prelude,
         };
-        if diags.is_empty() {
-            program.check(&mut diags);
-        }
+        // Checked even when some of it did not parse, so that every mistake is reported at
+        // once; a name whose declaration did not parse is not reported as unknown as well.
+        let mut found = Vec::new();
+        program.check(&mut found);
+        let broken = &program.file.broken;
+        diags.extend(
+            (found.into_iter()).filter(|d| !d.unknown.as_ref().is_some_and(|n| broken.contains(n))),
+        );
         if diags.is_empty() {
             return Ok(program);
         }
@@ -118,8 +140,9 @@ impl Program {
         Err(diags)
     }
 
-    /// Checks what needs no scenario: names, recursion, then every operation lowered in each
-    /// variant with the parameters' defaults.
+    /// Checks what needs no scenario: the file as a whole, then every operation lowered in
+    /// each variant with the parameters' defaults, and the state's layout with the
+    /// parameters at their greatest.
     fn check(&self, diags: &mut Vec<Diag>) {
         for p in &self.file.params {
             if p.default < p.min || p.default > p.max {
@@ -134,15 +157,16 @@ impl Program {
                         "variant `{}` replaces `{}`, which no function is",
                         v.name, f.name
                     );
-                    diags.push(Diag::new(f.span.clone(), msg, "no such function"));
+                    diags.push(Diag::unknown(
+                        f.span.clone(),
+                        &f.name,
+                        msg,
+                        "no such function",
+                    ));
                 }
             }
         }
-        self.check_recursion(diags);
-        if !diags.is_empty() {
-            return;
-        }
-        let consts = self.defaults();
+        check::file(&self.file, diags);
         let calls: Vec<lower::OpCall> = self
             .file
             .ops
@@ -156,11 +180,37 @@ impl Program {
             0 => vec![None],
             _ => self.file.variants.iter().map(Some).collect(),
         };
+        let before = diags.len();
         for v in variants {
-            let ctx = self.ctx(v, consts.clone(), 1);
+            let ctx = self.ctx(v, self.defaults(), 1);
             if let Err(e) = lower::lower(ctx, std::slice::from_ref(&calls)) {
                 diags.extend(e);
             }
+        }
+        if diags.len() == before {
+            self.check_greatest_layout(diags);
+        }
+    }
+
+    /// The state's layout with every parameter at its greatest value must fit as well: a
+    /// scenario may set them so.
+    fn check_greatest_layout(&self, diags: &mut Vec<Diag>) {
+        let greatest: HashMap<String, i64> = (self.file.params.iter())
+            .map(|p| (p.name.clone(), p.max))
+            .collect();
+        if greatest == self.defaults() {
+            return;
+        }
+        let said: Vec<String> = (self.file.params.iter())
+            .map(|p| format!("{} = {}", p.name, p.max))
+            .collect();
+        for mut d in self.ctx(None, greatest, MAX_THREADS).diags {
+            d.message = format!(
+                "{}, with the parameters at their greatest ({})",
+                d.message,
+                said.join(", ")
+            );
+            diags.push(d);
         }
     }
 
@@ -186,31 +236,6 @@ impl Program {
             .iter()
             .map(|p| (p.name.clone(), p.default))
             .collect()
-    }
-
-    /// A function that calls itself, directly or through others, is refused: calls are
-    /// inlined, and a kernel path's depth is fixed.
-    fn check_recursion(&self, diags: &mut Vec<Diag>) {
-        let all: Vec<&Function> = self
-            .file
-            .functions
-            .iter()
-            .chain(self.file.variants.iter().flat_map(|v| &v.functions))
-            .chain(&self.file.ops)
-            .collect();
-        let mut graph: HashMap<&str, Vec<(&str, Range<usize>)>> = HashMap::new();
-        for f in &all {
-            let mut calls = Vec::new();
-            f.body.iter().for_each(|s| calls_in_stmt(s, &mut calls));
-            graph.entry(&f.name).or_default().extend(calls);
-        }
-        for f in &all {
-            let mut path = vec![f.name.as_str()];
-            if let Some(span) = cycle(&graph, &mut path, f.name.as_str()) {
-                let msg = format!("recursion: {}", path.join(" -> "));
-                diags.push(Diag::new(span, msg, "a function may not call itself"));
-            }
-        }
     }
 
     /// The variants, in the order the file declares them (`base` if it declares none).
@@ -304,13 +329,18 @@ impl Program {
             calls.push(ops);
         }
         let ctx = self.ctx(v, consts, threads.len());
+        if !ctx.diags.is_empty() {
+            // The layout fits with the defaults (checked at load): a parameter changed it.
+            let changed = (self.file.params.iter())
+                .find(|p| params.get(&p.name).is_some_and(|v| *v != p.default));
+            return Err(Problem {
+                at: changed.map_or(At::Threads, |p| At::Param(p.name.clone())),
+                message: messages(&ctx.diags),
+            });
+        }
         let lowered = lower::lower(ctx, &calls).map_err(|d| Problem {
             at: At::Threads,
-            message: d
-                .iter()
-                .map(|d| d.message.clone())
-                .collect::<Vec<_>>()
-                .join("; "),
+            message: messages(&d),
         })?;
         if lowered
             .threads
@@ -320,6 +350,16 @@ impl Program {
             return Err(Problem {
                 at: At::Threads,
                 message: "a thread's program is too long to fit the state's layout".into(),
+            });
+        }
+        let bytes = interp::state_bytes(&lowered.slots, threads.len());
+        if bytes > MAX_STATE_BYTES {
+            return Err(Problem {
+                at: At::Threads,
+                message: format!(
+                    "the state of these threads would not fit its layout: {bytes} bytes, \
+                     more than {MAX_STATE_BYTES}"
+                ),
             });
         }
         let names = threads.iter().map(|t| t.name.clone()).collect();
@@ -362,81 +402,16 @@ impl Program {
     }
 }
 
+/// Mistakes' messages, as one.
+fn messages(diags: &[Diag]) -> String {
+    let all: Vec<&str> = diags.iter().map(|d| d.message.as_str()).collect();
+    all.join("; ")
+}
+
 /// A value of type `ty` to check an operation with: zero, or its least value.
 fn zero_of(ty: &TypeRef) -> i64 {
     match ty {
         TypeRef::Scalar(Scalar::Int { min, max }) => 0.clamp(*min, *max),
         _ => 0,
     }
-}
-
-fn calls_in_stmt<'a>(s: &'a Stmt, out: &mut Vec<(&'a str, Range<usize>)>) {
-    let mut exprs: Vec<&Expr> = Vec::new();
-    let mut bodies: Vec<&[Stmt]> = Vec::new();
-    match &s.kind {
-        StmtKind::Local(d) => exprs.extend(d.init.as_ref()),
-        StmtKind::Assign(a, b) => exprs.extend([a, b]),
-        StmtKind::Expr(e) | StmtKind::Lock(e) | StmtKind::Unlock(e) | StmtKind::Check(_, e, _) => {
-            exprs.push(e)
-        }
-        StmtKind::If(c, a, b) => {
-            exprs.push(c);
-            bodies.extend([a.as_slice(), b.as_slice()]);
-        }
-        StmtKind::While {
-            cond, body, step, ..
-        } => {
-            exprs.push(cond);
-            bodies.extend([body.as_slice(), step.as_slice()]);
-        }
-        StmtKind::Atomic(b) | StmtKind::Block(b) => bodies.push(b),
-        StmtKind::Return(e) => exprs.extend(e.as_ref()),
-    }
-    for e in exprs {
-        calls_in_expr(e, out);
-    }
-    for b in bodies {
-        b.iter().for_each(|s| calls_in_stmt(s, out));
-    }
-}
-
-fn calls_in_expr<'a>(e: &'a Expr, out: &mut Vec<(&'a str, Range<usize>)>) {
-    match &e.kind {
-        ExprKind::Call(n, args) => {
-            out.push((n, e.span.clone()));
-            args.iter().for_each(|a| calls_in_expr(a, out));
-        }
-        ExprKind::Field(a, _) | ExprKind::Deref(a) | ExprKind::AddrOf(a) => calls_in_expr(a, out),
-        ExprKind::Not(a) | ExprKind::Neg(a) => calls_in_expr(a, out),
-        ExprKind::Index(a, b) | ExprKind::Bin(_, a, b) => {
-            calls_in_expr(a, out);
-            calls_in_expr(b, out);
-        }
-        _ => {}
-    }
-}
-
-/// A call path from the last of `path` back to `target`, if there is one: `path` then holds
-/// it, and the span of the call that closes it is returned.
-fn cycle<'a>(
-    graph: &HashMap<&'a str, Vec<(&'a str, Range<usize>)>>,
-    path: &mut Vec<&'a str>,
-    target: &str,
-) -> Option<Range<usize>> {
-    let last = *path.last()?;
-    for (callee, span) in graph.get(last).into_iter().flatten() {
-        if *callee == target {
-            path.push(callee);
-            return Some(span.clone());
-        }
-        if path.contains(callee) || !graph.contains_key(callee) || path.len() > 64 {
-            continue;
-        }
-        path.push(callee);
-        if let Some(s) = cycle(graph, path, target) {
-            return Some(s);
-        }
-        path.pop();
-    }
-    None
 }

@@ -16,6 +16,8 @@ pub struct LangModel(pub(crate) Arc<Inner>);
 pub(crate) struct Inner {
     pub names: Vec<String>,
     pub slots: Vec<Slot>,
+    /// Each struct's instances, in pointer order: what a pointer shows.
+    pub instances: std::collections::HashMap<String, Vec<String>>,
     pub globals: u32,
     pub packing: Packing,
     pub threads: Vec<ThreadCode>,
@@ -56,6 +58,7 @@ impl LangModel {
             end_checks: lowered.end_checks,
             invariant_reads: lowered.invariant_reads,
             checks: lowered.checks,
+            instances: lowered.instances,
         };
         let mut init = inner.init.clone();
         for (i, s) in inner.slots.iter().enumerate() {
@@ -209,8 +212,9 @@ impl Model for LangModel {
         else {
             return Vec::new();
         };
+        let live = |s: &Slot| s.live.is_none_or(|(from, to)| from <= pc && pc < to);
         (op.2..op.3)
-            .filter(|i| !self.0.slots[*i as usize].hidden)
+            .filter(|i| !self.0.slots[*i as usize].hidden && live(&self.0.slots[*i as usize]))
             .map(|i| Local::new(&self.0.slots[i as usize].name, self.0.show(s, i)))
             .collect()
     }

@@ -2,44 +2,21 @@
 //! a bound and recursion refused; steps as the statements that touch shared memory; verdicts
 //! and counterexamples from exploring; reduction that keeps them.
 
-use weft_explorer::reduce::independence;
-use weft_explorer::{Checker, Model, Observer, Outcome, Reduction, Verdict};
-use weft_lang::{Diag, LangModel, Program, ThreadCalls};
+mod common;
 
-/// 1-based line of byte `offset`.
-fn line(text: &str, offset: usize) -> usize {
-    text[..offset].matches('\n').count() + 1
-}
+use common::{explore, honest_footprints, instance, mistakes, Call, Thread};
+use weft_explorer::{Model, Outcome, Reduction, Verdict};
+use weft_lang::{LangModel, Program, ThreadCalls};
 
-fn mistakes(text: &str) -> Vec<(usize, String)> {
-    let diags: Vec<Diag> = Program::load(text).expect_err("a program with mistakes");
-    diags
-        .iter()
-        .map(|d| (line(text, d.span.start), d.message.clone()))
-        .collect()
-}
-
+/// `text` for threads that call operations without arguments.
 fn build(text: &str, variant: &str, threads: &[(&str, &[&str])]) -> LangModel {
-    let program = Program::load(text).unwrap_or_else(|d| panic!("{d:?}"));
-    let threads: Vec<ThreadCalls> = threads
-        .iter()
-        .map(|(name, ops)| ThreadCalls {
-            name: name.to_string(),
-            ops: ops.iter().map(|o| (o.to_string(), Vec::new())).collect(),
-        })
+    let ops: Vec<Vec<Call<'_>>> = (threads.iter())
+        .map(|(_, ops)| ops.iter().map(|o| (*o, &[][..])).collect())
         .collect();
-    program
-        .instantiate(variant, &Default::default(), &threads)
-        .unwrap_or_else(|p| panic!("{p:?}"))
-}
-
-fn explore(m: &LangModel, reduction: Reduction) -> Outcome {
-    Checker::new()
-        .threads(1)
-        .reduction(reduction)
-        .symmetry(false)
-        .check(m)
-        .unwrap()
+    let threads: Vec<Thread<'_>> = (threads.iter().zip(&ops))
+        .map(|((name, _), ops)| (*name, ops.as_slice()))
+        .collect();
+    instance(text, variant, &threads)
 }
 
 fn violation(o: &Outcome) -> (&str, &[usize]) {
@@ -170,18 +147,6 @@ fn a_held_spinlock_blocks_and_keeps_the_update() {
     assert_eq!(violation(&explore(&m, Reduction::Off)).0, "deadlock");
 }
 
-/// Checks the footprints' claims of independence in every state the search reaches.
-struct Independence<'a>(&'a LangModel, usize);
-
-impl Observer<<LangModel as Model>::State> for Independence<'_> {
-    fn state(&mut self, _: u64, s: &<LangModel as Model>::State, _: usize) {
-        if let Err(e) = independence(self.0, s) {
-            panic!("{e:?}");
-        }
-        self.1 += 1;
-    }
-}
-
 #[test]
 fn footprints_are_honest_and_reduction_keeps_verdicts() {
     let model = std::fs::read_to_string(concat!(
@@ -193,13 +158,8 @@ fn footprints_are_honest_and_reduction_keeps_verdicts() {
         &[("migrate", &["migrate"]), ("lookup", &["lookup", "lookup"])];
     for variant in ["split_freeze", "cmpxchg_freeze"] {
         let m = build(&model, variant, threads);
-        let mut check = Independence(&m, 0);
-        Checker::new()
-            .keep_going(true)
-            .symmetry(false)
-            .check_observed(&m, &mut check)
-            .unwrap();
-        assert!(check.1 > 10, "{variant}: {} states", check.1);
+        let states = honest_footprints(&m);
+        assert!(states > 10, "{variant}: {states} states");
         let (full, reduced) = (explore(&m, Reduction::Off), explore(&m, Reduction::On));
         assert_eq!(
             format!("{:?}", full.verdict),

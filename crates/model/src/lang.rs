@@ -1,6 +1,6 @@
 //! Models written in weft's language. A scenario names one by its file,
 //! `model = "lang/NAME.weft"`, found beside the scenario first (its folder, then the folder
-//! above), then under `models/`; the file is parsed and checked once, and becomes a
+//! above), then under `models/`, then among the model files built into weft; the file is parsed and checked once, and becomes a
 //! [`ModelKind`] like a built-in model's, so that every command works on it.
 
 use crate::registry::{ModelKind, Spec};
@@ -57,11 +57,17 @@ fn candidates(model: &str, scenario: &str) -> Vec<PathBuf> {
 /// Loads the model file `model` names for the scenario at `scenario`.
 pub(crate) fn load(model: &str, scenario: &str) -> Result<&'static ModelKind, LoadError> {
     let tried = candidates(model, scenario);
-    let Some(path) = tried.iter().find(|p| p.is_file()).cloned() else {
-        return Err(LoadError::NotFound(tried));
+    let (path, text) = match tried.iter().find(|p| p.is_file()) {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| LoadError::Unreadable(path.clone(), e))?;
+            (path.clone(), text)
+        }
+        None => match shipped(model) {
+            Some(text) => (Path::new("models").join(model), text.to_string()),
+            None => return Err(LoadError::NotFound(tried)),
+        },
     };
-    let text =
-        std::fs::read_to_string(&path).map_err(|e| LoadError::Unreadable(path.clone(), e))?;
     let key = path.canonicalize().unwrap_or_else(|_| path.clone());
     let mut loaded = LOADED.lock().unwrap_or_else(|e| e.into_inner());
     if let Some((_, _, kind)) = loaded.iter().find(|(p, t, _)| *p == key && *t == text) {
@@ -72,6 +78,14 @@ pub(crate) fn load(model: &str, scenario: &str) -> Result<&'static ModelKind, Lo
     let kind = leak_kind(model, program);
     loaded.push((key, text, kind));
     Ok(kind)
+}
+
+/// The shipped model file `model` names (`lang/page_ref_freeze.weft`), built into weft.
+fn shipped(model: &str) -> Option<&'static str> {
+    let model = model.strip_prefix("models/").unwrap_or(model);
+    (crate::scenario::SHIPPED_MODELS.iter())
+        .find(|(name, _)| *name == model)
+        .map(|(_, text)| *text)
 }
 
 fn leak<T: ?Sized>(b: Box<T>) -> &'static T {

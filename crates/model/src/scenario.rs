@@ -534,7 +534,8 @@ fn expect_problems(e: &RawExpect, err: &ErrorAt<'_>) -> Vec<ScenarioError> {
     problems
 }
 
-/// `models/pt_frag/x.toml` is `pt_frag/x`; any other file is its stem.
+/// `models/pt_frag/x.toml` is `pt_frag/x`, `models/lang/x.toml` is `lang/x`; any other file
+/// is its stem.
 fn name_for(path: &Path) -> String {
     let stem = path
         .file_stem()
@@ -545,7 +546,7 @@ fn name_for(path: &Path) -> String {
         .and_then(|p| p.file_name())
         .map(|s| s.to_string_lossy().to_string());
     match parent {
-        Some(dir) if model_kind(&dir).is_some() => format!("{dir}/{stem}"),
+        Some(dir) if model_kind(&dir).is_some() || dir == "lang" => format!("{dir}/{stem}"),
         _ => stem,
     }
 }

@@ -2,8 +2,8 @@
 //! verdict, check and counterexample as the full search, never more states; and the
 //! footprints it rests on are honest in every reachable state.
 
-use weft_explorer::reduce::independence;
-use weft_explorer::{Checker, Observer, Outcome, Reduce, Reduction, Verdict};
+use weft_explorer::reduce::independence_everywhere;
+use weft_explorer::{Checker, Outcome, Reduction, Verdict};
 use weft_model::Scenario;
 
 fn explore(s: &Scenario, reduction: Reduction) -> Outcome {
@@ -40,18 +40,6 @@ fn reduction_keeps_every_shipped_verdict_and_counterexample() {
     );
 }
 
-/// Checks the footprints' claims of independence in every state the search reaches.
-struct Independence<'a, M>(&'a M, usize);
-
-impl<M: Reduce> Observer<M::State> for Independence<'_, M> {
-    fn state(&mut self, _: u64, s: &M::State, _: usize) {
-        if let Err(e) = independence(self.0, s) {
-            panic!("{e:?}");
-        }
-        self.1 += 1;
-    }
-}
-
 #[test]
 fn pt_frag_footprints_are_honest_in_every_reachable_state() {
     let mut states = 0;
@@ -64,13 +52,8 @@ fn pt_frag_footprints_are_honest_in_every_reachable_state() {
             .as_any()
             .downcast_ref::<weft_model::pt_frag::PtFrag>()
             .expect("a pt_frag model");
-        let mut check = Independence(m, 0);
-        Checker::new()
-            .keep_going(true)
-            .symmetry(false)
-            .check_observed(m, &mut check)
-            .unwrap();
-        states += check.1;
+        let checker = Checker::new().keep_going(true).symmetry(false);
+        states += independence_everywhere(m, &checker).unwrap_or_else(|e| panic!("{e}"));
     }
     assert!(states > 5_000, "{states} states checked");
 }

@@ -230,3 +230,29 @@ pub fn independence<M: Reduce>(model: &M, state: &M::State) -> Result<(), Depend
     }
     Ok(())
 }
+
+/// Runs [`independence`] in every state `checker`'s search of `model` reaches (one that keeps
+/// going, without symmetry, reaches them all): how many states it checked, or the first
+/// dependence found, or why the search failed, said. Tests run it on every model that reduces.
+pub fn independence_everywhere<M: Reduce>(
+    model: &M,
+    checker: &crate::Checker,
+) -> Result<usize, String> {
+    struct Everywhere<'a, M>(&'a M, usize, Option<Dependence>);
+    impl<M: Reduce> crate::Observer<M::State> for Everywhere<'_, M> {
+        fn state(&mut self, _: u64, s: &M::State, _: usize) {
+            if self.2.is_none() {
+                self.2 = independence(self.0, s).err();
+            }
+            self.1 += 1;
+        }
+    }
+    let mut seen = Everywhere(model, 0, None);
+    checker
+        .check_observed(model, &mut seen)
+        .map_err(|e| e.to_string())?;
+    match seen.2 {
+        Some(d) => Err(format!("{d:?}")),
+        None => Ok(seen.1),
+    }
+}

@@ -1,7 +1,8 @@
 //! Expressions, places and calls: names resolved to slots, types checked, calls inlined.
 
+use super::pointer::compatible;
 use super::stmt::{Frame, ThreadLower};
-use super::{place_objects, source_of, Binding, PlaceRef, Ty};
+use super::{intern, place_objects, source_of, Binding, PlaceRef, Ty};
 use crate::ast::*;
 use crate::ir::*;
 use std::collections::HashMap;
@@ -12,12 +13,24 @@ use weft_explorer::Footprint;
 pub(crate) enum Kind {
     Bool,
     Int,
+    /// A pointer to the struct named (empty for NULL, which goes with every pointer).
+    Ptr(&'static str),
 }
 
 fn kind_of(s: &Scalar) -> Kind {
     match s {
         Scalar::Bool => Kind::Bool,
+        Scalar::Ptr { to, .. } => Kind::Ptr(intern(to)),
         _ => Kind::Int,
+    }
+}
+
+fn describe(k: Kind) -> String {
+    match k {
+        Kind::Bool => "a bool".into(),
+        Kind::Int => "an integer".into(),
+        Kind::Ptr("") => "NULL".into(),
+        Kind::Ptr(to) => format!("a `struct {to} *`"),
     }
 }
 
@@ -31,29 +44,50 @@ fn contains_call(e: &Expr) -> bool {
     }
 }
 
+/// The value of `v` if it reads nothing.
+fn constant(v: &Val) -> Option<i64> {
+    match v {
+        Val::Const(c) => Some(*c),
+        Val::Read(_) | Val::InBounds(..) => None,
+        Val::Not(a) => Some((constant(a)? == 0) as i64),
+        Val::Neg(a) => constant(a)?.checked_neg(),
+        Val::Bin(op, a, b) => match op {
+            BinOp::Add => constant(a)?.checked_add(constant(b)?),
+            BinOp::Sub => constant(a)?.checked_sub(constant(b)?),
+            BinOp::Mul => constant(a)?.checked_mul(constant(b)?),
+            _ => None,
+        },
+    }
+}
+
 impl ThreadLower<'_, '_> {
     /// A condition: a bool, or an integer (true when not zero), as in C.
     pub fn cond(&mut self, e: &Expr) -> Option<Val> {
         let (v, k) = self.value(e)?;
         Some(match k {
             Kind::Bool => v,
-            Kind::Int => Val::Bin(BinOp::Ne, Box::new(v), Box::new(Val::Const(0))),
+            Kind::Int | Kind::Ptr(_) => Val::Bin(BinOp::Ne, Box::new(v), Box::new(Val::Const(0))),
         })
     }
 
     /// A value to be stored in a `scalar`.
     pub fn value_of_kind(&mut self, e: &Expr, scalar: &Scalar) -> Option<Val> {
         let (v, k) = self.value(e)?;
-        if k != kind_of(scalar) {
-            let want = if k == Kind::Bool {
-                "an integer"
-            } else {
-                "a bool"
-            };
-            self.err(&e.span, format!("expected {want} here"), "wrong type");
+        let want = kind_of(scalar);
+        if !compatible(k, want) {
+            let msg = format!("expected {} here, found {}", describe(want), describe(k));
+            self.err(&e.span, msg, "wrong type");
             return None;
         }
-        Some(v)
+        let (min, max) = scalar.bounds(self.ctx.threads);
+        match constant(&v) {
+            Some(c) if c < min || c > max => {
+                let msg = format!("{c} is outside the range {min}..{max} it is stored in");
+                self.err(&e.span, msg, "out of range");
+                None
+            }
+            _ => Some(v),
+        }
     }
 
     fn read(&mut self, place: &Place, ghost: bool) {
@@ -71,8 +105,7 @@ impl ThreadLower<'_, '_> {
             reads: 0,
             writes: objects,
         });
-        let ghost = place.base < self.globals() && self.ctx.slots[place.base as usize].ghost;
-        if objects != 0 && !ghost {
+        if objects != 0 && !self.is_ghost(place) {
             self.shared += 1;
         }
     }
@@ -104,13 +137,9 @@ impl ThreadLower<'_, '_> {
                 };
                 Some(got)
             }
-            ExprKind::AddrOf(_) => {
-                self.err(
-                    &e.span,
-                    "`&place` is only an argument of a call".into(),
-                    "here",
-                );
-                None
+            ExprKind::AddrOf(a) => self.address(a),
+            ExprKind::Name(n) if n == "NULL" && self.is_undeclared(n) => {
+                Some((Val::Const(0), Kind::Ptr("")))
             }
             _ => {
                 let place = self.scalar_place(e)?;
@@ -118,13 +147,30 @@ impl ThreadLower<'_, '_> {
                     self.err(&e.span, "a spinlock is not a value".into(), "here");
                     return None;
                 }
-                let ghost =
-                    place.base < self.globals() && self.ctx.slots[place.base as usize].ghost;
-                self.read(&place, ghost);
                 let k = kind_of(&place.scalar);
-                Some((Val::Read(place), k))
+                Some((self.read_value(place), k))
             }
         }
+    }
+
+    fn is_undeclared(&self, n: &str) -> bool {
+        self.lookup(n).is_none() && !self.ctx.globals.contains_key(n)
+    }
+
+    /// Whether `place` is ghost state (through a pointer: in every instance it may name).
+    pub(super) fn is_ghost(&self, place: &Place) -> bool {
+        let slots = &self.ctx.slots;
+        match &place.via {
+            Some((_, all)) => all.iter().all(|s| slots[(s + place.base) as usize].ghost),
+            None => place.base < self.globals() && slots[place.base as usize].ghost,
+        }
+    }
+
+    /// The value in `place`, read: its footprint, and a shared access unless ghost.
+    pub(super) fn read_value(&mut self, place: Place) -> Val {
+        let ghost = self.is_ghost(&place);
+        self.read(&place, ghost);
+        Val::Read(place)
     }
 
     fn int(&mut self, e: &Expr) -> Option<Val> {
@@ -158,7 +204,7 @@ impl ThreadLower<'_, '_> {
                 let x = self.value(a);
                 let y = self.value(b);
                 let (x, y) = (x?, y?);
-                if x.1 != y.1 {
+                if !compatible(x.1, y.1) {
                     self.err(
                         &b.span,
                         "compares a bool with an integer".into(),
@@ -172,7 +218,16 @@ impl ThreadLower<'_, '_> {
         Some((Val::Bin(op, Box::new(va?), Box::new(vb?)), kind))
     }
 
-    fn lookup(&self, name: &str) -> Option<Binding> {
+    /// Whether `p` is a whole array where an element is wanted: a mistake, reported.
+    pub(super) fn unindexed(&mut self, p: &PlaceRef, span: &Span) -> bool {
+        if p.array {
+            let msg = format!("`{}` is an array: index it", p.name);
+            self.err(span, msg, "here");
+        }
+        p.array
+    }
+
+    pub(super) fn lookup(&self, name: &str) -> Option<Binding> {
         let frame = self.frames.last()?;
         frame.scopes.iter().rev().find_map(|s| s.get(name).cloned())
     }
@@ -180,13 +235,18 @@ impl ThreadLower<'_, '_> {
     /// A scalar place: a local, a global, a field, an element.
     pub fn scalar_place(&mut self, e: &Expr) -> Option<Place> {
         let p = self.place_of(e)?;
+        self.scalar_place_of(p, &e.span)
+    }
+
+    /// `p` as a scalar place: a mistake if it is a struct or a whole array.
+    pub(super) fn scalar_place_of(&mut self, p: PlaceRef, span: &Span) -> Option<Place> {
+        let e = Expr {
+            kind: ExprKind::Int(0),
+            span: span.clone(),
+        };
         let scalar = match (&p.ty, p.array) {
             (_, true) => {
-                self.err(
-                    &e.span,
-                    format!("`{}` is an array: index it", p.name),
-                    "here",
-                );
+                self.unindexed(&p, span);
                 return None;
             }
             (Ty::Struct(n), _) => {
@@ -206,6 +266,7 @@ impl ThreadLower<'_, '_> {
             index: p.index,
             scalar,
             name: p.name,
+            via: p.via.map(|(v, to)| (v, self.ctx.instance_slots(&to))),
         })
     }
 
@@ -223,12 +284,17 @@ impl ThreadLower<'_, '_> {
         Some(p)
     }
 
-    fn place_of(&mut self, e: &Expr) -> Option<PlaceRef> {
+    pub(super) fn place_of(&mut self, e: &Expr) -> Option<PlaceRef> {
         match &e.kind {
             ExprKind::Name(n) => self.named_place(n, &e.span),
-            ExprKind::Deref(a) | ExprKind::AddrOf(a) => self.place_of(a),
+            ExprKind::AddrOf(a) => self.place_of(a),
+            ExprKind::Deref(a) => {
+                let p = self.place_of(a)?;
+                self.deref(p, &a.span)
+            }
             ExprKind::Field(a, f) => {
-                let mut p = self.place_of(a)?;
+                let p = self.place_of(a)?;
+                let mut p = self.deref(p, &a.span)?;
                 let Ty::Struct(sname) = &p.ty else {
                     self.err(
                         &e.span,
@@ -237,15 +303,14 @@ impl ThreadLower<'_, '_> {
                     );
                     return None;
                 };
-                if p.array {
-                    self.err(
-                        &a.span,
-                        format!("`{}` is an array: index it", p.name),
-                        "here",
-                    );
+                if self.unindexed(&p, &a.span) {
                     return None;
                 }
-                let layout = &self.ctx.structs[sname];
+                let Some(layout) = self.ctx.structs.get(sname) else {
+                    let msg = format!("no struct is named `{sname}`");
+                    self.unknown(&e.span, sname, msg);
+                    return None;
+                };
                 let Some((_, s, off, _)) = layout.fields.iter().find(|x| x.0 == *f).cloned() else {
                     let known: Vec<&str> = layout.fields.iter().map(|x| x.0.as_str()).collect();
                     let msg = format!(
@@ -257,7 +322,10 @@ impl ThreadLower<'_, '_> {
                 };
                 p.base += off;
                 p.ty = Ty::Scalar(s);
-                p.name = format!("{}.{f}", p.name);
+                p.name = match p.via {
+                    Some(_) => format!("{}{f}", p.name),
+                    None => format!("{}.{f}", p.name),
+                };
                 Some(p)
             }
             ExprKind::Index(a, i) => {
@@ -294,18 +362,18 @@ impl ThreadLower<'_, '_> {
                     array: false,
                     ty: Ty::Scalar(s),
                     name,
+                    via: None,
                 });
             }
             Some(Binding::Ptr(p)) => return Some(p),
             None => {}
         }
         let Some(g) = self.ctx.globals.get(n).cloned() else {
-            let what = if self.ctx.consts.contains_key(n) {
-                format!("`{n}` is a parameter, not a place")
+            if self.ctx.consts.contains_key(n) {
+                self.err(span, format!("`{n}` is a parameter, not a place"), "here");
             } else {
-                format!("unknown name `{n}`")
-            };
-            self.err(span, what, "here");
+                self.unknown(span, n, format!("unknown name `{n}`"));
+            }
             return None;
         };
         let stride = match &g.ty {
@@ -320,6 +388,7 @@ impl ThreadLower<'_, '_> {
             array: g.len.is_some(),
             ty: g.ty,
             name: n.to_string(),
+            via: None,
         })
     }
 
@@ -351,17 +420,16 @@ impl ThreadLower<'_, '_> {
             return None;
         }
         let Some((f, prelude)) = self.function(name) else {
-            self.err(span, format!("no function is named `{name}`"), "here");
+            let msg = match self.ctx.file.ops.iter().any(|o| o.name == name) {
+                true => format!("`{name}` is an operation: threads call it, functions do not"),
+                false => format!("no function is named `{name}`"),
+            };
+            self.unknown(span, name, msg);
             return None;
         };
         let f = f.clone();
         if self.calls.iter().any(|c| c == name) {
-            let chain = self.calls.join(" -> ");
-            self.err(
-                span,
-                format!("recursion: {chain} -> {name}"),
-                "a function may not call itself",
-            );
+            // Recursion: `Program::load` has reported the cycle, at its call.
             return None;
         }
         if f.params.len() != args.len() {
@@ -398,6 +466,7 @@ impl ThreadLower<'_, '_> {
             atomic: 0,
             source: f.source.as_ref().map(source_of).unwrap_or(caller_source),
             prelude,
+            start: self.here(),
         });
         self.calls.push(name.to_string());
         self.body(&f.body);
@@ -413,9 +482,13 @@ impl ThreadLower<'_, '_> {
     /// new local set from `a`.
     fn argument(&mut self, p: &ParamDecl, a: &Expr) -> Option<Binding> {
         if p.pointer {
+            if let Some(bound) = self.pointer_argument(p, a) {
+                return bound;
+            }
             let place = self.place_of(a)?;
             let want = match &p.ty {
-                TypeRef::Struct(n) => Ty::Struct(n.clone()),
+                // A parameter's `*` is `pointer`: its type is never a pointer itself.
+                TypeRef::Struct(n) | TypeRef::Ptr(n) => Ty::Struct(n.clone()),
                 TypeRef::Scalar(s) => Ty::Scalar(s.clone()),
             };
             let fits = match (&want, &place.ty) {

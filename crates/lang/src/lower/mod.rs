@@ -3,9 +3,11 @@
 //! so each name is resolved to a slot here, once.
 
 mod expr;
+mod pointer;
 mod stmt;
 
 use crate::ast::*;
+use crate::interp::state_bytes;
 use crate::ir::*;
 use crate::Diag;
 use std::collections::HashMap;
@@ -35,6 +37,8 @@ pub(crate) struct PlaceRef {
     array: bool,
     ty: Ty,
     name: String,
+    /// Reached through a pointer: its value, and the struct it points to.
+    via: Option<(Box<Val>, String)>,
 }
 
 /// What a name means in a function.
@@ -86,15 +90,18 @@ pub struct Lowered {
     pub invariant_reads: u64,
     /// Every check's name.
     pub checks: Vec<&'static str>,
+    /// Each struct's instances, in pointer order.
+    pub instances: HashMap<String, Vec<String>>,
 }
 
 /// The checks the interpreter itself runs.
-pub const BUILTIN_CHECKS: [&str; 5] = [
+pub const BUILTIN_CHECKS: [&str; 6] = [
     "overflow",
     "out_of_bounds",
     "loop_bound",
     "spinlock",
     "division_by_zero",
+    "null_deref",
 ];
 
 /// The footprint object of global slot `s`.
@@ -132,6 +139,10 @@ pub(crate) struct Ctx<'a> {
     pub threads: usize,
     pub diags: Vec<Diag>,
     pub checks: Vec<&'static str>,
+    /// Each struct's instances, in the order the globals declare them: name, first slot.
+    pub instances: HashMap<String, Vec<(String, u32)>>,
+    /// How many instances each struct has, counted before the layout (pointers' ranges).
+    counts: HashMap<String, u32>,
 }
 
 impl<'a> Ctx<'a> {
@@ -156,7 +167,10 @@ impl<'a> Ctx<'a> {
             threads,
             diags: Vec::new(),
             checks: BUILTIN_CHECKS.to_vec(),
+            instances: HashMap::new(),
+            counts: HashMap::new(),
         };
+        ctx.count_instances();
         ctx.layout_structs();
         ctx.layout_globals();
         ctx.global_count = ctx.slots.len() as u32;
@@ -197,6 +211,7 @@ impl<'a> Ctx<'a> {
     fn scalar_of(&mut self, ty: &TypeRef, span: &Span) -> Option<Scalar> {
         match ty {
             TypeRef::Scalar(s) => Some(s.clone()),
+            TypeRef::Ptr(to) => self.pointer_to(to, span),
             TypeRef::Struct(n) => {
                 self.err(
                     span,
@@ -213,8 +228,9 @@ impl<'a> Ctx<'a> {
         let (min, max) = scalar.bounds(self.threads);
         match init {
             Some(e) => {
-                let v = match e.kind {
-                    ExprKind::Bool(b) => Some(b as i64),
+                let v = match &e.kind {
+                    ExprKind::Bool(b) => Some(*b as i64),
+                    ExprKind::Name(n) if n == "NULL" => Some(0),
                     _ => self.const_eval(e),
                 };
                 match v {
@@ -261,26 +277,31 @@ impl<'a> Ctx<'a> {
     }
 
     fn layout_globals(&mut self) {
+        let mut too_large = false;
         for g in &self.file.globals {
             let len = match &g.len {
                 Some(e) => match self.const_eval(e) {
                     Some(n) if (1..=256).contains(&n) => Some(n as u32),
+                    // Still an array, of one, so that its uses are not mistakes as well.
                     Some(n) => {
                         self.err(
                             &e.span,
                             format!("an array has 1 to 256 elements, not {n}"),
                             "here",
                         );
-                        None
+                        Some(1)
                     }
-                    None => None,
+                    None => Some(1),
                 },
                 None => None,
             };
             let base = self.slots.len() as u32;
             let ty = match &g.ty {
-                TypeRef::Scalar(s) => Ty::Scalar(s.clone()),
                 TypeRef::Struct(n) => Ty::Struct(n.clone()),
+                other => match self.scalar_of(other, &g.span) {
+                    Some(s) => Ty::Scalar(s),
+                    None => continue,
+                },
             };
             for i in 0..len.unwrap_or(1) {
                 let elem = match len {
@@ -298,6 +319,15 @@ impl<'a> Ctx<'a> {
             }
             let info = GlobalInfo { base, ty, len };
             self.globals.insert(g.name.clone(), info);
+            if !too_large && state_bytes(&self.slots, self.threads) > crate::MAX_STATE_BYTES {
+                too_large = true;
+                let msg = format!(
+                    "the shared state would not fit its layout: more than {} bytes with `{}`",
+                    crate::MAX_STATE_BYTES,
+                    g.name
+                );
+                self.err(&g.span, msg, "fewer or smaller globals, or smaller arrays");
+            }
         }
     }
 
@@ -312,6 +342,7 @@ impl<'a> Ctx<'a> {
                     thread: None,
                     init,
                     hidden: false,
+                    live: None,
                 });
             }
             Ty::Struct(n) => {
@@ -323,9 +354,14 @@ impl<'a> Ctx<'a> {
                     );
                 }
                 let Some(layout) = self.structs.get(n) else {
-                    self.err(&g.span, format!("no struct is named `{n}`"), "this type");
+                    let msg = format!("no struct is named `{n}`");
+                    self.diags
+                        .push(Diag::unknown(g.span.clone(), n, msg, "this type"));
                     return;
                 };
+                let first = self.slots.len() as u32;
+                let instances = self.instances.entry(n.clone()).or_default();
+                instances.push((elem.to_string(), first));
                 for (f, s, _, init) in &layout.fields {
                     self.slots.push(Slot {
                         name: format!("{elem}.{f}"),
@@ -334,6 +370,7 @@ impl<'a> Ctx<'a> {
                         thread: None,
                         init: *init,
                         hidden: false,
+                        live: None,
                     });
                 }
             }
@@ -374,6 +411,7 @@ pub(crate) fn lower(mut ctx: Ctx<'_>, calls: &[Vec<OpCall>]) -> Result<Lowered, 
     if !ctx.diags.is_empty() {
         return Err(ctx.diags);
     }
+    let instances = ctx.instance_names();
     ctx.checks.dedup();
     let mut checks: Vec<&'static str> = Vec::new();
     for c in ctx.checks {
@@ -389,6 +427,7 @@ pub(crate) fn lower(mut ctx: Ctx<'_>, calls: &[Vec<OpCall>]) -> Result<Lowered, 
         end_checks,
         invariant_reads,
         checks,
+        instances,
     })
 }
 
@@ -399,6 +438,9 @@ pub(crate) fn source_of(note: &SourceNote) -> Source {
 
 /// The footprint of reading (or writing) every element `place` may name.
 pub(crate) fn place_objects(p: &Place, globals: u32) -> u64 {
+    if let Some((_, all)) = &p.via {
+        return all.iter().fold(0, |bits, s| bits | object(s + p.base));
+    }
     if p.base >= globals {
         return 0;
     }

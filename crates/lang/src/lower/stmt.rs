@@ -3,6 +3,7 @@
 use super::{intern, join, source_of, Binding, Ctx, OpCall, ThreadCode};
 use crate::ast::*;
 use crate::ir::*;
+use crate::Diag;
 use std::collections::HashMap;
 use weft_explorer::{Footprint, Source};
 
@@ -17,6 +18,8 @@ pub(super) struct Frame {
     pub atomic: u32,
     pub source: Source,
     pub prelude: bool,
+    /// Where its code starts.
+    pub start: u32,
 }
 
 /// One thread's lowering.
@@ -50,6 +53,10 @@ impl<'c, 'a> ThreadLower<'c, 'a> {
             self.patch(r, end);
         }
         let last = self.ctx.slots.len() as u32;
+        // Inner calls' locals have theirs already.
+        for s in &mut self.ctx.slots[first as usize..] {
+            s.live.get_or_insert((frame.start, end));
+        }
         if last > first {
             self.emit(Op::Reset(first, last));
         }
@@ -83,13 +90,20 @@ impl<'c, 'a> ThreadLower<'c, 'a> {
     }
 
     pub fn err(&mut self, span: &Span, message: String, label: &str) {
+        self.report(Diag::new(span.clone(), message, label));
+    }
+
+    /// A mistake that says `name` is not declared.
+    pub fn unknown(&mut self, span: &Span, name: &str, message: String) {
+        self.report(Diag::unknown(span.clone(), name, message, "here"));
+    }
+
+    fn report(&mut self, mut d: Diag) {
         if self.in_prelude {
             // A mistake in how the prelude is called is the call's: report it there.
-            let at = self.stmt_span.clone();
-            self.ctx.err(&at, message, label);
-        } else {
-            self.ctx.err(span, message, label);
+            d.span = self.stmt_span.clone();
         }
+        self.ctx.diags.push(d);
     }
 
     /// Appends an instruction built from what was read and written since the last one.
@@ -136,7 +150,8 @@ impl<'c, 'a> ThreadLower<'c, 'a> {
             ghost: false,
             thread: Some(self.thread),
             init: 0.clamp(min, max),
-            hidden,
+            hidden: hidden || self.frames.last().is_some_and(|f| f.prelude),
+            live: None,
         });
         self.ctx.slots.len() as u32 - 1
     }
@@ -150,6 +165,7 @@ impl<'c, 'a> ThreadLower<'c, 'a> {
             index: None,
             scalar: s.scalar.clone(),
             name: s.name.clone(),
+            via: None,
         }
     }
 
@@ -206,6 +222,7 @@ impl<'c, 'a> ThreadLower<'c, 'a> {
             atomic: 0,
             source: source.clone(),
             prelude: false,
+            start: self.here(),
         });
         self.labels.push(Label {
             text: format!("{}({})", op.name, join_args(&call.args)),
@@ -362,13 +379,17 @@ impl<'c, 'a> ThreadLower<'c, 'a> {
             );
             return;
         }
-        let value = match &d.init {
-            Some(e) => match self.value_of_kind(e, &scalar) {
-                Some(v) => v,
-                None => return,
-            },
-            None => Val::Const(0.clamp(scalar.bounds(0).0, scalar.bounds(0).1)),
-        };
+        let (min, max) = scalar.bounds(0);
+        // A mistake in the initial value is reported; the local is still declared, so that
+        // its uses are not reported as unknown.
+        let value = (d.init.as_ref())
+            .and_then(|e| self.value_of_kind(e, &scalar))
+            .unwrap_or(Val::Const(0.clamp(min, max)));
+        let declared = self.frames.last().and_then(|f| f.scopes.last());
+        if declared.is_some_and(|scope| scope.contains_key(&d.name)) {
+            let msg = format!("`{}` is declared twice in this block", d.name);
+            self.err(&d.span, msg, "the second one");
+        }
         let slot = self.local(&d.name, scalar.clone(), false);
         let place = self.local_place(slot);
         self.emit(Op::Set(place, value));

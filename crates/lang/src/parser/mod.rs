@@ -15,6 +15,7 @@ pub fn parse(tokens: Vec<Spanned>, text: &str, diags: &mut Vec<Diag>) -> File {
         end: text.len(),
         text,
         diags,
+        broken: Vec::new(),
     };
     let mut file = File::default();
     while !p.at_end() {
@@ -23,6 +24,7 @@ pub fn parse(tokens: Vec<Spanned>, text: &str, diags: &mut Vec<Diag>) -> File {
             p.recover_top(start);
         }
     }
+    file.broken = p.broken;
     file
 }
 
@@ -37,6 +39,8 @@ struct Parser<'d> {
     end: usize,
     text: &'d str,
     diags: &'d mut Vec<Diag>,
+    /// The names in what was skipped.
+    broken: Vec<String>,
 }
 
 /// Names that start a type.
@@ -174,6 +178,22 @@ impl Parser<'_> {
 
     /// Skips to just after the next top-level `;` or closing `}` (at least one token).
     fn recover_top(&mut self, start: usize) {
+        self.skip_top(start);
+        self.note_broken(start);
+    }
+
+    /// Remembers the names in the tokens from `start` to the cursor, which were skipped: a
+    /// name declared there is not reported as unknown where it is used.
+    fn note_broken(&mut self, start: usize) {
+        let end = self.pos.min(self.toks.len());
+        for (t, _) in &self.toks[start.min(end)..end] {
+            if let Tok::Ident(n) = t {
+                self.broken.push(n.clone());
+            }
+        }
+    }
+
+    fn skip_top(&mut self, start: usize) {
         if self.pos == start {
             self.pos += 1;
         }
@@ -198,6 +218,11 @@ impl Parser<'_> {
     /// Skips the rest of a broken statement: to after its `;`, or before the `}` closing
     /// the block it is in.
     fn recover_stmt(&mut self, start: usize) {
+        self.skip_stmt(start);
+        self.note_broken(start);
+    }
+
+    fn skip_stmt(&mut self, start: usize) {
         if self.pos == start {
             self.pos += 1;
         }
@@ -260,7 +285,7 @@ impl Parser<'_> {
         } else if self.is_word("invariant") || self.is_word("end_check") {
             let end = self.is_word("end_check");
             self.pos += 1;
-            let (name, _) = self.ident("the check's name")?;
+            let (name, span) = self.ident("the check's name")?;
             self.expect(&Tok::LParen, "`(`")?;
             let cond = self.expr()?;
             self.expect(&Tok::Comma, "`,` and the message")?;
@@ -271,6 +296,7 @@ impl Parser<'_> {
                 name,
                 cond,
                 message,
+                span,
             };
             if end {
                 file.end_checks.push(check)
@@ -379,6 +405,8 @@ impl Parser<'_> {
                 format!("the range {lo}..{hi} is empty"),
                 "here",
             ));
+            // Reported; read as written the other way round, the rest of the file is checked.
+            return Ok((hi, lo));
         }
         Ok((lo, hi))
     }
@@ -410,6 +438,11 @@ impl Parser<'_> {
     fn var_decl(&mut self, ghost: bool) -> PResult<VarDecl> {
         let start = self.span().start;
         let mut ty = self.type_ref()?;
+        if let TypeRef::Struct(to) = &ty {
+            if self.eat(&Tok::Star) {
+                ty = TypeRef::Ptr(to.clone());
+            }
+        }
         let (name, _) = self.ident("a name")?;
         let len = if self.eat(&Tok::LBracket) {
             let e = self.expr()?;

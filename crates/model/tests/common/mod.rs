@@ -30,6 +30,8 @@ macro_rules! typed {
             $body
         } else if let Some($m) = any.downcast_ref::<weft_model::thp::Thp>() {
             $body
+        } else if let Some($m) = any.downcast_ref::<weft_lang::LangModel>() {
+            $body
         } else {
             panic!("a model the tests do not know")
         }
