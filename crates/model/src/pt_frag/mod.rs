@@ -26,7 +26,7 @@
 //! - Only user page tables (`kernel == 0`), so the ctor and dtor always run. Not modelled:
 //!   kernel page tables, and with them the hot-unplug BUG of boot-time tables fixed by
 //!   645d5ce2f7d6 (sequential: their count was never set, so every schedule hits it).
-//! - PMD steps are the PTE steps, spelled at the PMD level ([`Table::spell`]): v4.18's PMD
+//! - PMD steps are the PTE steps, spelled at the PMD level (`Table::spell`): v4.18's PMD
 //!   fragment code is the PTE code with `pte` renamed `pmd`, except its constructor.
 //! - RCU (see the `rcu` module): a walker's stale pointer names page 0; the RCU lookup and
 //!   GUP-fast read it only before the page is handed out as a page table (afterwards they
