@@ -4,8 +4,7 @@
 //! - the fragment count (the dedicated counter, the top bits, or `_refcount` itself) equals
 //!   the live fragments plus the unused ones the mm's cache still holds;
 //! - `_refcount` (its low bits) equals the allocation reference, while the page table lives,
-//!   plus the walkers' references.
-//!
+//!   plus the walkers' references;
 //! - the destructor never runs while a fragment is live: `ptlock_free` would free the split
 //!   page-table lock under it (checked by the dtor step, `dtor_with_live_fragment`).
 //!
@@ -131,8 +130,8 @@ impl PtFrag {
         )
     }
 
-    /// `dtor_with_live_fragment`, with `invariants = 1`: the dtor frees the split page-table lock (and, for PTE
-    /// tables, clears the page type) under a fragment still in use as a page table.
+    /// `dtor_with_live_fragment`, with `invariants = 1`: the dtor frees the split page-table
+    /// lock (and, for PTE tables, clears the page type) under a fragment still in use.
     pub(super) fn dtor_while_live(&self, s: &State, p: u8) -> Result<(), Violation> {
         let page = &s.pages[p as usize];
         if !self.invariants || page.live_fragments == 0 {

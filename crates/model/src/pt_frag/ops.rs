@@ -75,12 +75,11 @@ impl PtFrag {
         if s.threads[t].page != NO_PAGE {
             return Ok(()); // an earlier step of this free took it
         }
-        let from = self.free_source(t, &s.threads[t]);
         let table = self.table(s, t);
-        let holder = &mut s.threads[from];
-        let slot = holder
-            .oldest(table)
+        let (from, slot) = self
+            .fragment_to_free(s, t)
             .expect("a free runs once its fragment is held");
+        let holder = &mut s.threads[from];
         let f = holder.fragments[slot];
         holder.fragments.copy_within(slot + 1.., slot);
         holder.fragments[MAX_HELD - 1] = Fragment::default();

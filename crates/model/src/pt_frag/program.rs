@@ -117,8 +117,7 @@ impl PtFrag {
             Pc::FragBugOn | Pc::FragDec | Pc::PutCheck | Pc::TlbRemoveTable
                 if th.page == NO_PAGE =>
             {
-                let table = self.table(s, t);
-                if s.threads[self.free_source(t, th)].oldest(table).is_none() {
+                if self.fragment_to_free(s, t).is_none() {
                     Status::Blocked
                 } else {
                     Status::Enabled
@@ -137,6 +136,14 @@ impl PtFrag {
             .any(|(u, th)| u != t && self.users & 1 << u != 0 && th.pc != Pc::Done)
     }
 
+    /// The fragment thread `t`'s current free will take, as (holder, slot): the holder's
+    /// oldest at the free's level; `None` while the holder has none.
+    pub(super) fn fragment_to_free(&self, s: &State, t: usize) -> Option<(usize, usize)> {
+        let from = self.free_source(t, &s.threads[t]);
+        let slot = s.threads[from].oldest(self.table(s, t))?;
+        Some((from, slot))
+    }
+
     /// The thread whose fragment the current `pte_fragment_free` frees.
     pub(super) fn free_source(&self, t: usize, th: &ThreadState) -> usize {
         match self.threads[t].ops[th.op as usize] {
@@ -153,12 +160,9 @@ impl PtFrag {
             return th.page;
         }
         match th.pc {
-            Pc::FragBugOn | Pc::FragDec | Pc::PutCheck | Pc::TlbRemoveTable => {
-                let holder = &s.threads[self.free_source(t, th)];
-                holder
-                    .oldest(self.table(s, t))
-                    .map_or(0, |slot| holder.fragments[slot].page)
-            }
+            Pc::FragBugOn | Pc::FragDec | Pc::PutCheck | Pc::TlbRemoveTable => self
+                .fragment_to_free(s, t)
+                .map_or(0, |(from, slot)| s.threads[from].fragments[slot].page),
             Pc::AllocPage => s.pages.iter().position(|p| !p.allocated).unwrap_or(0) as u8,
             _ => 0,
         }

@@ -73,8 +73,7 @@ pub(super) fn pack(s: &State, n: usize, out: &mut Vec<u8>) {
         pack_thread(t, n, out);
     }
     for pin in &s.pins {
-        // Subpages are below 8: bit 7 says the pin is read-only.
-        out.extend_from_slice(&[pin.mm, pin.page, pin.subpage | (pin.read as u8) << 7]);
+        out.extend_from_slice(&[pin.mm, pin.page, pin.packed_subpage()]);
     }
 }
 

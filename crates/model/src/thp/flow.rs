@@ -130,6 +130,11 @@ impl Thp {
         };
     }
 
+    /// Whether thread `t`'s current operation is a read-only pin (`gup_pin_read`).
+    pub(super) fn read_pin(&self, s: &State, t: usize) -> bool {
+        matches!(self.op(s, t), Some(Op::GupPinRead(_)))
+    }
+
     /// The write fault is over: GUP takes its pin now, a store is made (`pin_isolation`).
     pub(super) fn fault_done(&self, s: &mut State, t: usize) -> Result<(), Violation> {
         s.threads[t].judged = false;

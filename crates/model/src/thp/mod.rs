@@ -341,6 +341,14 @@ pub struct Pin {
     read: bool,
 }
 
+impl Pin {
+    /// The subpage with the read-only flag in bit 7 (subpages are below 8), as the packed
+    /// state and the symmetry key hold it.
+    fn packed_subpage(self) -> u8 {
+        self.subpage | (self.read as u8) << 7
+    }
+}
+
 /// A thread's position and locals.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ThreadState {

@@ -432,7 +432,7 @@ with_huge_steps! {
         effect: {
             let e = m.follow_page_lock(s, t);
             s.threads[t].page = e.page;
-            let read = matches!(m.op(s, t), Some(Op::GupPinRead(_)));
+            let read = m.read_pin(s, t);
             s.threads[t].pc = if e.write || read { Pc::GupGet } else { Pc::GupUnlockFault };
         },
     }
@@ -440,7 +440,7 @@ with_huge_steps! {
     GupGet(m, s, t) {
         name: "get_page(page)",
         label: format!("get_page({}[{}])", m.page_label(s, t), s.threads[t].subpage),
-        note: Some(if matches!(m.op(s, t), Some(Op::GupPinRead(_))) {
+        note: Some(if m.read_pin(s, t) {
             "FOLL_GET without FOLL_WRITE: a read-only pin, as vmsplice takes".into()
         } else {
             "FOLL_GET: the pin".into()
@@ -449,7 +449,7 @@ with_huge_steps! {
         effect: {
             let (page, subpage) = (s.threads[t].page, s.threads[t].subpage);
             *Thp::refcount_of(s, page) += 1;
-            let read = matches!(m.op(s, t), Some(Op::GupPinRead(_)));
+            let read = m.read_pin(s, t);
             s.pins.push(Pin { mm: t as u8, page, subpage, read });
             s.threads[t].pc = Pc::GupUnlock;
         },

@@ -104,7 +104,7 @@ impl Symmetric for Thp {
         // Its pins, with where each stands in the list: the list's order is part of the
         // state, and two processes pinning alike differ by it.
         for (at, pin) in s.pins.iter().enumerate().filter(|(_, p)| p.mm == me) {
-            key.extend([at as u8, pin.page, pin.subpage | (pin.read as u8) << 7]);
+            key.extend([at as u8, pin.page, pin.packed_subpage()]);
         }
         (place, key)
     }
