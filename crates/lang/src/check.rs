@@ -69,6 +69,12 @@ fn duplicates(file: &File, diags: &mut Vec<Diag>) {
         .map(|p| (p.name.as_str(), p.span.clone()))
         .collect();
     clash("a parameter and a global", &globals, &params, diags);
+    for (name, span) in params.iter().chain(&globals) {
+        if [crate::lower::NR_THREADS, crate::lower::THREAD].contains(name) {
+            let msg = format!("`{name}` is built in: the scenario's thread count or number");
+            diags.push(Diag::new(span.clone(), msg, "another name"));
+        }
+    }
     let checks = file.invariants.iter().chain(&file.end_checks);
     once(
         "checks",

@@ -311,7 +311,7 @@ impl ThreadLower<'_, '_> {
                     self.unknown(&e.span, sname, msg);
                     return None;
                 };
-                let Some((_, s, off, _)) = layout.fields.iter().find(|x| x.0 == *f).cloned() else {
+                let Some((_, s, off, _, _)) = layout.fields.iter().find(|x| x.0 == *f).cloned() else {
                     let known: Vec<&str> = layout.fields.iter().map(|x| x.0.as_str()).collect();
                     let msg = format!(
                         "`struct {sname}` has no field `{f}`; it has {}",

@@ -22,7 +22,8 @@ pub(crate) enum Ty {
 
 /// A struct's fields: name, type, slot offset; and its size in slots.
 struct StructLayout {
-    fields: Vec<(String, Scalar, u32, i64)>,
+    /// Name, type, offset, initial value, and whether the field is ghost.
+    fields: Vec<(String, Scalar, u32, i64, bool)>,
     size: u32,
 }
 
@@ -104,6 +105,14 @@ pub const BUILTIN_CHECKS: [&str; 6] = [
     "null_deref",
 ];
 
+/// The built-in constant that is the number of threads in the scenario (an array of one
+/// element per thread is `[NR_THREADS]`).
+pub const NR_THREADS: &str = "NR_THREADS";
+
+/// The built-in constant that is the number of the thread running the code, from 0 in the
+/// scenario's order: per-thread state that outlives an operation is `tasks[THREAD]`.
+pub const THREAD: &str = "THREAD";
+
 /// The footprint object of global slot `s`.
 pub(crate) fn object(s: u32) -> u64 {
     1u64 << (s % 64)
@@ -154,6 +163,8 @@ impl<'a> Ctx<'a> {
         consts: HashMap<String, i64>,
         threads: usize,
     ) -> Self {
+        let mut consts = consts;
+        consts.insert(NR_THREADS.into(), threads as i64);
         let mut ctx = Ctx {
             file,
             texts,
@@ -262,7 +273,7 @@ impl<'a> Ctx<'a> {
                 }
                 if let Some(s) = self.scalar_of(&f.ty, &f.span) {
                     let init = self.initial(&s, f.init.as_ref());
-                    layout.fields.push((f.name.clone(), s, layout.size, init));
+                    layout.fields.push((f.name.clone(), s, layout.size, init, f.ghost));
                     layout.size += 1;
                 }
             }
@@ -362,11 +373,11 @@ impl<'a> Ctx<'a> {
                 let first = self.slots.len() as u32;
                 let instances = self.instances.entry(n.clone()).or_default();
                 instances.push((elem.to_string(), first));
-                for (f, s, _, init) in &layout.fields {
+                for (f, s, _, init, ghost) in &layout.fields {
                     self.slots.push(Slot {
                         name: format!("{elem}.{f}"),
                         scalar: s.clone(),
-                        ghost: g.ghost,
+                        ghost: g.ghost || *ghost,
                         thread: None,
                         init: *init,
                         hidden: false,
@@ -399,12 +410,15 @@ pub(crate) fn lower(mut ctx: Ctx<'_>, calls: &[Vec<OpCall>]) -> Result<Lowered, 
     let globals = ctx.slots.len() as u32;
     let mut threads = Vec::new();
     for (t, ops) in calls.iter().enumerate() {
+        ctx.consts.insert(THREAD.into(), t as i64);
         let mut tl = stmt::ThreadLower::new(&mut ctx, t);
         for call in ops {
             tl.op(call);
         }
         threads.push(tl.finish());
     }
+    // Checks belong to no thread.
+    ctx.consts.remove(THREAD);
     let file = ctx.file;
     let (invariants, invariant_reads) = ctx.checks_of(&file.invariants);
     let (end_checks, _) = ctx.checks_of(&file.end_checks);

@@ -257,7 +257,8 @@ impl Parser<'_> {
             self.expect(&Tok::LBrace, "`{`")?;
             let mut fields = Vec::new();
             while !self.eat(&Tok::RBrace) {
-                let decl = self.var_decl(false)?;
+                let ghost = self.eat_word("ghost");
+                let decl = self.var_decl(ghost)?;
                 self.expect(&Tok::Semi, "`;` after the field")?;
                 fields.push(decl);
             }
