@@ -6,8 +6,13 @@ use crate::model::Inner;
 use serde::{Deserialize, Serialize};
 use weft_explorer::{Status, Violation};
 
-/// A packed state: each thread's position (two bytes), then every slot in as few bytes as
-/// its range needs, stored as its distance from the range's least value.
+/// A packed state: each thread's position (two bytes), then every global in as few bytes as
+/// its range needs, stored as its distance from the range's least value, then the threads'
+/// locals. A local is stored as its distance from its initial value (wrapping within its
+/// bytes), so that a local at its initial value is all zero bytes; and locals whose
+/// functions never run at the same time share bytes: a finished call's locals are back at
+/// zero, whichever call used the bytes last, so sharing tells no states apart that were
+/// not apart.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct State(pub(crate) Box<[u8]>);
 
@@ -16,27 +21,65 @@ pub(crate) struct Packing {
     pub offset: Vec<u32>,
     pub width: Vec<u8>,
     pub min: Vec<i64>,
+    /// What is subtracted from a slot's distance to its least value before it is stored:
+    /// a local's initial value's distance, 0 for a global.
+    pub bias: Vec<u64>,
     pub size: usize,
 }
 
 impl Packing {
     pub fn new(slots: &[Slot], threads: usize) -> Packing {
-        let mut offset = Vec::new();
-        let mut width = Vec::new();
-        let mut min = Vec::new();
+        let n = slots.len();
+        let (mut offset, mut width, mut min, mut bias) =
+            (vec![0; n], vec![0; n], vec![0; n], vec![0; n]);
         let mut at = 2 * threads as u32;
-        for s in slots {
+        for (i, s) in slots.iter().enumerate() {
             let (lo, hi) = s.scalar.bounds(threads);
-            let w = self::width(lo, hi);
-            offset.push(at);
-            width.push(w);
-            min.push(lo);
-            at += w as u32;
+            width[i] = self::width(lo, hi);
+            min[i] = lo;
+            if s.thread.is_none() {
+                offset[i] = at;
+                at += width[i] as u32;
+            } else {
+                bias[i] = (s.init as i128 - lo as i128) as u64;
+            }
+        }
+        // Each thread's locals, by where they are declared: a local takes bytes that no local
+        // live at the same time holds (a call's code is one range of its thread's code, and
+        // calls nest), the narrowest that fit.
+        let mut locals: Vec<usize> = (0..n).filter(|i| slots[*i].thread.is_some()).collect();
+        locals.sort_by_key(|i| (slots[*i].thread, slots[*i].born, *i));
+        // Per thread: each run of bytes, its width, and where in the code it is free again.
+        let mut cells: Vec<(u32, u8, u32)> = Vec::new();
+        let mut thread = None;
+        for i in locals {
+            let s = &slots[i];
+            if s.thread != thread {
+                thread = s.thread;
+                cells.clear();
+            }
+            // A local whose range in the code is unknown keeps its bytes to itself.
+            let (from, to) = s.live.map_or((0, u32::MAX), |l| (s.born.min(l.0), l.1));
+            let free = (cells.iter_mut())
+                .filter(|c| c.2 <= from && c.1 >= width[i])
+                .min_by_key(|c| c.1);
+            match free {
+                Some(c) => {
+                    offset[i] = c.0;
+                    c.2 = to;
+                }
+                None => {
+                    offset[i] = at;
+                    cells.push((at, width[i], to));
+                    at += width[i] as u32;
+                }
+            }
         }
         Packing {
             offset,
             width,
             min,
+            bias,
             size: at as usize,
         }
     }
@@ -54,23 +97,27 @@ fn width(lo: i64, hi: i64) -> u8 {
 
 /// Bytes a packed state of `slots` and `threads` threads takes.
 pub(crate) fn state_bytes(slots: &[Slot], threads: usize) -> usize {
-    let values: usize = (slots.iter())
-        .map(|s| {
-            let (lo, hi) = s.scalar.bounds(threads);
-            width(lo, hi) as usize
-        })
-        .sum();
-    2 * threads + values
+    Packing::new(slots, threads).size
 }
 
 impl Inner {
     pub(crate) fn get(&self, s: &State, slot: u32) -> i64 {
         let i = slot as usize;
         let at = self.packing.offset[i] as usize;
-        let w = self.packing.width[i] as usize;
-        let mut raw = [0u8; 8];
-        raw[..w].copy_from_slice(&s.0[at..at + w]);
-        (u64::from_le_bytes(raw) as i128 + self.packing.min[i] as i128) as i64
+        let b = &s.0[at..];
+        // Read in the slot's width: values are within their range, so the wrapping sums are
+        // exact.
+        let (raw, mask) = match self.packing.width[i] {
+            1 => (b[0] as u64, 0xff),
+            2 => (u16::from_le_bytes([b[0], b[1]]) as u64, 0xffff),
+            4 => (
+                u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as u64,
+                0xffff_ffff,
+            ),
+            _ => (u64::from_le_bytes(b[..8].try_into().unwrap()), u64::MAX),
+        };
+        let distance = raw.wrapping_add(self.packing.bias[i]) & mask;
+        (self.packing.min[i] as u64).wrapping_add(distance) as i64
     }
 
     /// Stores `v`, which is within the slot's range.
@@ -78,7 +125,8 @@ impl Inner {
         let i = slot as usize;
         let at = self.packing.offset[i] as usize;
         let w = self.packing.width[i] as usize;
-        let raw = ((v as i128 - self.packing.min[i] as i128) as u64).to_le_bytes();
+        let distance = (v as u64).wrapping_sub(self.packing.min[i] as u64);
+        let raw = distance.wrapping_sub(self.packing.bias[i]).to_le_bytes();
         s.0[at..at + w].copy_from_slice(&raw[..w]);
     }
 

@@ -108,6 +108,10 @@ pub struct Slot {
     /// For a local, the positions in its thread's code where the function declaring it
     /// runs: shown there only.
     pub live: Option<(u32, u32)>,
+    /// For a local, the position in its thread's code where it is declared: from there (an
+    /// argument is written before its function's code starts) to the end of `live`, it
+    /// holds bytes of its own.
+    pub born: u32,
 }
 
 impl Scalar {

@@ -259,11 +259,19 @@ impl ThreadLower<'_, '_> {
             }
             (Ty::Scalar(s), _) => s.clone(),
         };
+        // An element named by a constant within the array (`tasks[THREAD]`, `pages[0]`) is a
+        // slot of its own: nothing to compute when it is read, and its footprint is its own.
+        let (base, index) = match p.index.as_deref() {
+            Some(Val::Const(i)) if p.via.is_none() && (0..p.len as i64).contains(i) => {
+                (p.base + *i as u32 * p.stride, None)
+            }
+            _ => (p.base, p.index),
+        };
         Some(Place {
-            base: p.base,
+            base,
             stride: p.stride,
             len: p.len,
-            index: p.index,
+            index,
             scalar,
             name: p.name,
             via: p.via.map(|(v, to)| (v, self.ctx.instance_slots(&to))),
@@ -311,7 +319,8 @@ impl ThreadLower<'_, '_> {
                     self.unknown(&e.span, sname, msg);
                     return None;
                 };
-                let Some((_, s, off, _, _)) = layout.fields.iter().find(|x| x.0 == *f).cloned() else {
+                let Some((_, s, off, _, _)) = layout.fields.iter().find(|x| x.0 == *f).cloned()
+                else {
                     let known: Vec<&str> = layout.fields.iter().map(|x| x.0.as_str()).collect();
                     let msg = format!(
                         "`struct {sname}` has no field `{f}`; it has {}",

@@ -273,7 +273,9 @@ impl<'a> Ctx<'a> {
                 }
                 if let Some(s) = self.scalar_of(&f.ty, &f.span) {
                     let init = self.initial(&s, f.init.as_ref());
-                    layout.fields.push((f.name.clone(), s, layout.size, init, f.ghost));
+                    layout
+                        .fields
+                        .push((f.name.clone(), s, layout.size, init, f.ghost));
                     layout.size += 1;
                 }
             }
@@ -354,6 +356,7 @@ impl<'a> Ctx<'a> {
                     init,
                     hidden: false,
                     live: None,
+                    born: 0,
                 });
             }
             Ty::Struct(n) => {
@@ -382,6 +385,7 @@ impl<'a> Ctx<'a> {
                         init: *init,
                         hidden: false,
                         live: None,
+                        born: 0,
                     });
                 }
             }

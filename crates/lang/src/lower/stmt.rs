@@ -152,6 +152,7 @@ impl<'c, 'a> ThreadLower<'c, 'a> {
             init: 0.clamp(min, max),
             hidden: hidden || self.frames.last().is_some_and(|f| f.prelude),
             live: None,
+            born: self.here(),
         });
         self.ctx.slots.len() as u32 - 1
     }
