@@ -33,8 +33,8 @@ pub struct GraphArgs {
     #[arg(long, short = 'j', default_value_t = 0, value_name = "N")]
     threads: usize,
     /// Draw every state. By default, as `weft check` counts them, states that differ only by
-    /// renaming interchangeable threads (the same operations) are one node, and an edge names
-    /// the thread in that node's representative state.
+    /// renaming interchangeable threads (the same operations) are one node, and an edge is a
+    /// step of one thread of a group, named by the group (`walker1|walker2`).
     #[arg(long)]
     no_symmetry: bool,
 }

@@ -140,6 +140,16 @@ fn graph_draws_the_quotient_and_says_so() {
             check["states"]
         );
         assert_eq!(graph["symmetry"].is_null(), !symmetry);
+        // An edge of the quotient is a step of one of a group's threads, named by the group.
+        let moved: std::collections::BTreeSet<&str> = (graph["edges"].as_array().unwrap())
+            .iter()
+            .map(|e| e["thread_name"].as_str().unwrap())
+            .collect();
+        let want: &[&str] = match symmetry {
+            true => &["owner1|owner2", "walker1|walker2"],
+            false => &["owner1", "owner2", "walker1", "walker2"],
+        };
+        assert_eq!(moved.into_iter().collect::<Vec<_>>(), want);
         // The counterexample of the failing one goes through one node per state it reaches.
         let check = json(&[&["check", scenario, "--json"][..], extra].concat());
         let graph = graph_of(scenario, extra);

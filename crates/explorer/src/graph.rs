@@ -5,8 +5,8 @@
 //! state even when some violate a check. With `shared_only`, states that differ only in thread
 //! positions and locals are drawn as one node (the graph quotiented by the shared state).
 //! When the checker searches with thread symmetry, the nodes are orbit representatives (the
-//! quotient by renaming interchangeable threads), and an edge names the representative's
-//! thread; [`Outcome::symmetry`] then names the groups.
+//! quotient by renaming interchangeable threads), and an edge is a step of one thread of a
+//! group, named by the whole group (`walker1|walker2`); [`Outcome::symmetry`] names the groups.
 
 use crate::model::{Model, Status, Violation};
 use crate::search::error::SearchError;
@@ -43,9 +43,10 @@ pub struct Node {
 /// An edge of the state graph: a step.
 #[derive(Clone, Debug, Serialize)]
 pub struct Edge {
-    /// The thread that moves.
+    /// The thread that moves (in a quotient, its place in the representative state).
     pub thread: usize,
-    /// The thread's name.
+    /// The thread's name; in a quotient, for a thread of a group, the group's names joined
+    /// by `|`: the step is one of theirs.
     pub thread_name: String,
     /// The label of the step.
     pub label: String,
@@ -104,6 +105,8 @@ impl std::error::Error for GraphError {}
 
 struct Builder<'m, M: Model> {
     model: &'m M,
+    /// What an edge calls each thread.
+    names: Vec<String>,
     shared_only: bool,
     graph: DiGraph<Node, Edge>,
     nodes: HashMap<u64, NodeIndex>,
@@ -130,7 +133,7 @@ impl<M: Model> Builder<'_, M> {
                     to,
                     Edge {
                         thread,
-                        thread_name: self.model.thread_name(thread).to_string(),
+                        thread_name: self.names[thread].clone(),
                         label,
                         on_counterexample: false,
                         transitions: 1,
@@ -227,8 +230,19 @@ pub fn build<M: Model>(
     if !shared_only && checker.limits_of().max_states.is_none() {
         checker = checker.max_states(max_nodes as u64 + 1);
     }
+    let mut names: Vec<String> = (0..model.thread_count())
+        .map(|t| model.thread_name(t).to_string())
+        .collect();
+    for group in symmetry.iter().flat_map(|sym| &sym.groups) {
+        let all: Vec<&str> = group.iter().map(|&t| model.thread_name(t)).collect();
+        let all = all.join("|");
+        for &t in group {
+            names[t] = all.clone();
+        }
+    }
     let mut b = Builder {
         model,
+        names,
         shared_only,
         graph: DiGraph::new(),
         nodes: HashMap::new(),
