@@ -452,8 +452,12 @@ mod tests {
         }
     }
 
-    /// Rows as `weft report` keys them, from (variant, scenario, failed check and length).
-    fn rows(list: &[(&str, &str, Option<(&str, usize)>)]) -> Rows {
+    /// A shipped scenario: its variant, its scenario, and the failed check and the
+    /// counterexample's length if it fails.
+    type Shipped<'a> = (&'a str, &'a str, Option<(&'a str, usize)>);
+
+    /// Rows as `weft report` keys them.
+    fn rows(list: &[Shipped]) -> Rows {
         list.iter()
             .map(|&(v, s, fail)| {
                 let r = row(v, fail.map(|f| f.0), fail.map(|f| f.1));
