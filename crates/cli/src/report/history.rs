@@ -372,11 +372,11 @@ fn inline_html(inlines: &[Inline]) -> String {
             Inline::Link {
                 text, html, class, ..
             } => {
-                format!(
-                    "<a class=\"{class}\" href=\"{}\">{}</a>",
-                    esc(html),
-                    text_html(text)
-                )
+                let class = match *class {
+                    "" => String::new(),
+                    c => format!(" class=\"{c}\""),
+                };
+                format!("<a{class} href=\"{}\">{}</a>", esc(html), text_html(text))
             }
         })
         .collect()
@@ -585,5 +585,9 @@ mod tests {
         assert!(html.contains("<a class=\"fail\" href=\"v4_5_A.html\">false_cow, 34 steps</a>"));
         assert!(html.contains("<a class=\"pass\" href=\"v4_5_B.md\">pass</a>"));
         assert!(html.contains("<code>page_count() == 1</code>"));
+        assert!(
+            html.contains("<a href=\"../glossary.md\">"),
+            "a plain link has no class"
+        );
     }
 }
