@@ -74,12 +74,14 @@
 mod checks;
 mod codec;
 mod flow;
+mod history;
 mod huge;
 mod ops;
 mod scenario;
 mod steps;
 mod symmetry;
 
+pub use history::History;
 pub use scenario::{build, MODEL, PARAMS};
 
 use flow::{After, Read, RmapAfter};
@@ -120,7 +122,8 @@ pub enum Variant {
 }
 
 impl Variant {
-    /// Every variant, in the order scenarios list them.
+    /// Every variant, in the order scenarios list them: the order of the code they change,
+    /// each kernel variant after the one it builds on ([`Variant::history`]).
     pub const ALL: [Variant; 9] = [
         Variant::V44,
         Variant::V45,
