@@ -32,6 +32,11 @@ pub struct GraphArgs {
     /// Worker threads (0 = one per core).
     #[arg(long, short = 'j', default_value_t = 0, value_name = "N")]
     threads: usize,
+    /// Draw every state. By default, as `weft check` counts them, states that differ only by
+    /// renaming interchangeable threads (the same operations) are one node, and an edge is a
+    /// step of one thread of a group, named by the group (`walker1|walker2`).
+    #[arg(long)]
+    no_symmetry: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -55,8 +60,9 @@ pub fn run(args: &GraphArgs) -> Result<Exit> {
         return Ok(Exit::BadInput);
     };
     let shared_only = args.project.is_some();
-    // Every state is drawn: a graph of orbit representatives (thread symmetry) is not offered.
-    let mut checker = Checker::new().threads(args.threads).symmetry(false);
+    let mut checker = Checker::new()
+        .threads(args.threads)
+        .symmetry(!args.no_symmetry);
     if shared_only {
         checker = checker.max_states(args.max_states);
     }
@@ -83,11 +89,28 @@ pub fn run(args: &GraphArgs) -> Result<Exit> {
         }
         Err(e) => bail!("{e}"),
     };
+    let names = scenario.model().thread_names();
+    // The interchangeable threads' names, one group each, when the nodes are orbits.
+    let groups: Option<Vec<Vec<&str>>> = g.outcome.symmetry.as_ref().map(|groups| {
+        (groups.iter())
+            .map(|g| g.iter().map(|&t| names[t].as_str()).collect())
+            .collect()
+    });
+    let counted = match &groups {
+        Some(groups) => {
+            let each: Vec<String> = groups.iter().map(|g| g.join(", ")).collect();
+            format!(
+                "{} orbits of interchangeable threads ({}; --no-symmetry draws every state)",
+                g.outcome.stats.states,
+                each.join("; ")
+            )
+        }
+        None => format!("{} states", g.outcome.stats.states),
+    };
     let title = format!(
-        "{} (variant {}): {} states, {} transitions{}",
+        "{} (variant {}): {counted}, {} transitions{}",
         scenario.name,
         scenario.variant,
-        g.outcome.stats.states,
         g.outcome.stats.transitions,
         match &g.outcome.verdict {
             Verdict::Violation(c) => format!(", counterexample of {} in red", c.violation.check),
@@ -123,6 +146,7 @@ pub fn run(args: &GraphArgs) -> Result<Exit> {
                 "model": scenario.model,
                 "variant": scenario.variant,
                 "projection": if shared_only { "shared" } else { "none" },
+                "symmetry": groups,
                 "states": g.outcome.stats.states,
                 "transitions": g.outcome.stats.transitions,
                 "nodes": nodes,

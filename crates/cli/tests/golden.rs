@@ -326,8 +326,8 @@ fn without_reader_note(label: &str) -> &str {
     }
 }
 
-/// `weft graph --format json` of `scenario`: node and edge counts and a digest of both, or
-/// that the graph was refused (too large).
+/// `weft graph --format json --no-symmetry` of `scenario` (every state): node and edge counts
+/// and a digest of both, or that the graph was refused (too large).
 fn graph(scenario: &str) -> Value {
     let (code, out, _) = weft(&[
         "graph",
@@ -338,6 +338,7 @@ fn graph(scenario: &str) -> Value {
         "5000",
         "-j",
         "2",
+        "--no-symmetry",
     ]);
     if code != Some(0) {
         return json!({ "refused": true });

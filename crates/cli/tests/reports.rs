@@ -126,3 +126,93 @@ fn the_thread_page_agrees_with_weft_check() {
         assert_eq!(r.holds, holds, "{path}: the claim implies {}", r.implies);
     }
 }
+
+/// The committed reports/thp/history.md: its scenario columns, and per variant row the cells
+/// (empty where no scenario is shipped).
+fn history_table(page: &str) -> (Vec<String>, Vec<(String, Vec<String>)>) {
+    let cells = |l: &str| -> Vec<String> {
+        let inner = l.trim().trim_start_matches('|').trim_end_matches('|');
+        inner.split('|').map(|c| c.trim().to_string()).collect()
+    };
+    let mut lines = page
+        .lines()
+        .skip_while(|l| !l.starts_with("| year | variant |"));
+    let head = cells(lines.next().expect("the table's header"));
+    let rows = lines
+        .skip(1)
+        .take_while(|l| l.starts_with('|'))
+        .map(|l| {
+            let c = cells(l);
+            (c[1].trim_matches('`').to_string(), c[5..].to_vec())
+        })
+        .collect();
+    (head[5..].to_vec(), rows)
+}
+
+/// What `weft check` finds for a THP scenario on its own: `pass`, or the check and the
+/// counterexample's length, as the history page writes a cell.
+fn checked(stem: &str) -> String {
+    let path = format!("models/thp/{stem}.toml");
+    let (_, stdout, stderr) = common::run(&["check", "--json", "--no-por", &path]);
+    let doc: serde_json::Value =
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{path}: no JSON ({e}): {stderr}"));
+    match doc["verdict"].as_str().unwrap() {
+        "pass" => "pass".to_string(),
+        _ => format!(
+            "{}, {} steps",
+            doc["check"].as_str().unwrap(),
+            doc["trace_length"]
+        ),
+    }
+}
+
+/// Every cell of the committed history page agrees with what `weft check` finds for its
+/// scenario, links that scenario's page, and is empty exactly where no scenario is shipped;
+/// every scenario the account below says a variant closed or opened changed verdict in the
+/// table.
+#[test]
+fn the_history_page_agrees_with_weft_check() {
+    let root = common::workspace();
+    let page = std::fs::read_to_string(root.join("reports/thp/history.md"))
+        .expect("reports/thp/history.md is committed");
+    let (scenarios, rows) = history_table(&page);
+    assert!(
+        scenarios.len() >= 7 && rows.len() >= 9,
+        "{scenarios:?}, {} rows",
+        rows.len()
+    );
+    let mut cell = std::collections::BTreeMap::new();
+    for (variant, cells) in &rows {
+        for (s, c) in scenarios.iter().zip(cells) {
+            let stem = format!("{variant}_{s}");
+            let shipped = root.join(format!("models/thp/{stem}.toml")).exists();
+            assert_eq!(shipped, !c.is_empty(), "{stem}: {c:?}");
+            if shipped {
+                assert_eq!(c, &format!("[{}]({stem}.md)", checked(&stem)), "{stem}");
+                cell.insert(stem, c.starts_with("[pass]"));
+            }
+        }
+    }
+    for line in page.lines() {
+        let passes_here = if line.starts_with("- Closed") {
+            true
+        } else if line.starts_with("- Opened") {
+            false
+        } else {
+            continue;
+        };
+        let before = line.split('`').nth(1).unwrap();
+        for link in line.split("](").skip(1) {
+            let stem = link.split(".md)").next().unwrap();
+            let (variant, s) = rows
+                .iter()
+                .find_map(|(v, _)| {
+                    let s = stem.strip_prefix(&format!("{v}_"))?;
+                    scenarios.iter().any(|x| x == s).then_some((v, s))
+                })
+                .unwrap_or_else(|| panic!("{stem}: no variant and scenario"));
+            assert_eq!(cell[stem], passes_here, "{line}: {variant}");
+            assert_eq!(cell[&format!("{before}_{s}")], !passes_here, "{line}");
+        }
+    }
+}

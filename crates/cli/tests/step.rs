@@ -152,3 +152,33 @@ fn end_of_input_ends_the_session_and_a_bad_scenario_is_exit_2() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("set_page_count_L"));
 }
+
+/// A language model steps like a built-in one: its statements are the steps, `state` shows
+/// its globals and locals, and its shortest counterexample chosen by hand replays.
+#[test]
+fn a_language_model_steps_to_its_counterexample() {
+    let scenario = "lang/migrate_vs_lookup_split_freeze";
+    let trace = temp_dir().join("lang-by-hand.trace.json");
+    let mut input = String::from("state\n");
+    input += &shortest_schedule(scenario);
+    let (code, out) = step(scenario, &["--trace-out", trace.to_str().unwrap()], &input);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("page._refcount"),
+        "`state` shows the globals:\n{out}"
+    );
+    assert!(out.contains("runs if (!page_ref_freeze(&page, 2))"), "{out}");
+    assert!(out.contains("=> violation of"), "{out}");
+    let o = Command::new(env!("CARGO_BIN_EXE_weft"))
+        .args(["replay", trace.to_str().unwrap()])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(String::from_utf8_lossy(&o.stdout).contains("confirmed"));
+}

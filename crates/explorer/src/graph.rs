@@ -4,6 +4,9 @@
 //! Built from a complete search ([`Checker::keep_going`]), so a graph shows every reachable
 //! state even when some violate a check. With `shared_only`, states that differ only in thread
 //! positions and locals are drawn as one node (the graph quotiented by the shared state).
+//! When the checker searches with thread symmetry, the nodes are orbit representatives (the
+//! quotient by renaming interchangeable threads), and an edge is a step of one thread of a
+//! group, named by the whole group (`walker1|walker2`); [`Outcome::symmetry`] names the groups.
 
 use crate::model::{Model, Status, Violation};
 use crate::search::error::SearchError;
@@ -11,6 +14,7 @@ use crate::search::observer::Observer;
 use crate::search::outcome::{Outcome, StopReason, Verdict};
 use crate::search::{Checker, Reduction};
 use crate::store::fingerprint::fingerprint;
+use crate::symmetry::Symmetry;
 use petgraph::graph::{DiGraph, NodeIndex};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -39,9 +43,10 @@ pub struct Node {
 /// An edge of the state graph: a step.
 #[derive(Clone, Debug, Serialize)]
 pub struct Edge {
-    /// The thread that moves.
+    /// The thread that moves (in a quotient, its place in the representative state).
     pub thread: usize,
-    /// The thread's name.
+    /// The thread's name; in a quotient, for a thread of a group, the group's names joined
+    /// by `|`: the step is one of theirs.
     pub thread_name: String,
     /// The label of the step.
     pub label: String,
@@ -100,6 +105,8 @@ impl std::error::Error for GraphError {}
 
 struct Builder<'m, M: Model> {
     model: &'m M,
+    /// What an edge calls each thread.
+    names: Vec<String>,
     shared_only: bool,
     graph: DiGraph<Node, Edge>,
     nodes: HashMap<u64, NodeIndex>,
@@ -126,7 +133,7 @@ impl<M: Model> Builder<'_, M> {
                     to,
                     Edge {
                         thread,
-                        thread_name: self.model.thread_name(thread).to_string(),
+                        thread_name: self.names[thread].clone(),
                         label,
                         on_counterexample: false,
                         transitions: 1,
@@ -209,23 +216,33 @@ impl<M: Model> Observer<M::State> for Collect<'_, '_, M> {
 /// Builds the state graph of `model`, refusing graphs of more than `max_nodes` nodes.
 /// `checker` runs the search (its threads, limits, stop flag and progress); without a
 /// projection it stops once more than `max_nodes` states are stored. The search goes past
-/// violations, counts schedules and does not reduce.
+/// violations and does not reduce by partial order; with thread symmetry (the checker's and
+/// the model's) it draws orbits, without it every state, and counts schedules.
 pub fn build<M: Model>(
     model: &M,
     checker: &Checker<'_>,
     shared_only: bool,
     max_nodes: usize,
 ) -> Result<StateGraph, GraphError> {
-    let mut checker = checker
-        .clone()
-        .keep_going(true)
-        .count_schedules(true)
-        .reduction(Reduction::Off);
+    let checker = checker.clone().keep_going(true).reduction(Reduction::Off);
+    let symmetry = checker.symmetry_of(model);
+    let mut checker = checker.count_schedules(symmetry.is_none());
     if !shared_only && checker.limits_of().max_states.is_none() {
         checker = checker.max_states(max_nodes as u64 + 1);
     }
+    let mut names: Vec<String> = (0..model.thread_count())
+        .map(|t| model.thread_name(t).to_string())
+        .collect();
+    for group in symmetry.iter().flat_map(|sym| &sym.groups) {
+        let all: Vec<&str> = group.iter().map(|&t| model.thread_name(t)).collect();
+        let all = all.join("|");
+        for &t in group {
+            names[t] = all.clone();
+        }
+    }
     let mut b = Builder {
         model,
+        names,
         shared_only,
         graph: DiGraph::new(),
         nodes: HashMap::new(),
@@ -256,7 +273,9 @@ pub fn build<M: Model>(
         });
     }
     let counterexample_path = match &outcome.verdict {
-        Verdict::Violation(cex) => mark_counterexample(model, &mut b, &by_fp, &cex.schedule),
+        Verdict::Violation(cex) => {
+            mark_counterexample(model, symmetry.as_ref(), &mut b, &by_fp, &cex.schedule)
+        }
         _ => Vec::new(),
     };
     Ok(StateGraph {
@@ -266,24 +285,38 @@ pub fn build<M: Model>(
     })
 }
 
-/// Marks the nodes and edges the counterexample's schedule goes through, and returns the
-/// nodes in order.
+/// Marks the nodes and edges the counterexample's schedule (of the real threads) goes
+/// through, and returns the nodes in order. With `symmetry`, the nodes are the
+/// representatives of the states it reaches, and each step is its thread's in the
+/// representative.
 fn mark_counterexample<M: Model>(
     model: &M,
+    symmetry: Option<&Symmetry<M>>,
     b: &mut Builder<'_, M>,
     by_fp: &HashMap<u64, NodeIndex>,
     schedule: &[usize],
 ) -> Vec<NodeIndex> {
+    // The node of a state, and `to[real thread]`: that thread's place in the node's state.
+    let mut to = Vec::new();
+    let node_of = |state: &M::State, to: &mut Vec<u8>| {
+        let mut rep = state.clone();
+        match symmetry {
+            Some(sym) => sym.canonicalize(model, &mut rep, to),
+            None => *to = (0..model.thread_count() as u8).collect(),
+        }
+        by_fp.get(&model.fingerprint(&rep)).copied()
+    };
     let mut path = Vec::new();
     let mut state = model.initial_state();
-    let mut at = by_fp.get(&model.fingerprint(&state)).copied();
+    let mut at = node_of(&state, &mut to);
     if let Some(n) = at {
         b.graph[n].on_counterexample = true;
         path.push(n);
     }
-    for &t in schedule {
-        let label = model.step_info(&state, t).to_string();
-        let failed = model.step(&mut state, t).is_err();
+    for &real in schedule {
+        let t = usize::from(to[real]);
+        let label = model.step_info(&state, real).to_string();
+        let failed = model.step(&mut state, real).is_err();
         let next = if failed {
             at.and_then(|a| {
                 b.graph
@@ -292,7 +325,7 @@ fn mark_counterexample<M: Model>(
                     .map(|e| petgraph::visit::EdgeRef::target(&e))
             })
         } else {
-            by_fp.get(&model.fingerprint(&state)).copied()
+            node_of(&state, &mut to)
         };
         if let (Some(a), Some(n)) = (at, next) {
             if let Some(&e) = b.edges.get(&(a, n, t, label)) {

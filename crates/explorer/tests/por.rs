@@ -1,148 +1,15 @@
 //! Partial-order reduction keeps every verdict, failed check and counterexample: random small
 //! programs over shared variables and locks, explored with and without reduction.
 
+mod programs;
+
+use programs::{program, Op, Program, S};
 use proptest::prelude::*;
 use weft_explorer::reduce::{independence, independence_everywhere};
 use weft_explorer::{
-    Checker, Engine, Field, Footprint, Model, Reduce, Reducer, Reduction, Source, Status, StepInfo,
-    Verdict, Violation,
+    Checker, Engine, Field, Footprint, Model, Reduce, Reduction, Status, StepInfo, Verdict,
+    Violation,
 };
-
-#[derive(Clone, Copy, Debug)]
-enum Op {
-    Read(u8),
-    Write(u8, u8),
-    WriteRead(u8),
-    Inc(u8),
-    Lock(u8),
-    Unlock(u8),
-    AssertNot(u8, u8),
-}
-
-/// Variables are objects 0..4, locks objects 8..10. Invariant: var 1 stays below 3. End
-/// check: var 0 is not 2.
-#[derive(Clone, Debug)]
-struct Program {
-    threads: Vec<Vec<Op>>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-struct S {
-    vars: [u8; 4],
-    locks: [u8; 2],
-    pc: Vec<u8>,
-    reg: Vec<u8>,
-}
-
-const NO_ONE: u8 = u8::MAX;
-
-fn fp(op: Op) -> Footprint {
-    let bit = |o: u8| 1u64 << o;
-    match op {
-        Op::Read(v) | Op::AssertNot(v, _) => Footprint {
-            reads: bit(v),
-            writes: 0,
-        },
-        Op::Write(v, _) | Op::WriteRead(v) => Footprint {
-            reads: 0,
-            writes: bit(v),
-        },
-        Op::Inc(v) => Footprint {
-            reads: bit(v),
-            writes: bit(v),
-        },
-        Op::Lock(l) | Op::Unlock(l) => Footprint {
-            reads: bit(8 + l),
-            writes: bit(8 + l),
-        },
-    }
-}
-
-impl Model for Program {
-    type State = S;
-    fn initial_state(&self) -> S {
-        S {
-            vars: [0; 4],
-            locks: [NO_ONE; 2],
-            pc: vec![0; self.threads.len()],
-            reg: vec![0; self.threads.len()],
-        }
-    }
-    fn thread_count(&self) -> usize {
-        self.threads.len()
-    }
-    fn thread_name(&self, t: usize) -> &str {
-        ["a", "b", "c", "d"][t]
-    }
-    fn status(&self, s: &S, t: usize) -> Status {
-        match self.threads[t].get(s.pc[t] as usize) {
-            None => Status::Finished,
-            Some(Op::Lock(l)) if s.locks[*l as usize] != NO_ONE => Status::Blocked,
-            Some(_) => Status::Enabled,
-        }
-    }
-    fn step(&self, s: &mut S, t: usize) -> Result<(), Violation> {
-        let op = self.threads[t][s.pc[t] as usize];
-        s.pc[t] += 1;
-        match op {
-            Op::Read(v) => s.reg[t] = s.vars[v as usize],
-            Op::Write(v, k) => s.vars[v as usize] = k,
-            Op::WriteRead(v) => s.vars[v as usize] = s.reg[t],
-            Op::Inc(v) => s.vars[v as usize] = s.vars[v as usize].wrapping_add(1) % 4,
-            Op::Lock(l) => s.locks[l as usize] = t as u8,
-            Op::Unlock(l) => {
-                if s.locks[l as usize] == t as u8 {
-                    s.locks[l as usize] = NO_ONE
-                }
-            }
-            Op::AssertNot(v, k) if s.vars[v as usize] == k => {
-                return Err(Violation::new("assert", format!("var{v} is {k}")))
-            }
-            Op::AssertNot(..) => {}
-        }
-        Ok(())
-    }
-    fn step_info(&self, s: &S, t: usize) -> StepInfo {
-        let op = self.threads[t][s.pc[t] as usize];
-        StepInfo {
-            label: format!("{op:?}"),
-            note: None,
-            source: Source::new("-", "-", "-"),
-        }
-    }
-    fn reduction(&self) -> Option<Reducer<Self>> {
-        Some(Reducer::by_footprints())
-    }
-    fn invariant(&self, s: &S) -> Result<(), Violation> {
-        if s.vars[1] >= 3 {
-            return Err(Violation::new("invariant", "var1 >= 3"));
-        }
-        Ok(())
-    }
-    fn end_check(&self, s: &S) -> Result<(), Violation> {
-        if s.vars[0] == 2 {
-            return Err(Violation::new("end", "var0 == 2"));
-        }
-        Ok(())
-    }
-    fn fields(&self, s: &S) -> Vec<Field> {
-        vec![Field::memory("vars", format!("{:?}", s.vars))]
-    }
-}
-
-impl Reduce for Program {
-    fn footprint(&self, s: &S, t: usize) -> Footprint {
-        fp(self.threads[t][s.pc[t] as usize])
-    }
-    fn future_footprint(&self, s: &S, t: usize) -> Footprint {
-        self.threads[t][s.pc[t] as usize..]
-            .iter()
-            .fold(Footprint::default(), |acc, op| acc.union(fp(*op)))
-    }
-    fn invariant_reads(&self) -> u64 {
-        1 << 1
-    }
-}
 
 fn reduction(on: bool) -> Reduction {
     if on {
@@ -150,23 +17,6 @@ fn reduction(on: bool) -> Reduction {
     } else {
         Reduction::Off
     }
-}
-
-fn op() -> impl Strategy<Value = Op> {
-    prop_oneof![
-        (0..4u8).prop_map(Op::Read),
-        (0..4u8, 0..4u8).prop_map(|(v, k)| Op::Write(v, k)),
-        (0..4u8).prop_map(Op::WriteRead),
-        (0..4u8).prop_map(Op::Inc),
-        (0..2u8).prop_map(Op::Lock),
-        (0..2u8).prop_map(Op::Unlock),
-        (0..4u8, 1..4u8).prop_map(|(v, k)| Op::AssertNot(v, k)),
-    ]
-}
-
-fn program() -> impl Strategy<Value = Program> {
-    proptest::collection::vec(proptest::collection::vec(op(), 1..5), 2..4)
-        .prop_map(|threads| Program { threads })
 }
 
 fn run(m: &Program, por: bool) -> (Option<(String, usize)>, u64) {
@@ -279,6 +129,7 @@ fn the_independence_check_catches_a_footprint_that_hides_a_write() {
     }
     let m = Liar(Program {
         threads: vec![vec![Op::Write(2, 1)], vec![Op::Write(2, 2)]],
+        symmetric: false,
     });
     let e = independence(&m, &m.initial_state()).unwrap_err();
     assert_eq!(e.threads, (0, 1));
@@ -294,6 +145,7 @@ fn independent_threads_are_reduced() {
             vec![Op::Write(2, 1), Op::Write(2, 2), Op::Write(2, 3)],
             vec![Op::Write(3, 1), Op::Write(3, 2), Op::Write(3, 3)],
         ],
+        symmetric: false,
     };
     assert_eq!(run(&m, false), (None, 16));
     assert_eq!(run(&m, true), (None, 7));
@@ -318,6 +170,7 @@ fn deadlocks_survive_reduction() {
                 Op::Unlock(1),
             ],
         ],
+        symmetric: false,
     };
     let (full, _) = run(&m, false);
     assert_eq!(full.as_ref().map(|(c, _)| c.as_str()), Some("deadlock"));

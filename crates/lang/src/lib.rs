@@ -16,6 +16,7 @@ pub mod lexer;
 pub mod lower;
 pub mod model;
 pub mod parser;
+mod symmetry;
 
 use ast::{File, Function, Scalar, TypeRef};
 use std::collections::{BTreeMap, HashMap};
@@ -363,7 +364,7 @@ impl Program {
             });
         }
         let names = threads.iter().map(|t| t.name.clone()).collect();
-        Ok(LangModel::new(lowered, names))
+        Ok(LangModel::new(lowered, names, &calls))
     }
 
     /// An operation call with its arguments as integers within the parameters' types.

@@ -2,10 +2,12 @@
 
 use crate::interp::{Packing, State};
 use crate::ir::*;
-use crate::lower::{Lowered, ThreadCode};
+use crate::lower::{Lowered, OpCall, ThreadCode};
+use crate::symmetry::Layout;
 use std::sync::Arc;
 use weft_explorer::{
-    fingerprint_bytes, Field, Footprint, Local, Model, Reduce, Reducer, Status, StepInfo, Violation,
+    fingerprint_bytes, Field, Footprint, Local, Model, Reduce, Reducer, Status, StepInfo, Symmetry,
+    Violation,
 };
 
 /// A model written in the language, built for one scenario's threads.
@@ -29,11 +31,13 @@ pub(crate) struct Inner {
     invariant_reads: u64,
     checks: Vec<&'static str>,
     init: State,
+    /// Thread groups and where each thread's part of a state is (thread symmetry).
+    pub layout: Layout,
 }
 
 impl LangModel {
-    /// The model for `lowered`, its threads named `names`.
-    pub(crate) fn new(lowered: Lowered, names: Vec<String>) -> LangModel {
+    /// The model for `lowered`, its threads named `names`, which made `calls`.
+    pub(crate) fn new(lowered: Lowered, names: Vec<String>, calls: &[Vec<OpCall>]) -> LangModel {
         let packing = Packing::new(&lowered.slots, names.len());
         let step_fp = lowered
             .threads
@@ -59,7 +63,9 @@ impl LangModel {
             invariant_reads: lowered.invariant_reads,
             checks: lowered.checks,
             instances: lowered.instances,
+            layout: Layout::default(),
         };
+        inner.layout = Layout::new(&inner, calls);
         let mut init = inner.init.clone();
         for (i, s) in inner.slots.iter().enumerate() {
             inner.put(&mut init, i as u32, s.init);
@@ -221,6 +227,12 @@ impl Model for LangModel {
 
     fn reduction(&self) -> Option<Reducer<Self>> {
         Some(Reducer::by_footprints())
+    }
+
+    /// Threads that call the same operations with the same arguments are interchangeable
+    /// (the `symmetry` module).
+    fn symmetry(&self) -> Option<Symmetry<Self>> {
+        Symmetry::by_sorting(self)
     }
 
     fn encode(&self, s: &State, out: &mut Vec<u8>) {

@@ -397,7 +397,21 @@ impl Scenario {
                 .map(|(k, v)| (k.clone(), (v.get_ref().clone(), v.span())))
                 .collect(),
         };
-        let variant = raw.variant.get_ref().clone();
+        let variant = match (&raw.variant, kind.variants) {
+            (Some(v), _) => v.get_ref().clone(),
+            (None, [only]) => only.to_string(),
+            (None, all) => {
+                return Err(err(
+                    None,
+                    "missing field `variant`".into(),
+                    "",
+                    Some(format!(
+                        "`variant` picks the code to explore: one of {}",
+                        all.join(", ")
+                    )),
+                ))
+            }
+        };
         let spec = Spec {
             variant: &variant,
             params: &params,
@@ -405,7 +419,7 @@ impl Scenario {
         };
         let located = |e: BuildError| {
             let (span, label) = match e.at {
-                Where::Variant => (Some(raw.variant.span()), "this variant"),
+                Where::Variant => (raw.variant.as_ref().map(|v| v.span()), "this variant"),
                 Where::Param(ref p) => (params.values.get(p).map(|(_, s)| s.clone()), "this value"),
                 Where::Op(t, i) => (Some(raw.threads[t].ops[i].span()), "this operation"),
                 Where::ChildOf(t) => (
@@ -556,7 +570,8 @@ fn name_for(path: &Path) -> String {
 struct RawScenario {
     summary: Option<String>,
     model: Spanned<String>,
-    variant: Spanned<String>,
+    /// Optional for a model with one variant (a language model that declares none).
+    variant: Option<Spanned<String>>,
     #[serde(default)]
     params: BTreeMap<String, Spanned<toml::Value>>,
     #[serde(default, rename = "thread")]

@@ -309,3 +309,31 @@ fn a_free_of_a_fragment_never_allocated_is_refused() {
               ops = [\"pte_fragment_alloc\", \"pte_fragment_alloc\", \"pte_fragment_free\"]\n";
     assert!(Scenario::parse("ok", "ok.toml", ok).is_ok());
 }
+
+/// `variant` may be left out only where there is one to pick: a language model that
+/// declares none explores its own code (`base`); elsewhere the error lists the variants.
+#[test]
+fn variant_is_optional_only_for_a_model_with_one() {
+    let e = Scenario::parse(
+        "bad",
+        "bad.toml",
+        &GOOD.replace("variant = \"set_page_count\"\n", ""),
+    )
+    .unwrap_err();
+    assert!(e.message.contains("missing field `variant`"), "{e}");
+    let help = e.help.unwrap_or_default();
+    assert!(help.contains("set_page_count, page_ref_add"), "{help}");
+    let dir = std::env::temp_dir().join(format!("weft-variant-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let model = "int x in 0..2;\nop inc() {\n    atomic_inc(&x);\n}\n";
+    std::fs::write(dir.join("one.weft"), model).unwrap();
+    let scenario = dir.join("one.toml");
+    let text = "model = \"one.weft\"\n[[thread]]\nname = \"t\"\nops = [\"inc\"]\n";
+    let s = Scenario::parse("one", scenario.to_str().unwrap(), text).unwrap();
+    assert_eq!(s.variant, "base");
+    let text = text.replace("[[thread]]", "variant = \"fixed\"\n[[thread]]");
+    let e = Scenario::parse("one", scenario.to_str().unwrap(), &text)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("unknown"), "{e}");
+}

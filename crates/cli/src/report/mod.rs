@@ -4,9 +4,12 @@
 //! counterexample or "no violation"), the trace JSON, the HTML stepper, and the state graph
 //! (DOT, and SVG through graphviz) where it is small. reports/README.md indexes them: the
 //! pt_frag story, then the THP story, variant by variant; reports/pt_frag/thread.md sets the
-//! 2018 review's claims next to the scenarios that settle them (thread.rs). Everything is
+//! 2018 review's claims next to the scenarios that settle them (thread.rs), and
+//! reports/thp/history.md the THP variants in order against every scenario, with what each
+//! closed and left open (history.rs). Everything is
 //! deterministic (no times, no machine paths), so a test can tell when reports/ is out of date.
 
+mod history;
 mod thread;
 
 use crate::compare::{self, Row};
@@ -107,6 +110,14 @@ fn write(path: &Path, text: &str) -> Result<()> {
         return Ok(());
     }
     crate::output::write(path, text.as_bytes())
+}
+
+/// The scenarios of `model` in the order the story tells them.
+fn story_scenarios(model: &str) -> &'static [&'static str] {
+    STORY
+        .iter()
+        .find(|(m, _)| *m == model)
+        .map_or(&[], |(_, s)| s)
 }
 
 /// Orders shipped scenario names along the story.
@@ -257,6 +268,10 @@ pub fn run(args: &ReportArgs) -> Result<Exit> {
         &args.out.join(thread::MODEL).join(thread::FILE),
         &thread::page(thread::CLAIMS, &rows)?,
     )?;
+    let (md, html) = history::pages(&rows, story_scenarios(history::MODEL))?;
+    let dir = args.out.join(history::MODEL);
+    write(&dir.join(format!("{}.md", history::STEM)), &md)?;
+    write(&dir.join(format!("{}.html", history::STEM)), &html)?;
     write(&args.out.join("README.md"), &index(&names, &rows))?;
     outln!("reports written to {}", args.out.display());
     Ok(Exit::Pass)
@@ -284,6 +299,15 @@ fn index(names: &[&str], rows: &Rows) -> String {
                 "The 2018 review's claims, each next to the scenarios that settle it: \
                  [{model}/{file}]({model}/{file}).\n\n",
                 file = thread::FILE
+            );
+        }
+        if model == history::MODEL {
+            let _ = write!(
+                out,
+                "The variants in order, each against every scenario, with what each closed, \
+                 opened and left open: [{model}/{stem}.md]({model}/{stem}.md) (and \
+                 [as HTML]({model}/{stem}.html)).\n\n",
+                stem = history::STEM
             );
         }
         out += "| scenario | variant | verdict | check | states | trace | as expected |\n";

@@ -275,7 +275,7 @@ impl<'a> Checker<'a> {
     }
 
     /// The thread symmetry to search with, if it applies: see [`symmetry`](Checker::symmetry).
-    fn symmetry_of<M: Model>(&self, model: &M) -> Option<Symmetry<M>> {
+    pub(crate) fn symmetry_of<M: Model>(&self, model: &M) -> Option<Symmetry<M>> {
         // The shuttle engines run real threads, which are not renamed.
         #[cfg(feature = "shuttle")]
         let threads_run = matches!(self.engine, Engine::Shuttle(_));

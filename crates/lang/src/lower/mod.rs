@@ -58,6 +58,7 @@ struct GlobalInfo {
 }
 
 /// The thread's operations as a scenario calls them: name and integer arguments.
+#[derive(PartialEq, Eq)]
 pub struct OpCall {
     /// The operation.
     pub name: String,

@@ -12,6 +12,15 @@
 //! step per subpage.
 //!
 //! Simplifications, written down:
+//! - Memory is sequentially consistent: each step sees every earlier step's writes, in
+//!   schedule order. No store buffer, no reordering, so the barriers of the real paths (the
+//!   atomics' full barriers, the split's `smp_wmb`) are not steps, and a race that needs a
+//!   reordering cannot be found.
+//! - GUP is the slow path only (`follow_page_mask` under the page-table lock). GUP-fast
+//!   (`gup_huge_pmd`/`gup_pte_range`: a lockless read of the entry, a speculative
+//!   reference, a recheck, with interrupts off) and FOLL_PIN (`pin_user_pages`, from v5.6)
+//!   are not operations, so the fork-time copy of pinned pages (70e806e4e645) and fork racing
+//!   GUP-fast are outside the model.
 //! - The per-mm PMD lock and PTE lock are steps, but they never make a thread wait: each mm
 //!   is touched only by its own thread, and by its parent while `fork` copies it, before the
 //!   child thread starts. The page lock of the head is a real lock between processes, taken
@@ -65,12 +74,14 @@
 mod checks;
 mod codec;
 mod flow;
+mod history;
 mod huge;
 mod ops;
 mod scenario;
 mod steps;
 mod symmetry;
 
+pub use history::History;
 pub use scenario::{build, MODEL, PARAMS};
 
 use flow::{After, Read, RmapAfter};
@@ -111,7 +122,8 @@ pub enum Variant {
 }
 
 impl Variant {
-    /// Every variant, in the order scenarios list them.
+    /// Every variant, in the order scenarios list them: the order of the code they change,
+    /// each kernel variant after the one it builds on ([`Variant::history`]).
     pub const ALL: [Variant; 9] = [
         Variant::V44,
         Variant::V45,

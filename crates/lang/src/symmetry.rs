@@ -1,0 +1,113 @@
+//! Thread symmetry for language models, with no declaration: threads that call the same
+//! operations with the same arguments run the same code over locals of the same layout, so
+//! they are interchangeable.
+//!
+//! The only reference to a thread a state can hold is a spinlock's holder: a lock is a
+//! global, it is not a value (it cannot be read into a variable or compared), and checks see
+//! globals only. A thread's sort key is therefore its position, its locals' bytes and which
+//! locks it holds; renaming moves positions and locals and renames the holders.
+
+use crate::ast::Scalar;
+use crate::interp::State;
+use crate::lower::OpCall;
+use crate::model::{Inner, LangModel};
+use weft_explorer::symmetry::Symmetric;
+
+/// Where each thread's part of a packed state is, and which slots are locks.
+#[derive(Default)]
+pub(crate) struct Layout {
+    /// Groups of interchangeable threads (two or more each).
+    pub groups: Vec<Vec<usize>>,
+    /// Each thread's locals: the byte range they take in a packed state.
+    locals: Vec<std::ops::Range<usize>>,
+    /// Every lock slot.
+    locks: Vec<u32>,
+}
+
+impl Layout {
+    /// The layout of `inner`'s states; threads are grouped when their `calls` are equal and
+    /// their locals have the same types in the same order.
+    pub fn new(inner: &Inner, calls: &[Vec<OpCall>]) -> Layout {
+        let threads = inner.threads.len();
+        let mut kinds: Vec<Vec<&Scalar>> = vec![Vec::new(); threads];
+        let mut locals: Vec<Option<std::ops::Range<usize>>> = vec![None; threads];
+        let mut contiguous = vec![true; threads];
+        for (i, slot) in inner.slots.iter().enumerate() {
+            let Some(t) = slot.thread else { continue };
+            let at = inner.packing.offset[i] as usize;
+            let end = at + inner.packing.width[i] as usize;
+            match &mut locals[t] {
+                None => locals[t] = Some(at..end),
+                Some(range) => {
+                    contiguous[t] &= range.end == at;
+                    range.end = end;
+                }
+            }
+            kinds[t].push(&slot.scalar);
+        }
+        let locals = locals.into_iter().map(Option::unwrap_or_default).collect();
+        let mut groups: Vec<Vec<usize>> = Vec::new();
+        for t in (0..threads).filter(|&t| contiguous[t]) {
+            let same = |g: &&mut Vec<usize>| {
+                let u = g[0];
+                calls[u] == calls[t]
+                    && kinds[u] == kinds[t]
+                    && inner.threads[u].code.len() == inner.threads[t].code.len()
+            };
+            match groups.iter_mut().find(same) {
+                Some(group) => group.push(t),
+                None => groups.push(vec![t]),
+            }
+        }
+        groups.retain(|g| g.len() > 1);
+        let locks = (inner.slots.iter().enumerate())
+            .filter(|(_, s)| s.scalar == Scalar::Lock)
+            .map(|(i, _)| i as u32)
+            .collect();
+        Layout {
+            groups,
+            locals,
+            locks,
+        }
+    }
+}
+
+impl Symmetric for LangModel {
+    /// The thread's position and locals, then one byte per lock: whether it holds it.
+    type Key = Vec<u8>;
+
+    fn thread_groups(&self) -> Vec<Vec<usize>> {
+        self.0.layout.groups.clone()
+    }
+
+    fn thread_key(&self, s: &State, t: usize) -> Vec<u8> {
+        let inner = &self.0;
+        let locals = &inner.layout.locals[t];
+        let mut key = Vec::with_capacity(2 + locals.len() + inner.layout.locks.len());
+        key.extend_from_slice(&s.0[2 * t..2 * t + 2]);
+        key.extend_from_slice(&s.0[locals.clone()]);
+        let holder = t as i64 + 1;
+        key.extend((inner.layout.locks.iter()).map(|&l| u8::from(inner.get(s, l) == holder)));
+        key
+    }
+
+    fn permute(&self, s: &mut State, to: &[u8]) {
+        let inner = &self.0;
+        let old = s.clone();
+        for (t, &new) in to.iter().enumerate() {
+            let new = usize::from(new);
+            if new == t {
+                continue;
+            }
+            s.0[2 * new..2 * new + 2].copy_from_slice(&old.0[2 * t..2 * t + 2]);
+            let (from, into) = (&inner.layout.locals[t], &inner.layout.locals[new]);
+            s.0[into.clone()].copy_from_slice(&old.0[from.clone()]);
+        }
+        for &lock in &inner.layout.locks {
+            let holder = inner.get(s, lock);
+            if holder != 0 {
+                inner.put(s, lock, i64::from(to[holder as usize - 1]) + 1);
+            }
+        }
+    }
+}

@@ -1,0 +1,211 @@
+//! Thread symmetry on language models, with no declaration: threads that call the same
+//! operations with the same arguments are one group, the search stores one state per orbit
+//! (counted here by brute force over every reachable state and every renaming), and verdicts,
+//! checks and counterexample lengths are those of the search without symmetry.
+
+mod common;
+
+use common::{instance, Call, Thread};
+use std::collections::HashSet;
+use weft_explorer::{Checker, Model, Observer, Outcome, Symmetric, Verdict};
+use weft_lang::LangModel;
+
+/// Counters behind per-slot spinlocks, and one plain counter updated without a lock.
+const COUNTERS: &str = "
+struct slot {
+    spinlock_t lock;
+    int count in 0..6;
+}
+
+struct slot slots[2];
+int plain in 0..6;
+
+op locked_inc(int i) {
+    spin_lock(&slots[i].lock);
+    int r = slots[i].count;
+    slots[i].count = r + 1;
+    spin_unlock(&slots[i].lock);
+}
+
+op plain_inc() {
+    int r = plain;
+    plain = r + 1;
+}
+
+end_check no_lost_update(plain != 1, \"two plain increments left the counter at one\");
+";
+
+/// Threads named `names`, each calling `calls`.
+fn threads<'a>(groups: &'a [(&'a [&'a str], &'a [Call<'a>])]) -> Vec<Thread<'a>> {
+    groups
+        .iter()
+        .flat_map(|(names, calls)| names.iter().map(move |n| (*n, *calls)))
+        .collect()
+}
+
+/// Every state the search without symmetry reaches.
+struct Collect(Vec<<LangModel as Model>::State>);
+
+impl Observer<<LangModel as Model>::State> for Collect {
+    fn state(&mut self, _: u64, s: &<LangModel as Model>::State, _: usize) {
+        self.0.push(s.clone());
+    }
+}
+
+/// Every ordering of `items`.
+fn permutations(items: &[usize]) -> Vec<Vec<usize>> {
+    if items.len() <= 1 {
+        return vec![items.to_vec()];
+    }
+    let mut out = Vec::new();
+    for (i, first) in items.iter().enumerate() {
+        let mut rest = items.to_vec();
+        rest.remove(i);
+        for mut tail in permutations(&rest) {
+            tail.insert(0, *first);
+            out.push(tail);
+        }
+    }
+    out
+}
+
+/// Every renaming `to[old] = new` that permutes each group within itself.
+fn renamings(threads: usize, groups: &[Vec<usize>]) -> Vec<Vec<u8>> {
+    let mut all = vec![(0..threads as u8).collect::<Vec<u8>>()];
+    for group in groups {
+        let mut next = Vec::new();
+        for to in &all {
+            for image in permutations(group) {
+                let mut to = to.clone();
+                for (old, new) in group.iter().zip(&image) {
+                    to[*old] = *new as u8;
+                }
+                next.push(to);
+            }
+        }
+        all = next;
+    }
+    all
+}
+
+/// Every reachable state, and the orbits among them by brute force.
+fn orbits(m: &LangModel) -> (usize, usize) {
+    let mut all = Collect(Vec::new());
+    let out = Checker::new()
+        .threads(1)
+        .keep_going(true)
+        .symmetry(false)
+        .check_observed(m, &mut all)
+        .unwrap();
+    assert!(!matches!(out.verdict, Verdict::Stopped(_)));
+    let renamings = renamings(m.thread_count(), &m.thread_groups());
+    let seen: HashSet<Vec<u8>> = (all.0.iter())
+        .map(|s| {
+            (renamings.iter())
+                .map(|to| {
+                    let mut t = s.clone();
+                    m.permute(&mut t, to);
+                    let mut bytes = Vec::new();
+                    m.encode(&t, &mut bytes);
+                    bytes
+                })
+                .min()
+                .unwrap()
+        })
+        .collect();
+    (all.0.len(), seen.len())
+}
+
+fn check(m: &LangModel, symmetry: bool, threads: usize) -> Outcome {
+    Checker::new()
+        .threads(threads)
+        .symmetry(symmetry)
+        .check(m)
+        .unwrap()
+}
+
+/// The failed check and the counterexample's length, or `None` for a pass.
+fn verdict(o: &Outcome) -> Option<(String, usize)> {
+    match &o.verdict {
+        Verdict::Pass => None,
+        Verdict::Violation(c) => Some((c.violation.check.clone(), c.schedule.len())),
+        Verdict::Stopped(r) => panic!("stopped: {r}"),
+    }
+}
+
+#[test]
+fn threads_with_the_same_calls_are_one_group() {
+    let m = instance(
+        COUNTERS,
+        "base",
+        &threads(&[
+            (&["a", "b"], &[("locked_inc", &["0"])]),
+            (&["c"], &[("locked_inc", &["1"])]),
+            (&["d", "e"], &[("locked_inc", &["1"]), ("plain_inc", &[])]),
+        ]),
+    );
+    assert_eq!(m.thread_groups(), vec![vec![0, 1], vec![3, 4]]);
+    let alone = instance(
+        COUNTERS,
+        "base",
+        &threads(&[(&["a"], &[("plain_inc", &[])])]),
+    );
+    assert!(
+        alone.symmetry().is_none(),
+        "no two threads are interchangeable"
+    );
+}
+
+#[test]
+fn one_state_is_stored_per_orbit_and_lock_holders_are_renamed() {
+    let m = instance(
+        COUNTERS,
+        "base",
+        &threads(&[
+            (
+                &["a", "b", "c"],
+                &[("locked_inc", &["0"]), ("locked_inc", &["1"])],
+            ),
+            (&["d", "e"], &[("locked_inc", &["1"])]),
+        ]),
+    );
+    let (states, want) = orbits(&m);
+    assert!(want * 4 < states, "{states} states, {want} orbits");
+    for threads in [1, 2] {
+        let out = check(&m, true, threads);
+        assert!(matches!(out.verdict, Verdict::Pass));
+        assert_eq!(out.stats.states, want as u64, "-j {threads}");
+    }
+    assert_eq!(check(&m, false, 1).stats.states, states as u64);
+}
+
+#[test]
+fn verdicts_and_counterexamples_are_those_of_the_full_search() {
+    let m = instance(
+        COUNTERS,
+        "base",
+        &threads(&[
+            (
+                &["a", "b", "c"],
+                &[("plain_inc", &[]), ("locked_inc", &["0"])],
+            ),
+            (&["d", "e"], &[("locked_inc", &["0"])]),
+        ]),
+    );
+    let full = verdict(&check(&m, false, 1));
+    assert_eq!(full.as_ref().map(|v| v.0.as_str()), Some("no_lost_update"));
+    for threads in [1, 2] {
+        let out = check(&m, true, threads);
+        assert!(out.symmetry.is_some());
+        assert_eq!(verdict(&out), full, "-j {threads}");
+        // The counterexample names the real threads: it re-executes to the same violation.
+        let Verdict::Violation(c) = &out.verdict else {
+            unreachable!()
+        };
+        let trace = c.trace(&m).expect("the counterexample re-executes");
+        assert_eq!(
+            trace.violation.map(|v| v.check),
+            Some(c.violation.check.clone())
+        );
+    }
+}
