@@ -4,7 +4,8 @@
 //!
 //! The only reference to a thread a state can hold is a spinlock's holder: a lock is a
 //! global, it is not a value (it cannot be read into a variable or compared), and checks see
-//! globals only. A thread's sort key is therefore its position, its locals' bytes and which
+//! globals only. Code that names `THREAD` (`tasks[THREAD]`) is its thread's own, so such a
+//! thread is in no group. A thread's sort key is therefore its position, its locals' bytes and which
 //! locks it holds; renaming moves positions and locals and renames the holders.
 
 use crate::ast::Scalar;
@@ -25,33 +26,41 @@ pub(crate) struct Layout {
 }
 
 impl Layout {
-    /// The layout of `inner`'s states; threads are grouped when their `calls` are equal and
-    /// their locals have the same types in the same order.
+    /// The layout of `inner`'s states; threads are grouped when their `calls` are equal, their
+    /// code does not name `THREAD`, and their locals are packed alike in bytes of their own.
     pub fn new(inner: &Inner, calls: &[Vec<OpCall>]) -> Layout {
         let threads = inner.threads.len();
-        let mut kinds: Vec<Vec<&Scalar>> = vec![Vec::new(); threads];
+        let packing = &inner.packing;
+        // Per thread: its locals' bytes, and how each is packed relative to the first byte.
         let mut locals: Vec<Option<std::ops::Range<usize>>> = vec![None; threads];
-        let mut contiguous = vec![true; threads];
         for (i, slot) in inner.slots.iter().enumerate() {
             let Some(t) = slot.thread else { continue };
-            let at = inner.packing.offset[i] as usize;
-            let end = at + inner.packing.width[i] as usize;
-            match &mut locals[t] {
-                None => locals[t] = Some(at..end),
-                Some(range) => {
-                    contiguous[t] &= range.end == at;
-                    range.end = end;
-                }
-            }
-            kinds[t].push(&slot.scalar);
+            let at = packing.offset[i] as usize;
+            let end = at + packing.width[i] as usize;
+            let range = locals[t].get_or_insert(at..end);
+            *range = range.start.min(at)..range.end.max(end);
         }
-        let locals = locals.into_iter().map(Option::unwrap_or_default).collect();
+        let locals: Vec<std::ops::Range<usize>> =
+            locals.into_iter().map(Option::unwrap_or_default).collect();
+        let mut packed: Vec<Vec<(usize, u8, u64, &Scalar)>> = vec![Vec::new(); threads];
+        let mut own = vec![true; threads];
+        for (i, slot) in inner.slots.iter().enumerate() {
+            let (at, width) = (packing.offset[i] as usize, packing.width[i] as usize);
+            for (t, range) in locals.iter().enumerate() {
+                let inside = at < range.end && range.start < at + width;
+                own[t] &= !inside || slot.thread == Some(t);
+            }
+            if let Some(t) = slot.thread {
+                let at = at - locals[t].start;
+                packed[t].push((at, packing.width[i], packing.bias[i], &slot.scalar));
+            }
+        }
         let mut groups: Vec<Vec<usize>> = Vec::new();
-        for t in (0..threads).filter(|&t| contiguous[t]) {
+        for t in (0..threads).filter(|&t| own[t] && !inner.threads[t].names_thread) {
             let same = |g: &&mut Vec<usize>| {
                 let u = g[0];
                 calls[u] == calls[t]
-                    && kinds[u] == kinds[t]
+                    && packed[u] == packed[t]
                     && inner.threads[u].code.len() == inner.threads[t].code.len()
             };
             match groups.iter_mut().find(same) {

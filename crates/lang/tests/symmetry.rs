@@ -209,3 +209,47 @@ fn verdicts_and_counterexamples_are_those_of_the_full_search() {
         );
     }
 }
+
+/// State kept per thread in `tasks[THREAD]`: the code of a thread that names `THREAD` is its
+/// own, so it is in no group, while threads whose code does not are grouped as before.
+const PER_THREAD: &str = "
+struct task {
+    bool took;
+}
+
+struct task tasks[NR_THREADS];
+int count in 0..4;
+
+op take() {
+    int r = count;
+    count = r + 1;
+    tasks[THREAD].took = true;
+}
+
+op add() {
+    int r = count;
+    count = r + 1;
+}
+
+end_check counted(count >= 1, \"no increment is seen\");
+";
+
+#[test]
+fn threads_whose_code_names_their_own_number_are_in_no_group() {
+    let m = instance(
+        PER_THREAD,
+        "base",
+        &threads(&[
+            (&["a", "b"], &[("take", &[])]),
+            (&["c", "d"], &[("add", &[])]),
+        ]),
+    );
+    assert_eq!(m.thread_groups(), vec![vec![2, 3]]);
+    let (states, want) = orbits(&m);
+    assert!(want < states, "{states} states, {want} orbits");
+    for threads in [1, 2] {
+        let out = check(&m, true, threads);
+        assert_eq!(out.stats.states, want as u64, "-j {threads}");
+        assert_eq!(verdict(&out), verdict(&check(&m, false, 1)), "-j {threads}");
+    }
+}

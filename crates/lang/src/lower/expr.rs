@@ -116,7 +116,7 @@ impl ThreadLower<'_, '_> {
             ExprKind::Int(i) => Some((Val::Const(*i), Kind::Int)),
             ExprKind::Bool(b) => Some((Val::Const(*b as i64), Kind::Bool)),
             ExprKind::Name(n) if self.lookup(n).is_none() && self.ctx.consts.contains_key(n) => {
-                Some((Val::Const(self.ctx.consts[n]), Kind::Int))
+                Some((Val::Const(self.ctx.constant(n)?), Kind::Int))
             }
             ExprKind::Not(a) => {
                 let v = self.cond(a)?;

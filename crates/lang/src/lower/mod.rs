@@ -74,6 +74,9 @@ pub struct ThreadCode {
     pub labels: Vec<Label>,
     /// Each operation: its first instruction, its name, its locals' slots.
     pub ops: Vec<(u32, String, u32, u32)>,
+    /// Whether the code names `THREAD`: then it is not interchangeable with another
+    /// thread's, whatever operations they call.
+    pub names_thread: bool,
 }
 
 /// The whole lowered model.
@@ -153,6 +156,8 @@ pub(crate) struct Ctx<'a> {
     pub instances: HashMap<String, Vec<(String, u32)>>,
     /// How many instances each struct has, counted before the layout (pointers' ranges).
     counts: HashMap<String, u32>,
+    /// Whether `THREAD` was read since the thread's lowering began.
+    thread_named: bool,
 }
 
 impl<'a> Ctx<'a> {
@@ -181,6 +186,7 @@ impl<'a> Ctx<'a> {
             checks: BUILTIN_CHECKS.to_vec(),
             instances: HashMap::new(),
             counts: HashMap::new(),
+            thread_named: false,
         };
         ctx.count_instances();
         ctx.layout_structs();
@@ -193,11 +199,18 @@ impl<'a> Ctx<'a> {
         self.diags.push(Diag::new(span.clone(), message, label));
     }
 
+    /// The value of constant `name`, if it is one (noting a read of `THREAD`).
+    pub fn constant(&mut self, name: &str) -> Option<i64> {
+        let v = self.consts.get(name).copied();
+        self.thread_named |= v.is_some() && name == THREAD;
+        v
+    }
+
     /// The value of a constant expression: literals, parameters and arithmetic.
     pub fn const_eval(&mut self, e: &Expr) -> Option<i64> {
         let v = match &e.kind {
             ExprKind::Int(i) => Some(*i),
-            ExprKind::Name(n) if self.consts.contains_key(n) => Some(self.consts[n]),
+            ExprKind::Name(n) if self.consts.contains_key(n) => self.constant(n),
             ExprKind::Neg(a) => self.const_eval(a)?.checked_neg(),
             ExprKind::Bin(op, a, b) => {
                 let (a, b) = (self.const_eval(a)?, self.const_eval(b)?);
@@ -416,11 +429,14 @@ pub(crate) fn lower(mut ctx: Ctx<'_>, calls: &[Vec<OpCall>]) -> Result<Lowered, 
     let mut threads = Vec::new();
     for (t, ops) in calls.iter().enumerate() {
         ctx.consts.insert(THREAD.into(), t as i64);
+        ctx.thread_named = false;
         let mut tl = stmt::ThreadLower::new(&mut ctx, t);
         for call in ops {
             tl.op(call);
         }
-        threads.push(tl.finish());
+        let mut code = tl.finish();
+        code.names_thread = ctx.thread_named;
+        threads.push(code);
     }
     // Checks belong to no thread.
     ctx.consts.remove(THREAD);

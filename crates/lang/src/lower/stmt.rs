@@ -86,6 +86,7 @@ impl<'c, 'a> ThreadLower<'c, 'a> {
             code: self.code,
             labels: self.labels,
             ops: self.ops,
+            names_thread: false,
         }
     }
 
