@@ -167,7 +167,10 @@ fn a_language_model_steps_to_its_counterexample() {
         out.contains("page._refcount"),
         "`state` shows the globals:\n{out}"
     );
-    assert!(out.contains("runs if (!page_ref_freeze(&page, 2))"), "{out}");
+    assert!(
+        out.contains("runs if (!page_ref_freeze(&page, 2))"),
+        "{out}"
+    );
     assert!(out.contains("=> violation of"), "{out}");
     let o = Command::new(env!("CARGO_BIN_EXE_weft"))
         .args(["replay", trace.to_str().unwrap()])

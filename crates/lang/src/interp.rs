@@ -16,6 +16,15 @@ use weft_explorer::{Status, Violation};
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct State(pub(crate) Box<[u8]>);
 
+/// A violation found while evaluating, boxed so that results stay two words wide (the
+/// evaluator is recursive and hot).
+pub(crate) type Fault = Box<Violation>;
+
+/// A violation of `check`, boxed.
+fn fault(check: &str, message: String) -> Fault {
+    Box::new(Violation::new(check, message))
+}
+
 /// Where each slot is in a packed state.
 pub(crate) struct Packing {
     pub offset: Vec<u32>,
@@ -124,10 +133,15 @@ impl Inner {
     pub(crate) fn put(&self, s: &mut State, slot: u32, v: i64) {
         let i = slot as usize;
         let at = self.packing.offset[i] as usize;
-        let w = self.packing.width[i] as usize;
         let distance = (v as u64).wrapping_sub(self.packing.min[i] as u64);
-        let raw = distance.wrapping_sub(self.packing.bias[i]).to_le_bytes();
-        s.0[at..at + w].copy_from_slice(&raw[..w]);
+        let raw = distance.wrapping_sub(self.packing.bias[i]);
+        // Written in the slot's width, as `get` reads it: the wrapping truncation is exact.
+        match self.packing.width[i] {
+            1 => s.0[at] = raw as u8,
+            2 => s.0[at..at + 2].copy_from_slice(&(raw as u16).to_le_bytes()),
+            4 => s.0[at..at + 4].copy_from_slice(&(raw as u32).to_le_bytes()),
+            _ => s.0[at..at + 8].copy_from_slice(&raw.to_le_bytes()),
+        }
     }
 
     pub(crate) fn pc(&self, s: &State, t: usize) -> usize {
@@ -139,11 +153,11 @@ impl Inner {
     }
 
     /// The slot `p` names in `s`.
-    pub(crate) fn slot_of(&self, s: &State, p: &Place) -> Result<u32, Violation> {
+    pub(crate) fn slot_of(&self, s: &State, p: &Place) -> Result<u32, Fault> {
         if let Some((ptr, instances)) = &p.via {
             let v = self.eval(s, ptr)?;
             return match v {
-                0 => Err(Violation::new(
+                0 => Err(fault(
                     "null_deref",
                     format!("{}: a NULL pointer dereferenced", p.name),
                 )),
@@ -155,7 +169,7 @@ impl Inner {
             Some(i) => {
                 let i = self.eval(s, i)?;
                 if i < 0 || i >= p.len as i64 {
-                    return Err(Violation::new(
+                    return Err(fault(
                         "out_of_bounds",
                         format!("{}[{i}]: the array has {} elements", p.name, p.len),
                     ));
@@ -165,14 +179,14 @@ impl Inner {
         }
     }
 
-    pub(crate) fn eval(&self, s: &State, v: &Val) -> Result<i64, Violation> {
+    pub(crate) fn eval(&self, s: &State, v: &Val) -> Result<i64, Fault> {
         Ok(match v {
             Val::Const(c) => *c,
             Val::Read(p) => self.get(s, self.slot_of(s, p)?),
             Val::InBounds(i, len, name) => {
                 let i = self.eval(s, i)?;
                 if i < 0 || i >= *len as i64 {
-                    return Err(Violation::new(
+                    return Err(fault(
                         "out_of_bounds",
                         format!("{name}[{i}]: the array has {len} elements"),
                     ));
@@ -214,6 +228,10 @@ impl Inner {
     /// Runs `t`'s next step: instructions up to the next one that touches shared memory
     /// after one that did, an `atomic { }` block whole.
     pub(crate) fn step(&self, s: &mut State, t: usize) -> Result<(), Violation> {
+        self.run(s, t).map_err(|f| *f)
+    }
+
+    fn run(&self, s: &mut State, t: usize) -> Result<(), Fault> {
         let code = &self.threads[t].code;
         let mut pc = self.pc(s, t);
         let (mut seen, mut depth) = (false, 0u32);
@@ -230,7 +248,7 @@ impl Inner {
                     let (lo, hi) = p.scalar.bounds(self.names.len());
                     if v < lo || v > hi {
                         let name = &self.slots[slot as usize].name;
-                        return Err(Violation::new(
+                        return Err(fault(
                             "overflow",
                             format!("{name} = {v} is outside its range {lo}..{hi}"),
                         ));
@@ -249,7 +267,7 @@ impl Inner {
                     let slot = self.slot_of(s, p)?;
                     if self.get(s, slot) != 0 {
                         if depth > 0 {
-                            return Err(Violation::new(
+                            return Err(fault(
                                 "spinlock",
                                 format!("spin_lock({}) inside atomic on a held lock", p.name),
                             ));
@@ -262,7 +280,7 @@ impl Inner {
                 Op::Unlock(p) => {
                     let slot = self.slot_of(s, p)?;
                     if self.get(s, slot) != t as i64 + 1 {
-                        return Err(Violation::new(
+                        return Err(fault(
                             "spinlock",
                             format!(
                                 "spin_unlock({}) of a lock this thread does not hold",
@@ -274,13 +292,13 @@ impl Inner {
                 }
                 Op::Check(name, c, message) => {
                     if self.eval(s, c)? == 0 {
-                        return Err(Violation::new(*name, message.clone()));
+                        return Err(fault(name, message.clone()));
                     }
                 }
                 Op::Count(slot, bound) => {
                     let n = self.get(s, *slot) + 1;
                     if n > *bound as i64 {
-                        return Err(Violation::new(
+                        return Err(fault(
                             "loop_bound",
                             format!("the loop ran more than its bound of {bound} times"),
                         ));
@@ -316,21 +334,18 @@ impl Inner {
     }
 }
 
-fn overflow_of(op: &str, a: i64) -> Violation {
-    Violation::new("overflow", format!("{op}{a} does not fit 64 bits"))
+fn overflow_of(op: &str, a: i64) -> Fault {
+    fault("overflow", format!("{op}{a} does not fit 64 bits"))
 }
 
-fn binary(op: BinOp, x: i64, y: i64) -> Result<i64, Violation> {
-    let over = || Violation::new("overflow", format!("{x} {op:?} {y} does not fit 64 bits"));
+fn binary(op: BinOp, x: i64, y: i64) -> Result<i64, Fault> {
+    let over = || fault("overflow", format!("{x} {op:?} {y} does not fit 64 bits"));
     Ok(match op {
         BinOp::Add => x.checked_add(y).ok_or_else(over)?,
         BinOp::Sub => x.checked_sub(y).ok_or_else(over)?,
         BinOp::Mul => x.checked_mul(y).ok_or_else(over)?,
         BinOp::Div | BinOp::Rem if y == 0 => {
-            return Err(Violation::new(
-                "division_by_zero",
-                format!("{x} divided by zero"),
-            ))
+            return Err(fault("division_by_zero", format!("{x} divided by zero")))
         }
         BinOp::Div => x.checked_div(y).ok_or_else(over)?,
         BinOp::Rem => x.checked_rem(y).ok_or_else(over)?,

@@ -141,7 +141,7 @@ fn check_all(
     checks: &[(&'static str, Val, String)],
 ) -> Result<(), Violation> {
     for (name, cond, message) in checks {
-        if inner.eval(s, cond)? == 0 {
+        if inner.eval(s, cond).map_err(|f| *f)? == 0 {
             return Err(Violation::new(*name, message.clone()));
         }
     }
