@@ -1,7 +1,7 @@
 //! A reference enumerator for testing engines: it walks every complete schedule one by one,
 //! with no visited set at all. Exponential; only for small models.
 
-use crate::model::{check_state, Model, Status};
+use crate::model::{check_state, Model, Status, Symmetric};
 use std::collections::HashSet;
 
 /// What enumerating every schedule found.
@@ -60,4 +60,82 @@ fn note(e: &mut Enumeration, len: usize, check: &str) {
     if e.shortest_violation.as_ref().is_none_or(|(l, _)| len < *l) {
         e.shortest_violation = Some((len, check.to_string()));
     }
+}
+
+/// Every reachable state (a violating state is kept but not expanded, a failing step leads
+/// nowhere) and the orbits among them: how many states are left when states that a renaming
+/// of threads within their groups makes equal are counted once. By brute force over every
+/// renaming, with no canonical form: the reference a symmetry reduction is tested against.
+pub fn orbits<M: Symmetric>(model: &M) -> (usize, usize) {
+    let bytes = |s: &M::State| {
+        let mut out = Vec::new();
+        model.encode(s, &mut out);
+        out
+    };
+    let init = model.initial_state();
+    let mut seen = HashSet::from([bytes(&init)]);
+    let (mut all, mut next) = (Vec::new(), vec![init]);
+    while let Some(state) = next.pop() {
+        if check_state(model, &state).is_ok() {
+            for t in 0..model.thread_count() {
+                let mut after = state.clone();
+                let moved =
+                    model.status(&state, t) == Status::Enabled && model.step(&mut after, t).is_ok();
+                if moved && seen.insert(bytes(&after)) {
+                    next.push(after);
+                }
+            }
+        }
+        all.push(state);
+    }
+    let renamings = renamings(model.thread_count(), &model.thread_groups());
+    let orbits: HashSet<Vec<u8>> = (all.iter())
+        .map(|s| {
+            (renamings.iter())
+                .map(|to| {
+                    let mut t = s.clone();
+                    model.permute(&mut t, to);
+                    bytes(&t)
+                })
+                .min()
+                .expect("the identity renaming")
+        })
+        .collect();
+    (all.len(), orbits.len())
+}
+
+/// Every renaming `to[old] = new` that permutes each group within itself.
+fn renamings(threads: usize, groups: &[Vec<usize>]) -> Vec<Vec<u8>> {
+    let mut all = vec![(0..threads as u8).collect::<Vec<u8>>()];
+    for group in groups {
+        let mut next = Vec::new();
+        for to in &all {
+            for image in permutations(group) {
+                let mut to = to.clone();
+                for (old, new) in group.iter().zip(&image) {
+                    to[*old] = *new as u8;
+                }
+                next.push(to);
+            }
+        }
+        all = next;
+    }
+    all
+}
+
+/// Every ordering of `items`.
+pub fn permutations(items: &[usize]) -> Vec<Vec<usize>> {
+    if items.len() <= 1 {
+        return vec![items.to_vec()];
+    }
+    let mut out = Vec::new();
+    for (i, first) in items.iter().enumerate() {
+        let mut rest = items.to_vec();
+        rest.remove(i);
+        for mut tail in permutations(&rest) {
+            tail.insert(0, *first);
+            out.push(tail);
+        }
+    }
+    out
 }

@@ -1,13 +1,14 @@
 //! Thread symmetry on language models, with no declaration: threads that call the same
 //! operations with the same arguments are one group, the search stores one state per orbit
-//! (counted here by brute force over every reachable state and every renaming), and verdicts,
+//! (counted by brute force over every reachable state and every renaming,
+//! `weft_explorer::naive::orbits`), and verdicts,
 //! checks and counterexample lengths are those of the search without symmetry.
 
 mod common;
 
 use common::{instance, Call, Thread};
-use std::collections::HashSet;
-use weft_explorer::{Checker, Model, Observer, Outcome, Symmetric, Verdict};
+use weft_explorer::naive::orbits;
+use weft_explorer::{Checker, Model, Outcome, Symmetric, Verdict};
 use weft_lang::LangModel;
 
 /// Counters behind per-slot spinlocks, and one plain counter updated without a lock.
@@ -41,79 +42,6 @@ fn threads<'a>(groups: &'a [(&'a [&'a str], &'a [Call<'a>])]) -> Vec<Thread<'a>>
         .iter()
         .flat_map(|(names, calls)| names.iter().map(move |n| (*n, *calls)))
         .collect()
-}
-
-/// Every state the search without symmetry reaches.
-struct Collect(Vec<<LangModel as Model>::State>);
-
-impl Observer<<LangModel as Model>::State> for Collect {
-    fn state(&mut self, _: u64, s: &<LangModel as Model>::State, _: usize) {
-        self.0.push(s.clone());
-    }
-}
-
-/// Every ordering of `items`.
-fn permutations(items: &[usize]) -> Vec<Vec<usize>> {
-    if items.len() <= 1 {
-        return vec![items.to_vec()];
-    }
-    let mut out = Vec::new();
-    for (i, first) in items.iter().enumerate() {
-        let mut rest = items.to_vec();
-        rest.remove(i);
-        for mut tail in permutations(&rest) {
-            tail.insert(0, *first);
-            out.push(tail);
-        }
-    }
-    out
-}
-
-/// Every renaming `to[old] = new` that permutes each group within itself.
-fn renamings(threads: usize, groups: &[Vec<usize>]) -> Vec<Vec<u8>> {
-    let mut all = vec![(0..threads as u8).collect::<Vec<u8>>()];
-    for group in groups {
-        let mut next = Vec::new();
-        for to in &all {
-            for image in permutations(group) {
-                let mut to = to.clone();
-                for (old, new) in group.iter().zip(&image) {
-                    to[*old] = *new as u8;
-                }
-                next.push(to);
-            }
-        }
-        all = next;
-    }
-    all
-}
-
-/// Every reachable state, and the orbits among them by brute force.
-fn orbits(m: &LangModel) -> (usize, usize) {
-    let mut all = Collect(Vec::new());
-    let out = Checker::new()
-        .threads(1)
-        .keep_going(true)
-        .symmetry(false)
-        .check_observed(m, &mut all)
-        .unwrap();
-    assert!(!matches!(out.verdict, Verdict::Stopped(_)));
-    let renamings = renamings(m.thread_count(), &m.thread_groups());
-    let seen: HashSet<Vec<u8>> = (all.0.iter())
-        .map(|s| {
-            (renamings.iter())
-                .map(|to| {
-                    let mut t = s.clone();
-                    m.permute(&mut t, to);
-                    let mut bytes = Vec::new();
-                    m.encode(&t, &mut bytes);
-                    bytes
-                })
-                .min()
-                .unwrap()
-        })
-        .collect();
-    (all.0.len(), seen.len())
 }
 
 fn check(m: &LangModel, symmetry: bool, threads: usize) -> Outcome {

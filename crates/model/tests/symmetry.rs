@@ -1,24 +1,12 @@
 //! Thread symmetry on pt_frag: the search stores exactly one state per orbit. The orbits are
-//! counted here independently, by brute force: every reachable state of the full search is
-//! renamed by every permutation of its groups, and the smallest encoding names its orbit.
+//! counted independently, by brute force (`weft_explorer::naive::orbits`): every reachable
+//! state, enumerated without the search, is renamed by every permutation of its groups, and
+//! the smallest encoding names its orbit.
 
-mod common;
-
-use common::permutations;
-
-use std::collections::HashSet;
-use weft_explorer::{Checker, Model, Observer, Symmetric, Verdict};
+use weft_explorer::naive::orbits;
+use weft_explorer::{Checker, Symmetric, Verdict};
 use weft_model::pt_frag::PtFrag;
 use weft_model::Scenario;
-
-/// Every state the full search reaches.
-struct Collect(Vec<<PtFrag as Model>::State>);
-
-impl Observer<<PtFrag as Model>::State> for Collect {
-    fn state(&mut self, _: u64, s: &<PtFrag as Model>::State, _: usize) {
-        self.0.push(s.clone());
-    }
-}
 
 fn model(name: &str) -> PtFrag {
     let s = Scenario::shipped(name).unwrap().unwrap();
@@ -27,54 +15,6 @@ fn model(name: &str) -> PtFrag {
         .downcast_ref::<PtFrag>()
         .expect("a pt_frag model")
         .clone()
-}
-
-/// Every renaming `to[old] = new` the groups allow (the product of each group's permutations).
-fn renamings(threads: usize, groups: &[Vec<usize>]) -> Vec<Vec<u8>> {
-    let mut all = vec![(0..threads as u8).collect::<Vec<u8>>()];
-    for group in groups {
-        let mut next = Vec::new();
-        for to in &all {
-            for image in permutations(group) {
-                let mut to = to.clone();
-                for (old, new) in group.iter().zip(&image) {
-                    to[*old] = *new as u8;
-                }
-                next.push(to);
-            }
-        }
-        all = next;
-    }
-    all
-}
-
-/// The number of orbits among every reachable state, by brute force.
-fn orbits(m: &PtFrag) -> (usize, usize) {
-    let mut all = Collect(Vec::new());
-    let out = Checker::new()
-        .threads(1)
-        .keep_going(true)
-        .symmetry(false)
-        .check_observed(m, &mut all)
-        .unwrap();
-    assert!(matches!(out.verdict, Verdict::Pass));
-    let renamings = renamings(m.thread_count(), &m.thread_groups());
-    let mut seen = HashSet::new();
-    for s in &all.0 {
-        let smallest = renamings
-            .iter()
-            .map(|to| {
-                let mut t = s.clone();
-                m.permute(&mut t, to);
-                let mut bytes = Vec::new();
-                m.encode(&t, &mut bytes);
-                bytes
-            })
-            .min()
-            .unwrap();
-        seen.insert(smallest);
-    }
-    (all.0.len(), seen.len())
 }
 
 fn stored_with_symmetry(m: &PtFrag, threads: usize) -> u64 {

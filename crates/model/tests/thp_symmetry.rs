@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::permutations;
+use weft_explorer::naive::permutations;
 
 use std::collections::HashSet;
 use weft_explorer::{trace, Checker, Model, Observer, Symmetric, Verdict};

@@ -40,23 +40,6 @@ macro_rules! typed {
 #[allow(unused_imports)]
 pub(crate) use typed;
 
-/// Every permutation of `items` (for the symmetry tests' brute-force orbit counts).
-pub fn permutations(items: &[usize]) -> Vec<Vec<usize>> {
-    if items.len() <= 1 {
-        return vec![items.to_vec()];
-    }
-    let mut out = Vec::new();
-    for (i, &first) in items.iter().enumerate() {
-        let mut rest = items.to_vec();
-        rest.remove(i);
-        for mut tail in permutations(&rest) {
-            tail.insert(0, first);
-            out.push(tail);
-        }
-    }
-    out
-}
-
 /// Runs `schedule` from `state`: each entry is a thread and the label its next step must
 /// start with. Returns the violation of the last step, if it has one; an earlier step that
 /// fails panics.
