@@ -39,6 +39,7 @@ impl LangModel {
     /// The model for `lowered`, its threads named `names`, which made `calls`.
     pub(crate) fn new(lowered: Lowered, names: Vec<String>, calls: &[Vec<OpCall>]) -> LangModel {
         let packing = Packing::new(&lowered.slots, names.len());
+        let thread_arrays = lowered.thread_arrays;
         let step_fp = lowered
             .threads
             .iter()
@@ -65,7 +66,7 @@ impl LangModel {
             instances: lowered.instances,
             layout: Layout::default(),
         };
-        inner.layout = Layout::new(&inner, calls);
+        inner.layout = Layout::new(&inner, calls, &thread_arrays);
         let mut init = inner.init.clone();
         for (i, s) in inner.slots.iter().enumerate() {
             inner.put(&mut init, i as u32, s.init);

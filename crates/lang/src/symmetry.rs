@@ -4,13 +4,15 @@
 //!
 //! The only reference to a thread a state can hold is a spinlock's holder: a lock is a
 //! global, it is not a value (it cannot be read into a variable or compared), and checks see
-//! globals only. Code that names `THREAD` (`tasks[THREAD]`) is its thread's own, so such a
-//! thread is in no group. A thread's sort key is therefore its position, its locals' bytes and which
+//! globals only, except the arrays with an element per thread that only `THREAD` indexes
+//! (`tasks[THREAD]`, in no check and through no pointer): element `t` is thread `t`'s own, so
+//! it is part of the thread's key and moves with it. A thread whose code names `THREAD` in
+//! any other way is in no group. A thread's sort key is therefore its position, its locals' bytes and which
 //! locks it holds; renaming moves positions and locals and renames the holders.
 
 use crate::ast::Scalar;
 use crate::interp::State;
-use crate::lower::OpCall;
+use crate::lower::{OpCall, ThreadArray};
 use crate::model::{Inner, LangModel};
 use weft_explorer::symmetry::Symmetric;
 
@@ -21,6 +23,9 @@ pub(crate) struct Layout {
     pub groups: Vec<Vec<usize>>,
     /// Each thread's locals: the byte range they take in a packed state.
     locals: Vec<std::ops::Range<usize>>,
+    /// Each thread's own elements of the arrays `THREAD` indexes: where each slot's bytes
+    /// are, slot by slot in the same order for every thread.
+    owned: Vec<Vec<std::ops::Range<usize>>>,
     /// Every lock slot.
     locks: Vec<u32>,
 }
@@ -28,9 +33,21 @@ pub(crate) struct Layout {
 impl Layout {
     /// The layout of `inner`'s states; threads are grouped when their `calls` are equal, their
     /// code does not name `THREAD`, and their locals are packed alike in bytes of their own.
-    pub fn new(inner: &Inner, calls: &[Vec<OpCall>]) -> Layout {
+    pub fn new(inner: &Inner, calls: &[Vec<OpCall>], arrays: &[ThreadArray]) -> Layout {
         let threads = inner.threads.len();
         let packing = &inner.packing;
+        let bytes = |slot: u32| {
+            let at = packing.offset[slot as usize] as usize;
+            at..at + packing.width[slot as usize] as usize
+        };
+        let owned: Vec<Vec<std::ops::Range<usize>>> = (0..threads as u32)
+            .map(|t| {
+                (arrays.iter())
+                    .flat_map(|a| (0..a.stride).map(move |f| a.base + t * a.stride + f))
+                    .map(bytes)
+                    .collect()
+            })
+            .collect();
         // Per thread: its locals' bytes, and how each is packed relative to the first byte.
         let mut locals: Vec<Option<std::ops::Range<usize>>> = vec![None; threads];
         for (i, slot) in inner.slots.iter().enumerate() {
@@ -76,6 +93,7 @@ impl Layout {
         Layout {
             groups,
             locals,
+            owned,
             locks,
         }
     }
@@ -95,6 +113,9 @@ impl Symmetric for LangModel {
         let mut key = Vec::with_capacity(2 + locals.len() + inner.layout.locks.len());
         key.extend_from_slice(&s.0[2 * t..2 * t + 2]);
         key.extend_from_slice(&s.0[locals.clone()]);
+        for slot in &inner.layout.owned[t] {
+            key.extend_from_slice(&s.0[slot.clone()]);
+        }
         let holder = t as i64 + 1;
         key.extend((inner.layout.locks.iter()).map(|&l| u8::from(inner.get(s, l) == holder)));
         key
@@ -111,6 +132,10 @@ impl Symmetric for LangModel {
             s.0[2 * new..2 * new + 2].copy_from_slice(&old.0[2 * t..2 * t + 2]);
             let (from, into) = (&inner.layout.locals[t], &inner.layout.locals[new]);
             s.0[into.clone()].copy_from_slice(&old.0[from.clone()]);
+            let owned = &inner.layout.owned;
+            for (from, into) in owned[t].iter().zip(&owned[new]) {
+                s.0[into.clone()].copy_from_slice(&old.0[from.clone()]);
+            }
         }
         for &lock in &inner.layout.locks {
             let holder = inner.get(s, lock);

@@ -8,7 +8,7 @@ mod common;
 
 use common::{instance, Call, Thread};
 use weft_explorer::naive::orbits;
-use weft_explorer::{Checker, Model, Outcome, Symmetric, Verdict};
+use weft_explorer::{Checker, Model, Outcome, Reduction, Symmetric, Verdict};
 use weft_lang::LangModel;
 
 /// Counters behind per-slot spinlocks, and one plain counter updated without a lock.
@@ -44,10 +44,12 @@ fn threads<'a>(groups: &'a [(&'a [&'a str], &'a [Call<'a>])]) -> Vec<Thread<'a>>
         .collect()
 }
 
+/// Every state explored (no partial-order reduction), one per orbit with `symmetry`.
 fn check(m: &LangModel, symmetry: bool, threads: usize) -> Outcome {
     Checker::new()
         .threads(threads)
         .symmetry(symmetry)
+        .reduction(Reduction::Off)
         .check(m)
         .unwrap()
 }
@@ -138,20 +140,24 @@ fn verdicts_and_counterexamples_are_those_of_the_full_search() {
     }
 }
 
-/// State kept per thread in `tasks[THREAD]`: the code of a thread that names `THREAD` is its
-/// own, so it is in no group, while threads whose code does not are grouped as before.
+/// State kept per thread in `tasks[THREAD]`: element `t` is thread `t`'s own, so it moves
+/// with the thread. A thread checks its own element after others ran: were the elements left
+/// in place while the threads were renamed, it would find another thread's.
 const PER_THREAD: &str = "
 struct task {
     bool took;
+    int seen in 0..8;
 }
 
 struct task tasks[NR_THREADS];
-int count in 0..4;
+int count in 0..8;
 
 op take() {
-    int r = count;
-    count = r + 1;
     tasks[THREAD].took = true;
+    int r = count;
+    tasks[THREAD].seen = r;
+    count = r + 1;
+    VM_BUG_ON(!tasks[THREAD].took);
 }
 
 op add() {
@@ -163,21 +169,58 @@ end_check counted(count >= 1, \"no increment is seen\");
 ";
 
 #[test]
-fn threads_whose_code_names_their_own_number_are_in_no_group() {
+fn each_threads_own_array_element_moves_with_it() {
     let m = instance(
         PER_THREAD,
         "base",
         &threads(&[
-            (&["a", "b"], &[("take", &[])]),
-            (&["c", "d"], &[("add", &[])]),
+            (&["a", "b", "c"], &[("take", &[])]),
+            (&["d", "e"], &[("add", &[])]),
         ]),
     );
-    assert_eq!(m.thread_groups(), vec![vec![2, 3]]);
+    assert_eq!(m.thread_groups(), vec![vec![0, 1, 2], vec![3, 4]]);
     let (states, want) = orbits(&m);
-    assert!(want < states, "{states} states, {want} orbits");
+    assert!(want * 4 < states, "{states} states, {want} orbits");
+    assert_eq!(check(&m, false, 1).stats.states, states as u64);
     for threads in [1, 2] {
         let out = check(&m, true, threads);
+        assert_eq!(verdict(&out), None, "-j {threads}");
         assert_eq!(out.stats.states, want as u64, "-j {threads}");
-        assert_eq!(verdict(&out), verdict(&check(&m, false, 1)), "-j {threads}");
+    }
+}
+
+/// `THREAD` used otherwise than as the index of an array of the thread's own, or such an
+/// array read by a check or pointed to, keeps the threads that name it out of every group.
+#[test]
+fn threads_whose_number_escapes_are_in_no_group() {
+    let escapes = [
+        ("int who = THREAD;", ""),
+        ("tasks[0].took = true;", ""),
+        (
+            "",
+            "invariant first(!tasks[0].took || count > 0, \"first\");",
+        ),
+        ("", "struct task *mine = NULL;"),
+    ];
+    for (statement, declaration) in escapes {
+        let text = PER_THREAD
+            .replace("    VM_BUG_ON(!tasks[THREAD].took);", statement)
+            .replace(
+                "int count in 0..8;",
+                &format!("int count in 0..8;\n{declaration}"),
+            );
+        let m = instance(
+            &text,
+            "base",
+            &threads(&[
+                (&["a", "b"], &[("take", &[])]),
+                (&["c", "d"], &[("add", &[])]),
+            ]),
+        );
+        assert_eq!(
+            m.thread_groups(),
+            vec![vec![2, 3]],
+            "{statement}{declaration}"
+        );
     }
 }

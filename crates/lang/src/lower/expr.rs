@@ -343,7 +343,18 @@ impl ThreadLower<'_, '_> {
                     self.err(&e.span, format!("`{}` is not an array", p.name), "here");
                     return None;
                 }
+                let by_thread = matches!(&i.kind, ExprKind::Name(n) if n == super::THREAD)
+                    && self.lookup(super::THREAD).is_none();
+                let named = self.ctx.thread_named;
                 let idx = self.int(i)?;
+                if p.via.is_none() {
+                    let of = match &p.ty {
+                        Ty::Struct(n) => Some(n.as_str()),
+                        Ty::Scalar(_) => None,
+                    };
+                    let array = (p.base, p.stride, p.len);
+                    self.ctx.note_index(array, of, by_thread, named);
+                }
                 p.index = Some(Box::new(idx));
                 p.array = false;
                 Some(p)

@@ -10,7 +10,7 @@ use crate::ast::*;
 use crate::interp::state_bytes;
 use crate::ir::*;
 use crate::Diag;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use weft_explorer::{Footprint, Source};
 
 /// A global's or a struct field's type.
@@ -74,9 +74,24 @@ pub struct ThreadCode {
     pub labels: Vec<Label>,
     /// Each operation: its first instruction, its name, its locals' slots.
     pub ops: Vec<(u32, String, u32, u32)>,
-    /// Whether the code names `THREAD`: then it is not interchangeable with another
-    /// thread's, whatever operations they call.
+    /// Whether the code names `THREAD` other than as the index of an array in
+    /// [`Lowered::thread_arrays`]: then it is not interchangeable with another thread's,
+    /// whatever operations they call.
     pub names_thread: bool,
+}
+
+/// A global array with an element per thread that only `THREAD` indexes (`tasks[THREAD]`),
+/// in no check and through no pointer: element `t` is thread `t`'s own state.
+#[derive(Clone, Debug)]
+pub struct ThreadArray {
+    /// The first element's first slot.
+    pub base: u32,
+    /// Slots per element.
+    pub stride: u32,
+    /// The struct its elements are, if they are: a pointer to one disqualifies the array.
+    of: Option<String>,
+    /// Whether every index that names it so far is `THREAD`.
+    only_by_thread: bool,
 }
 
 /// The whole lowered model.
@@ -97,6 +112,8 @@ pub struct Lowered {
     pub checks: Vec<&'static str>,
     /// Each struct's instances, in pointer order.
     pub instances: HashMap<String, Vec<String>>,
+    /// The arrays whose element `t` is thread `t`'s own.
+    pub thread_arrays: Vec<ThreadArray>,
 }
 
 /// The checks the interpreter itself runs.
@@ -156,8 +173,13 @@ pub(crate) struct Ctx<'a> {
     pub instances: HashMap<String, Vec<(String, u32)>>,
     /// How many instances each struct has, counted before the layout (pointers' ranges).
     counts: HashMap<String, u32>,
-    /// Whether `THREAD` was read since the thread's lowering began.
+    /// Whether `THREAD` was read since the thread's lowering began, other than as an array
+    /// index.
     thread_named: bool,
+    /// Arrays with an element per thread, by first slot, and those the thread being lowered
+    /// indexes by `THREAD`.
+    thread_arrays: BTreeMap<u32, ThreadArray>,
+    thread_indexed: BTreeSet<u32>,
 }
 
 impl<'a> Ctx<'a> {
@@ -187,6 +209,8 @@ impl<'a> Ctx<'a> {
             instances: HashMap::new(),
             counts: HashMap::new(),
             thread_named: false,
+            thread_arrays: BTreeMap::new(),
+            thread_indexed: BTreeSet::new(),
         };
         ctx.count_instances();
         ctx.layout_structs();
@@ -436,7 +460,7 @@ pub(crate) fn lower(mut ctx: Ctx<'_>, calls: &[Vec<OpCall>]) -> Result<Lowered, 
         }
         let mut code = tl.finish();
         code.names_thread = ctx.thread_named;
-        threads.push(code);
+        threads.push((code, std::mem::take(&mut ctx.thread_indexed)));
     }
     // Checks belong to no thread.
     ctx.consts.remove(THREAD);
@@ -447,6 +471,7 @@ pub(crate) fn lower(mut ctx: Ctx<'_>, calls: &[Vec<OpCall>]) -> Result<Lowered, 
         return Err(ctx.diags);
     }
     let instances = ctx.instance_names();
+    let (thread_arrays, threads) = own_arrays(&ctx, threads);
     ctx.checks.dedup();
     let mut checks: Vec<&'static str> = Vec::new();
     for c in ctx.checks {
@@ -463,7 +488,60 @@ pub(crate) fn lower(mut ctx: Ctx<'_>, calls: &[Vec<OpCall>]) -> Result<Lowered, 
         invariant_reads,
         checks,
         instances,
+        thread_arrays,
     })
+}
+
+/// The arrays whose elements are their threads' own (indexed by `THREAD` alone, the index
+/// of no check, the target of no pointer), and each thread's code, marked as naming
+/// `THREAD` if it indexes an array that is not.
+fn own_arrays(
+    ctx: &Ctx<'_>,
+    threads: Vec<(ThreadCode, BTreeSet<u32>)>,
+) -> (Vec<ThreadArray>, Vec<ThreadCode>) {
+    let pointed = |of: &str| {
+        (ctx.slots.iter()).any(|s| matches!(&s.scalar, Scalar::Ptr { to, .. } if to == of))
+    };
+    let own: Vec<ThreadArray> = (ctx.thread_arrays.values())
+        .filter(|a| a.only_by_thread && !a.of.as_deref().is_some_and(pointed))
+        .cloned()
+        .collect();
+    let threads = (threads.into_iter())
+        .map(|(mut code, indexed)| {
+            code.names_thread |= indexed.iter().any(|b| !own.iter().any(|a| a.base == *b));
+            code
+        })
+        .collect();
+    (own, threads)
+}
+
+impl Ctx<'_> {
+    /// Notes that the array at `base`, of `len` elements `stride` slots apart (of struct
+    /// `of`), is indexed, by `THREAD` alone or not; `named` is whether `THREAD` had been
+    /// named before this index was lowered.
+    pub(crate) fn note_index(
+        &mut self,
+        array: (u32, u32, u32),
+        of: Option<&str>,
+        by_thread: bool,
+        named: bool,
+    ) {
+        let (base, stride, len) = array;
+        if base >= self.global_count || len as usize != self.threads {
+            return;
+        }
+        let entry = self.thread_arrays.entry(base).or_insert(ThreadArray {
+            base,
+            stride,
+            of: of.map(String::from),
+            only_by_thread: true,
+        });
+        entry.only_by_thread &= by_thread;
+        if by_thread {
+            self.thread_named = named;
+            self.thread_indexed.insert(base);
+        }
+    }
 }
 
 /// `Source` of an annotation.
