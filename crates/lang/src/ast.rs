@@ -203,6 +203,9 @@ pub enum StmtKind {
     Lock(Expr),
     /// `spin_unlock(&l);`
     Unlock(Expr),
+    /// `wait_until(c);`: the thread waits until `c` holds; no step of its own, it guards the
+    /// step that follows.
+    WaitUntil(Expr),
     /// `BUG_ON(c)`, `assert NAME(c, "m")`: the check's name, the condition that must hold, and
     /// the message.
     Check(String, Expr, String),

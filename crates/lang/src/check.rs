@@ -38,7 +38,19 @@ fn duplicates(file: &File, diags: &mut Vec<Diag>) {
         once(&format!("fields of `struct {name}`"), fields, diags);
     }
     once("functions", named(&file.functions), diags);
-    once("operations", named(&file.ops), diags);
+    // Operations of one name differ by their number of arguments (`pte_fragment_free()`,
+    // `pte_fragment_free(from)`).
+    let mut arities: HashMap<(&str, usize), ()> = HashMap::new();
+    for op in &file.ops {
+        if arities.insert((&op.name, op.params.len()), ()).is_some() {
+            let msg = format!(
+                "two operations named `{}` take {} argument(s)",
+                op.name,
+                op.params.len()
+            );
+            diags.push(Diag::new(op.span.clone(), msg, "the second one"));
+        }
+    }
     clash(
         "an operation and a function",
         &named(&file.functions),
@@ -169,9 +181,11 @@ fn calls_in_stmt<'a>(s: &'a Stmt, out: &mut Vec<(&'a str, Span)>) {
     match &s.kind {
         StmtKind::Local(d) => exprs.extend(d.init.as_ref()),
         StmtKind::Assign(a, b) => exprs.extend([a, b]),
-        StmtKind::Expr(e) | StmtKind::Lock(e) | StmtKind::Unlock(e) | StmtKind::Check(_, e, _) => {
-            exprs.push(e)
-        }
+        StmtKind::Expr(e)
+        | StmtKind::Lock(e)
+        | StmtKind::Unlock(e)
+        | StmtKind::WaitUntil(e)
+        | StmtKind::Check(_, e, _) => exprs.push(e),
         StmtKind::If(c, a, b) => {
             exprs.push(c);
             bodies.extend([a.as_slice(), b.as_slice()]);

@@ -25,6 +25,15 @@ fn fault(check: &str, message: String) -> Fault {
     Box::new(Violation::new(check, message))
 }
 
+/// How a step ended.
+pub(crate) enum Ran {
+    /// It ran.
+    Stepped,
+    /// It reached a `wait_until` whose condition does not hold before it touched shared
+    /// memory: the thread is blocked (only a trial run, from `status`, gets here).
+    Waiting,
+}
+
 /// Where each slot is in a packed state.
 pub(crate) struct Packing {
     pub offset: Vec<u32>,
@@ -221,6 +230,11 @@ impl Inner {
                 Ok(slot) if self.get(s, slot) != 0 => Status::Blocked,
                 _ => Status::Enabled,
             },
+            // The step may reach a `wait_until` before it touches shared memory: try it.
+            Some(_) if self.waits[t][pc] => match self.run(&mut s.clone(), t) {
+                Ok(Ran::Waiting) => Status::Blocked,
+                _ => Status::Enabled,
+            },
             Some(_) => Status::Enabled,
         }
     }
@@ -228,15 +242,15 @@ impl Inner {
     /// Runs `t`'s next step: instructions up to the next one that touches shared memory
     /// after one that did, an `atomic { }` block whole.
     pub(crate) fn step(&self, s: &mut State, t: usize) -> Result<(), Violation> {
-        self.run(s, t).map_err(|f| *f)
+        self.run(s, t).map(|_| ()).map_err(|f| *f)
     }
 
-    fn run(&self, s: &mut State, t: usize) -> Result<(), Fault> {
+    fn run(&self, s: &mut State, t: usize) -> Result<Ran, Fault> {
         let code = &self.threads[t].code;
         let mut pc = self.pc(s, t);
         let (mut seen, mut depth) = (false, 0u32);
         while let Some(ins) = code.get(pc) {
-            if depth == 0 && ins.shared && seen {
+            if depth == 0 && seen && (ins.shared || matches!(ins.op, Op::Await(_))) {
                 break;
             }
             seen |= ins.shared;
@@ -290,6 +304,20 @@ impl Inner {
                     }
                     self.put(s, slot, 0);
                 }
+                Op::Await(c) => {
+                    if self.eval(s, c)? == 0 {
+                        if seen {
+                            return Err(fault(
+                                "wait_until",
+                                "wait_until inside atomic { } after a shared access, on a \
+                                 condition that does not hold: the step cannot wait halfway"
+                                    .into(),
+                            ));
+                        }
+                        self.set_pc(s, t, pc - 1);
+                        return Ok(Ran::Waiting);
+                    }
+                }
                 Op::Check(name, c, message) => {
                     if self.eval(s, c)? == 0 {
                         return Err(fault(name, message.clone()));
@@ -314,7 +342,7 @@ impl Inner {
             }
         }
         self.set_pc(s, t, pc);
-        Ok(())
+        Ok(Ran::Stepped)
     }
 
     /// A slot's value as a person reads it.

@@ -60,6 +60,9 @@ pub enum Op {
     Lock(Place),
     /// `spin_unlock`.
     Unlock(Place),
+    /// `wait_until(c)`: the thread waits while `c` is false. No access of its own: it ends
+    /// the step before it and guards the one it starts.
+    Await(Val),
     /// A check that must hold: its name, condition, message.
     Check(&'static str, Val, String),
     /// A loop's iteration counter: one more, a violation past the bound.

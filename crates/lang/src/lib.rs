@@ -175,6 +175,7 @@ impl Program {
             .map(|o| lower::OpCall {
                 name: o.name.clone(),
                 args: o.params.iter().map(|p| zero_of(&p.ty)).collect(),
+                names: Vec::new(),
             })
             .collect();
         let variants: Vec<Option<&ast::VariantDecl>> = match self.file.variants.len() {
@@ -319,13 +320,17 @@ impl Program {
             });
         }
         let mut calls = Vec::new();
+        let names: Vec<&str> = threads.iter().map(|t| t.name.as_str()).collect();
         for (t, thread) in threads.iter().enumerate() {
             let mut ops = Vec::new();
             for (i, (name, args)) in thread.ops.iter().enumerate() {
-                ops.push(self.op_call(name, args).map_err(|message| Problem {
-                    at: At::Op(t, i),
-                    message,
-                })?);
+                ops.push(
+                    self.op_call(name, args, &names)
+                        .map_err(|message| Problem {
+                            at: At::Op(t, i),
+                            message,
+                        })?,
+                );
             }
             calls.push(ops);
         }
@@ -367,22 +372,43 @@ impl Program {
         Ok(LangModel::new(lowered, names, &calls))
     }
 
-    /// An operation call with its arguments as integers within the parameters' types.
-    fn op_call(&self, name: &str, args: &[String]) -> Result<lower::OpCall, String> {
-        let op = self
-            .file
-            .ops
-            .iter()
-            .find(|o| o.name == name)
-            .ok_or(format!("unknown operation `{name}`"))?;
-        if op.params.len() != args.len() {
-            return Err(format!("`{name}` takes {} argument(s)", op.params.len()));
+    /// An operation call with its arguments as integers within the parameters' types; an
+    /// integer argument may name a scenario thread (one of `threads`), which stands for its
+    /// number.
+    fn op_call(
+        &self,
+        name: &str,
+        args: &[String],
+        threads: &[&str],
+    ) -> Result<lower::OpCall, String> {
+        let named: Vec<&ast::Function> = self.file.ops.iter().filter(|o| o.name == name).collect();
+        if named.is_empty() {
+            return Err(format!("unknown operation `{name}`"));
         }
-        let mut values = Vec::new();
+        let Some(op) = named.iter().find(|o| o.params.len() == args.len()) else {
+            let counts: Vec<String> = named.iter().map(|o| o.params.len().to_string()).collect();
+            return Err(format!(
+                "`{name}` takes {} argument(s)",
+                counts.join(" or ")
+            ));
+        };
+        let (mut values, mut names) = (Vec::new(), Vec::new());
         for (p, a) in op.params.iter().zip(args) {
+            let thread = threads.iter().position(|t| t == a);
             let v = match (a.as_str(), &p.ty) {
                 ("true", TypeRef::Scalar(Scalar::Bool)) => 1,
                 ("false", TypeRef::Scalar(Scalar::Bool)) => 0,
+                (_, TypeRef::Scalar(Scalar::Int { min, max })) if thread.is_some() => {
+                    let v = thread.expect("a thread") as i64;
+                    if v < *min || v > *max {
+                        return Err(format!(
+                            "`{}` must be in {min}..{max}: thread `{a}` is number {v}",
+                            p.name
+                        ));
+                    }
+                    names.push(v as usize);
+                    v
+                }
                 (_, TypeRef::Scalar(Scalar::Int { min, max })) => match a.parse::<i64>() {
                     Ok(v) if v >= *min && v <= *max => v,
                     _ => {
@@ -399,6 +425,7 @@ impl Program {
         Ok(lower::OpCall {
             name: name.to_string(),
             args: values,
+            names,
         })
     }
 }

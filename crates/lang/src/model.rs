@@ -25,6 +25,9 @@ pub(crate) struct Inner {
     pub threads: Vec<ThreadCode>,
     /// Per thread and position: what the step from there touches, and everything after.
     step_fp: Vec<Vec<Footprint>>,
+    /// Per thread and position: whether the step from there may reach a `wait_until`
+    /// before it touches shared memory (its status needs a trial run).
+    pub waits: Vec<Vec<bool>>,
     future_fp: Vec<Vec<Footprint>>,
     invariants: Vec<(&'static str, Val, String)>,
     end_checks: Vec<(&'static str, Val, String)>,
@@ -45,6 +48,7 @@ impl LangModel {
             .iter()
             .map(|t| step_footprints(&t.code))
             .collect();
+        let waits = lowered.threads.iter().map(|t| waits(&t.code)).collect();
         let future_fp = lowered
             .threads
             .iter()
@@ -58,6 +62,7 @@ impl LangModel {
             packing,
             threads: lowered.threads,
             step_fp,
+            waits,
             future_fp,
             invariants: lowered.invariants,
             end_checks: lowered.end_checks,
@@ -96,7 +101,8 @@ fn step_footprints(code: &[Instr]) -> Vec<Footprint> {
             let mut todo = vec![(start, false, 0u32)];
             while let Some((pc, shared, depth)) = todo.pop() {
                 let Some(ins) = code.get(pc) else { continue };
-                if (depth == 0 && ins.shared && shared) || !seen.insert((pc, shared, depth)) {
+                let boundary = ins.shared || matches!(ins.op, Op::Await(_));
+                if (depth == 0 && boundary && shared) || !seen.insert((pc, shared, depth)) {
                     continue;
                 }
                 fp = fp.union(ins.fp);
@@ -110,6 +116,27 @@ fn step_footprints(code: &[Instr]) -> Vec<Footprint> {
                 }
             }
             fp
+        })
+        .collect()
+}
+
+/// Whether the step from each position may reach a `wait_until` before any instruction that
+/// touches shared memory.
+fn waits(code: &[Instr]) -> Vec<bool> {
+    (0..code.len())
+        .map(|start| {
+            let mut seen = std::collections::HashSet::new();
+            let mut todo = vec![start];
+            while let Some(pc) = todo.pop() {
+                match code.get(pc) {
+                    Some(ins) if matches!(ins.op, Op::Await(_)) => return true,
+                    Some(ins) if !ins.shared && seen.insert(pc) => {
+                        todo.extend(successors(code, pc));
+                    }
+                    _ => {}
+                }
+            }
+            false
         })
         .collect()
 }

@@ -7,7 +7,8 @@
 //! globals only, except the arrays with an element per thread that only `THREAD` indexes
 //! (`tasks[THREAD]`, in no check and through no pointer): element `t` is thread `t`'s own, so
 //! it is part of the thread's key and moves with it. A thread whose code names `THREAD` in
-//! any other way is in no group. A thread's sort key is therefore its position, its locals' bytes and which
+//! any other way is in no group, nor is a thread that an operation's argument names (the
+//! argument is its number, which a renaming would have to change). A thread's sort key is therefore its position, its locals' bytes and which
 //! locks it holds; renaming moves positions and locals and renames the holders.
 
 use crate::ast::Scalar;
@@ -73,7 +74,14 @@ impl Layout {
             }
         }
         let mut groups: Vec<Vec<usize>> = Vec::new();
-        for t in (0..threads).filter(|&t| own[t] && !inner.threads[t].names_thread) {
+        // A thread another's arguments name is that thread's, whatever the renaming.
+        let named: Vec<usize> = calls
+            .iter()
+            .flatten()
+            .flat_map(|c| c.names.clone())
+            .collect();
+        let fixed = |t: usize| inner.threads[t].names_thread || named.contains(&t);
+        for t in (0..threads).filter(|&t| own[t] && !fixed(t)) {
             let same = |g: &&mut Vec<usize>| {
                 let u = g[0];
                 calls[u] == calls[t]

@@ -63,7 +63,7 @@ op f() { }
     says(&found, 2, "two fields of `struct s` are named `a`");
     says(&found, 4, "two functions are named `f`");
     says(&found, 5, "`l` is declared twice in this block");
-    says(&found, 6, "two operations are named `a`");
+    says(&found, 6, "two operations named `a` take 0 argument(s)");
     says(&found, 8, "two parameters are named `P`");
     says(&found, 10, "two variants are named `v`");
     says(&found, 12, "two checks are named `i`");

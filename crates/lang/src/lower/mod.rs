@@ -64,6 +64,8 @@ pub struct OpCall {
     pub name: String,
     /// Its arguments.
     pub args: Vec<i64>,
+    /// The threads its arguments name (by the thread's name in the scenario).
+    pub names: Vec<usize>,
 }
 
 /// One thread lowered.

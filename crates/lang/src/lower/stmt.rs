@@ -111,7 +111,7 @@ impl<'c, 'a> ThreadLower<'c, 'a> {
     pub fn emit(&mut self, op: Op) -> usize {
         let extra = matches!(op, Op::Lock(_) | Op::Unlock(_) | Op::AtomicBegin) as u32;
         let shared = self.shared + extra;
-        if shared > 1 && self.atomic == 0 {
+        if shared > 1 && self.atomic == 0 && !matches!(op, Op::Await(_)) {
             let span = self.stmt_span.clone();
             self.err(
                 &span,
@@ -211,7 +211,8 @@ impl<'c, 'a> ThreadLower<'c, 'a> {
     /// Lowers operation `call` of this thread: its arguments set, its body, its locals reset.
     pub fn op(&mut self, call: &OpCall) {
         let file = self.ctx.file;
-        let Some(op) = file.ops.iter().find(|o| o.name == call.name) else {
+        let same = |o: &&Function| o.name == call.name && o.params.len() == call.args.len();
+        let Some(op) = file.ops.iter().find(same) else {
             return;
         };
         let first = self.ctx.slots.len() as u32;
@@ -335,6 +336,12 @@ impl<'c, 'a> ThreadLower<'c, 'a> {
                 } else {
                     self.emit(Op::Unlock(place));
                 }
+            }
+            StmtKind::WaitUntil(c) => {
+                let Some(cond) = self.cond(c) else { return };
+                // A guard, not an access of its own: it reads what the step it guards reads.
+                let at = self.emit(Op::Await(cond));
+                self.code[at].shared = false;
             }
             StmtKind::Check(name, c, message) => {
                 let Some(cond) = self.cond(c) else { return };

@@ -70,7 +70,7 @@ impl Parser<'_> {
         Ok(e)
     }
 
-    /// `spin_lock(&l)`, `spin_unlock(&l)`, `BUG_ON(c)`, `VM_BUG_ON(c)`, `assert [NAME](c, "m")`,
+    /// `spin_lock(&l)`, `spin_unlock(&l)`, `wait_until(c)`, `BUG_ON(c)`, `VM_BUG_ON(c)`, `assert [NAME](c, "m")`,
     /// `WRITE_ONCE(p, v)`; without the `;`.
     fn builtin_stmt(&mut self) -> PResult<Option<StmtKind>> {
         let word = match self.peek() {
@@ -88,6 +88,10 @@ impl Parser<'_> {
                 } else {
                     StmtKind::Unlock(place)
                 }
+            }
+            "wait_until" => {
+                self.pos += 1;
+                StmtKind::WaitUntil(self.paren_expr()?)
             }
             "BUG_ON" | "VM_BUG_ON" => {
                 self.pos += 1;

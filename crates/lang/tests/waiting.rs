@@ -1,0 +1,138 @@
+//! Waiting for a condition and naming another thread: `wait_until(c)` blocks a thread until
+//! `c` holds and is no step of its own (it guards the step it starts), an operation's integer
+//! argument may be a scenario thread's name (its number), and operations of one name differ
+//! by their number of arguments.
+
+mod common;
+
+use common::{explore, honest_footprints, instance, mistakes, Call};
+use weft_explorer::{Model, Reduction, Status, Symmetric, Verdict};
+
+/// A producer publishes a value; a consumer, given the producer's number, waits for it and
+/// takes it; `take()` without an argument takes its own.
+const HANDOFF: &str = "struct task {
+    int ready in 0..1;
+    int value in 0..9;
+}
+struct task tasks[NR_THREADS];
+int taken in 0..9;
+end_check all_taken(taken == 7, \"the value was not taken\");
+op publish() {
+    tasks[THREAD].value = 7;
+    tasks[THREAD].ready = 1;
+}
+op take(int from) {
+    wait_until(tasks[from].ready == 1);
+    int v = tasks[from].value;
+    taken = v;
+}
+op take() {
+    int v = tasks[THREAD].value;
+    taken = v;
+}
+";
+
+const PUBLISH: &[Call<'_>] = &[("publish", &[])];
+
+#[test]
+fn a_waiting_thread_is_blocked_until_its_condition_holds_and_makes_no_step_of_its_own() {
+    let take: &[Call<'_>] = &[("take", &["producer"])];
+    let m = instance(
+        HANDOFF,
+        "base",
+        &[("producer", PUBLISH), ("consumer", take)],
+    );
+    let s = m.initial_state();
+    assert_eq!(m.status(&s, 1), Status::Blocked);
+    assert_eq!(m.status(&s, 0), Status::Enabled);
+    let o = explore(&m, Reduction::Off);
+    assert!(matches!(o.verdict, Verdict::Pass), "{:?}", o.verdict);
+    // The producer's two steps, then the consumer's two (the wait is part of the first):
+    // four transitions in a line, five states.
+    assert_eq!((o.stats.states, o.stats.transitions), (5, 4));
+    assert!(honest_footprints(&m) > 0);
+}
+
+#[test]
+fn a_wait_that_never_ends_is_a_deadlock() {
+    // The consumer waits for a thread that never publishes.
+    let take: &[Call<'_>] = &[("take", &["idle"])];
+    let m = instance(HANDOFF, "base", &[("idle", &[]), ("consumer", take)]);
+    match explore(&m, Reduction::On).verdict {
+        Verdict::Violation(c) => assert_eq!(c.violation.check, "deadlock"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn an_argument_names_a_thread_by_its_number_and_overloads_differ_by_arity() {
+    // `take()` takes the consumer's own (never published) value, 0: the end check fails.
+    let own: &[Call<'_>] = &[("take", &[])];
+    let m = instance(HANDOFF, "base", &[("producer", PUBLISH), ("consumer", own)]);
+    match explore(&m, Reduction::Off).verdict {
+        Verdict::Violation(c) => assert_eq!(c.violation.check, "all_taken"),
+        other => panic!("{other:?}"),
+    }
+    // A name no thread has is no number.
+    let program = weft_lang::Program::load(HANDOFF).unwrap();
+    let threads = [weft_lang::ThreadCalls {
+        name: "consumer".into(),
+        ops: vec![("take".into(), vec!["nobody".into()])],
+    }];
+    let err = program
+        .instantiate("base", &Default::default(), &threads)
+        .err()
+        .expect("an unknown thread is refused");
+    assert!(err.message.contains("`from` must be an integer"), "{err:?}");
+}
+
+#[test]
+fn a_thread_an_argument_names_is_in_no_symmetry_group() {
+    // Two bumpers would be interchangeable, and are unless a consumer's argument names one:
+    // the consumers stay interchangeable, the bumper named is on its own.
+    let text = "int x in 0..2;
+op bump() { x = 1; }
+op wait_for(int from) { wait_until(x > 0); x = 0; }
+";
+    let bump: &[Call<'_>] = &[("bump", &[])];
+    let wait: &[Call<'_>] = &[("wait_for", &["b0"])];
+    let m = instance(text, "base", &[("b0", bump), ("b1", bump)]);
+    assert_eq!(m.thread_groups(), vec![vec![0, 1]]);
+    let m = instance(
+        text,
+        "base",
+        &[("b0", bump), ("b1", bump), ("c0", wait), ("c1", wait)],
+    );
+    assert_eq!(m.thread_groups(), vec![vec![2, 3]]);
+}
+
+#[test]
+fn waiting_halfway_through_an_atomic_block_is_an_error_when_it_would_block() {
+    let text = "int flag in 0..1;
+int x in 0..1;
+op go() {
+    atomic {
+        x = 1;
+        wait_until(flag == 1);
+    }
+}
+";
+    let m = instance(text, "base", &[("t", &[("go", &[])])]);
+    match explore(&m, Reduction::Off).verdict {
+        Verdict::Violation(c) => assert_eq!(c.violation.check, "wait_until"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn two_operations_of_one_name_and_arity_are_a_mistake() {
+    let text = "int x in 0..1;
+op a(int i) { x = 1; }
+op a(int j) { x = 0; }
+";
+    let found = mistakes(text);
+    assert_eq!(
+        found,
+        [(3, "two operations named `a` take 1 argument(s)".to_string())]
+    );
+}
