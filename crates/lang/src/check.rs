@@ -148,6 +148,20 @@ fn recursion(file: &File, diags: &mut Vec<Diag>) {
     }
 }
 
+/// Whether any function, operation or check calls the builtin `finished(t)`.
+pub(crate) fn calls_finished(file: &File) -> bool {
+    let mut calls = Vec::new();
+    for f in all_functions(file) {
+        f.body.iter().for_each(|s| calls_in_stmt(s, &mut calls));
+    }
+    for c in file.invariants.iter().chain(&file.end_checks) {
+        calls_in_expr(&c.cond, &mut calls);
+    }
+    calls
+        .iter()
+        .any(|(name, _)| *name == crate::lower::FINISHED)
+}
+
 /// A function that returns a value and can reach its end without `return`.
 fn returns(file: &File, diags: &mut Vec<Diag>) {
     for f in all_functions(file) {

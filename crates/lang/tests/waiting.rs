@@ -136,3 +136,62 @@ op a(int j) { x = 0; }
         [(3, "two operations named `a` take 1 argument(s)".to_string())]
     );
 }
+
+/// A worker writes twice; a joiner that waits for it to finish reads the second value.
+const JOIN: &str = "int x in 0..2;
+op work() {
+    x = 1;
+    x = 2;
+}
+op join(int worker) {
+    wait_until(finished(worker));
+    int v = x;
+    assert joined(v == 2, \"read before the worker finished\");
+}
+op peek() {
+    int v = x;
+    assert joined(v == 2, \"read before the worker finished\");
+}
+";
+
+#[test]
+fn finished_holds_once_a_thread_has_run_all_its_operations() {
+    let work: &[Call<'_>] = &[("work", &[])];
+    let join: &[Call<'_>] = &[("join", &["worker"])];
+    let m = instance(JOIN, "base", &[("worker", work), ("joiner", join)]);
+    let o = explore(&m, Reduction::On);
+    assert!(matches!(o.verdict, Verdict::Pass), "{:?}", o.verdict);
+    assert!(honest_footprints(&m) > 0);
+    // Without the wait, the read may come first.
+    let peek: &[Call<'_>] = &[("peek", &[])];
+    let m = instance(JOIN, "base", &[("worker", work), ("peeker", peek)]);
+    match explore(&m, Reduction::Off).verdict {
+        Verdict::Violation(c) => assert_eq!(c.violation.check, "joined"),
+        other => panic!("{other:?}"),
+    }
+    // A thread that calls nothing has finished from the start (no deadlock): the joiner
+    // reads at once and finds nothing written.
+    let m = instance(JOIN, "base", &[("worker", &[]), ("joiner", join)]);
+    match explore(&m, Reduction::Off).verdict {
+        Verdict::Violation(c) => assert_eq!(c.violation.check, "joined"),
+        other => panic!("{other:?}"),
+    }
+    // Reading it takes every thread out of symmetry: the flags do not move with threads.
+    let m = instance(JOIN, "base", &[("a", work), ("b", work)]);
+    assert!(m.thread_groups().is_empty());
+}
+
+#[test]
+fn finished_takes_one_thread() {
+    let text = "int x in 0..1;
+op a() { wait_until(finished(0, 1)); x = 1; }
+";
+    let program = weft_lang::Program::load(text);
+    let diags = program.err().expect("a mistake");
+    assert!(
+        diags
+            .iter()
+            .any(|d| d.message.contains("`finished` takes one thread")),
+        "{diags:?}"
+    );
+}

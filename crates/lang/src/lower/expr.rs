@@ -36,7 +36,9 @@ fn describe(k: Kind) -> String {
 
 fn contains_call(e: &Expr) -> bool {
     match &e.kind {
-        ExprKind::Call(n, args) => n != "READ_ONCE" || args.iter().any(contains_call),
+        ExprKind::Call(n, args) => {
+            (n != "READ_ONCE" && n != super::FINISHED) || args.iter().any(contains_call)
+        }
         ExprKind::Field(a, _) | ExprKind::Deref(a) | ExprKind::AddrOf(a) => contains_call(a),
         ExprKind::Not(a) | ExprKind::Neg(a) => contains_call(a),
         ExprKind::Index(a, b) | ExprKind::Bin(_, a, b) => contains_call(a) || contains_call(b),
@@ -90,6 +92,32 @@ impl ThreadLower<'_, '_> {
         }
     }
 
+    /// `finished(t)`: thread `t`'s hidden ghost flag, set in its last step.
+    fn finished(&mut self, args: &[Expr], span: &Span) -> Option<(Val, Kind)> {
+        let [arg] = args else {
+            self.err(span, "`finished` takes one thread number".into(), "here");
+            return None;
+        };
+        let base = self.ctx.finished?;
+        let threads = self.ctx.threads as u32;
+        let index = self.int(arg)?;
+        let (base, index) = match constant(&index) {
+            Some(i) if (0..threads as i64).contains(&i) => (base + i as u32, None),
+            _ => (base, Some(Box::new(index))),
+        };
+        let place = Place {
+            base,
+            stride: 1,
+            len: threads,
+            index,
+            scalar: Scalar::Bool,
+            name: super::FINISHED.into(),
+            via: None,
+        };
+        self.read(&place, true);
+        Some((Val::Read(place), Kind::Bool))
+    }
+
     fn read(&mut self, place: &Place, ghost: bool) {
         let objects = place_objects(place, self.globals());
         self.pending = self.pending.union(Footprint::read(objects));
@@ -129,6 +157,11 @@ impl ThreadLower<'_, '_> {
             ExprKind::Bin(op, a, b) => self.binary(*op, a, b),
             ExprKind::Call(name, args) if name == "READ_ONCE" && args.len() == 1 => {
                 self.value(&args[0])
+            }
+            ExprKind::Call(name, args)
+                if name == super::FINISHED && self.function(name).is_none() =>
+            {
+                self.finished(args, &e.span)
             }
             ExprKind::Call(name, args) => {
                 let Some(got) = self.call(name, args, &e.span)? else {

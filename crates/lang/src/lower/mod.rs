@@ -136,6 +136,9 @@ pub const NR_THREADS: &str = "NR_THREADS";
 /// scenario's order: per-thread state that outlives an operation is `tasks[THREAD]`.
 pub const THREAD: &str = "THREAD";
 
+/// The builtin `finished(t)`: whether thread `t` has run all its operations.
+pub const FINISHED: &str = "finished";
+
 /// The footprint object of global slot `s`.
 pub(crate) fn object(s: u32) -> u64 {
     1u64 << (s % 64)
@@ -182,6 +185,9 @@ pub(crate) struct Ctx<'a> {
     /// indexes by `THREAD`.
     thread_arrays: BTreeMap<u32, ThreadArray>,
     thread_indexed: BTreeSet<u32>,
+    /// The first of the hidden ghost flags `finished(t)` reads, one per thread, if the
+    /// program calls it.
+    pub finished: Option<u32>,
 }
 
 impl<'a> Ctx<'a> {
@@ -213,10 +219,26 @@ impl<'a> Ctx<'a> {
             thread_named: false,
             thread_arrays: BTreeMap::new(),
             thread_indexed: BTreeSet::new(),
+            finished: None,
         };
         ctx.count_instances();
         ctx.layout_structs();
         ctx.layout_globals();
+        if crate::check::calls_finished(file) {
+            ctx.finished = Some(ctx.slots.len() as u32);
+            for t in 0..threads {
+                ctx.slots.push(Slot {
+                    name: format!("{FINISHED}({t})"),
+                    scalar: Scalar::Bool,
+                    ghost: true,
+                    thread: None,
+                    init: 0,
+                    hidden: true,
+                    live: None,
+                    born: 0,
+                });
+            }
+        }
         ctx.global_count = ctx.slots.len() as u32;
         ctx
     }
@@ -460,8 +482,10 @@ pub(crate) fn lower(mut ctx: Ctx<'_>, calls: &[Vec<OpCall>]) -> Result<Lowered, 
         for call in ops {
             tl.op(call);
         }
+        tl.mark_finished(!ops.is_empty());
         let mut code = tl.finish();
-        code.names_thread = ctx.thread_named;
+        // `finished(t)` reads flags that do not move with their threads: no symmetry.
+        code.names_thread = ctx.thread_named || ctx.finished.is_some();
         threads.push((code, std::mem::take(&mut ctx.thread_indexed)));
     }
     // Checks belong to no thread.
