@@ -186,8 +186,9 @@ fn finished_takes_one_thread() {
     let text = "int x in 0..1;
 op a() { wait_until(finished(0, 1)); x = 1; }
 ";
-    let program = weft_lang::Program::load(text);
-    let diags = program.err().expect("a mistake");
+    let Err(diags) = weft_lang::Program::load(text) else {
+        panic!("a mistake, not a program")
+    };
     assert!(
         diags
             .iter()
