@@ -29,8 +29,9 @@ fn fault(check: &str, message: String) -> Fault {
 pub(crate) enum Ran {
     /// It ran.
     Stepped,
-    /// It reached a `wait_until` whose condition does not hold before it touched shared
-    /// memory: the thread is blocked (only a trial run, from `status`, gets here).
+    /// It reached a `wait_until` whose condition does not hold, or a `spin_lock` another
+    /// thread holds, before it touched shared memory: the thread is blocked (only a trial
+    /// run, from `status`, gets here).
     Waiting,
 }
 
@@ -230,7 +231,8 @@ impl Inner {
                 Ok(slot) if self.get(s, slot) != 0 => Status::Blocked,
                 _ => Status::Enabled,
             },
-            // The step may reach a `wait_until` before it touches shared memory: try it.
+            // The step may reach a `wait_until` or a lock before it touches shared memory: try
+            // it.
             Some(_) if self.waits[t][pc] => match self.run(&mut s.clone(), t) {
                 Ok(Ran::Waiting) => Status::Blocked,
                 _ => Status::Enabled,
@@ -286,8 +288,8 @@ impl Inner {
                                 format!("spin_lock({}) inside atomic on a held lock", p.name),
                             ));
                         }
-                        pc -= 1;
-                        break;
+                        self.set_pc(s, t, pc - 1);
+                        return Ok(Ran::Waiting);
                     }
                     self.put(s, slot, t as i64 + 1);
                 }

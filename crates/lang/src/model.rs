@@ -120,8 +120,9 @@ fn step_footprints(code: &[Instr]) -> Vec<Footprint> {
         .collect()
 }
 
-/// Whether the step from each position may reach a `wait_until` before any instruction that
-/// touches shared memory.
+/// Whether the step from each position may reach a `wait_until` or a `spin_lock` before any
+/// other instruction that touches shared memory: a thread whose step would start with local
+/// work and then find the lock held is blocked, not moved to the lock.
 fn waits(code: &[Instr]) -> Vec<bool> {
     (0..code.len())
         .map(|start| {
@@ -129,7 +130,7 @@ fn waits(code: &[Instr]) -> Vec<bool> {
             let mut todo = vec![start];
             while let Some(pc) = todo.pop() {
                 match code.get(pc) {
-                    Some(ins) if matches!(ins.op, Op::Await(_)) => return true,
+                    Some(ins) if matches!(ins.op, Op::Await(_) | Op::Lock(_)) => return true,
                     Some(ins) if !ins.shared && seen.insert(pc) => {
                         todo.extend(successors(code, pc));
                     }

@@ -196,3 +196,37 @@ op a() { wait_until(finished(0, 1)); x = 1; }
         "{diags:?}"
     );
 }
+
+#[test]
+fn a_step_that_would_start_with_local_work_and_find_the_lock_held_is_blocked() {
+    // The same critical section, with and without local work before `spin_lock`: the local
+    // work joins the lock's step, so a thread that would find the lock held does not move
+    // (no extra state with the local set and the lock still ahead), and the counts agree.
+    let with_local = "spinlock_t l;
+int x in 0..2;
+op inc() {
+    int one = 1;
+    spin_lock(&l);
+    int v = x;
+    x = v + one;
+    spin_unlock(&l);
+}
+";
+    let without = "spinlock_t l;
+int x in 0..2;
+op inc() {
+    spin_lock(&l);
+    int v = x;
+    x = v + 1;
+    spin_unlock(&l);
+}
+";
+    let inc: &[Call<'_>] = &[("inc", &[])];
+    let counts = |text: &str| {
+        let m = instance(text, "base", &[("a", inc), ("b", inc)]);
+        let o = explore(&m, Reduction::Off);
+        assert!(matches!(o.verdict, Verdict::Pass), "{:?}", o.verdict);
+        (o.stats.states, o.stats.transitions)
+    };
+    assert_eq!(counts(with_local), counts(without));
+}
