@@ -2,7 +2,7 @@
 
 use crate::ast::{BinOp, Scalar};
 use crate::ir::*;
-use crate::model::Inner;
+use crate::model::{Gate, Inner};
 use serde::{Deserialize, Serialize};
 use weft_explorer::{Status, Violation};
 
@@ -227,17 +227,16 @@ impl Inner {
         let pc = self.pc(s, t);
         match code.get(pc).map(|i| &i.op) {
             None => Status::Finished,
-            Some(Op::Lock(p)) => match self.slot_of(s, p) {
-                Ok(slot) if self.get(s, slot) != 0 => Status::Blocked,
-                _ => Status::Enabled,
+            Some(_) => match self.gates[t][pc] {
+                Gate::Open => Status::Enabled,
+                Gate::Lock(slot) if self.get(s, slot) != 0 => Status::Blocked,
+                Gate::Lock(_) => Status::Enabled,
+                // A `wait_until`, or a lock the local work before it may choose: try it.
+                Gate::Trial => match self.run(&mut s.clone(), t) {
+                    Ok(Ran::Waiting) => Status::Blocked,
+                    _ => Status::Enabled,
+                },
             },
-            // The step may reach a `wait_until` or a lock before it touches shared memory: try
-            // it.
-            Some(_) if self.waits[t][pc] => match self.run(&mut s.clone(), t) {
-                Ok(Ran::Waiting) => Status::Blocked,
-                _ => Status::Enabled,
-            },
-            Some(_) => Status::Enabled,
         }
     }
 

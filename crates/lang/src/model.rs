@@ -25,9 +25,8 @@ pub(crate) struct Inner {
     pub threads: Vec<ThreadCode>,
     /// Per thread and position: what the step from there touches, and everything after.
     step_fp: Vec<Vec<Footprint>>,
-    /// Per thread and position: whether the step from there may reach a `wait_until`
-    /// before it touches shared memory (its status needs a trial run).
-    pub waits: Vec<Vec<bool>>,
+    /// Per thread and position: what the step from there may wait for first.
+    pub gates: Vec<Vec<Gate>>,
     future_fp: Vec<Vec<Footprint>>,
     invariants: Vec<(&'static str, Val, String)>,
     end_checks: Vec<(&'static str, Val, String)>,
@@ -48,7 +47,7 @@ impl LangModel {
             .iter()
             .map(|t| step_footprints(&t.code))
             .collect();
-        let waits = lowered.threads.iter().map(|t| waits(&t.code)).collect();
+        let gates = lowered.threads.iter().map(|t| gates(&t.code)).collect();
         let future_fp = lowered
             .threads
             .iter()
@@ -62,7 +61,7 @@ impl LangModel {
             packing,
             threads: lowered.threads,
             step_fp,
-            waits,
+            gates,
             future_fp,
             invariants: lowered.invariants,
             end_checks: lowered.end_checks,
@@ -120,24 +119,58 @@ fn step_footprints(code: &[Instr]) -> Vec<Footprint> {
         .collect()
 }
 
-/// Whether the step from each position may reach a `wait_until` or a `spin_lock` before any
-/// other instruction that touches shared memory: a thread whose step would start with local
-/// work and then find the lock held is blocked, not moved to the lock.
-fn waits(code: &[Instr]) -> Vec<bool> {
+/// What a thread's status at a position depends on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Gate {
+    /// Nothing: the step from here runs.
+    Open,
+    /// The lock in this slot: the step does only local work before it takes it, on every
+    /// path, so it runs unless the lock is held.
+    Lock(u32),
+    /// A `wait_until`, or a lock that local work may choose: a trial run of the step says.
+    Trial,
+}
+
+/// What the step from each position may wait for before it touches shared memory: a
+/// `wait_until` or a `spin_lock` reached through local work only. A thread whose step would
+/// start with local work and then wait is blocked, not moved halfway.
+fn gates(code: &[Instr]) -> Vec<Gate> {
     (0..code.len())
         .map(|start| {
             let mut seen = std::collections::HashSet::new();
             let mut todo = vec![start];
+            let (mut gate, mut open) = (Gate::Open, false);
             while let Some(pc) = todo.pop() {
-                match code.get(pc) {
-                    Some(ins) if matches!(ins.op, Op::Await(_) | Op::Lock(_)) => return true,
-                    Some(ins) if !ins.shared && seen.insert(pc) => {
-                        todo.extend(successors(code, pc));
+                let Some(ins) = code.get(pc) else {
+                    open = true;
+                    continue;
+                };
+                let found = match &ins.op {
+                    Op::Await(_) => Gate::Trial,
+                    Op::Lock(p) if p.index.is_none() && p.via.is_none() => Gate::Lock(p.base),
+                    Op::Lock(_) => Gate::Trial,
+                    _ if !ins.shared => {
+                        if seen.insert(pc) {
+                            todo.extend(successors(code, pc));
+                        }
+                        continue;
                     }
-                    _ => {}
-                }
+                    _ => {
+                        open = true;
+                        continue;
+                    }
+                };
+                gate = match (gate, found) {
+                    (Gate::Open, found) => found,
+                    (a, b) if a == b => a,
+                    _ => Gate::Trial,
+                };
             }
-            false
+            // Some paths wait and others do not: which one runs depends on the locals.
+            match gate {
+                Gate::Lock(_) if open => Gate::Trial,
+                gate => gate,
+            }
         })
         .collect()
 }

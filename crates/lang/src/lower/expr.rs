@@ -46,6 +46,51 @@ fn contains_call(e: &Expr) -> bool {
     }
 }
 
+/// Whether `body` may assign `name` or take its address: then a constant argument cannot
+/// stand in for the parameter.
+fn changes(body: &[Stmt], name: &str) -> bool {
+    let addr = |e: &Expr| takes_address(e, name);
+    body.iter().any(|s| match &s.kind {
+        StmtKind::Assign(t, v) => names_root(t, name) || addr(t) || addr(v),
+        StmtKind::Local(d) => d.init.as_ref().is_some_and(addr),
+        StmtKind::Expr(e)
+        | StmtKind::Lock(e)
+        | StmtKind::Unlock(e)
+        | StmtKind::WaitUntil(e)
+        | StmtKind::Check(_, e, _) => addr(e),
+        StmtKind::If(c, a, b) => addr(c) || changes(a, name) || changes(b, name),
+        StmtKind::While {
+            cond, body, step, ..
+        } => addr(cond) || changes(body, name) || changes(step, name),
+        StmtKind::Atomic(b) | StmtKind::Block(b) => changes(b, name),
+        StmtKind::Return(e) => e.as_ref().is_some_and(addr),
+    })
+}
+
+/// Whether `e` is `name`, or a field or element of it.
+fn names_root(e: &Expr, name: &str) -> bool {
+    match &e.kind {
+        ExprKind::Name(n) => n == name,
+        ExprKind::Field(a, _) | ExprKind::Index(a, _) => names_root(a, name),
+        _ => false,
+    }
+}
+
+/// Whether `e` takes the address of `name` (or of a part of it).
+fn takes_address(e: &Expr, name: &str) -> bool {
+    match &e.kind {
+        ExprKind::AddrOf(a) => names_root(a, name) || takes_address(a, name),
+        ExprKind::Field(a, _) | ExprKind::Deref(a) | ExprKind::Not(a) | ExprKind::Neg(a) => {
+            takes_address(a, name)
+        }
+        ExprKind::Index(a, b) | ExprKind::Bin(_, a, b) => {
+            takes_address(a, name) || takes_address(b, name)
+        }
+        ExprKind::Call(_, args) => args.iter().any(|a| takes_address(a, name)),
+        _ => false,
+    }
+}
+
 /// The value of `v` if it reads nothing.
 fn constant(v: &Val) -> Option<i64> {
     match v {
@@ -83,6 +128,9 @@ impl ThreadLower<'_, '_> {
         }
         let (min, max) = scalar.bounds(self.ctx.threads);
         match constant(&v) {
+            // A constant that folds a constant argument may sit in code that argument never
+            // runs (`if (taken != 0) return taken - 1;`): the store checks it if it runs.
+            Some(_) if self.folds_argument(e) => Some(v),
             Some(c) if c < min || c > max => {
                 let msg = format!("{c} is outside the range {min}..{max} it is stored in");
                 self.err(&e.span, msg, "out of range");
@@ -118,6 +166,23 @@ impl ThreadLower<'_, '_> {
         Some((Val::Read(place), Kind::Bool))
     }
 
+    /// Whether `e` names a parameter bound to its constant argument.
+    fn folds_argument(&self, e: &Expr) -> bool {
+        match &e.kind {
+            ExprKind::Name(n) => matches!(self.lookup(n), Some(Binding::Const(..))),
+            ExprKind::Field(a, _)
+            | ExprKind::Deref(a)
+            | ExprKind::AddrOf(a)
+            | ExprKind::Not(a)
+            | ExprKind::Neg(a) => self.folds_argument(a),
+            ExprKind::Index(a, b) | ExprKind::Bin(_, a, b) => {
+                self.folds_argument(a) || self.folds_argument(b)
+            }
+            ExprKind::Call(_, args) => args.iter().any(|a| self.folds_argument(a)),
+            _ => false,
+        }
+    }
+
     fn read(&mut self, place: &Place, ghost: bool) {
         let objects = place_objects(place, self.globals());
         self.pending = self.pending.union(Footprint::read(objects));
@@ -143,6 +208,12 @@ impl ThreadLower<'_, '_> {
         match &e.kind {
             ExprKind::Int(i) => Some((Val::Const(*i), Kind::Int)),
             ExprKind::Bool(b) => Some((Val::Const(*b as i64), Kind::Bool)),
+            ExprKind::Name(n) if matches!(self.lookup(n), Some(Binding::Const(..))) => {
+                let Some(Binding::Const(c, scalar)) = self.lookup(n) else {
+                    unreachable!("matched above")
+                };
+                Some((Val::Const(c), kind_of(&scalar)))
+            }
             ExprKind::Name(n) if self.lookup(n).is_none() && self.ctx.consts.contains_key(n) => {
                 Some((Val::Const(self.ctx.constant(n)?), Kind::Int))
             }
@@ -419,6 +490,14 @@ impl ThreadLower<'_, '_> {
                 });
             }
             Some(Binding::Ptr(p)) => return Some(p),
+            Some(Binding::Const(..)) => {
+                self.err(
+                    span,
+                    format!("`{n}` is a constant here, not a place"),
+                    "here",
+                );
+                return None;
+            }
             None => {}
         }
         let Some(g) = self.ctx.globals.get(n).cloned() else {
@@ -502,11 +581,17 @@ impl ThreadLower<'_, '_> {
             .as_ref()
             .map(|s| self.local(&format!("{name}()"), s.clone(), true));
         let first = self.ctx.slots.len() as u32;
+        let (caller_label, start) = (self.label, self.code.len());
         let mut scope = HashMap::new();
         for (p, a) in f.params.iter().zip(args) {
-            let b = self.argument(p, a)?;
+            let b = self.argument(p, a, &f.body)?;
             scope.insert(p.name.clone(), b);
         }
+        // Value arguments that are all constants set nothing. Where the call is the thread's
+        // first instruction, its first step still shows the calling statement, as it did
+        // when an argument's store came first; elsewhere a store joined the step before.
+        let folded = scope.values().any(|b| matches!(b, Binding::Const(..)));
+        let relabel = folded && start == 0 && self.code.len() == start;
         let caller_source = self
             .frames
             .last()
@@ -525,6 +610,9 @@ impl ThreadLower<'_, '_> {
         self.body(&f.body);
         self.calls.pop();
         self.end_frame(first);
+        if let Some(ins) = self.code.get_mut(start).filter(|_| relabel) {
+            ins.label = caller_label;
+        }
         Some(ret_slot.map(|s| {
             let place = self.local_place(s);
             (Val::Read(place), kind_of(ret.as_ref().expect("a type")))
@@ -533,7 +621,7 @@ impl ThreadLower<'_, '_> {
 
     /// Binds parameter `p` to argument `a`: a pointer to the place `&a` names, a value to a
     /// new local set from `a`.
-    fn argument(&mut self, p: &ParamDecl, a: &Expr) -> Option<Binding> {
+    fn argument(&mut self, p: &ParamDecl, a: &Expr, body: &[Stmt]) -> Option<Binding> {
         if p.pointer {
             if let Some(bound) = self.pointer_argument(p, a) {
                 return bound;
@@ -560,6 +648,9 @@ impl ThreadLower<'_, '_> {
         }
         let s = self.ctx.scalar_of(&p.ty, &p.span)?;
         let v = self.value_of_kind(a, &s)?;
+        if let Some(c) = constant(&v).filter(|_| !changes(body, &p.name)) {
+            return Some(Binding::Const(c, s));
+        }
         let slot = self.local(&p.name, s.clone(), false);
         let place = self.local_place(slot);
         self.emit(Op::Set(place, v));

@@ -47,6 +47,9 @@ pub(crate) struct PlaceRef {
 enum Binding {
     Local(u32, Scalar),
     Ptr(PlaceRef),
+    /// A by-value parameter whose argument is a constant and which the function never
+    /// changes: the constant itself, folded where it is used (no local, no instruction).
+    Const(i64, Scalar),
 }
 
 /// A global's layout.

@@ -150,6 +150,7 @@ impl ThreadLower<'_, '_> {
             ExprKind::Name(n) => match self.lookup(n) {
                 Some(Binding::Local(_, s)) => matches!(s, Scalar::Ptr { .. }),
                 Some(Binding::Ptr(p)) => matches!(p.ty, Ty::Scalar(Scalar::Ptr { .. })),
+                Some(Binding::Const(..)) => false,
                 None => matches!(
                     self.ctx.globals.get(n).map(|g| &g.ty),
                     Some(Ty::Scalar(Scalar::Ptr { .. }))
