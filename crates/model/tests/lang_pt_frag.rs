@@ -109,55 +109,43 @@ fn the_language_pt_frag_model_matches_the_built_in_one_on_every_scenario_it_expr
             }
         }
     }
-    // The core of the issue: scenarios L, D and C of all five variants, top_bits_*, and the
-    // scaled 2x2.
-    for v in [
+    const VARIANTS: [&str; 5] = [
         "set_page_count",
         "page_ref_add",
         "pt_frag_refcount",
         "top_bits",
         "top_bits_bad",
-    ] {
-        for s in ["L", "D", "C"] {
-            let name = format!("{v}_{s}");
-            assert!(
-                covered.contains(&name),
-                "{name} is not covered: {covered:?}"
-            );
-        }
-    }
-    assert!(covered.contains(&"pt_frag_refcount_scaled_2x2".to_string()));
-    // Teardown racing another thread's free of the owner's fragment, in every variant.
-    for v in [
-        "set_page_count",
-        "page_ref_add",
-        "pt_frag_refcount",
-        "top_bits",
-        "top_bits_bad",
-    ] {
-        let name = format!("{v}_E");
-        assert!(covered.contains(&name), "{name} is not covered");
-    }
-    // RCU: deferred frees past a grace period, against each kind of walker and kernel.
-    for name in [
-        "page_ref_add_E_pfn",
-        "page_ref_add_E_rcu_lookup",
-        "page_ref_add_E_rcu_lookup_preempt",
-        "page_ref_add_E_gup_fast",
-        "set_page_count_E_rcu_lookup",
-        "pt_frag_refcount_E_rcu_lookup_preempt",
-    ] {
-        assert!(covered.contains(&name.to_string()), "{name} is not covered");
-    }
-    // PMD fragments: their own cache, ctor and dtor.
-    for name in [
-        "page_ref_add_L_pmd",
-        "page_ref_add_D_pmd",
-        "pt_frag_refcount_L_pmd",
-        "pt_frag_refcount_D_pmd",
-        "set_page_count_D_pmd",
-    ] {
-        assert!(covered.contains(&name.to_string()), "{name} is not covered");
+    ];
+    // The core of the issue: scenarios L, D and C of all five variants, and the scaled 2x2;
+    // teardown racing another thread's free of the owner's fragment (E), in every variant.
+    let mut want: Vec<String> = VARIANTS
+        .iter()
+        .flat_map(|v| ["L", "D", "C", "E"].map(|s| format!("{v}_{s}")))
+        .collect();
+    want.extend(
+        [
+            "pt_frag_refcount_scaled_2x2",
+            // RCU: deferred frees past a grace period, against each kind of walker and kernel.
+            "page_ref_add_E_pfn",
+            "page_ref_add_E_rcu_lookup",
+            "page_ref_add_E_rcu_lookup_preempt",
+            "page_ref_add_E_gup_fast",
+            "set_page_count_E_rcu_lookup",
+            "pt_frag_refcount_E_rcu_lookup_preempt",
+            // PMD fragments: their own cache, ctor and dtor.
+            "page_ref_add_L_pmd",
+            "page_ref_add_D_pmd",
+            "pt_frag_refcount_L_pmd",
+            "pt_frag_refcount_D_pmd",
+            "set_page_count_D_pmd",
+        ]
+        .map(String::from),
+    );
+    for name in want {
+        assert!(
+            covered.contains(&name),
+            "{name} is not covered: {covered:?}"
+        );
     }
     eprintln!(
         "covered {}: {}\nskipped {}:\n  {}",
