@@ -223,19 +223,17 @@ impl Inner {
 
     /// Whether `thread` can move in `s`.
     pub(crate) fn status(&self, s: &State, t: usize) -> Status {
-        let code = &self.threads[t].code;
         let pc = self.pc(s, t);
-        match code.get(pc).map(|i| &i.op) {
+        // `gates` has one entry per instruction: none past the end of the code.
+        match self.gates[t].get(pc) {
             None => Status::Finished,
-            Some(_) => match self.gates[t][pc] {
-                Gate::Open => Status::Enabled,
-                Gate::Lock(slot) if self.get(s, slot) != 0 => Status::Blocked,
-                Gate::Lock(_) => Status::Enabled,
-                // A `wait_until`, or a lock the local work before it may choose: try it.
-                Gate::Trial => match self.run(&mut s.clone(), t) {
-                    Ok(Ran::Waiting) => Status::Blocked,
-                    _ => Status::Enabled,
-                },
+            Some(Gate::Open) => Status::Enabled,
+            Some(Gate::Lock(slot)) if self.get(s, *slot) != 0 => Status::Blocked,
+            Some(Gate::Lock(_)) => Status::Enabled,
+            // A `wait_until`, or a lock the local work before it may choose: try it.
+            Some(Gate::Trial) => match self.run(&mut s.clone(), t) {
+                Ok(Ran::Waiting) => Status::Blocked,
+                _ => Status::Enabled,
             },
         }
     }
@@ -251,7 +249,7 @@ impl Inner {
         let mut pc = self.pc(s, t);
         let (mut seen, mut depth) = (false, 0u32);
         while let Some(ins) = code.get(pc) {
-            if depth == 0 && seen && (ins.shared || matches!(ins.op, Op::Await(_))) {
+            if depth == 0 && seen && ins.starts_step() {
                 break;
             }
             seen |= ins.shared;

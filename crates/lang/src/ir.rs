@@ -84,6 +84,14 @@ pub struct Instr {
     pub fp: Footprint,
 }
 
+impl Instr {
+    /// Whether a step that has touched shared memory stops before this instruction: it
+    /// touches shared memory itself, or it is a `wait_until`, which guards the next step.
+    pub fn starts_step(&self) -> bool {
+        self.shared || matches!(self.op, Op::Await(_))
+    }
+}
+
 /// A statement's label and source, for traces.
 #[derive(Clone, Debug)]
 pub struct Label {

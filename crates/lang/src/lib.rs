@@ -395,11 +395,11 @@ impl Program {
         let (mut values, mut names) = (Vec::new(), Vec::new());
         for (p, a) in op.params.iter().zip(args) {
             let thread = threads.iter().position(|t| t == a);
-            let v = match (a.as_str(), &p.ty) {
-                ("true", TypeRef::Scalar(Scalar::Bool)) => 1,
-                ("false", TypeRef::Scalar(Scalar::Bool)) => 0,
-                (_, TypeRef::Scalar(Scalar::Int { min, max })) if thread.is_some() => {
-                    let v = thread.expect("a thread") as i64;
+            let v = match (a.as_str(), &p.ty, thread) {
+                ("true", TypeRef::Scalar(Scalar::Bool), _) => 1,
+                ("false", TypeRef::Scalar(Scalar::Bool), _) => 0,
+                (_, TypeRef::Scalar(Scalar::Int { min, max }), Some(t)) => {
+                    let v = t as i64;
                     if v < *min || v > *max {
                         return Err(format!(
                             "`{}` must be in {min}..{max}: thread `{a}` is number {v}",
@@ -409,7 +409,7 @@ impl Program {
                     names.push(v as usize);
                     v
                 }
-                (_, TypeRef::Scalar(Scalar::Int { min, max })) => match a.parse::<i64>() {
+                (_, TypeRef::Scalar(Scalar::Int { min, max }), None) => match a.parse::<i64>() {
                     Ok(v) if v >= *min && v <= *max => v,
                     _ => {
                         return Err(format!(

@@ -100,8 +100,8 @@ fn step_footprints(code: &[Instr]) -> Vec<Footprint> {
             let mut todo = vec![(start, false, 0u32)];
             while let Some((pc, shared, depth)) = todo.pop() {
                 let Some(ins) = code.get(pc) else { continue };
-                let boundary = ins.shared || matches!(ins.op, Op::Await(_));
-                if (depth == 0 && boundary && shared) || !seen.insert((pc, shared, depth)) {
+                if (depth == 0 && ins.starts_step() && shared) || !seen.insert((pc, shared, depth))
+                {
                     continue;
                 }
                 fp = fp.union(ins.fp);

@@ -146,14 +146,21 @@ impl ThreadLower<'_, '_> {
             self.err(span, "`finished` takes one thread number".into(), "here");
             return None;
         };
+        let index = self.int(arg)?;
+        let place = self.finished_place(index)?;
+        self.read(&place, true);
+        Some((Val::Read(place), Kind::Bool))
+    }
+
+    /// Thread `index`'s hidden `finished` flag, one slot when `index` is a constant in range.
+    pub fn finished_place(&self, index: Val) -> Option<Place> {
         let base = self.ctx.finished?;
         let threads = self.ctx.threads as u32;
-        let index = self.int(arg)?;
         let (base, index) = match constant(&index) {
             Some(i) if (0..threads as i64).contains(&i) => (base + i as u32, None),
             _ => (base, Some(Box::new(index))),
         };
-        let place = Place {
+        Some(Place {
             base,
             stride: 1,
             len: threads,
@@ -161,9 +168,7 @@ impl ThreadLower<'_, '_> {
             scalar: Scalar::Bool,
             name: super::FINISHED.into(),
             via: None,
-        };
-        self.read(&place, true);
-        Some((Val::Read(place), Kind::Bool))
+        })
     }
 
     /// Whether `e` names a parameter bound to its constant argument.

@@ -1,6 +1,6 @@
 //! Statements and calls of one thread, lowered into its instruction table.
 
-use super::{intern, join, source_of, Binding, Ctx, OpCall, ThreadCode, FINISHED};
+use super::{intern, join, source_of, Binding, Ctx, OpCall, ThreadCode};
 use crate::ast::*;
 use crate::ir::*;
 use crate::Diag;
@@ -84,23 +84,13 @@ impl<'c, 'a> ThreadLower<'c, 'a> {
     /// Sets the thread's `finished` flag (if the program reads it) in its last step, or from
     /// the start for a thread that calls nothing.
     pub fn mark_finished(&mut self, calls: bool) {
-        let Some(base) = self.ctx.finished else {
+        let Some(place) = self.finished_place(Val::Const(self.thread as i64)) else {
             return;
         };
-        let slot = base + self.thread as u32;
         if !calls {
-            self.ctx.slots[slot as usize].init = 1;
+            self.ctx.slots[place.base as usize].init = 1;
             return;
         }
-        let place = Place {
-            base: slot,
-            stride: 1,
-            len: 1,
-            index: None,
-            scalar: Scalar::Bool,
-            name: FINISHED.into(),
-            via: None,
-        };
         self.write(&place);
         self.emit(Op::Set(place, Val::Const(1)));
     }
