@@ -35,72 +35,100 @@ pub(crate) enum Ran {
     Waiting,
 }
 
-/// Where each slot is in a packed state.
-pub(crate) struct Packing {
-    pub offset: Vec<u32>,
-    pub width: Vec<u8>,
-    pub min: Vec<i64>,
-    /// What is subtracted from a slot's distance to its least value before it is stored:
+/// Where one slot is in a packed state, and its range.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Cell {
+    pub offset: u32,
+    pub width: u8,
+    /// The range's least and greatest values.
+    pub min: i64,
+    pub max: i64,
+    /// What is subtracted from the slot's distance to its least value before it is stored:
     /// a local's initial value's distance, 0 for a global.
-    pub bias: Vec<u64>,
+    pub bias: u64,
+}
+
+/// Where each slot is in a packed state: one cell per slot, read together on every access.
+pub(crate) struct Packing {
+    pub cells: Vec<Cell>,
     pub size: usize,
 }
 
 impl Packing {
     pub fn new(slots: &[Slot], threads: usize) -> Packing {
-        let n = slots.len();
-        let (mut offset, mut width, mut min, mut bias) =
-            (vec![0; n], vec![0; n], vec![0; n], vec![0; n]);
+        let mut cells = vec![Cell::default(); slots.len()];
         let mut at = 2 * threads as u32;
-        for (i, s) in slots.iter().enumerate() {
+        for (c, s) in cells.iter_mut().zip(slots) {
             let (lo, hi) = s.scalar.bounds(threads);
-            width[i] = self::width(lo, hi);
-            min[i] = lo;
+            (c.width, c.min, c.max) = (self::width(lo, hi), lo, hi);
             if s.thread.is_none() {
-                offset[i] = at;
-                at += width[i] as u32;
+                c.offset = at;
+                at += c.width as u32;
             } else {
-                bias[i] = (s.init as i128 - lo as i128) as u64;
+                c.bias = (s.init as i128 - lo as i128) as u64;
             }
         }
         // Each thread's locals, by where they are declared: a local takes bytes that no local
         // live at the same time holds (a call's code is one range of its thread's code, and
         // calls nest), the narrowest that fit.
+        let n = slots.len();
         let mut locals: Vec<usize> = (0..n).filter(|i| slots[*i].thread.is_some()).collect();
         locals.sort_by_key(|i| (slots[*i].thread, slots[*i].born, *i));
         // Per thread: each run of bytes, its width, and where in the code it is free again.
-        let mut cells: Vec<(u32, u8, u32)> = Vec::new();
+        let mut runs: Vec<(u32, u8, u32)> = Vec::new();
         let mut thread = None;
         for i in locals {
             let s = &slots[i];
             if s.thread != thread {
                 thread = s.thread;
-                cells.clear();
+                runs.clear();
             }
             // A local whose range in the code is unknown keeps its bytes to itself.
             let (from, to) = s.live.map_or((0, u32::MAX), |l| (s.born.min(l.0), l.1));
-            let free = (cells.iter_mut())
-                .filter(|c| c.2 <= from && c.1 >= width[i])
+            let width = cells[i].width;
+            let free = (runs.iter_mut())
+                .filter(|c| c.2 <= from && c.1 >= width)
                 .min_by_key(|c| c.1);
             match free {
                 Some(c) => {
-                    offset[i] = c.0;
+                    cells[i].offset = c.0;
                     c.2 = to;
                 }
                 None => {
-                    offset[i] = at;
-                    cells.push((at, width[i], to));
-                    at += width[i] as u32;
+                    cells[i].offset = at;
+                    runs.push((at, width, to));
+                    at += width as u32;
                 }
             }
         }
         Packing {
-            offset,
-            width,
-            min,
-            bias,
+            cells,
             size: at as usize,
         }
+    }
+
+    /// The bytes that slots `from..to` take, in as few runs as they make: what a `Reset` of
+    /// them zeroes.
+    pub fn runs(&self, from: u32, to: u32) -> Box<[(u32, u32)]> {
+        let mut bytes: Vec<(u32, u32)> = (from..to)
+            .map(|i| self.bytes(i))
+            .map(|r| (r.start as u32, r.end as u32))
+            .collect();
+        bytes.sort_unstable();
+        let mut runs: Vec<(u32, u32)> = Vec::new();
+        for (at, end) in bytes {
+            match runs.last_mut() {
+                Some(last) if at <= last.1 => last.1 = last.1.max(end),
+                _ => runs.push((at, end)),
+            }
+        }
+        runs.into_boxed_slice()
+    }
+
+    /// The bytes slot `slot` takes.
+    pub fn bytes(&self, slot: u32) -> std::ops::Range<usize> {
+        let c = &self.cells[slot as usize];
+        c.offset as usize..(c.offset as usize + c.width as usize)
     }
 }
 
@@ -120,13 +148,13 @@ pub(crate) fn state_bytes(slots: &[Slot], threads: usize) -> usize {
 }
 
 impl Inner {
+    #[inline]
     pub(crate) fn get(&self, s: &State, slot: u32) -> i64 {
-        let i = slot as usize;
-        let at = self.packing.offset[i] as usize;
-        let b = &s.0[at..];
+        let c = &self.packing.cells[slot as usize];
+        let b = &s.0[c.offset as usize..];
         // Read in the slot's width: values are within their range, so the wrapping sums are
         // exact.
-        let (raw, mask) = match self.packing.width[i] {
+        let (raw, mask) = match c.width {
             1 => (b[0] as u64, 0xff),
             2 => (u16::from_le_bytes([b[0], b[1]]) as u64, 0xffff),
             4 => (
@@ -135,18 +163,18 @@ impl Inner {
             ),
             _ => (u64::from_le_bytes(b[..8].try_into().unwrap()), u64::MAX),
         };
-        let distance = raw.wrapping_add(self.packing.bias[i]) & mask;
-        (self.packing.min[i] as u64).wrapping_add(distance) as i64
+        let distance = raw.wrapping_add(c.bias) & mask;
+        (c.min as u64).wrapping_add(distance) as i64
     }
 
     /// Stores `v`, which is within the slot's range.
     pub(crate) fn put(&self, s: &mut State, slot: u32, v: i64) {
-        let i = slot as usize;
-        let at = self.packing.offset[i] as usize;
-        let distance = (v as u64).wrapping_sub(self.packing.min[i] as u64);
-        let raw = distance.wrapping_sub(self.packing.bias[i]);
+        let c = &self.packing.cells[slot as usize];
+        let at = c.offset as usize;
+        let distance = (v as u64).wrapping_sub(c.min as u64);
+        let raw = distance.wrapping_sub(c.bias);
         // Written in the slot's width, as `get` reads it: the wrapping truncation is exact.
-        match self.packing.width[i] {
+        match c.width {
             1 => s.0[at] = raw as u8,
             2 => s.0[at..at + 2].copy_from_slice(&(raw as u16).to_le_bytes()),
             4 => s.0[at..at + 4].copy_from_slice(&(raw as u32).to_le_bytes()),
@@ -163,7 +191,16 @@ impl Inner {
     }
 
     /// The slot `p` names in `s`.
+    #[inline]
     pub(crate) fn slot_of(&self, s: &State, p: &Place) -> Result<u32, Fault> {
+        match (&p.via, &p.index) {
+            (None, None) => Ok(p.base),
+            _ => self.slot_through(s, p),
+        }
+    }
+
+    /// `slot_of` for an element or a place behind a pointer.
+    fn slot_through(&self, s: &State, p: &Place) -> Result<u32, Fault> {
         if let Some((ptr, instances)) = &p.via {
             let v = self.eval(s, ptr)?;
             return match v {
@@ -189,7 +226,17 @@ impl Inner {
         }
     }
 
+    /// `eval`, with the commonest leaves (a constant, a global or local) read in place.
+    #[inline]
     pub(crate) fn eval(&self, s: &State, v: &Val) -> Result<i64, Fault> {
+        match v {
+            Val::Const(c) => Ok(*c),
+            Val::Read(p) if p.via.is_none() && p.index.is_none() => Ok(self.get(s, p.base)),
+            v => self.eval_tree(s, v),
+        }
+    }
+
+    fn eval_tree(&self, s: &State, v: &Val) -> Result<i64, Fault> {
         Ok(match v {
             Val::Const(c) => *c,
             Val::Read(p) => self.get(s, self.slot_of(s, p)?),
@@ -258,7 +305,9 @@ impl Inner {
                 Op::Set(p, v) => {
                     let v = self.eval(s, v)?;
                     let slot = self.slot_of(s, p)?;
-                    let (lo, hi) = p.scalar.bounds(self.names.len());
+                    let Cell {
+                        min: lo, max: hi, ..
+                    } = self.packing.cells[slot as usize];
                     if v < lo || v > hi {
                         let name = &self.slots[slot as usize].name;
                         return Err(fault(
@@ -332,10 +381,9 @@ impl Inner {
                     }
                     self.put(s, *slot, n);
                 }
-                Op::Reset(from, to) => {
-                    for slot in *from..*to {
-                        let init = self.slots[slot as usize].init;
-                        self.put(s, slot, init);
+                Op::Reset(_, _, bytes) => {
+                    for &(at, end) in bytes.iter() {
+                        s.0[at as usize..end as usize].fill(0);
                     }
                 }
             }
@@ -365,7 +413,7 @@ fn overflow_of(op: &str, a: i64) -> Fault {
     fault("overflow", format!("{op}{a} does not fit 64 bits"))
 }
 
-fn binary(op: BinOp, x: i64, y: i64) -> Result<i64, Fault> {
+pub(crate) fn binary(op: BinOp, x: i64, y: i64) -> Result<i64, Fault> {
     let over = || fault("overflow", format!("{x} {op:?} {y} does not fit 64 bits"));
     Ok(match op {
         BinOp::Add => x.checked_add(y).ok_or_else(over)?,

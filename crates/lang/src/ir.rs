@@ -11,7 +11,7 @@ pub enum Val {
     /// A constant.
     Const(i64),
     /// The value in a place.
-    Read(Place),
+    Read(Box<Place>),
     /// `!v`.
     Not(Box<Val>),
     /// `-v`.
@@ -19,7 +19,7 @@ pub enum Val {
     /// `a op b`.
     Bin(BinOp, Box<Val>, Box<Val>),
     /// An index into an array of `.1` elements named `.2`: a violation outside it.
-    InBounds(Box<Val>, u32, String),
+    InBounds(Box<Val>, u32, Box<str>),
 }
 
 /// A scalar place: slot `base`, or element `index` of an array of `len` whose elements are
@@ -67,8 +67,10 @@ pub enum Op {
     Check(&'static str, Val, String),
     /// A loop's iteration counter: one more, a violation past the bound.
     Count(u32, u32),
-    /// Locals `.0...1` back to zero: a finished call's variables are not state.
-    Reset(u32, u32),
+    /// Locals `.0...1` back to their initial values: a finished call's variables are not
+    /// state. `.2` is filled in once the state is laid out: the bytes they take, merged,
+    /// which are then all zero (a local is stored as its distance from its initial value).
+    Reset(u32, u32, Box<[(u32, u32)]>),
 }
 
 /// An instruction with what the explorer needs to know of it.

@@ -41,6 +41,12 @@ impl LangModel {
     /// The model for `lowered`, its threads named `names`, which made `calls`.
     pub(crate) fn new(lowered: Lowered, names: Vec<String>, calls: &[Vec<OpCall>]) -> LangModel {
         let packing = Packing::new(&lowered.slots, names.len());
+        let mut lowered = lowered;
+        for ins in lowered.threads.iter_mut().flat_map(|t| t.code.iter_mut()) {
+            if let Op::Reset(from, to, bytes) = &mut ins.op {
+                *bytes = packing.runs(*from, *to);
+            }
+        }
         let thread_arrays = lowered.thread_arrays;
         let step_fp = lowered
             .threads
@@ -63,7 +69,11 @@ impl LangModel {
             step_fp,
             gates,
             future_fp,
-            invariants: lowered.invariants,
+            // An invariant that parameters make hold (`invariants == 0 || ...`) is not
+            // evaluated in every state.
+            invariants: (lowered.invariants.into_iter())
+                .filter(|(_, cond, _)| !matches!(cond, Val::Const(c) if *c != 0))
+                .collect(),
             end_checks: lowered.end_checks,
             invariant_reads: lowered.invariant_reads,
             checks: lowered.checks,

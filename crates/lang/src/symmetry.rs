@@ -37,10 +37,7 @@ impl Layout {
     pub fn new(inner: &Inner, calls: &[Vec<OpCall>], arrays: &[ThreadArray]) -> Layout {
         let threads = inner.threads.len();
         let packing = &inner.packing;
-        let bytes = |slot: u32| {
-            let at = packing.offset[slot as usize] as usize;
-            at..at + packing.width[slot as usize] as usize
-        };
+        let bytes = |slot: u32| packing.bytes(slot);
         let owned: Vec<Vec<std::ops::Range<usize>>> = (0..threads as u32)
             .map(|t| {
                 (arrays.iter())
@@ -53,8 +50,7 @@ impl Layout {
         let mut locals: Vec<Option<std::ops::Range<usize>>> = vec![None; threads];
         for (i, slot) in inner.slots.iter().enumerate() {
             let Some(t) = slot.thread else { continue };
-            let at = packing.offset[i] as usize;
-            let end = at + packing.width[i] as usize;
+            let std::ops::Range { start: at, end } = packing.bytes(i as u32);
             let range = locals[t].get_or_insert(at..end);
             *range = range.start.min(at)..range.end.max(end);
         }
@@ -63,14 +59,15 @@ impl Layout {
         let mut packed: Vec<Vec<(usize, u8, u64, &Scalar)>> = vec![Vec::new(); threads];
         let mut own = vec![true; threads];
         for (i, slot) in inner.slots.iter().enumerate() {
-            let (at, width) = (packing.offset[i] as usize, packing.width[i] as usize);
+            let cell = &packing.cells[i];
+            let (at, width) = (cell.offset as usize, cell.width as usize);
             for (t, range) in locals.iter().enumerate() {
                 let inside = at < range.end && range.start < at + width;
                 own[t] &= !inside || slot.thread == Some(t);
             }
             if let Some(t) = slot.thread {
                 let at = at - locals[t].start;
-                packed[t].push((at, packing.width[i], packing.bias[i], &slot.scalar));
+                packed[t].push((at, cell.width, cell.bias, &slot.scalar));
             }
         }
         let mut groups: Vec<Vec<usize>> = Vec::new();

@@ -8,6 +8,26 @@ use crate::ir::*;
 use std::collections::HashMap;
 use weft_explorer::Footprint;
 
+/// `a op b`, computed now where it can be as the interpreter would: both constants (unless
+/// that faults, which is left for the run to report), or a `&&` or `||` that its constant left
+/// side decides. Parameters make such conditions (`invariants == 0 || ...`), and a step
+/// should not pay for them in every state.
+fn fold(op: BinOp, a: Val, b: Val) -> Val {
+    match (op, &a, &b) {
+        (_, Val::Const(x), Val::Const(y)) => {
+            if let Ok(v) = crate::interp::binary(op, *x, *y) {
+                return Val::Const(v);
+            }
+        }
+        (BinOp::And, Val::Const(0), _) => return Val::Const(0),
+        (BinOp::Or, Val::Const(x), _) if *x != 0 => return Val::Const(1),
+        // The right side of `&&` and `||` is a truth value already (`cond`).
+        (BinOp::And, Val::Const(_), _) | (BinOp::Or, Val::Const(_), _) => return b,
+        _ => {}
+    }
+    Val::Bin(op, Box::new(a), Box::new(b))
+}
+
 /// Whether a value is a truth value or a number.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Kind {
@@ -17,7 +37,7 @@ pub(crate) enum Kind {
     Ptr(&'static str),
 }
 
-fn kind_of(s: &Scalar) -> Kind {
+pub(super) fn kind_of(s: &Scalar) -> Kind {
     match s {
         Scalar::Bool => Kind::Bool,
         Scalar::Ptr { to, .. } => Kind::Ptr(intern(to)),
@@ -92,7 +112,7 @@ fn takes_address(e: &Expr, name: &str) -> bool {
 }
 
 /// The value of `v` if it reads nothing.
-fn constant(v: &Val) -> Option<i64> {
+pub(super) fn constant(v: &Val) -> Option<i64> {
     match v {
         Val::Const(c) => Some(*c),
         Val::Read(_) | Val::InBounds(..) => None,
@@ -149,7 +169,7 @@ impl ThreadLower<'_, '_> {
         let index = self.int(arg)?;
         let place = self.finished_place(index)?;
         self.read(&place, true);
-        Some((Val::Read(place), Kind::Bool))
+        Some((Val::Read(Box::new(place)), Kind::Bool))
     }
 
     /// Thread `index`'s hidden `finished` flag, one slot when `index` is a constant in range.
@@ -222,10 +242,10 @@ impl ThreadLower<'_, '_> {
             ExprKind::Name(n) if self.lookup(n).is_none() && self.ctx.consts.contains_key(n) => {
                 Some((Val::Const(self.ctx.constant(n)?), Kind::Int))
             }
-            ExprKind::Not(a) => {
-                let v = self.cond(a)?;
-                Some((Val::Not(Box::new(v)), Kind::Bool))
-            }
+            ExprKind::Not(a) => match self.cond(a)? {
+                Val::Const(c) => Some((Val::Const((c == 0) as i64), Kind::Bool)),
+                v => Some((Val::Not(Box::new(v)), Kind::Bool)),
+            },
             ExprKind::Neg(a) => {
                 let v = self.int(a)?;
                 Some((Val::Neg(Box::new(v)), Kind::Int))
@@ -279,7 +299,7 @@ impl ThreadLower<'_, '_> {
     pub(super) fn read_value(&mut self, place: Place) -> Val {
         let ghost = self.is_ghost(&place);
         self.read(&place, ghost);
-        Val::Read(place)
+        Val::Read(Box::new(place))
     }
 
     fn int(&mut self, e: &Expr) -> Option<Val> {
@@ -297,7 +317,9 @@ impl ThreadLower<'_, '_> {
 
     fn binary(&mut self, op: BinOp, a: &Expr, b: &Expr) -> Option<(Val, Kind)> {
         use BinOp::*;
-        if matches!(op, And | Or) && contains_call(b) {
+        // A check's calls only compute a value (`check_call`): skipping one changes nothing.
+        let checking = self.thread == usize::MAX;
+        if matches!(op, And | Or) && contains_call(b) && !checking {
             self.err(
                 &b.span,
                 "a call on the right of `&&` or `||` would run even when skipped".into(),
@@ -324,7 +346,7 @@ impl ThreadLower<'_, '_> {
                 (Kind::Bool, Some(x.0), Some(y.0))
             }
         };
-        Some((Val::Bin(op, Box::new(va?), Box::new(vb?)), kind))
+        Some((fold(op, va?, vb?), kind))
     }
 
     /// Whether `p` is a whole array where an element is wanted: a mistake, reported.
@@ -548,14 +570,6 @@ impl ThreadLower<'_, '_> {
 
     /// Inlines a call; its value, if the function returns one. `None`: a mistake, reported.
     pub fn call(&mut self, name: &str, args: &[Expr], span: &Span) -> Option<Option<(Val, Kind)>> {
-        if self.thread == usize::MAX {
-            self.err(
-                span,
-                "an invariant reads state; it calls no function".into(),
-                "here",
-            );
-            return None;
-        }
         let Some((f, prelude)) = self.function(name) else {
             let msg = match self.ctx.file.ops.iter().any(|o| o.name == name) {
                 true => format!("`{name}` is an operation: threads call it, functions do not"),
@@ -577,6 +591,9 @@ impl ThreadLower<'_, '_> {
             );
             self.err(span, msg, "here");
             return None;
+        }
+        if self.thread == usize::MAX {
+            return self.check_call(name, &f, args, span).map(Some);
         }
         let ret = match &f.ret {
             Some(t) => Some(self.ctx.scalar_of(t, &f.span)?),
@@ -620,7 +637,10 @@ impl ThreadLower<'_, '_> {
         }
         Some(ret_slot.map(|s| {
             let place = self.local_place(s);
-            (Val::Read(place), kind_of(ret.as_ref().expect("a type")))
+            (
+                Val::Read(Box::new(place)),
+                kind_of(ret.as_ref().expect("a type")),
+            )
         }))
     }
 

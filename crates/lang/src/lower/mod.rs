@@ -2,6 +2,7 @@
 //! slots and a flat instruction table per thread. Every call is inlined (recursion is refused),
 //! so each name is resolved to a slot here, once.
 
+mod check_call;
 mod expr;
 mod pointer;
 mod stmt;

@@ -114,7 +114,7 @@ impl ThreadLower<'_, '_> {
             Some(i) => Val::Bin(
                 BinOp::Add,
                 Box::new(Val::Const(first)),
-                Box::new(Val::InBounds(i, p.len, p.name.clone())),
+                Box::new(Val::InBounds(i, p.len, p.name.as_str().into())),
             ),
         };
         Some((v, kind))
@@ -141,7 +141,11 @@ impl ThreadLower<'_, '_> {
         let place = self.local_place(slot);
         self.emit(Op::Set(place.clone(), v));
         let name = format!("{}->", p.name);
-        Some(Some(Binding::Ptr(through(Val::Read(place), to, name))))
+        Some(Some(Binding::Ptr(through(
+            Val::Read(Box::new(place)),
+            to,
+            name,
+        ))))
     }
 
     /// Whether `e` names a place that holds a pointer, without reading it.

@@ -58,7 +58,7 @@ impl<'c, 'a> ThreadLower<'c, 'a> {
             s.live.get_or_insert((frame.start, end));
         }
         if last > first {
-            self.emit(Op::Reset(first, last));
+            self.emit(Op::Reset(first, last, Box::default()));
         }
         last
     }
@@ -143,6 +143,19 @@ impl<'c, 'a> ThreadLower<'c, 'a> {
         });
         self.shared = 0;
         self.code.len() - 1
+    }
+
+    /// Whether condition `cond` of the statement being lowered is decided before it runs
+    /// (parameters made it a constant, and it touches no shared memory, so that it is no
+    /// step's access): what it reads is then read by nothing.
+    fn decided(&mut self, cond: &Val) -> Option<bool> {
+        match cond {
+            Val::Const(c) if self.shared == 0 => {
+                self.pending = Footprint::default();
+                Some(*c != 0)
+            }
+            _ => None,
+        }
     }
 
     pub fn here(&self) -> u32 {
@@ -309,15 +322,25 @@ impl<'c, 'a> ThreadLower<'c, 'a> {
             }
             StmtKind::If(c, then, otherwise) => {
                 let Some(cond) = self.cond(c) else { return };
-                let branch = self.emit(Op::BranchIfNot(cond, 0));
+                // A condition that parameters decide: no test at run time, only the jump
+                // over a branch that never runs (which is still lowered and checked).
+                let branch = match (self.decided(&cond), cond) {
+                    (Some(true), _) => None,
+                    (Some(false), _) => Some(self.emit(Op::Jump(0))),
+                    (None, cond) => Some(self.emit(Op::BranchIfNot(cond, 0))),
+                };
                 self.body(then);
                 if otherwise.is_empty() {
                     let end = self.here();
-                    self.patch(branch, end);
+                    if let Some(b) = branch {
+                        self.patch(b, end);
+                    }
                 } else {
                     let jump = self.emit(Op::Jump(0));
                     let at = self.here();
-                    self.patch(branch, at);
+                    if let Some(b) = branch {
+                        self.patch(b, at);
+                    }
                     self.body(otherwise);
                     let end = self.here();
                     self.patch(jump, end);
@@ -366,7 +389,10 @@ impl<'c, 'a> ThreadLower<'c, 'a> {
                 };
                 let name = intern(name);
                 self.ctx.checks.push(name);
-                self.emit(Op::Check(name, cond, message));
+                // A check that parameters make hold needs no test at run time.
+                if self.decided(&cond) != Some(true) {
+                    self.emit(Op::Check(name, cond, message));
+                }
             }
             StmtKind::Return(value) => self.ret(value.as_ref(), &s.span),
         }
