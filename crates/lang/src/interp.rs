@@ -7,8 +7,9 @@ use serde::{Deserialize, Serialize};
 use weft_explorer::{Status, Violation};
 
 /// A packed state: each thread's position (two bytes), then every global in as few bytes as
-/// its range needs, stored as its distance from the range's least value, then the threads'
-/// locals. A local is stored as its distance from its initial value (wrapping within its
+/// its range needs, stored as its distance from the range's least value (global bools eight
+/// to a byte, but those of a thread's own array element, which move with it under
+/// symmetry), then the threads' locals. A local is stored as its distance from its initial value (wrapping within its
 /// bytes), so that a local at its initial value is all zero bytes; and locals whose
 /// functions never run at the same time share bytes: a finished call's locals are back at
 /// zero, whichever call used the bytes last, so sharing tells no states apart that were
@@ -40,6 +41,8 @@ pub(crate) enum Ran {
 pub(crate) struct Cell {
     pub offset: u32,
     pub width: u8,
+    /// A bool sharing its byte with others: its bit in the byte at `offset`.
+    pub bit: Option<u8>,
     /// The range's least and greatest values.
     pub min: i64,
     pub max: i64,
@@ -55,13 +58,30 @@ pub(crate) struct Packing {
 }
 
 impl Packing {
-    pub fn new(slots: &[Slot], threads: usize) -> Packing {
+    /// The layout of `slots` for `threads` threads. With `bits`, global bools share bytes,
+    /// eight to a byte, except those in the slots of `bits` (a thread's own array elements,
+    /// whose bytes move with the thread under symmetry); without, each takes a byte.
+    pub fn new(slots: &[Slot], threads: usize, bits: Option<&[std::ops::Range<u32>]>) -> Packing {
         let mut cells = vec![Cell::default(); slots.len()];
         let mut at = 2 * threads as u32;
-        for (c, s) in cells.iter_mut().zip(slots) {
+        // The byte bools are being packed into, and its next free bit.
+        let mut byte: Option<(u32, u8)> = None;
+        for (i, (c, s)) in cells.iter_mut().zip(slots).enumerate() {
             let (lo, hi) = s.scalar.bounds(threads);
             (c.width, c.min, c.max) = (self::width(lo, hi), lo, hi);
-            if s.thread.is_none() {
+            let owned = |r: &std::ops::Range<u32>| r.contains(&(i as u32));
+            let shares = s.scalar == Scalar::Bool && bits.is_some_and(|b| !b.iter().any(owned));
+            if s.thread.is_none() && shares {
+                let (offset, bit) = match byte {
+                    Some((offset, bit)) if bit < 8 => (offset, bit),
+                    _ => {
+                        at += 1;
+                        (at - 1, 0)
+                    }
+                };
+                (c.offset, c.bit) = (offset, Some(bit));
+                byte = Some((offset, bit + 1));
+            } else if s.thread.is_none() {
                 c.offset = at;
                 at += c.width as u32;
             } else {
@@ -142,15 +162,18 @@ fn width(lo: i64, hi: i64) -> u8 {
     }
 }
 
-/// Bytes a packed state of `slots` and `threads` threads takes.
+/// Bytes a packed state of `slots` and `threads` threads takes at most (a bool a byte).
 pub(crate) fn state_bytes(slots: &[Slot], threads: usize) -> usize {
-    Packing::new(slots, threads).size
+    Packing::new(slots, threads, None).size
 }
 
 impl Inner {
     #[inline]
     pub(crate) fn get(&self, s: &State, slot: u32) -> i64 {
         let c = &self.packing.cells[slot as usize];
+        if let Some(bit) = c.bit {
+            return ((s.0[c.offset as usize] >> bit) & 1) as i64;
+        }
         let b = &s.0[c.offset as usize..];
         // Read in the slot's width: values are within their range, so the wrapping sums are
         // exact.
@@ -171,6 +194,10 @@ impl Inner {
     pub(crate) fn put(&self, s: &mut State, slot: u32, v: i64) {
         let c = &self.packing.cells[slot as usize];
         let at = c.offset as usize;
+        if let Some(bit) = c.bit {
+            s.0[at] = (s.0[at] & !(1 << bit)) | (((v != 0) as u8) << bit);
+            return;
+        }
         let distance = (v as u64).wrapping_sub(c.min as u64);
         let raw = distance.wrapping_sub(c.bias);
         // Written in the slot's width, as `get` reads it: the wrapping truncation is exact.

@@ -40,7 +40,10 @@ pub(crate) struct Inner {
 impl LangModel {
     /// The model for `lowered`, its threads named `names`, which made `calls`.
     pub(crate) fn new(lowered: Lowered, names: Vec<String>, calls: &[Vec<OpCall>]) -> LangModel {
-        let packing = Packing::new(&lowered.slots, names.len());
+        let owned: Vec<std::ops::Range<u32>> = (lowered.thread_arrays.iter())
+            .map(|a| a.base..a.base + a.stride * names.len() as u32)
+            .collect();
+        let packing = Packing::new(&lowered.slots, names.len(), Some(&owned));
         let mut lowered = lowered;
         for ins in lowered.threads.iter_mut().flat_map(|t| t.code.iter_mut()) {
             if let Op::Reset(from, to, bytes) = &mut ins.op {
