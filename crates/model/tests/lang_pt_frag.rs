@@ -9,6 +9,15 @@ use std::path::{Path, PathBuf};
 use weft_explorer::{Checker, Outcome, Reduction, Verdict};
 use weft_model::Scenario;
 
+/// pt_frag's five variants.
+const VARIANTS: [&str; 5] = [
+    "set_page_count",
+    "page_ref_add",
+    "pt_frag_refcount",
+    "top_bits",
+    "top_bits_bad",
+];
+
 fn models() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models")
 }
@@ -112,13 +121,6 @@ fn the_language_pt_frag_model_matches_the_built_in_one_on_every_scenario() {
             covered.push(name);
         }
     }
-    const VARIANTS: [&str; 5] = [
-        "set_page_count",
-        "page_ref_add",
-        "pt_frag_refcount",
-        "top_bits",
-        "top_bits_bad",
-    ];
     // The core of the issue: scenarios L, D and C of all five variants, and the scaled 2x2;
     // teardown racing another thread's free of the owner's fragment (E), in every variant.
     let mut want: Vec<String> = VARIANTS
@@ -193,13 +195,7 @@ fn the_quiet_point_invariants_agree_on_every_scenario() {
 #[test]
 fn the_dtor_under_a_live_fragment_agrees() {
     let path = models().join("pt_frag/busy_allocator.toml");
-    for variant in [
-        "set_page_count",
-        "page_ref_add",
-        "pt_frag_refcount",
-        "top_bits",
-        "top_bits_bad",
-    ] {
+    for variant in VARIANTS {
         let text = format!(
             "model = \"pt_frag\"\nvariant = \"{variant}\"\n[params]\nfrag_nr = 2\n\
              invariants = 1\n[[thread]]\nname = \"owner\"\nops = [\"pte_fragment_alloc\", \
