@@ -72,11 +72,7 @@ impl LangModel {
             step_fp,
             gates,
             future_fp,
-            // An invariant that parameters make hold (`invariants == 0 || ...`) is not
-            // evaluated in every state.
-            invariants: (lowered.invariants.into_iter())
-                .filter(|(_, cond, _)| !matches!(cond, Val::Const(c) if *c != 0))
-                .collect(),
+            invariants: lowered.invariants,
             end_checks: lowered.end_checks,
             invariant_reads: lowered.invariant_reads,
             checks: lowered.checks,

@@ -144,3 +144,46 @@ op bump() {
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].0, 10, "{found:?}");
 }
+
+/// What a check reads keeps reduction from reordering the steps that write it; a check that
+/// parameters switch off reads nothing, so it costs reduction nothing.
+#[test]
+fn a_check_switched_off_by_a_parameter_does_not_limit_reduction() {
+    let text = "param debug = 0 in 0..1 \"check the sum\";
+int a in 0..9;
+int b in 0..9;
+invariant small(debug == 0 || a + b < 9, \"the sum is too large\");
+op left() {
+    a = 1;
+    a = 2;
+}
+op right() {
+    b = 1;
+    b = 2;
+}
+";
+    let threads = [
+        ThreadCalls {
+            name: "l".into(),
+            ops: vec![("left".into(), vec![])],
+        },
+        ThreadCalls {
+            name: "r".into(),
+            ops: vec![("right".into(), vec![])],
+        },
+    ];
+    let states = |text: &str, debug: i64| {
+        let program = Program::load(text).unwrap();
+        let params = [("debug".to_string(), debug)].into_iter().collect();
+        let m = program.instantiate("base", &params, &threads).unwrap();
+        let outcome = explore(&m, Reduction::On);
+        assert!(matches!(outcome.verdict, Verdict::Pass));
+        outcome.stats.states
+    };
+    let without = text.replace(
+        "invariant small(debug == 0 || a + b < 9, \"the sum is too large\");\n",
+        "",
+    );
+    assert_eq!(states(text, 0), states(&without, 0));
+    assert!(states(text, 1) > states(&without, 0));
+}
