@@ -9,8 +9,9 @@ use weft_explorer::{Status, Violation};
 /// A packed state: each thread's position (two bytes), then every global in as few bytes as
 /// its range needs, stored as its distance from the range's least value (global bools eight
 /// to a byte, but those of a thread's own array element, which move with it under
-/// symmetry), then the threads' locals. A local is stored as its distance from its initial value (wrapping within its
-/// bytes), so that a local at its initial value is all zero bytes; and locals whose
+/// symmetry), then the threads' locals. A local is stored as its distance from its initial
+/// value (wrapping within its bytes), so that a local at its initial value is all zero
+/// bytes; and locals whose
 /// functions never run at the same time share bytes: a finished call's locals are back at
 /// zero, whichever call used the bytes last, so sharing tells no states apart that were
 /// not apart.
@@ -253,20 +254,20 @@ impl Inner {
         }
     }
 
-    /// `eval`, with the commonest leaves (a constant, a global or local) read in place.
+    /// `eval`, with the leaves (a constant, a place) read in place, without a call.
     #[inline]
     pub(crate) fn eval(&self, s: &State, v: &Val) -> Result<i64, Fault> {
         match v {
             Val::Const(c) => Ok(*c),
-            Val::Read(p) if p.via.is_none() && p.index.is_none() => Ok(self.get(s, p.base)),
+            Val::Read(p) => Ok(self.get(s, self.slot_of(s, p)?)),
             v => self.eval_tree(s, v),
         }
     }
 
+    /// `eval` of an operation.
     fn eval_tree(&self, s: &State, v: &Val) -> Result<i64, Fault> {
         Ok(match v {
-            Val::Const(c) => *c,
-            Val::Read(p) => self.get(s, self.slot_of(s, p)?),
+            Val::Const(_) | Val::Read(_) => self.eval(s, v)?,
             Val::InBounds(i, len, name) => {
                 let i = self.eval(s, i)?;
                 if i < 0 || i >= *len as i64 {

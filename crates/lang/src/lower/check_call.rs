@@ -4,7 +4,7 @@
 //! and a variant's body replaces the file's as it does in code: a fix can say what its counts
 //! mean.
 
-use super::expr::{kind_of, Kind};
+use super::expr::{constant, fold, kind_of, Kind};
 use super::stmt::{Frame, ThreadLower};
 use super::{source_of, Binding};
 use crate::ast::*;
@@ -40,7 +40,7 @@ impl ThreadLower<'_, '_> {
                 }
             };
             let v = self.value_of_kind(a, &s)?;
-            let Some(c) = super::expr::constant(&v) else {
+            let Some(c) = constant(&v) else {
                 let msg = "a check calls a function with constant arguments: a number, a \
                            parameter, `true`";
                 self.err(&a.span, msg.into(), "not a constant");
@@ -95,12 +95,15 @@ impl ThreadLower<'_, '_> {
             };
             let c = self.cond(c)?;
             let a = self.value_of_kind(a, ret)?;
-            let pick = Val::Bin(
-                BinOp::Mul,
-                Box::new(c),
-                Box::new(Val::Bin(BinOp::Sub, Box::new(a), Box::new(v.clone()))),
-            );
-            v = Val::Bin(BinOp::Add, Box::new(v), Box::new(pick));
+            v = match c {
+                // Decided by the arguments or parameters: the line that holds, alone.
+                Val::Const(c) if c != 0 => a,
+                Val::Const(_) => v,
+                c => {
+                    let pick = fold(BinOp::Mul, c, fold(BinOp::Sub, a, v.clone()));
+                    fold(BinOp::Add, v, pick)
+                }
+            };
         }
         Some(v)
     }

@@ -12,7 +12,7 @@ use weft_explorer::Footprint;
 /// that faults, which is left for the run to report), or a `&&` or `||` that its constant left
 /// side decides. Parameters make such conditions (`invariants == 0 || ...`), and a step
 /// should not pay for them in every state.
-fn fold(op: BinOp, a: Val, b: Val) -> Val {
+pub(super) fn fold(op: BinOp, a: Val, b: Val) -> Val {
     match (op, &a, &b) {
         (_, Val::Const(x), Val::Const(y)) => {
             if let Ok(v) = crate::interp::binary(op, *x, *y) {
@@ -114,16 +114,9 @@ fn takes_address(e: &Expr, name: &str) -> bool {
 /// The value of `v` if it reads nothing.
 pub(super) fn constant(v: &Val) -> Option<i64> {
     match v {
+        // Lowering folds what constants decide (`fold`, `!`, `-`): anything else reads state.
         Val::Const(c) => Some(*c),
-        Val::Read(_) | Val::InBounds(..) => None,
-        Val::Not(a) => Some((constant(a)? == 0) as i64),
-        Val::Neg(a) => constant(a)?.checked_neg(),
-        Val::Bin(op, a, b) => match op {
-            BinOp::Add => constant(a)?.checked_add(constant(b)?),
-            BinOp::Sub => constant(a)?.checked_sub(constant(b)?),
-            BinOp::Mul => constant(a)?.checked_mul(constant(b)?),
-            _ => None,
-        },
+        _ => None,
     }
 }
 
@@ -246,10 +239,10 @@ impl ThreadLower<'_, '_> {
                 Val::Const(c) => Some((Val::Const((c == 0) as i64), Kind::Bool)),
                 v => Some((Val::Not(Box::new(v)), Kind::Bool)),
             },
-            ExprKind::Neg(a) => {
-                let v = self.int(a)?;
-                Some((Val::Neg(Box::new(v)), Kind::Int))
-            }
+            ExprKind::Neg(a) => match self.int(a)? {
+                Val::Const(c) if c.checked_neg().is_some() => Some((Val::Const(-c), Kind::Int)),
+                v => Some((Val::Neg(Box::new(v)), Kind::Int)),
+            },
             ExprKind::Bin(op, a, b) => self.binary(*op, a, b),
             ExprKind::Call(name, args) if name == "READ_ONCE" && args.len() == 1 => {
                 self.value(&args[0])

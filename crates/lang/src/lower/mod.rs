@@ -467,7 +467,7 @@ impl<'a> Ctx<'a> {
             // A check that parameters make hold (`invariants == 0 || ...`) is never
             // evaluated, and what it would read does not limit reduction.
             let cond = t.cond(&c.cond);
-            if let Some(v) = cond.filter(|v| !matches!(v, Val::Const(c) if *c != 0)) {
+            if let Some(v) = cond.filter(|v| expr::constant(v).is_none_or(|c| c == 0)) {
                 reads |= t.pending.reads;
                 let name = intern(&c.name);
                 out.push((name, v, c.message.clone()));

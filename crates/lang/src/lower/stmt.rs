@@ -149,13 +149,9 @@ impl<'c, 'a> ThreadLower<'c, 'a> {
     /// (parameters made it a constant, and it touches no shared memory, so that it is no
     /// step's access): what it reads is then read by nothing.
     fn decided(&mut self, cond: &Val) -> Option<bool> {
-        match cond {
-            Val::Const(c) if self.shared == 0 => {
-                self.pending = Footprint::default();
-                Some(*c != 0)
-            }
-            _ => None,
-        }
+        let c = super::expr::constant(cond).filter(|_| self.shared == 0)?;
+        self.pending = Footprint::default();
+        Some(c != 0)
     }
 
     pub fn here(&self) -> u32 {
