@@ -27,6 +27,9 @@ impl Thp {
         if !in_range(p.compound_mapcount) {
             return Err(out("compound_mapcount".into(), p.compound_mapcount));
         }
+        if !in_range(p.pincount) {
+            return Err(out("compound_pincount".into(), p.pincount));
+        }
         if let Some((i, &m)) = p.mapcount.iter().enumerate().find(|(_, &m)| !in_range(m)) {
             return Err(out(format!("H[{i}]._mapcount"), m));
         }
@@ -90,6 +93,28 @@ impl Thp {
                     p.refcount
                 ),
             ));
+        }
+        let pins = s.pins.iter().filter(|p| p.foll_pin && p.page == H).count() as i32;
+        if p.pincount as i32 != pins {
+            return Err(Violation::new(
+                "counter_mismatch",
+                format!(
+                    "compound_pincount is {} but {pins} FOLL_PIN pins hold H",
+                    p.pincount
+                ),
+            ));
+        }
+        // PageAnonExclusive: a subpage marked exclusive is mapped by one process at most.
+        for i in 0..self.n {
+            if p.anon_exclusive & 1 << i != 0 && self.maps(s, H, i) > 1 {
+                return Err(Violation::new(
+                    "counter_mismatch",
+                    format!(
+                        "H[{i}] is PageAnonExclusive but {} map it",
+                        self.mappers(s, H, i).join(", ")
+                    ),
+                ));
+            }
         }
         for (k, c) in s.copies.iter().enumerate() {
             let want = self.expected_refs(s, k as u8 + 1);

@@ -56,12 +56,18 @@ pub(super) fn pack(s: &State, n: usize, out: &mut Vec<u8>) {
         s.page_lock,
     ]);
     let p = &s.thp;
+    // The 2020-2022 fields, kept only when set: the older variants never set them, so their
+    // states pack (and fingerprint) as before.
+    let later = p.anon_exclusive != 0 || p.pincount != 0;
     out.extend_from_slice(&[
         byte(p.refcount),
         byte(p.compound_mapcount),
-        p.double_map as u8,
+        p.double_map as u8 | (later as u8) << 1,
         p.mapping,
     ]);
+    if later {
+        out.extend_from_slice(&[p.anon_exclusive, byte(p.pincount)]);
+    }
     out.extend(p.mapcount[..n].iter().map(|&m| byte(m)));
     for c in &s.copies {
         out.extend_from_slice(&[byte(c.refcount), c.huge as u8]);
@@ -96,7 +102,7 @@ pub(super) fn pack_mm(mm: &Mm, n: usize, out: &mut impl Extend<u8>) {
         writes,
         mm.anon_vma,
         mm.links,
-        mm.pmd_lock as u8 | (mm.pte_lock as u8) << 1,
+        mm.pmd_lock as u8 | (mm.pte_lock as u8) << 1 | (mm.has_pinned as u8) << 2,
     ]);
     out.extend(pte.iter().map(|e| e.page));
 }
@@ -110,7 +116,8 @@ pub(super) fn pack_thread(t: &ThreadState, n: usize, out: &mut impl Extend<u8>) 
             | (t.started as u8) << 1
             | (t.reuse as u8) << 2
             | (t.judged as u8) << 3
-            | (t.write as u8) << 4,
+            | (t.write as u8) << 4
+            | (t.exclusive as u8) << 5,
         t.subpage,
         t.i,
         t.page,
@@ -129,7 +136,8 @@ pub(super) fn pack_thread(t: &ThreadState, n: usize, out: &mut impl Extend<u8>) 
 pub(super) fn unpack(b: &[u8], n: usize) -> State {
     let mut r = Reader(b);
     let [copies, mms, threads, pins, page_lock] = r.take();
-    let [refcount, compound_mapcount, double_map, mapping] = r.take();
+    let [refcount, compound_mapcount, flags, mapping] = r.take();
+    let [anon_exclusive, pincount] = if flags & 2 != 0 { r.take() } else { [0, 0] };
     let mut mapcount = [-1; MAX_SUBPAGES];
     for (m, &b) in mapcount.iter_mut().zip(r.bytes(n)) {
         *m = counter(b);
@@ -138,8 +146,10 @@ pub(super) fn unpack(b: &[u8], n: usize) -> State {
         refcount: counter(refcount),
         mapcount,
         compound_mapcount: counter(compound_mapcount),
-        double_map: double_map != 0,
+        double_map: flags & 1 != 0,
         mapping,
+        anon_exclusive,
+        pincount: counter(pincount),
     };
     let copies = (0..copies)
         .map(|_| {
@@ -177,6 +187,7 @@ pub(super) fn unpack(b: &[u8], n: usize) -> State {
                 links,
                 pmd_lock: locks & 1 != 0,
                 pte_lock: locks & 2 != 0,
+                has_pinned: locks & 4 != 0,
             }
         })
         .collect();
@@ -194,6 +205,7 @@ pub(super) fn unpack(b: &[u8], n: usize) -> State {
                 reuse: flags & 4 != 0,
                 judged: flags & 8 != 0,
                 write: flags & 16 != 0,
+                exclusive: flags & 32 != 0,
                 subpage,
                 i,
                 page,
@@ -214,8 +226,9 @@ pub(super) fn unpack(b: &[u8], n: usize) -> State {
             Pin {
                 mm,
                 page,
-                subpage: subpage & 0x7f,
+                subpage: subpage & 0x3f,
                 read: subpage & 0x80 != 0,
+                foll_pin: subpage & 0x40 != 0,
             }
         })
         .collect::<SmallVec<_>>();
@@ -271,6 +284,7 @@ mod tests {
             links: 0b101,
             pmd_lock: true,
             pte_lock: false,
+            has_pinned: true,
         };
         let mut gather = [NONE; MAX_SUBPAGES];
         gather[n - 1] = 3;
@@ -287,6 +301,7 @@ mod tests {
             total_mapcount: 127,
             reuse: true,
             write: true,
+            exclusive: !started,
             judged: started,
             read: Read::HeadMapcountV44,
             after: After::PageCountCheck,
@@ -305,6 +320,8 @@ mod tests {
                 compound_mapcount: 5,
                 double_map: true,
                 mapping: 1,
+                anon_exclusive: 0b10,
+                pincount: 3,
             },
             copies: [(3, true), (-2, false)]
                 .map(|(refcount, huge)| CowCopy { refcount, huge })
@@ -323,6 +340,7 @@ mod tests {
                 page: 0,
                 subpage: n as u8 - 1,
                 read: n % 2 == 0,
+                foll_pin: true,
             }]
             .into_iter()
             .collect(),
@@ -337,9 +355,21 @@ mod tests {
             let mut bytes = vec![0xAA];
             pack(&s, n, &mut bytes);
             assert_eq!(unpack(&bytes[1..], n), s, "{n} subpages");
-            // The header, the THP, two copies, four processes, two threads, one pin.
+            // The header, the THP (with its 2020-2022 fields), two copies, four processes,
+            // two threads, one pin.
             assert_eq!(
                 bytes.len() - 1,
+                5 + (4 + 2 + n) + 2 * 2 + 4 * (6 + n) + 2 * (13 + n) + 3
+            );
+            // Without those fields set, the THP takes its older bytes.
+            let mut older = unusual(n);
+            older.thp.anon_exclusive = 0;
+            older.thp.pincount = 0;
+            let mut bytes = Vec::new();
+            pack(&older, n, &mut bytes);
+            assert_eq!(unpack(&bytes, n), older, "{n} subpages");
+            assert_eq!(
+                bytes.len(),
                 5 + (4 + n) + 2 * 2 + 4 * (6 + n) + 2 * (13 + n) + 3
             );
         }
@@ -349,7 +379,12 @@ mod tests {
     fn states_that_differ_in_one_field_have_different_fingerprints() {
         let n = 2;
         let s = unusual(n);
-        let changed: [fn(&mut State); 8] = [
+        let changed: [fn(&mut State); 13] = [
+            |s| s.thp.anon_exclusive = 0,
+            |s| s.thp.pincount = 0,
+            |s| s.mms[0].has_pinned = false,
+            |s| s.threads[1].exclusive = true,
+            |s| s.pins[0].foll_pin = false,
             |s| s.thp.mapcount[1] += 1,
             |s| s.mms[1].pte[0].write = false,
             |s| {

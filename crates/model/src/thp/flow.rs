@@ -70,7 +70,23 @@ impl Thp {
         let op = self.op(s, t);
         let mm = s.mms[t];
         let n = self.n;
+        // `unpin_user_page` drops a FOLL_PIN pin's count on the THP first.
+        let unpin = match op {
+            Some(Op::GupUnpin(subpage)) => {
+                let pin = s
+                    .pins
+                    .iter()
+                    .rev()
+                    .find(|p| p.mm == t as u8 && p.subpage == subpage);
+                match pin {
+                    Some(p) if p.foll_pin && p.page == super::H => Pc::UnpinPincount,
+                    _ => Pc::Unpin,
+                }
+            }
+            _ => Pc::Unpin,
+        };
         let th = &mut s.threads[t];
+        th.exclusive = false;
         th.busy = false;
         th.page = NONE;
         th.new_page = NONE;
@@ -82,13 +98,18 @@ impl Thp {
         th.pc = match op {
             None => Pc::Done,
             Some(Op::ThpFault) => Pc::AnonVmaPrepare,
-            Some(Op::GupPin(subpage) | Op::GupPinRead(subpage)) => {
+            Some(
+                Op::GupPin(subpage)
+                | Op::GupPinRead(subpage)
+                | Op::PinUserPages(subpage)
+                | Op::PinUserPagesRead(subpage),
+            ) => {
                 th.subpage = subpage;
                 Pc::GupLock
             }
             Some(Op::GupUnpin(subpage)) => {
                 th.subpage = subpage;
-                Pc::Unpin
+                unpin
             }
             Some(Op::Fork { .. }) => Pc::ForkAnonVma,
             Some(Op::SplitHugePmd) => Pc::SplitLock,
@@ -130,21 +151,103 @@ impl Thp {
         };
     }
 
-    /// Whether thread `t`'s current operation is a read-only pin (`gup_pin_read`).
+    /// Whether thread `t`'s current operation is a read-only pin (`gup_pin_read`,
+    /// `pin_user_pages_read`).
     pub(super) fn read_pin(&self, s: &State, t: usize) -> bool {
-        matches!(self.op(s, t), Some(Op::GupPinRead(_)))
+        matches!(
+            self.op(s, t),
+            Some(Op::GupPinRead(_) | Op::PinUserPagesRead(_))
+        )
     }
 
-    /// The write fault is over: GUP takes its pin now, a store is made (`pin_isolation`).
+    /// Whether thread `t`'s current operation pins with FOLL_PIN (`pin_user_pages`).
+    pub(super) fn foll_pin(&self, s: &State, t: usize) -> bool {
+        matches!(
+            self.op(s, t),
+            Some(Op::PinUserPages(_) | Op::PinUserPagesRead(_))
+        )
+    }
+
+    /// Whether thread `t`'s fault is an unshare fault (`FAULT_FLAG_UNSHARE`, v5.19): the one a
+    /// read-only FOLL_PIN pin takes on a page that is not exclusive. A read-only pin takes
+    /// no other fault.
+    pub(super) fn unshare(&self, s: &State, t: usize) -> bool {
+        self.variant.anon_exclusive() && matches!(self.op(s, t), Some(Op::PinUserPagesRead(_)))
+    }
+
+    /// `gup_must_unshare(flags, page)` (v5.19) for thread `t`'s pin on `page` through a
+    /// read-only entry: a read-only FOLL_PIN pin of an anonymous page that is not
+    /// exclusive. A COW copy counts as exclusive when it is mapped once (the copies'
+    /// coarse rule).
+    pub(super) fn must_unshare(&self, s: &State, t: usize, page: u8) -> bool {
+        if !self.unshare(s, t) {
+            return false;
+        }
+        let subpage = s.threads[t].subpage;
+        !self.exclusive(s, t, page, subpage)
+    }
+
+    /// `PageAnonExclusive` of what thread `t` maps at `subpage`: the head's bit for a PMD
+    /// mapping, the subpage's for a PTE; for a COW copy, whether it is mapped once.
+    pub(super) fn exclusive(&self, s: &State, t: usize, page: u8, subpage: u8) -> bool {
+        match (page, s.mms[t].pmd) {
+            (super::H, Pmd::Huge(_)) => s.thp.anon_exclusive & 1 != 0,
+            (super::H, _) => s.thp.anon_exclusive & 1 << subpage != 0,
+            _ => self.maps(s, page, subpage) == 1,
+        }
+    }
+
+    /// The write fault is over: GUP takes its pin now, a store is made (`pin_isolation`,
+    /// `pin_coherence`).
     pub(super) fn fault_done(&self, s: &mut State, t: usize) -> Result<(), Violation> {
         s.threads[t].judged = false;
-        if let Some(Op::GupPin(_)) = self.op(s, t) {
-            s.threads[t].pc = Pc::GupLock;
-        } else {
-            self.pin_isolation_check(s, t)?;
+        if let Some(Op::Write(_)) = self.op(s, t) {
+            self.store_checks(s, t)?;
             self.finish_op(s, t);
+        } else {
+            s.threads[t].pc = Pc::GupLock;
         }
         Ok(())
+    }
+
+    /// Where a fault that reuses its page goes: `wp_page_reuse`, or for an unshare fault
+    /// straight to the unlock (`if (unlikely(unshare)) { pte_unmap_unlock(...); return 0; }`).
+    pub(super) fn reuse_pc(&self, s: &State, t: usize) -> Pc {
+        if self.unshare(s, t) {
+            Pc::WpUnlock
+        } else {
+            Pc::WpReuse
+        }
+    }
+
+    /// The huge fault's `reuse:` label: `pmdp_set_access_flags`, or for an unshare fault the
+    /// unlock alone.
+    pub(super) fn huge_reuse_pc(&self, s: &State, t: usize) -> Pc {
+        if self.unshare(s, t) {
+            Pc::HugeWpUnlock
+        } else {
+            Pc::HugeWpReuse
+        }
+    }
+
+    /// The huge fault's reuse test once the page lock is held: v5.19's recheck of
+    /// `PageAnonExclusive`, v5.18's `page_count()`, or the older variants' mapcount reader.
+    pub(super) fn huge_reuse_test(&self, s: &mut State, t: usize) {
+        match self.variant {
+            Variant::V519AnonExclusive => s.threads[t].pc = Pc::HugeWpRecheckExclusive,
+            Variant::V518CowFixes => s.threads[t].pc = Pc::HugeWpCountCheck,
+            _ => self.start_read(s, t, self.huge_wp_reader(), 0, After::HugeWp),
+        }
+    }
+
+    /// The index in the pin list of the pin thread `t` took last on its subpage, the one
+    /// `gup_unpin` drops.
+    pub(super) fn last_pin(&self, s: &State, t: usize) -> usize {
+        let subpage = s.threads[t].subpage;
+        s.pins
+            .iter()
+            .rposition(|p| p.mm == t as u8 && p.subpage == subpage)
+            .expect("the builder checks every unpin has a pin")
     }
 
     pub(super) fn others_quiescent(s: &State, t: usize) -> bool {
@@ -242,7 +345,9 @@ impl Thp {
     /// The reuse test under the page lock: 09854ba94c6a's `page_mapcount(page) != 1`, or
     /// `reuse_swap_page(old_page)`.
     pub(super) fn start_reuse_test(&self, s: &mut State, t: usize) {
-        if self.variant == Variant::V59PageCount {
+        if self.variant.huge_wp_by_page_count() {
+            s.threads[t].pc = Pc::WpCountLocked;
+        } else if self.variant == Variant::V59PageCount {
             let subpage = s.threads[t].subpage;
             self.start_read(s, t, Read::PageMapcount, subpage, After::PageCountCheck);
         } else {
@@ -276,7 +381,26 @@ impl Thp {
 
     /// Fork's next PTE to copy (the lowest bit in `todo`), or the unlock once none is left.
     pub(super) fn next_fork_pte(&self, s: &mut State, t: usize) {
-        Self::next_subpage(s, t, Pc::ForkPteWrprotect, Pc::ForkPteUnlock);
+        let first = if self.variant.anon_exclusive() {
+            Pc::ForkPteGet
+        } else if self.variant.copies_pinned_by_count() && s.mms[t].has_pinned {
+            // v5.9's `copy_present_page` tests first; `src_mm->has_pinned` is this process's
+            // own flag, read here.
+            Pc::ForkPteMaybePinned
+        } else {
+            Pc::ForkPteWrprotect
+        };
+        Self::next_subpage(s, t, first, Pc::ForkPteUnlock);
+    }
+
+    /// v5.19 fork's step after `page_try_dup_anon_rmap`'s test: `__page_dup_rmap` for the
+    /// THP, the write-protect for a COW copy (whose mappings are not counted).
+    pub(super) fn fork_pte_dup(&self, page: u8) -> Pc {
+        if page == super::H {
+            Pc::ForkPteDup
+        } else {
+            Pc::ForkPteWrprotect
+        }
     }
 
     /// `step` on the lowest subpage left in the thread's `todo`, or `done` once none is.
@@ -306,11 +430,15 @@ impl Thp {
 
     /// After `__split_huge_pmd`: munmap zaps; a write fault that fell back from the huge path
     /// (v5.9's `VM_FAULT_FALLBACK`) goes on at PTE level, `handle_pte_fault` → `do_wp_page`;
-    /// `split_huge_pmd` is done.
+    /// fork copies the split PMD's PTEs; `split_huge_pmd` is done.
     pub(super) fn after_split(&self, s: &mut State, t: usize) {
         match self.op(s, t) {
             Some(Op::Munmap(_)) => s.threads[t].pc = Pc::ZapLock,
-            Some(Op::Write(_) | Op::GupPin(_)) => s.threads[t].pc = Pc::WpLock,
+            Some(Op::Write(_) | Op::GupPin(_) | Op::PinUserPages(_) | Op::PinUserPagesRead(_)) => {
+                s.threads[t].pc = Pc::WpLock
+            }
+            // fork's `copy_huge_pmd` split a PMD it may not share (-EAGAIN): copy_pte_range.
+            Some(Op::Fork { .. }) => s.threads[t].pc = Pc::ForkPteLock,
             _ => self.finish_op(s, t),
         }
     }

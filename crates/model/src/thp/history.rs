@@ -39,6 +39,8 @@ impl Variant {
             Variant::SplitPageLock => SPLIT_PAGE_LOCK,
             Variant::HugePageLock => HUGE_PAGE_LOCK,
             Variant::V59PageCount => V5_9_PAGE_COUNT,
+            Variant::V518CowFixes => V5_18_COW_FIXES,
+            Variant::V519AnonExclusive => V5_19_ANON_EXCLUSIVE,
         }
     }
 }
@@ -138,6 +140,31 @@ const V5_9_PAGE_COUNT: History = History {
              cannot reuse splits its own PMD and goes on at PTE level.",
     why: "Linus Torvalds's simplification after the vmsplice leak (CVE-2020-29374): trust the \
           reference count, pins included, rather than mapcounts, on the PTE path.",
+};
+
+const V5_18_COW_FIXES: History = History {
+    year: Some(2022),
+    commit: "3bff7e3f1f16, c145e0b47c77",
+    release: "v5.18",
+    kernel: true,
+    change: "The huge write fault reuses only if `page_count() == 1` under the page lock, \
+             and otherwise splits and falls back; `reuse_swap_page()` and its mapcount reads \
+             are gone, and so is c444eb564fb1's page lock in the split.",
+    why: "David Hildenbrand's COW fixes part 1: the THP path (and do_swap_page) still \
+          decided by mapcounts two years after do_wp_page stopped, the last place a \
+          read-only pin could leak as in 2020.",
+};
+
+const V5_19_ANON_EXCLUSIVE: History = History {
+    year: Some(2022),
+    commit: "6c287605fd56, 6c54dc6c7437, c89357e27f20, a7f226604170",
+    release: "v5.19",
+    kernel: true,
+    change: "`PageAnonExclusive`: a write fault reuses an exclusive page at once; fork clears \
+             the bit to share a page and copies a possibly pinned one for the child; a \
+             read-only FOLL_PIN pin first unshares a page that is not exclusive.",
+    why: "COW fixes part 2: make FOLL_PIN pins of anonymous pages reliable, read-only ones \
+          included, by remembering which pages a process owns alone instead of counting.",
 };
 
 #[cfg(test)]

@@ -9,11 +9,15 @@
 //! the places they had among the others, and the steps of the later variants' page locks come
 //! after every other step.
 
-/// `steps!` on three groups of declarations, with the huge-PMD paths' steps in between: the
+/// `steps!` on four groups of declarations, with the huge-PMD paths' steps in between: the
 /// `do_huge_pmd_wp_page` steps after the first group, the split's after the second, the
-/// page-lock steps of the later variants after the third.
+/// page-lock steps of the later variants after the third, and the fourth group (the steps
+/// of the 2020-2022 fixes, [`cow_fixes`](super::cow_fixes)) last.
 macro_rules! with_huge_steps {
-    ({ $($before_wp:tt)* } { $($before_split:tt)* } { $($after_split:tt)* }) => {
+    (
+        { $($before_wp:tt)* } { $($before_split:tt)* } { $($after_split:tt)* }
+        { $($last:tt)* }
+    ) => {
         crate::step::steps! {
             $($before_wp)*
 
@@ -31,6 +35,8 @@ macro_rules! with_huge_steps {
                     m.judge(s, t, e.page, mapped_once);
                     if e.page != H {
                         s.threads[t].pc = Pc::HugeWpCopyPage;
+                    } else if m.variant.anon_exclusive() {
+                        s.threads[t].pc = Pc::HugeWpExclusive;
                     } else if m.variant.locks_page_in_huge_wp() {
                         s.threads[t].pc = Pc::HugeWpTrylock;
                     } else {
@@ -47,7 +53,11 @@ macro_rules! with_huge_steps {
                 ),
                 note: Some("coarse".into()),
                 source: m.src("do_huge_pmd_wp_page", HUGE, true),
-                effect: { m.huge_wp_copy_page(s, t)?; s.threads[t].pc = Pc::HugeWpUnlock; },
+                effect: {
+                    let unshare = m.unshare(s, t);
+                    m.huge_wp_copy_page(s, t, unshare)?;
+                    s.threads[t].pc = Pc::HugeWpUnlock;
+                },
             }
             /// `page_count(page) == 1` (v4.5's second reuse condition).
             HugeWpPageCount(m, s, t) {
@@ -66,7 +76,7 @@ macro_rules! with_huge_steps {
                 source: m.src("do_huge_pmd_wp_page", HUGE, true),
                 effect: {
                     m.set_pmd_write(s, t, true);
-                    let locked = m.variant.locks_page_in_huge_wp();
+                    let locked = s.page_lock == t as u8;
                     s.threads[t].pc = if locked { Pc::HugeWpReuseUnlockPage } else { Pc::HugeWpUnlock };
                 },
             }
@@ -156,7 +166,7 @@ macro_rules! with_huge_steps {
                             if m.variant.locks_page_in_split() {
                                 Pc::SplitTrylock
                             } else {
-                                Pc::SplitRefAdd
+                                m.split_first()
                             }
                         }
                         Pmd::Huge(_) => Pc::SplitCopyPage,
@@ -184,7 +194,11 @@ macro_rules! with_huge_steps {
                 label: format!("page_ref_add(page, HPAGE_PMD_NR - 1 = {})", m.n - 1),
                 note: Some("s1".into()),
                 source: m.split_src("__split_huge_pmd_locked"),
-                effect: { s.thp.refcount += m.n as i16 - 1; s.threads[t].pc = Pc::SplitWithdraw; },
+                effect: {
+                    s.thp.refcount += m.n as i16 - 1;
+                    let exclusive = m.variant.anon_exclusive();
+                    s.threads[t].pc = if exclusive { Pc::SplitAnonExclusive } else { Pc::SplitWithdraw };
+                },
             }
             /// s2: `write = pmd_write(*pmd); pgtable = pgtable_trans_huge_withdraw(mm, pmd)`.
             SplitWithdraw(m, s, t) {
@@ -203,15 +217,23 @@ macro_rules! with_huge_steps {
             SplitSetPte(m, s, t) {
                 name: "set_pte_at(mm, addr, pte, mk_pte(page + i)); atomic_inc(&page[i]._mapcount)",
                 label: format!(
-                    "set_pte_at(mm, addr, pte[{i}], mk_pte(page + {i})); \
+                    "{}set_pte_at(mm, addr, pte[{i}], mk_pte(page + {i})); \
                      atomic_inc(&page[{i}]._mapcount)",
+                    if s.threads[t].exclusive {
+                        format!("SetPageAnonExclusive(page + {}); ", s.threads[t].i)
+                    } else {
+                        String::new()
+                    },
                     i = s.threads[t].i
                 ),
                 note: Some("s3".into()),
                 source: m.split_src("__split_huge_pmd_locked"),
                 effect: {
-                    let write = s.threads[t].write;
-                    s.mms[t].pte[s.threads[t].i as usize] = Entry { page: H, write };
+                    let (write, i) = (s.threads[t].write, s.threads[t].i);
+                    if s.threads[t].exclusive {
+                        s.thp.anon_exclusive |= 1 << i;
+                    }
+                    s.mms[t].pte[i as usize] = Entry { page: H, write };
                     if m.each_subpage(s, t, 1) {
                         s.threads[t].pc = Pc::SplitReadCompound;
                     }
@@ -293,7 +315,7 @@ macro_rules! with_huge_steps {
                     if let Pmd::Huge(e) = s.mms[t].pmd {
                         s.mms[t].pmd = Pmd::Invalid(e);
                     }
-                    s.threads[t].pc = if m.variant == Variant::V59PageCount {
+                    s.threads[t].pc = if m.variant.since_v5_9() {
                         Pc::SplitRefAdd
                     } else {
                         Pc::SplitPopulate
@@ -384,7 +406,7 @@ macro_rules! with_huge_steps {
                 effect: {
                     if s.page_lock == NONE {
                         s.page_lock = t as u8;
-                        m.start_read(s, t, m.huge_wp_reader(), 0, After::HugeWp);
+                        m.huge_reuse_test(s, t);
                     } else {
                         s.threads[t].pc = Pc::HugeWpGetSlow;
                     }
@@ -427,10 +449,7 @@ macro_rules! with_huge_steps {
                 name: "put_page(page)",
                 note: Some("the reference taken before sleeping".into()),
                 source: m.src("do_huge_pmd_wp_page", HUGE, true),
-                effect: {
-                    m.put(s, H)?;
-                    m.start_read(s, t, m.huge_wp_reader(), 0, After::HugeWp);
-                },
+                effect: { m.put(s, H)?; m.huge_reuse_test(s, t); },
             }
             /// `unlock_page(page)` after the reuse (`pmdp_set_access_flags`).
             HugeWpReuseUnlockPage(m, s, t) {
@@ -447,7 +466,7 @@ macro_rules! with_huge_steps {
                 source: m.src("do_huge_pmd_wp_page", HUGE, true),
                 effect: {
                     s.page_lock = NONE;
-                    s.threads[t].pc = if m.variant == Variant::V59PageCount {
+                    s.threads[t].pc = if m.variant.since_v5_9() {
                         Pc::HugeWpUnlockFallback
                     } else {
                         Pc::HugeWpGet
@@ -463,6 +482,8 @@ macro_rules! with_huge_steps {
                 source: m.src("do_huge_pmd_wp_page", HUGE, true),
                 effect: { s.mms[t].pmd_lock = false; s.threads[t].pc = Pc::SplitLock; },
             }
+
+            $($last)*
         }
     };
 }

@@ -73,6 +73,7 @@
 
 mod checks;
 mod codec;
+mod cow_fixes;
 mod flow;
 mod history;
 mod huge;
@@ -118,13 +119,22 @@ pub enum Variant {
     /// v5.9: 09854ba94c6a at PTE level (reuse iff `page_count == 1` and mapcount 1); the huge
     /// path's `reuse_swap_page` under the page lock (ba3c4ce6def4) and, when it cannot reuse,
     /// a split and the PTE path (3917c80280c9); the split under the page lock (c444eb564fb1).
+    /// Fork copies a page pinned with FOLL_PIN for the child at once (70e806e4e645,
+    /// d042035eaf5f).
     V59PageCount,
+    /// v5.18, the 2022 COW fixes for THP and swap: the huge write fault reuses only if
+    /// `page_count() == 1` under the page lock (3bff7e3f1f16), like the PTE path.
+    V518CowFixes,
+    /// v5.19, `PageAnonExclusive` (6c287605fd56): a write fault reuses an exclusive page at
+    /// once; fork shares a page only after clearing its bit, and copies it for the child if
+    /// it may be pinned; a read-only FOLL_PIN pin unshares a page that is not exclusive.
+    V519AnonExclusive,
 }
 
 impl Variant {
     /// Every variant, in the order scenarios list them: the order of the code they change,
     /// each kernel variant after the one it builds on ([`Variant::history`]).
-    pub const ALL: [Variant; 9] = [
+    pub const ALL: [Variant; 11] = [
         Variant::V44,
         Variant::V45,
         Variant::V45MapcountOnly,
@@ -134,10 +144,12 @@ impl Variant {
         Variant::SplitPageLock,
         Variant::HugePageLock,
         Variant::V59PageCount,
+        Variant::V518CowFixes,
+        Variant::V519AnonExclusive,
     ];
 
     /// Every variant's name in scenario files, in the order of [`ALL`](Self::ALL).
-    pub const NAMES: [&'static str; 9] = [
+    pub const NAMES: [&'static str; 11] = [
         "v4_4",
         "v4_5",
         "v4_5_mapcount_only",
@@ -147,6 +159,8 @@ impl Variant {
         "split_page_lock",
         "huge_page_lock",
         "v5_9_page_count",
+        "v5_18_cow_fixes",
+        "v5_19_anon_exclusive",
     ];
 
     /// The variant's name in scenario files.
@@ -181,10 +195,38 @@ impl Variant {
         )
     }
 
+    /// Whether the variant runs v5.9's or a later kernel's code: `do_wp_page` decides by
+    /// `page_count()`, a huge write fault that cannot reuse falls back to the PTE path, the
+    /// split invalidates the PMD first, and FOLL_PIN exists.
+    fn since_v5_9(self) -> bool {
+        matches!(
+            self,
+            Variant::V59PageCount | Variant::V518CowFixes | Variant::V519AnonExclusive
+        )
+    }
+
+    /// Whether the huge write fault decides by `page_count()` under the page lock (the 2022
+    /// COW fixes, 3bff7e3f1f16) rather than by `reuse_swap_page()`'s mapcounts.
+    fn huge_wp_by_page_count(self) -> bool {
+        matches!(self, Variant::V518CowFixes | Variant::V519AnonExclusive)
+    }
+
+    /// Whether fork copies a page that may be pinned for the child by testing the pin count
+    /// alone (`page_maybe_dma_pinned`: 70e806e4e645 and d042035eaf5f, v5.9, until v5.19 tests
+    /// `PageAnonExclusive` first).
+    fn copies_pinned_by_count(self) -> bool {
+        matches!(self, Variant::V59PageCount | Variant::V518CowFixes)
+    }
+
+    /// Whether pages carry `PageAnonExclusive` (6c287605fd56).
+    fn anon_exclusive(self) -> bool {
+        self == Variant::V519AnonExclusive
+    }
+
     /// Whether `do_huge_pmd_wp_page` takes the page lock around its reuse test
     /// (ba3c4ce6def4, and 4.9.y's backport of that lock).
     fn locks_page_in_huge_wp(self) -> bool {
-        matches!(self, Variant::HugePageLock | Variant::V59PageCount)
+        matches!(self, Variant::HugePageLock) || self.since_v5_9()
     }
 }
 
@@ -198,7 +240,16 @@ pub enum Op {
     /// GUP without FOLL_WRITE (FOLL_GET) on subpage i: a read-only pin, as vmsplice takes. It
     /// never faults: the page is mapped, and reading needs no write access.
     GupPinRead(u8),
-    /// `put_page` of the pin this process took on subpage i.
+    /// FOLL_PIN | FOLL_WRITE | FOLL_LONGTERM on subpage i (`pin_user_pages`, v5.6): a write
+    /// pin as vfio takes it since, counted apart in `compound_pincount` so that fork and COW
+    /// can tell the page may be pinned.
+    PinUserPages(u8),
+    /// FOLL_PIN | FOLL_LONGTERM without FOLL_WRITE on subpage i: a read-only FOLL_PIN pin, as
+    /// the kernel's cow selftest takes; from v5.19 it first unshares a page that is not
+    /// exclusive (`FAULT_FLAG_UNSHARE`).
+    PinUserPagesRead(u8),
+    /// Drops the pin this process took last on subpage i: `put_page` (FOLL_GET) or
+    /// `unpin_user_page` (FOLL_PIN).
     GupUnpin(u8),
     /// `fork()`: starts thread `child`, which shares every mapping, all write-protected.
     Fork {
@@ -219,11 +270,23 @@ pub enum Op {
     Exit,
 }
 
+impl Op {
+    /// Whether the operation takes a pin (FOLL_GET or FOLL_PIN).
+    fn pins(self) -> bool {
+        matches!(
+            self,
+            Op::GupPin(_) | Op::GupPinRead(_) | Op::PinUserPages(_) | Op::PinUserPagesRead(_)
+        )
+    }
+}
+
 /// The operation names scenario files may use.
-pub const OPERATIONS: [&str; 9] = [
+pub const OPERATIONS: [&str; 11] = [
     "thp_fault",
     "gup_pin(i)",
     "gup_pin_read(i)",
+    "pin_user_pages(i)",
+    "pin_user_pages_read(i)",
     "gup_unpin(i)",
     "fork",
     "split_huge_pmd",
@@ -251,6 +314,9 @@ pub struct Thp {
     threads: Vec<Thread>,
     /// The groups of interchangeable processes ([`symmetry`]).
     groups: Vec<Vec<usize>>,
+    /// Whether any process pins with FOLL_PIN: views show the pin count and the mm flags
+    /// only then, as nothing else changes them.
+    foll_pin: bool,
 }
 
 /// Largest `subpages` accepted.
@@ -319,6 +385,8 @@ pub struct Mm {
     links: u8,
     pmd_lock: bool,
     pte_lock: bool,
+    /// `MMF_HAS_PINNED` (v5.9: `mm->has_pinned`): this mm has taken a FOLL_PIN pin.
+    has_pinned: bool,
 }
 
 /// The THP's counters (raw, −1 based mapcounts).
@@ -334,6 +402,11 @@ pub struct Page {
     double_map: bool,
     /// `head->mapping`: the anon_vma (numbered by the thread that created it), or NONE.
     mapping: u8,
+    /// `PageAnonExclusive` of each subpage, a bit each (v5.19); the head's bit also stands for
+    /// a PMD mapping.
+    anon_exclusive: u8,
+    /// `compound_pincount` (in `page[1]`, v5.7): the FOLL_PIN pins on the THP.
+    pincount: i16,
 }
 
 /// A page made by a COW copy: its `_refcount`; whether it was a huge copy.
@@ -351,13 +424,15 @@ pub struct Pin {
     subpage: u8,
     /// Taken without FOLL_WRITE (`gup_pin_read`): the pinner only reads through it.
     read: bool,
+    /// Taken with FOLL_PIN (`pin_user_pages`) rather than FOLL_GET.
+    foll_pin: bool,
 }
 
 impl Pin {
-    /// The subpage with the read-only flag in bit 7 (subpages are below 8), as the packed
-    /// state and the symmetry key hold it.
+    /// The subpage with the read-only flag in bit 7 and the FOLL_PIN flag in bit 6
+    /// (subpages are below 8), as the packed state and the symmetry key hold it.
     fn packed_subpage(self) -> u8 {
-        self.subpage | (self.read as u8) << 7
+        self.subpage | (self.read as u8) << 7 | (self.foll_pin as u8) << 6
     }
 }
 
@@ -388,6 +463,8 @@ pub struct ThreadState {
     write: bool,
     /// Ghost: this fault is judged by R2 (the only mapper, every other process quiescent).
     judged: bool,
+    /// The split's `anon_exclusive` (v5.19): the head's `PageAnonExclusive`, read with s1.
+    exclusive: bool,
     read: Read,
     after: After,
     rmap_after: RmapAfter,
@@ -431,11 +508,16 @@ impl Thp {
         if threads.is_empty() || threads.len() > MAX_THREADS {
             return Err(format!("a scenario has 1 to {MAX_THREADS} threads"));
         }
+        let foll_pin = threads
+            .iter()
+            .flat_map(|t| &t.ops)
+            .any(|op| matches!(op, Op::PinUserPages(_) | Op::PinUserPagesRead(_)));
         Ok(Thp {
             variant,
             n,
             groups: symmetry::groups(&threads),
             threads,
+            foll_pin,
         })
     }
 
@@ -569,6 +651,8 @@ impl Model for Thp {
                 compound_mapcount: -1,
                 double_map: false,
                 mapping: NONE,
+                anon_exclusive: 0,
+                pincount: 0,
             },
             copies: SmallVec::new(),
             mms: self
@@ -581,6 +665,7 @@ impl Model for Thp {
                     links: 0,
                     pmd_lock: false,
                     pte_lock: false,
+                    has_pinned: false,
                 })
                 .collect(),
             threads: self
@@ -604,6 +689,7 @@ impl Model for Thp {
                     reuse: false,
                     write: false,
                     judged: false,
+                    exclusive: false,
                     read: Read::PageMapcount,
                     after: After::HugeWp,
                     rmap_after: RmapAfter::Zap,
@@ -726,6 +812,18 @@ impl Model for Thp {
             out.push(Field::memory("compound_mapcount", p.compound_mapcount));
             out.push(Field::memory("PageDoubleMap", p.double_map));
         }
+        if self.foll_pin {
+            out.push(Field::memory("compound_pincount", p.pincount));
+        }
+        if self.variant.anon_exclusive() {
+            for i in 0..self.n {
+                let exclusive = p.anon_exclusive & 1 << i != 0;
+                out.push(Field::memory(
+                    format!("H[{i}].PageAnonExclusive"),
+                    exclusive,
+                ));
+            }
+        }
         out.push(Field::memory("H.mapping", self.anon_vma_name(p.mapping)));
         out.push(Field::memory(
             "H.PG_locked",
@@ -778,6 +876,9 @@ impl Model for Thp {
             out.push(Field::memory(format!("{name}.anon_vma_chain"), links.join(", ")).of(m));
             out.push(Field::memory(format!("{name}.pmd_lock"), mm.pmd_lock).of(m));
             out.push(Field::memory(format!("{name}.pte_lock"), mm.pte_lock).of(m));
+            if self.foll_pin {
+                out.push(Field::memory(format!("{name}.MMF_HAS_PINNED"), mm.has_pinned).of(m));
+            }
         }
         for i in 0..self.n {
             out.push(Field::ghost(
@@ -790,10 +891,15 @@ impl Model for Thp {
             .iter()
             .map(|p| {
                 format!(
-                    "{} on {}[{}]",
+                    "{} on {}[{}]{}",
                     self.name(p.mm as usize),
                     self.page_name(p.page),
-                    p.subpage
+                    p.subpage,
+                    match (p.foll_pin, p.read) {
+                        (false, _) => "",
+                        (true, false) => " (FOLL_PIN)",
+                        (true, true) => " (FOLL_PIN, read-only)",
+                    }
                 )
             })
             .collect();

@@ -49,6 +49,8 @@ impl Thp {
                 "4.9.y 2021-03, ba3c4ce6def4's page lock in do_huge_pmd_wp_page, on c444eb564fb1"
             }
             Variant::V59PageCount => "v5.9 (09854ba94c6a, 3917c80280c9, c444eb564fb1)",
+            Variant::V518CowFixes => "v5.18 (3bff7e3f1f16, the 2022 COW fixes part 1)",
+            Variant::V519AnonExclusive => "v5.19 (6c287605fd56, the 2022 COW fixes part 2)",
         }
     }
 
@@ -108,32 +110,38 @@ impl Thp {
     /// Where a step of the PMD split is read from: v5.9's own split (re-read at v5.9) on
     /// `v5_9_page_count`, the code every other variant shares elsewhere.
     pub(super) fn split_src(&self, function: &str) -> Source {
-        self.src(function, HUGE, self.variant == Variant::V59PageCount)
+        self.src(function, HUGE, self.variant.since_v5_9())
     }
 
     /// The split's first step once the PMD lock (and where taken, the page lock) is held:
     /// s1, or on v5.9 the `pmdp_invalidate` that v5.9 does before s1.
     pub(super) fn split_locked_start(&self, s: &mut State, t: usize) {
-        s.threads[t].pc = if self.variant == Variant::V59PageCount {
+        s.threads[t].pc = self.split_first();
+    }
+
+    /// The split's first step under its locks: s1, or from v5.9 on the `pmdp_invalidate`
+    /// done before s1.
+    pub(super) fn split_first(&self) -> Pc {
+        if self.variant.since_v5_9() {
             Pc::SplitInvalidate
         } else {
             Pc::SplitRefAdd
-        };
+        }
     }
 
     /// The split's step after s5: s6's `pmdp_invalidate`, or on v5.9 (which invalidated
     /// first) `pmd_populate`.
     pub(super) fn after_s5(&self) -> Pc {
-        if self.variant == Variant::V59PageCount {
+        if self.variant.since_v5_9() {
             Pc::SplitPopulate
         } else {
             Pc::SplitInvalidate
         }
     }
 
-    /// `v5_9`'s text on v5.9, `other` on the other variants.
+    /// `v5_9`'s text on v5.9 and later, `other` on the other variants.
     pub(super) fn v5_9_or(&self, v5_9: &'static str, other: &'static str) -> &'static str {
-        if self.variant == Variant::V59PageCount {
+        if self.variant.since_v5_9() {
             v5_9
         } else {
             other
@@ -312,16 +320,23 @@ impl Thp {
     }
 
     /// `do_huge_pmd_wp_page` on a PMD mapping a COW copy: reuse it if this PMD is its only
-    /// mapping, else map a new huge copy and drop the old one's reference.
-    pub(super) fn huge_wp_copy_page(&self, s: &mut State, t: usize) -> Result<(), Violation> {
+    /// mapping, else map a new huge copy and drop the old one's reference. An unshare fault
+    /// leaves the entry read-only.
+    pub(super) fn huge_wp_copy_page(
+        &self,
+        s: &mut State,
+        t: usize,
+        unshare: bool,
+    ) -> Result<(), Violation> {
         let page = s.threads[t].page;
+        let write = !unshare;
         if (0..self.n).all(|i| self.maps(s, page, i) == 1) {
-            s.mms[t].pmd = Pmd::Huge(Entry { page, write: true });
+            s.mms[t].pmd = Pmd::Huge(Entry { page, write });
         } else {
             let new_page = Self::new_copy(s, true);
             s.mms[t].pmd = Pmd::Huge(Entry {
                 page: new_page,
-                write: true,
+                write,
             });
             self.put(s, page)?;
         }
@@ -329,16 +344,23 @@ impl Thp {
     }
 
     /// `do_wp_page` on a PTE mapping a COW copy: reuse it if this PTE is its only mapping,
-    /// else map a new copy and drop the old one's reference.
-    pub(super) fn wp_copy_page(&self, s: &mut State, t: usize) -> Result<(), Violation> {
+    /// else map a new copy and drop the old one's reference. An unshare fault leaves the
+    /// entry read-only.
+    pub(super) fn wp_copy_page(
+        &self,
+        s: &mut State,
+        t: usize,
+        unshare: bool,
+    ) -> Result<(), Violation> {
         let (page, subpage) = (s.threads[t].page, s.threads[t].subpage);
+        let write = !unshare;
         if self.maps(s, page, subpage) == 1 {
-            self.subpage_pte(s, t).write = true;
+            self.subpage_pte(s, t).write = write;
         } else {
             let new_page = Self::new_copy(s, false);
             *self.subpage_pte(s, t) = Entry {
                 page: new_page,
-                write: true,
+                write,
             };
             self.put(s, page)?;
         }
@@ -407,7 +429,11 @@ impl Thp {
             return Ok(());
         }
         if let Some(p) = s.pins.iter().find(|p| {
-            !p.read && p.mm == t as u8 && p.page == H && (huge || p.subpage == th.subpage)
+            !p.read
+                && !p.foll_pin
+                && p.mm == t as u8
+                && p.page == H
+                && (huge || p.subpage == th.subpage)
         }) {
             return Err(Violation::new(
                 "false_cow",
@@ -429,16 +455,49 @@ impl Thp {
         Ok(())
     }
 
-    /// `pin_isolation`: process `t` stores to its subpage through its own mapping, and the
-    /// page there is pinned read-only by another process (the 2020 vmsplice leak: the pinner
-    /// reads what it should never see).
-    pub(super) fn pin_isolation_check(&self, s: &State, t: usize) -> Result<(), Violation> {
+    /// The checks on a store that process `t` has made to its subpage: `pin_isolation`, then
+    /// `pin_coherence`.
+    pub(super) fn store_checks(&self, s: &State, t: usize) -> Result<(), Violation> {
         let subpage = s.threads[t].subpage;
         let mm = &s.mms[t];
         let entry = match mm.pmd {
             Pmd::Huge(e) => e,
             _ => mm.pte[subpage as usize],
         };
+        self.pin_isolation_check(s, t, entry)?;
+        self.pin_coherence_check(s, t, entry)
+    }
+
+    /// `pin_coherence`: process `t` stores to its subpage through `entry`, while it holds a
+    /// FOLL_PIN pin of that subpage on another page: the store never reaches what the pin
+    /// reads or DMA writes. FOLL_PIN is the kernel's promise that a pin stays the page the
+    /// process maps (what the cow selftest's pin cases check); FOLL_GET pins make none
+    /// (`false_cow` judges those).
+    fn pin_coherence_check(&self, s: &State, t: usize, entry: Entry) -> Result<(), Violation> {
+        let subpage = s.threads[t].subpage;
+        let Some(pin) = s.pins.iter().find(|p| {
+            p.foll_pin && p.mm == t as u8 && p.subpage == subpage && p.page != entry.page
+        }) else {
+            return Ok(());
+        };
+        Err(Violation::new(
+            "pin_coherence",
+            format!(
+                "{} writes subpage {subpage} through its mapping of {}, but its FOLL_PIN pin \
+                 ({}) holds {}[{subpage}]: the pin no longer sees the process's data",
+                self.name(t),
+                self.page_name(entry.page),
+                if pin.read { "read-only" } else { "FOLL_WRITE" },
+                self.page_name(pin.page),
+            ),
+        ))
+    }
+
+    /// `pin_isolation`: process `t` stores to its subpage through `entry`, and the page there
+    /// is pinned read-only by another process (the 2020 vmsplice leak: the pinner reads what
+    /// it should never see).
+    fn pin_isolation_check(&self, s: &State, t: usize, entry: Entry) -> Result<(), Violation> {
+        let subpage = s.threads[t].subpage;
         let Some(pin) = s
             .pins
             .iter()
@@ -457,6 +516,43 @@ impl Thp {
                 self.name(pin.mm as usize)
             ),
         ))
+    }
+
+    /// GUP's note: the pin's flags and the subpage.
+    pub(super) fn gup_note(&self, s: &State, t: usize) -> Option<String> {
+        let subpage = s.threads[t].subpage;
+        Some(if self.foll_pin(s, t) {
+            format!("subpage {subpage}; FOLL_PIN: mm_set_has_pinned_flag(&mm->flags) first")
+        } else {
+            format!("subpage {subpage}")
+        })
+    }
+
+    /// What kind of pin `GupGet` takes, as its note.
+    pub(super) fn pin_note(&self, s: &State, t: usize) -> String {
+        match (self.foll_pin(s, t), self.read_pin(s, t)) {
+            (true, true) => "FOLL_PIN | FOLL_LONGTERM, read-only: _refcount and \
+                             compound_pincount + 1"
+                .into(),
+            (true, false) => "FOLL_PIN | FOLL_WRITE | FOLL_LONGTERM: _refcount and \
+                              compound_pincount + 1"
+                .into(),
+            (false, true) => {
+                "FOLL_GET without FOLL_WRITE: a read-only pin, as vmsplice takes".into()
+            }
+            (false, false) => "FOLL_GET: the pin".into(),
+        }
+    }
+
+    /// `page_maybe_dma_pinned(page)`: the THP's `compound_pincount`; for a COW copy (a small
+    /// page, whose FOLL_PIN pins the kernel counts by `GUP_PIN_COUNTING_BIAS`), whether a
+    /// FOLL_PIN pin of it exists.
+    pub(super) fn maybe_dma_pinned(&self, s: &State, page: u8) -> bool {
+        if page == H {
+            s.thp.pincount > 0
+        } else {
+            s.pins.iter().any(|p| p.foll_pin && p.page == page)
+        }
     }
 
     /// Whether the variant's `page_move_anon_rmap` is given `old_page` itself, a tail page

@@ -109,6 +109,8 @@ pub fn build(spec: &Spec) -> Result<Thp, BuildError> {
                 ("thp_fault", []) => Op::ThpFault,
                 ("gup_pin", [a]) => Op::GupPin(index(a)?),
                 ("gup_pin_read", [a]) => Op::GupPinRead(index(a)?),
+                ("pin_user_pages", [a]) => Op::PinUserPages(index(a)?),
+                ("pin_user_pages_read", [a]) => Op::PinUserPagesRead(index(a)?),
                 ("gup_unpin", [a]) => Op::GupUnpin(index(a)?),
                 ("fork", []) => Op::Fork {
                     child: children.next().ok_or_else(|| BuildError {
@@ -161,7 +163,7 @@ fn check_refcount_range(n: u8, threads: &[Thread]) -> Result<(), BuildError> {
     let pins = threads
         .iter()
         .flat_map(|t| &t.ops)
-        .filter(|op| matches!(op, Op::GupPin(_) | Op::GupPinRead(_)))
+        .filter(|op| op.pins())
         .count();
     let bound = threads.len() * (n as usize + 1) + pins;
     if bound > COUNTER_MAX as usize {
@@ -213,10 +215,25 @@ fn check_shapes(variant: Variant, n: u8, threads: &[Thread]) -> Result<(), Build
                     }
                     shape = Shape::Huge;
                 }
-                Op::GupPin(i) | Op::GupPinRead(i) | Op::Write(i) if !shape.maps(i) => {
+                Op::PinUserPages(_) | Op::PinUserPagesRead(_) if !variant.since_v5_9() => {
+                    return Err(err(format!(
+                        "{} has no FOLL_PIN: pin_user_pages came in v5.6 (eddb1c228f79); \
+                         gup_pin and gup_pin_read take FOLL_GET pins",
+                        variant.name()
+                    )));
+                }
+                Op::Write(i) if !shape.maps(i) => {
                     return Err(err(format!("`{name}` does not map subpage {i} here")));
                 }
-                Op::GupPin(i) | Op::GupPinRead(i) => pins[i as usize] += 1,
+                Op::GupPin(i)
+                | Op::GupPinRead(i)
+                | Op::PinUserPages(i)
+                | Op::PinUserPagesRead(i) => {
+                    if !shape.maps(i) {
+                        return Err(err(format!("`{name}` does not map subpage {i} here")));
+                    }
+                    pins[i as usize] += 1
+                }
                 Op::GupUnpin(i) => {
                     if pins[i as usize] == 0 {
                         return Err(err(format!("`{name}` holds no pin on subpage {i} here")));

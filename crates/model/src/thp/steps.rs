@@ -7,14 +7,14 @@
 //! [`Read`]/[`After`]/[`RmapAfter`] and its current operation ([`flow`](super::flow)).
 //! No step declares a footprint: see the [module documentation](super).
 
+use super::cow_fixes::with_cow_fix_steps;
 use super::flow::{After, Read, RmapAfter};
-use super::huge::with_huge_steps;
 use super::ops::{FOLL_PMD, FOLL_PTE, MOVE, NEW_RMAP, PMD_RELOCK, PTE_RELOCK, REMOVE_RMAP};
 use super::ops::{GUP, HUGE, MEMORY, RMAP, RMAP_H, SWAP, SWAPFILE};
 use super::ops::{PMD_LOCK, PMD_UNLOCK, PTE_LOCK, PTE_UNLOCK, TRYLOCK};
 use super::{Entry, Op, Pin, Pmd, State, Thp, Variant, H, NONE};
 
-with_huge_steps! {
+with_cow_fix_steps! {
 // The steps before `do_huge_pmd_wp_page`'s (which `with_huge_steps!` adds after these).
 {
     /// A thread's next step.
@@ -60,13 +60,17 @@ with_huge_steps! {
         name: NEW_RMAP,
         label: m.v4_4_or("page_add_new_anon_rmap(page, vma, haddr)", NEW_RMAP).into(),
         note: Some(format!(
-            "{} = 0; H.mapping = anon_vma",
-            m.v4_4_or("H._mapcount", "compound_mapcount")
+            "{} = 0; H.mapping = anon_vma{}",
+            m.v4_4_or("H._mapcount", "compound_mapcount"),
+            if m.variant.anon_exclusive() { "; SetPageAnonExclusive(H)" } else { "" }
         )),
         source: m.src("page_add_new_anon_rmap", RMAP, false),
         effect: {
             *m.pmd_mapcount(s) = 0;
             s.thp.mapping = s.mms[t].anon_vma;
+            if m.variant.anon_exclusive() {
+                s.thp.anon_exclusive = 1;
+            }
             s.threads[t].pc = Pc::FaultSetPmd;
         },
     }
@@ -88,7 +92,7 @@ with_huge_steps! {
         label: format!("*(addr of subpage {}) = v", s.threads[t].subpage),
         note: Some("writable entry: no fault".into()),
         source: m.src("(user store)", "", false),
-        effect: { m.pin_isolation_check(s, t)?; m.finish_op(s, t) },
+        effect: { m.store_checks(s, t)?; m.finish_op(s, t) },
     }
 
 }
@@ -208,8 +212,12 @@ with_huge_steps! {
             let mapped_once = m.maps(s, H, s.threads[t].subpage) == 1;
             m.judge(s, t, page, mapped_once);
             s.threads[t].pc = match page {
-                H if m.variant == Variant::V59PageCount => Pc::WpPageCount,
-                H => Pc::WpTrylock,
+                H => match m.variant {
+                    Variant::V59PageCount => Pc::WpPageCount,
+                    Variant::V518CowFixes => Pc::WpCountEarly,
+                    Variant::V519AnonExclusive => Pc::WpExclusive,
+                    _ => Pc::WpTrylock,
+                },
                 _ => Pc::WpCopyPage,
             };
         },
@@ -223,7 +231,11 @@ with_huge_steps! {
         ),
         note: Some("coarse".into()),
         source: m.src("do_wp_page", MEMORY, true),
-        effect: { m.wp_copy_page(s, t)?; s.threads[t].pc = Pc::WpUnlock; },
+        effect: {
+            let unshare = m.unshare(s, t);
+            m.wp_copy_page(s, t, unshare)?;
+            s.threads[t].pc = Pc::WpUnlock;
+        },
     }
     /// 09854ba94c6a: `if (PageKsm(page) || page_count(page) != 1) goto copy`.
     WpPageCount(m, s, t) {
@@ -241,7 +253,7 @@ with_huge_steps! {
                 s.page_lock = t as u8;
                 m.start_reuse_test(s, t);
             } else {
-                let page_count = m.variant == Variant::V59PageCount;
+                let page_count = m.variant.since_v5_9();
                 s.threads[t].pc = if page_count { Pc::WpGet } else { Pc::WpGetSlow };
             }
         },
@@ -318,7 +330,7 @@ with_huge_steps! {
         source: m.src("do_wp_page", MEMORY, true),
         effect: {
             s.page_lock = NONE;
-            s.threads[t].pc = if s.threads[t].reuse { Pc::WpReuse } else { Pc::WpGet };
+            s.threads[t].pc = if s.threads[t].reuse { m.reuse_pc(s, t) } else { Pc::WpGet };
         },
     }
     /// `wp_page_reuse`: `ptep_set_access_flags(vma, address, page_table, entry)`, writable.
@@ -374,13 +386,21 @@ with_huge_steps! {
         source: m.src("wp_page_copy", MEMORY, false),
         effect: { s.threads[t].pc = Pc::CopySetPte },
     }
-    /// `set_pte_at_notify(mm, address, page_table, entry)`: the copy mapped writable; R2.
+    /// `set_pte_at_notify(mm, address, page_table, entry)`: the copy mapped writable (read-only
+    /// when unsharing); R2.
     CopySetPte(m, s, t) {
         name: "set_pte_at_notify(mm, address, page_table, \
                maybe_mkwrite(pte_mkdirty(mk_pte(new_page))))",
+        label: if m.unshare(s, t) {
+            "set_pte_at_notify(mm, address, page_table, mk_pte(new_page)) (unshare: read-only)"
+                .into()
+        } else {
+            Pc::CopySetPte.name().into()
+        },
         source: m.src("wp_page_copy", MEMORY, false),
         effect: {
-            *m.subpage_pte(s, t) = Entry { page: s.threads[t].new_page, write: true };
+            let write = !m.unshare(s, t);
+            *m.subpage_pte(s, t) = Entry { page: s.threads[t].new_page, write };
             m.false_cow_check(s, t, false)?;
             s.threads[t].pc = Pc::CopyRemoveRmap;
         },
@@ -424,33 +444,39 @@ with_huge_steps! {
             Pmd::Huge(_) => format!("{PMD_LOCK}; {FOLL_PMD}"),
             _ => format!("{PTE_LOCK}; {FOLL_PTE}"),
         },
-        note: Some(format!("subpage {}", s.threads[t].subpage)),
+        note: m.gup_note(s, t),
         source: match s.mms[t].pmd {
             Pmd::Huge(_) => m.src("follow_trans_huge_pmd", HUGE, false),
             _ => m.src("follow_page_pte", GUP, false),
         },
         effect: {
+            if m.foll_pin(s, t) {
+                s.mms[t].has_pinned = true;
+            }
             let e = m.follow_page_lock(s, t);
             s.threads[t].page = e.page;
-            let read = m.read_pin(s, t);
+            let read = m.read_pin(s, t) && !m.must_unshare(s, t, e.page);
             s.threads[t].pc = if e.write || read { Pc::GupGet } else { Pc::GupUnlockFault };
         },
     }
-    /// `get_page(page)` (FOLL_GET): the pin.
+    /// `get_page(page)` (FOLL_GET), or `try_grab_page(page, FOLL_PIN)`: the pin.
     GupGet(m, s, t) {
         name: "get_page(page)",
-        label: format!("get_page({}[{}])", m.page_label(s, t), s.threads[t].subpage),
-        note: Some(if m.read_pin(s, t) {
-            "FOLL_GET without FOLL_WRITE: a read-only pin, as vmsplice takes".into()
+        label: if m.foll_pin(s, t) {
+            format!("try_grab_page({}[{}], FOLL_PIN)", m.page_label(s, t), s.threads[t].subpage)
         } else {
-            "FOLL_GET: the pin".into()
-        }),
-        source: m.src("follow_page_pte", GUP, false),
+            format!("get_page({}[{}])", m.page_label(s, t), s.threads[t].subpage)
+        },
+        note: Some(m.pin_note(s, t)),
+        source: m.src("follow_page_pte", GUP, m.foll_pin(s, t)),
         effect: {
             let (page, subpage) = (s.threads[t].page, s.threads[t].subpage);
             *Thp::refcount_of(s, page) += 1;
-            let read = m.read_pin(s, t);
-            s.pins.push(Pin { mm: t as u8, page, subpage, read });
+            let (read, foll_pin) = (m.read_pin(s, t), m.foll_pin(s, t));
+            if foll_pin && page == H {
+                s.thp.pincount += 1;
+            }
+            s.pins.push(Pin { mm: t as u8, page, subpage, read, foll_pin });
             s.threads[t].pc = Pc::GupUnlock;
         },
     }
@@ -466,16 +492,15 @@ with_huge_steps! {
         source: m.src("follow_page_pte", GUP, false),
         effect: { m.unlock_both(s, t); m.fault_start(s, t); },
     }
-    /// `put_page(page)` of the pin on the subpage.
+    /// `put_page(page)` of the pin on the subpage (for FOLL_PIN, after its pincount).
     Unpin(m, s, t) {
         name: "put_page(pinned page)",
         label: format!("put_page(pinned page of subpage {})", s.threads[t].subpage),
         note: Some("unpin".into()),
         source: m.src("put_page", SWAP, false),
         effect: {
-            let subpage = s.threads[t].subpage;
-            let k = s.pins.iter().rposition(|p| p.mm == t as u8 && p.subpage == subpage);
-            let pin = s.pins.remove(k.expect("the builder checks every unpin has a pin"));
+            let k = m.last_pin(s, t);
+            let pin = s.pins.remove(k);
             m.put(s, pin.page)?;
             m.finish_op(s, t);
         },
@@ -505,7 +530,13 @@ with_huge_steps! {
     ForkPmdLock(m, s, t) {
         name: "spin_lock(dst_ptl); spin_lock_nested(src_ptl)",
         source: m.src("copy_huge_pmd", HUGE, false),
-        effect: { m.fork_pmd_locks(s, t, true); s.threads[t].pc = Pc::ForkPmdGet; },
+        effect: {
+            m.fork_pmd_locks(s, t, true);
+            // v5.9's test before get_page: `atomic_read(&src_mm->has_pinned)` is this
+            // process's own flag, so it is read here; `page_maybe_dma_pinned` is a step.
+            let checks = m.variant.copies_pinned_by_count() && s.mms[t].has_pinned;
+            s.threads[t].pc = if checks { Pc::ForkPmdMaybePinned } else { Pc::ForkPmdGet };
+        },
     }
     /// `pmd = *src_pmd; src_page = pmd_page(pmd); get_page(src_page)`.
     ForkPmdGet(m, s, t) {
@@ -515,7 +546,11 @@ with_huge_steps! {
             let Pmd::Huge(e) = s.mms[t].pmd else { unreachable!() };
             s.threads[t].page = e.page;
             *Thp::refcount_of(s, e.page) += 1;
-            s.threads[t].pc = if e.page == H { Pc::ForkPmdDup } else { Pc::ForkPmdWrprotect };
+            s.threads[t].pc = match e.page {
+                H if m.variant.anon_exclusive() => Pc::ForkPmdTryDup,
+                H => Pc::ForkPmdDup,
+                _ => Pc::ForkPmdWrprotect,
+            };
         },
     }
     /// `page_dup_rmap(src_page, true)`: `atomic_inc(compound_mapcount_ptr(page))`.
@@ -583,7 +618,9 @@ with_huge_steps! {
             let pte = &mut s.mms[t].pte[s.threads[t].i as usize];
             pte.write = false;
             s.threads[t].page = pte.page;
-            s.threads[t].pc = Pc::ForkPteGet;
+            // v5.19 takes its reference and duplicates the mapping first.
+            let last = m.variant.anon_exclusive();
+            s.threads[t].pc = if last { Pc::ForkPteSet } else { Pc::ForkPteGet };
         },
     }
     /// `page = vm_normal_page(vma, addr, pte); get_page(page)`.
@@ -591,14 +628,19 @@ with_huge_steps! {
         name: "page = vm_normal_page(vma, addr, pte); get_page(page)",
         label: format!(
             "page = vm_normal_page(vma, addr, pte); get_page({}[{}])",
-            m.page_label(s, t),
+            m.page_name(s.mms[t].pte[s.threads[t].i as usize].page),
             s.threads[t].i
         ),
         source: m.src("copy_one_pte", MEMORY, false),
         effect: {
-            let page = s.threads[t].page;
+            let page = s.mms[t].pte[s.threads[t].i as usize].page;
+            s.threads[t].page = page;
             *Thp::refcount_of(s, page) += 1;
-            s.threads[t].pc = if page == H { Pc::ForkPteDup } else { Pc::ForkPteSet };
+            s.threads[t].pc = match page {
+                _ if m.variant.anon_exclusive() => Pc::ForkPteTryDup,
+                H => Pc::ForkPteDup,
+                _ => Pc::ForkPteSet,
+            };
         },
     }
     /// `page_dup_rmap(page, false)`: `atomic_inc(&page->_mapcount)`.
@@ -606,7 +648,11 @@ with_huge_steps! {
         name: "page_dup_rmap(page, false)",
         note: Some(format!("atomic_inc(&H[{}]._mapcount)", s.threads[t].i)),
         source: m.src("page_dup_rmap", RMAP_H, false),
-        effect: { s.thp.mapcount[s.threads[t].i as usize] += 1; s.threads[t].pc = Pc::ForkPteSet; },
+        effect: {
+            s.thp.mapcount[s.threads[t].i as usize] += 1;
+            let exclusive = m.variant.anon_exclusive();
+            s.threads[t].pc = if exclusive { Pc::ForkPteWrprotect } else { Pc::ForkPteSet };
+        },
     }
     /// `set_pte_at(dst_mm, addr, dst_pte, pte)`: the child's read-only PTE.
     ForkPteSet(m, s, t) {
