@@ -45,6 +45,10 @@ impl<'a> Table<'a> {
                     row.variant
                 );
             };
+            // The cow selftest's mirror has a page of its own (cow.rs).
+            if scenario.starts_with("cow_") {
+                continue;
+            }
             cells[v as usize].insert(scenario.to_string(), row);
         }
         let mut scenarios: Vec<String> = order

@@ -9,6 +9,7 @@
 //! closed and left open (history.rs). Everything is
 //! deterministic (no times, no machine paths), so a test can tell when reports/ is out of date.
 
+mod cow;
 mod history;
 mod thread;
 
@@ -47,7 +48,16 @@ const STORY: [(&str, &[&str]); 3] = [
     ("pt_frag", &["L", "D", "E", "C", "scaled_2x2", "scaled_3x3"]),
     (
         "thp",
-        &["A", "B", "M", "S", "K", "vmsplice", "vmsplice_split"],
+        &[
+            "A",
+            "B",
+            "M",
+            "S",
+            "K",
+            "vmsplice",
+            "vmsplice_split",
+            "pin_fork",
+        ],
     ),
     ("lang", &[]),
 ];
@@ -272,6 +282,11 @@ pub fn run(args: &ReportArgs) -> Result<Exit> {
     let dir = args.out.join(history::MODEL);
     write(&dir.join(format!("{}.md", history::STEM)), &md)?;
     write(&dir.join(format!("{}.html", history::STEM)), &html)?;
+    let cow = cow::page(&rows, args.threads)?;
+    write(
+        &args.out.join(cow::MODEL).join(format!("{}.md", cow::STEM)),
+        &cow,
+    )?;
     write(&args.out.join("README.md"), &index(&names, &rows))?;
     outln!("reports written to {}", args.out.display());
     Ok(Exit::Pass)
@@ -308,6 +323,13 @@ fn index(names: &[&str], rows: &Rows) -> String {
                  opened and left open: [{model}/{stem}.md]({model}/{stem}.md) (and \
                  [as HTML]({model}/{stem}.html)).\n\n",
                 stem = history::STEM
+            );
+        }
+        if model == cow::MODEL {
+            let _ = write!(
+                out,
+                "The kernel's own cow selftest (tools/testing/selftests/mm/cow.c), each case                  and THP shape the model can express against every variant:                  [{model}/{stem}.md]({model}/{stem}.md).\n\n",
+                stem = cow::STEM
             );
         }
         out += "| scenario | variant | verdict | check | states | trace | as expected |\n";
