@@ -215,4 +215,37 @@ mod tests {
         s.thp.mapcount[0] = COUNTER_MIN - 1;
         assert_eq!(Thp::range_check(&s).unwrap_err().check, "model_range");
     }
+
+    /// At a quiescent point `compound_pincount` counts the FOLL_PIN pins on the THP, and a
+    /// subpage marked `PageAnonExclusive` is mapped by one process at most.
+    #[test]
+    fn the_pin_count_and_the_exclusive_bit_are_checked_against_the_truth() {
+        let threads = ["P", "C"]
+            .map(|name| Thread {
+                name: name.into(),
+                ops: vec![Op::Exit],
+                child_of: None,
+            })
+            .to_vec();
+        let thp = Thp::new(Variant::V519AnonExclusive, 1, threads).unwrap();
+        let mut s = thp.initial_state();
+        for mm in &mut s.mms {
+            mm.pmd = super::super::Pmd::huge(H, false);
+        }
+        s.thp.refcount = 3;
+        s.thp.compound_mapcount = 1;
+        s.pins.push(super::super::Pin {
+            mm: 0,
+            page: H,
+            subpage: 0,
+            read: true,
+            foll_pin: true,
+        });
+        let mismatch = |s: &State| thp.counters_check(s).map_err(|v| v.message);
+        assert!(mismatch(&s).unwrap_err().contains("compound_pincount is 0"));
+        s.thp.pincount = 1;
+        assert_eq!(mismatch(&s), Ok(()));
+        s.thp.anon_exclusive = 1;
+        assert!(mismatch(&s).unwrap_err().contains("PageAnonExclusive"));
+    }
 }
