@@ -81,14 +81,16 @@ const INTRO: &[(&str, &str)] = &[
          fork + munmap-halves scenario; the merged fix 6d0a07edd17c added the \
          `total_mapcount` guard. Later steps: c444eb564fb1's page lock around the PMD split \
          (`split_page_lock`), the page lock on the huge reuse test as 4.9.y took it in 2021 \
-         (`huge_page_lock`), and v5.9 (`v5_9_page_count`: `page_count()` at PTE level, a split \
-         and the PTE path when the huge page cannot be reused). Scenarios: A (pinned PMD-mapped \
+         (`huge_page_lock`), v5.9 (`v5_9_page_count`: `page_count()` at PTE level, a split \
+         and the PTE path when the huge page cannot be reused, fork's early copy of a page \
+         pinned with FOLL_PIN), v5.18 (`v5_18_cow_fixes`: `page_count()` on the huge path too) \
+         and v5.19 (`v5_19_anon_exclusive`: `PageAnonExclusive`). Scenarios: A (pinned PMD-mapped \
          page, child gone, parent writes), B (the same with PTEs), M (why `page_count` was \
          needed; exploring finds a split race that only both page locks together close: the \
          split's alone leaves it open), K (Kirill's counterexample), S (the same race on the PTE path, the \
          form reported in 2020: the writer holds the page lock, the splitter does not), and \
          vmsplice (a read-only pin that a mapcount-based reuse test writes through, on a \
-         PMD-mapped and on a split THP).",
+         PMD-mapped and on a split THP), and pin_fork (A with a FOLL_PIN pin).",
     ),
     (
         "lang",

@@ -3,7 +3,9 @@
 //! PTEs in several processes, its `_refcount`, per-subpage `_mapcount`, `compound_mapcount`
 //! and `PageDoubleMap`, the anon_vma its head's `mapping` names, and the write-protect fault
 //! paths whose reuse-or-copy decision the 2016 thread ("\[BUG\] vfio device assignment
-//! regression with THP ref counting redesign") was about.
+//! regression with THP ref counting redesign") was about, through the fixes that followed to
+//! 2022: FOLL_PIN and fork's early copy of pinned pages, `page_count()`-based reuse, and
+//! `PageAnonExclusive`.
 //!
 //! Each scenario thread is one process (one mm with one anonymous vma covering the THP's
 //! range); `child_of` threads are created by their parent's `fork`. Every path is cut into one
@@ -18,15 +20,26 @@
 //!   reordering cannot be found.
 //! - GUP is the slow path only (`follow_page_mask` under the page-table lock). GUP-fast
 //!   (`gup_huge_pmd`/`gup_pte_range`: a lockless read of the entry, a speculative
-//!   reference, a recheck, with interrupts off) and FOLL_PIN (`pin_user_pages`, from v5.6)
-//!   are not operations, so the fork-time copy of pinned pages (70e806e4e645) and fork racing
-//!   GUP-fast are outside the model.
+//!   reference, a recheck, with interrupts off) is not an operation, so fork racing GUP-fast
+//!   (closed by 57efa1fe5957's `write_protect_seq`, v5.11) is outside the model, and so are
+//!   the cow selftest's GUP-fast cases.
+//! - FOLL_PIN (`pin_user_pages`, `pin_user_pages_read`: FOLL_LONGTERM, with or without
+//!   FOLL_WRITE) exists from `v5_9_page_count` on. Its `try_grab_page` (`_refcount` and
+//!   `compound_pincount` + 1) is one step, and so is `unpin_user_page`'s pincount drop; the
+//!   `MMF_HAS_PINNED` flag is set in GUP's first step and read where fork tests it (only the
+//!   mm's own thread touches it). On a COW copy, a small page whose FOLL_PIN pins the kernel
+//!   counts as `GUP_PIN_COUNTING_BIAS` references, a pin adds one reference and
+//!   `page_maybe_dma_pinned` is whether a FOLL_PIN pin of it exists.
+//! - Fork's early copy (`copy_present_page`) is one step, and its `-EAGAIN` retry to
+//!   preallocate the page is folded: the copy is allocated when it is needed, and the test
+//!   that decides it is the step before.
 //! - The per-mm PMD lock and PTE lock are steps, but they never make a thread wait: each mm
 //!   is touched only by its own thread, and by its parent while `fork` copies it, before the
 //!   child thread starts. The page lock of the head is a real lock between processes, taken
 //!   where the variant's kernel takes it: `do_wp_page` (every variant), `__split_huge_pmd`
-//!   (c444eb564fb1: `split_page_lock`, `huge_page_lock`, `v5_9_page_count`) and the huge
-//!   reuse test (ba3c4ce6def4's `trylock_page`: `huge_page_lock`, `v5_9_page_count`).
+//!   (c444eb564fb1: `split_page_lock`, `huge_page_lock`, `v5_9_page_count`; removed in v5.18
+//!   by 7f7609175ff2) and the huge reuse test (ba3c4ce6def4's `trylock_page`:
+//!   `huge_page_lock` and every variant from `v5_9_page_count` on).
 //!   `mmap_sem` is not modelled for the same reason (one thread per mm).
 //! - The `pte_same`/`pmd_same` rechecks after retaking a page-table lock always succeed (no
 //!   other thread writes this mm's entries) and are folded into the lock step.
@@ -51,6 +64,20 @@
 //! - `split_page_lock` and `huge_page_lock` are the 2016 code (read at v4.6.2) with the locks
 //!   4.9.y took in 2020 and 2021 (read from those backports); the rest of 4.9's paths is taken
 //!   to be v4.6.2's (the fault_env plumbing aside), not re-read line by line.
+//! - `v5_18_cow_fixes` and `v5_19_anon_exclusive` are read from the v5.18 and v5.19 trees:
+//!   `do_wp_page`'s `page_count()` tests (v5.19: `PageAnonExclusive` first, and
+//!   `page_move_anon_rmap` marking the page exclusive on reuse), `do_huge_pmd_wp_page` by
+//!   `page_count()` under the page lock with the split and fallback when it cannot reuse
+//!   (v5.19: `PageAnonExclusive` before and after the lock), the split without the page lock
+//!   (7f7609175ff2), fork's early copy of a possibly pinned page (v5.19:
+//!   `page_try_dup_anon_rmap`, which clears the bit of a page it shares; its fork copies a
+//!   PTE in v5.19's order: reference, duplicate, write-protect, set) and the split carrying
+//!   the head's bit to every subpage. v5.19's read-only FOLL_PIN pin of a page that is not
+//!   exclusive takes the unshare fault (`FAULT_FLAG_UNSHARE`): the write fault's paths that
+//!   reuse without making the entry writable, or copy into a read-only entry. The bit is
+//!   per subpage; the head's also stands for a PMD mapping. A COW copy counts as exclusive
+//!   when it is mapped once, as its other decisions go by its true mappings. Zap, GUP's
+//!   walk and the rmap steps are the shared ones.
 //! - `v5_9_page_count` is v5.9's code on the paths it runs: 09854ba94c6a's `do_wp_page`; the
 //!   huge write fault under the page lock, which reuses if `reuse_swap_page` counts at most 1
 //!   and otherwise unlocks, splits its own PMD and goes on at PTE level (3917c80280c9's
@@ -58,8 +85,11 @@
 //!   `reuse_swap_page` runs `page_trans_huge_mapcount`'s steps: for a page outside the swap
 //!   cache, `page_trans_huge_map_swapcount` reads the same counters in the same order. Fork,
 //!   zap and GUP are the v4.6.2 steps every variant shares (their accesses to the THP's
-//!   counters are the same in v5.9; not re-read line by line). `gup_pin` is FOLL_GET, so
-//!   v5.9's fork-time copy of FOLL_PIN-pinned pages (70e806e4e645) never applies.
+//!   counters are the same in v5.9; not re-read line by line: v5.9 takes the reference and
+//!   duplicates the mapping of a PTE before it write-protects it, an order only this
+//!   process's own entries see). Fork copies a page pinned with FOLL_PIN for the child at
+//!   once (70e806e4e645; a PMD is split first, d042035eaf5f); `gup_pin` is FOLL_GET, which
+//!   that copy never covers.
 //! - 4.9 and v4.6.2 invalidate the PMD at the end of the split (s6), v5.9 before s1; the PMD
 //!   is read only by its own process, under its PMD lock, and an invalid PMD still counts as a
 //!   mapping, so the order changes nothing another thread can read.
@@ -74,6 +104,7 @@
 mod checks;
 mod codec;
 mod cow_fixes;
+mod display;
 mod flow;
 mod history;
 mod huge;
@@ -793,6 +824,7 @@ impl Model for Thp {
             "false_cow",
             "cow_isolation",
             "pin_isolation",
+            "pin_coherence",
             "rmap_unreachable",
             "tail_mapping_write",
             "refcount_underflow",
@@ -802,109 +834,7 @@ impl Model for Thp {
     }
 
     fn fields(&self, s: &State) -> Vec<Field> {
-        let mut out = Vec::new();
-        let p = &s.thp;
-        out.push(Field::memory("H._refcount", p.refcount));
-        for i in 0..self.n as usize {
-            out.push(Field::memory(format!("H[{i}]._mapcount"), p.mapcount[i]));
-        }
-        if self.variant != Variant::V44 {
-            out.push(Field::memory("compound_mapcount", p.compound_mapcount));
-            out.push(Field::memory("PageDoubleMap", p.double_map));
-        }
-        if self.foll_pin {
-            out.push(Field::memory("compound_pincount", p.pincount));
-        }
-        if self.variant.anon_exclusive() {
-            for i in 0..self.n {
-                let exclusive = p.anon_exclusive & 1 << i != 0;
-                out.push(Field::memory(
-                    format!("H[{i}].PageAnonExclusive"),
-                    exclusive,
-                ));
-            }
-        }
-        out.push(Field::memory("H.mapping", self.anon_vma_name(p.mapping)));
-        out.push(Field::memory(
-            "H.PG_locked",
-            if s.page_lock == NONE {
-                "unlocked".into()
-            } else {
-                format!("held by {}", self.name(s.page_lock as usize))
-            },
-        ));
-        for (k, c) in s.copies.iter().enumerate() {
-            out.push(Field::memory(
-                format!("copy{k}._refcount"),
-                format!("{}{}", c.refcount, if c.huge { " (huge)" } else { "" }),
-            ));
-        }
-        for (m, mm) in s.mms.iter().enumerate() {
-            let name = self.name(m);
-            out.push(
-                Field::memory(
-                    format!("{name}.pmd"),
-                    match mm.pmd {
-                        Pmd::None => "none".into(),
-                        Pmd::Huge(e) => format!("huge {}", self.show_entry(e, None)),
-                        Pmd::Invalid(e) => {
-                            format!("invalid (splitting) {}", self.show_entry(e, None))
-                        }
-                        Pmd::Table => "PTE table".into(),
-                    },
-                )
-                .of(m),
-            );
-            if !matches!(mm.pmd, Pmd::None) || mm.pte.iter().any(|e| e.present()) {
-                for i in 0..self.n {
-                    out.push(
-                        Field::memory(
-                            format!("{name}.pte[{i}]"),
-                            self.show_entry(mm.pte[i as usize], Some(i)),
-                        )
-                        .of(m),
-                    );
-                }
-            }
-            out.push(
-                Field::memory(format!("{name}.anon_vma"), self.anon_vma_name(mm.anon_vma)).of(m),
-            );
-            let links: Vec<String> = (0..8)
-                .filter(|a| mm.links & (1 << a) != 0)
-                .map(|a| self.anon_vma_name(a))
-                .collect();
-            out.push(Field::memory(format!("{name}.anon_vma_chain"), links.join(", ")).of(m));
-            out.push(Field::memory(format!("{name}.pmd_lock"), mm.pmd_lock).of(m));
-            out.push(Field::memory(format!("{name}.pte_lock"), mm.pte_lock).of(m));
-            if self.foll_pin {
-                out.push(Field::memory(format!("{name}.MMF_HAS_PINNED"), mm.has_pinned).of(m));
-            }
-        }
-        for i in 0..self.n {
-            out.push(Field::ghost(
-                format!("H[{i}] mapped by"),
-                self.mappers(s, H, i).join(", "),
-            ));
-        }
-        let pins: Vec<String> = s
-            .pins
-            .iter()
-            .map(|p| {
-                format!(
-                    "{} on {}[{}]{}",
-                    self.name(p.mm as usize),
-                    self.page_name(p.page),
-                    p.subpage,
-                    match (p.foll_pin, p.read) {
-                        (false, _) => "",
-                        (true, false) => " (FOLL_PIN)",
-                        (true, true) => " (FOLL_PIN, read-only)",
-                    }
-                )
-            })
-            .collect();
-        out.push(Field::ghost("pins", pins.join(", ")));
-        out
+        self.fields_of(s)
     }
 
     /// Every step of the model, by path and kernel expression (`HugeWpLock:
@@ -928,57 +858,12 @@ impl Model for Thp {
     /// The thread's kernel locals: the subpage its operation is about, the pages in hand,
     /// a mapcount reader's running result, the reuse decision.
     fn locals(&self, s: &State, t: usize) -> Vec<Local> {
-        let th = &s.threads[t];
-        let mut out = Vec::new();
-        if let Some(
-            Op::GupPin(_) | Op::GupPinRead(_) | Op::GupUnpin(_) | Op::Munmap(_) | Op::Write(_),
-        ) = self.op(s, t)
-        {
-            out.push(Local::new("subpage", th.subpage));
-        }
-        if th.page != NONE {
-            out.push(Local::new("page", self.page_name(th.page)));
-        }
-        if th.new_page != NONE {
-            out.push(Local::new("new_page", self.page_name(th.new_page)));
-        }
-        if Self::reading(th) {
-            out.push(Local::new("mapcount", th.mapcount));
-            if th.read == Read::PageTransHugeMapcount {
-                out.push(Local::new("total_mapcount", th.total_mapcount));
-            }
-        }
-        if th.reuse {
-            out.push(Local::new("reuse", true));
-        }
-        out
+        self.locals_of(s, t)
     }
 
     /// Every field as `name=value` (ghost ones marked), as the default label has it, then
-    /// each reading thread's running mapcount as the graphs recorded before it became a local
-    /// showed it (`P.mapcount read so far=1 (total 2)`).
+    /// each reading thread's running mapcount.
     fn state_label(&self, s: &State, _shared_only: bool) -> String {
-        let mut parts: Vec<String> = self
-            .fields(s)
-            .iter()
-            .map(|f| {
-                if f.is_ghost() {
-                    format!("{} (ghost)={}", f.name, f.value)
-                } else {
-                    format!("{}={}", f.name, f.value)
-                }
-            })
-            .collect();
-        for (t, th) in s.threads.iter().enumerate() {
-            if Self::reading(th) {
-                parts.push(format!(
-                    "{}.mapcount read so far={} (total {})",
-                    self.name(t),
-                    th.mapcount,
-                    th.total_mapcount
-                ));
-            }
-        }
-        parts.join(" ")
+        self.label_of(s)
     }
 }
