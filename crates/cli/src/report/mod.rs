@@ -330,7 +330,9 @@ fn index(names: &[&str], rows: &Rows) -> String {
         if model == cow::MODEL {
             let _ = write!(
                 out,
-                "The kernel's own cow selftest (tools/testing/selftests/mm/cow.c), each case                  and THP shape the model can express against every variant:                  [{model}/{stem}.md]({model}/{stem}.md).\n\n",
+                "The kernel's own cow selftest (tools/testing/selftests/mm/cow.c), each case \
+                 and THP shape the model can express against every variant: \
+                 [{model}/{stem}.md]({model}/{stem}.md).\n\n",
                 stem = cow::STEM
             );
         }
