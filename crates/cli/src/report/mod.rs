@@ -54,6 +54,7 @@ const STORY: [(&str, &[&str]); 3] = [
             "M",
             "S",
             "K",
+            "tail",
             "vmsplice",
             "vmsplice_split",
             "pin_fork",
@@ -78,8 +79,10 @@ const INTRO: &[(&str, &str)] = &[
         "In 2016 the THP refcount redesign made a write fault copy a pinned huge page \
          (`page_mapcount()==1 && page_count()==1`), breaking vfio DMA. Andrea Arcangeli's \
          first fix (`page_trans_huge_mapcount()`) was shown wrong by Kirill Shutemov's split + \
-         fork + munmap-halves scenario; the merged fix 6d0a07edd17c added the \
-         `total_mapcount` guard. Later steps: c444eb564fb1's page lock around the PMD split \
+         fork + munmap-halves scenario; the version he reviewed on 2016-05-05 (`andrea_v2`) \
+         added the `total_mapcount` guard but stored through a NULL pointer on the huge path \
+         and moved the anon_vma of a tail page, as his review said; the merged fix \
+         6d0a07edd17c answered both. Later steps: c444eb564fb1's page lock around the PMD split \
          (`split_page_lock`), the page lock on the huge reuse test as 4.9.y took it in 2021 \
          (`huge_page_lock`), v5.9 (`v5_9_page_count`: `page_count()` at PTE level, a split \
          and the PTE path when the huge page cannot be reused, fork's early copy of a page \
@@ -87,10 +90,12 @@ const INTRO: &[(&str, &str)] = &[
          and v5.19 (`v5_19_anon_exclusive`: `PageAnonExclusive`). Scenarios: A (pinned PMD-mapped \
          page, child gone, parent writes), B (the same with PTEs), M (why `page_count` was \
          needed; exploring finds a split race that only both page locks together close: the \
-         split's alone leaves it open), K (Kirill's counterexample), S (the same race on the PTE path, the \
-         form reported in 2020: the writer holds the page lock, the splitter does not), and \
-         vmsplice (a read-only pin that a mapcount-based reuse test writes through, on a \
-         PMD-mapped and on a split THP), and pin_fork (A with a FOLL_PIN pin).",
+         split's alone leaves it open), K (Kirill's counterexample), tail (a process alone \
+         on a tail subpage reuses it), S (the same race on the PTE path, the form reported in \
+         2020: the writer holds the page lock, the splitter does not), vmsplice (a read-only \
+         pin that a mapcount-based reuse test writes through, on a PMD-mapped and on a split \
+         THP), and pin_fork (A with a FOLL_PIN pin). The kernel's cow selftest is mirrored \
+         too.",
     ),
     (
         "lang",

@@ -1,8 +1,8 @@
 //! What the views show of a thp state: its fields, a thread's locals, and the one-line label
 //! of the graphs.
 
-use super::{Op, Pmd, State, Thp, Variant, H, NONE};
 use super::flow::Read;
+use super::{Op, Pmd, State, Thp, Variant, H, NONE};
 use weft_explorer::{Field, Local, Model};
 
 impl Thp {

@@ -35,6 +35,7 @@ impl Variant {
             Variant::V45MapcountOnly => V45_MAPCOUNT_ONLY,
             Variant::AndreaV1 => ANDREA_V1,
             Variant::AndreaV1Head => ANDREA_V1_HEAD,
+            Variant::AndreaV2 => ANDREA_V2,
             Variant::MergedFix => MERGED_FIX,
             Variant::SplitPageLock => SPLIT_PAGE_LOCK,
             Variant::HugePageLock => HUGE_PAGE_LOCK,
@@ -98,12 +99,28 @@ const ANDREA_V1_HEAD: History = History {
     why: "Meets Kirill Shutemov's objection to moving the anon_vma of a tail page, and no other.",
 };
 
+const ANDREA_V2: History = History {
+    year: Some(2016),
+    commit: "-",
+    release: "proposal posted to linux-mm on 2016-05-05, reviewed that day, not merged",
+    kernel: true,
+    change: "`reuse_swap_page()` also returns `page_trans_huge_mapcount()`'s total; \
+             `do_wp_page` moves the anon_vma only when `total_mapcount == 1`, on `old_page` \
+             (no `compound_head()`); the huge path passes `NULL` for the total.",
+    why: "Andrea Arcangeli's answer to Kirill Shutemov's split + fork + munmap-halves \
+          objection; Kirill's review that day asked how the NULL `total_mapcount` could not be \
+          dereferenced, and said `compound_head()` was missing.",
+};
+
 const MERGED_FIX: History = History {
     year: Some(2016),
     commit: "6d0a07edd17c",
     release: "2016-05, read at v4.6.2",
     kernel: true,
-    change: "Moves the anon_vma only when `total_mapcount() == 1`.",
+    change:
+        "The 2016-05-05 posting with both review remarks answered: `page_trans_huge_mapcount()` \
+             stores the total only if asked, and the move is on `compound_head(old_page)`, \
+             still only when `total_mapcount() == 1`.",
     why: "The fix that was merged: Andrea's `page_trans_huge_mapcount()` with the guard \
           Kirill's scenario asked for.",
 };

@@ -138,6 +138,10 @@ pub enum Variant {
     AndreaV1,
     /// Andrea v1 with `compound_head()` added; the move is still unconditional.
     AndreaV1Head,
+    /// Andrea's posting of 2016-05-05 that Kirill Shutemov reviewed that day: the move only
+    /// when `total_mapcount == 1`, still on `old_page` (no `compound_head()`), and the huge
+    /// path's `page_trans_huge_mapcount(page, NULL)` storing through its NULL pointer.
+    AndreaV2,
     /// The merged fix 6d0a07edd17c: move the anon_vma only if `total_mapcount == 1`.
     MergedFix,
     /// The merged fix with c444eb564fb1 (v5.8; 4.9.y, June 2020): `__split_huge_pmd` takes
@@ -165,12 +169,13 @@ pub enum Variant {
 impl Variant {
     /// Every variant, in the order scenarios list them: the order of the code they change,
     /// each kernel variant after the one it builds on ([`Variant::history`]).
-    pub const ALL: [Variant; 11] = [
+    pub const ALL: [Variant; 12] = [
         Variant::V44,
         Variant::V45,
         Variant::V45MapcountOnly,
         Variant::AndreaV1,
         Variant::AndreaV1Head,
+        Variant::AndreaV2,
         Variant::MergedFix,
         Variant::SplitPageLock,
         Variant::HugePageLock,
@@ -180,12 +185,13 @@ impl Variant {
     ];
 
     /// Every variant's name in scenario files, in the order of [`ALL`](Self::ALL).
-    pub const NAMES: [&'static str; 11] = [
+    pub const NAMES: [&'static str; 12] = [
         "v4_4",
         "v4_5",
         "v4_5_mapcount_only",
         "andrea_v1",
         "andrea_v1_head",
+        "andrea_v2",
         "merged_fix",
         "split_page_lock",
         "huge_page_lock",
@@ -214,7 +220,7 @@ impl Variant {
     fn moves_only_when_alone(self) -> bool {
         matches!(
             self,
-            Variant::MergedFix | Variant::SplitPageLock | Variant::HugePageLock
+            Variant::AndreaV2 | Variant::MergedFix | Variant::SplitPageLock | Variant::HugePageLock
         )
     }
 
@@ -825,6 +831,7 @@ impl Model for Thp {
             "cow_isolation",
             "pin_isolation",
             "pin_coherence",
+            "null_pointer_dereference",
             "rmap_unreachable",
             "tail_mapping_write",
             "refcount_underflow",

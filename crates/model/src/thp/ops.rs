@@ -43,6 +43,9 @@ impl Thp {
             Variant::V45MapcountOnly => "v4.5 with the v4.4 huge check (teaching variant)",
             Variant::AndreaV1 => "Andrea v1, linux-mm 20160429163444.GM11700@redhat.com",
             Variant::AndreaV1Head => "Andrea v1 + compound_head() (Kirill's objection (b))",
+            Variant::AndreaV2 => {
+                "Andrea's 2016-05-05 posting, linux-mm 20160505143924.GC28755@redhat.com"
+            }
             Variant::MergedFix => "6d0a07edd17c (v4.6.2)",
             Variant::SplitPageLock => "c444eb564fb1 (v5.8; 4.9.y 2020-06) on 6d0a07edd17c",
             Variant::HugePageLock => {
@@ -555,12 +558,34 @@ impl Thp {
         }
     }
 
+    /// `*total_mapcount = _total_mapcount` at the end of `page_trans_huge_mapcount()`, which
+    /// the 2016-05-05 posting's `do_huge_pmd_wp_page` calls with a NULL `total_mapcount`: a
+    /// store through NULL, an oops (Kirill Shutemov's first remark in its review).
+    pub(super) fn null_total_mapcount(&self, s: &State, t: usize) -> Result<(), Violation> {
+        let th = &s.threads[t];
+        if self.variant != Variant::AndreaV2
+            || th.read != Read::PageTransHugeMapcount
+            || th.after != super::flow::After::HugeWp
+        {
+            return Ok(());
+        }
+        Err(Violation::new(
+            "null_pointer_dereference",
+            "do_huge_pmd_wp_page calls page_trans_huge_mapcount(page, NULL), which stores \
+             *total_mapcount = _total_mapcount through the NULL pointer: an oops",
+        ))
+    }
+
     /// Whether the variant's `page_move_anon_rmap` is given `old_page` itself, a tail page
     /// when the fault is on a subpage other than the head.
     pub(super) fn moves_tail_page(&self) -> bool {
         matches!(
             self.variant,
-            Variant::AndreaV1 | Variant::V45 | Variant::V45MapcountOnly | Variant::V44
+            Variant::AndreaV1
+                | Variant::AndreaV2
+                | Variant::V45
+                | Variant::V45MapcountOnly
+                | Variant::V44
         )
     }
 }

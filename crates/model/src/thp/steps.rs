@@ -161,7 +161,10 @@ with_cow_fix_steps! {
             Thp::read_compound_mapcount,
         )),
         source: m.reader_src(s, t, false),
-        effect: { m.read_compound_mapcount(s, t) },
+        effect: {
+            m.null_total_mapcount(s, t)?;
+            m.read_compound_mapcount(s, t)
+        },
     }
 
     // page_remove_rmap(page, true)
@@ -306,6 +309,10 @@ with_cow_fix_steps! {
     WpMove(m, s, t) {
         name: MOVE,
         label: match m.variant {
+            Variant::AndreaV2 => format!(
+                "if (total_mapcount == 1) page_move_anon_rmap(old_page = H[{}], vma, address)",
+                s.threads[t].subpage
+            ),
             _ if m.moves_tail_page() => format!(
                 "page_move_anon_rmap(old_page = H[{}], vma, address)",
                 s.threads[t].subpage
