@@ -19,7 +19,7 @@ impl Thp {
             out.push(Field::memory("compound_mapcount", p.compound_mapcount));
             out.push(Field::memory("PageDoubleMap", p.double_map));
         }
-        if self.foll_pin {
+        if self.shows_pins {
             out.push(Field::memory("compound_pincount", p.pincount));
         }
         if self.variant.anon_exclusive() {
@@ -83,7 +83,7 @@ impl Thp {
             out.push(Field::memory(format!("{name}.anon_vma_chain"), links.join(", ")).of(m));
             out.push(Field::memory(format!("{name}.pmd_lock"), mm.pmd_lock).of(m));
             out.push(Field::memory(format!("{name}.pte_lock"), mm.pte_lock).of(m));
-            if self.foll_pin {
+            if self.shows_pins {
                 out.push(Field::memory(format!("{name}.MMF_HAS_PINNED"), mm.has_pinned).of(m));
             }
         }

@@ -71,18 +71,11 @@ impl Thp {
         let mm = s.mms[t];
         let n = self.n;
         // `unpin_user_page` drops a FOLL_PIN pin's count on the THP first.
-        let unpin = match op {
-            Some(Op::GupUnpin(subpage)) => {
-                let pin = s
-                    .pins
-                    .iter()
-                    .rev()
-                    .find(|p| p.mm == t as u8 && p.subpage == subpage);
-                match pin {
-                    Some(p) if p.foll_pin && p.page == super::H => Pc::UnpinPincount,
-                    _ => Pc::Unpin,
-                }
-            }
+        let unpin = match op.and_then(|op| match op {
+            Op::GupUnpin(subpage) => Some(s.pins[Self::last_pin(s, t, subpage)]),
+            _ => None,
+        }) {
+            Some(pin) if pin.foll_pin && pin.page == super::H => Pc::UnpinPincount,
             _ => Pc::Unpin,
         };
         let th = &mut s.threads[t];
@@ -240,10 +233,9 @@ impl Thp {
         }
     }
 
-    /// The index in the pin list of the pin thread `t` took last on its subpage, the one
+    /// The index in the pin list of the pin thread `t` took last on `subpage`, the one
     /// `gup_unpin` drops.
-    pub(super) fn last_pin(&self, s: &State, t: usize) -> usize {
-        let subpage = s.threads[t].subpage;
+    pub(super) fn last_pin(s: &State, t: usize, subpage: u8) -> usize {
         s.pins
             .iter()
             .rposition(|p| p.mm == t as u8 && p.subpage == subpage)

@@ -353,7 +353,7 @@ pub struct Thp {
     groups: Vec<Vec<usize>>,
     /// Whether any process pins with FOLL_PIN: views show the pin count and the mm flags
     /// only then, as nothing else changes them.
-    foll_pin: bool,
+    shows_pins: bool,
 }
 
 /// Largest `subpages` accepted.
@@ -545,7 +545,7 @@ impl Thp {
         if threads.is_empty() || threads.len() > MAX_THREADS {
             return Err(format!("a scenario has 1 to {MAX_THREADS} threads"));
         }
-        let foll_pin = threads
+        let shows_pins = threads
             .iter()
             .flat_map(|t| &t.ops)
             .any(|op| matches!(op, Op::PinUserPages(_) | Op::PinUserPagesRead(_)));
@@ -554,7 +554,7 @@ impl Thp {
             n,
             groups: symmetry::groups(&threads),
             threads,
-            foll_pin,
+            shows_pins,
         })
     }
 

@@ -506,8 +506,7 @@ with_cow_fix_steps! {
         note: Some("unpin".into()),
         source: m.src("put_page", SWAP, false),
         effect: {
-            let k = m.last_pin(s, t);
-            let pin = s.pins.remove(k);
+            let pin = s.pins.remove(Thp::last_pin(s, t, s.threads[t].subpage));
             m.put(s, pin.page)?;
             m.finish_op(s, t);
         },
