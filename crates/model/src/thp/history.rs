@@ -150,13 +150,15 @@ const HUGE_PAGE_LOCK: History = History {
 
 const V5_9_PAGE_COUNT: History = History {
     year: Some(2020),
-    commit: "09854ba94c6a, 3917c80280c9",
+    commit: "09854ba94c6a, 3917c80280c9, 70e806e4e645, d042035eaf5f",
     release: "v5.9",
     kernel: true,
     change: "`do_wp_page()` reuses only when `page_count() == 1`; a huge write fault that \
-             cannot reuse splits its own PMD and goes on at PTE level.",
+             cannot reuse splits its own PMD and goes on at PTE level; fork copies a page \
+             that may be pinned with FOLL_PIN for the child at once.",
     why: "Linus Torvalds's simplification after the vmsplice leak (CVE-2020-29374): trust the \
-          reference count, pins included, rather than mapcounts, on the PTE path.",
+          reference count, pins included, rather than mapcounts, on the PTE path; and since \
+          that copies a pinned page a fork had shared, Peter Xu's early copy at fork.",
 };
 
 const V5_18_COW_FIXES: History = History {
