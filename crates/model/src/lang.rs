@@ -134,6 +134,15 @@ fn build(program: &Program, spec: &Spec) -> Result<Arc<dyn AnyModel>, BuildError
                 help: Some("remove `child_of`".into()),
             });
         }
+        if thread.thread_of.is_some() {
+            return Err(BuildError {
+                at: Where::ThreadOf(t),
+                message: "a language model's threads are not processes: `thread_of` does not \
+                          apply"
+                    .into(),
+                help: Some("remove `thread_of`".into()),
+            });
+        }
         threads.push(ThreadCalls {
             name: thread.name.clone(),
             ops: thread

@@ -60,6 +60,9 @@ pub struct ThreadSpec {
     pub ops: Vec<OpCall>,
     /// The thread whose `fork` creates it (models of processes), if any.
     pub child_of: Option<String>,
+    /// The thread whose process it is another thread of, sharing its mm (models of
+    /// processes), if any.
+    pub thread_of: Option<String>,
 }
 
 impl Spec<'_> {

@@ -388,6 +388,7 @@ impl Scenario {
                 name: tname.clone(),
                 ops: calls,
                 child_of: t.child_of.as_ref().map(|c| c.get_ref().clone()),
+                thread_of: t.thread_of.as_ref().map(|c| c.get_ref().clone()),
             });
         }
         let params = Params {
@@ -425,6 +426,10 @@ impl Scenario {
                 Where::ChildOf(t) => (
                     raw.threads[t].child_of.as_ref().map(|c| c.span()),
                     "this parent",
+                ),
+                Where::ThreadOf(t) => (
+                    raw.threads[t].thread_of.as_ref().map(|c| c.span()),
+                    "this process",
                 ),
                 Where::Threads => (None, ""),
             };
@@ -586,6 +591,7 @@ struct RawThread {
     #[serde(default)]
     ops: Vec<Spanned<String>>,
     child_of: Option<Spanned<String>>,
+    thread_of: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -702,6 +708,8 @@ pub enum Where {
     Op(usize, usize),
     /// The `child_of` of thread `.0`.
     ChildOf(usize),
+    /// The `thread_of` of thread `.0`.
+    ThreadOf(usize),
     /// The threads as a whole.
     Threads,
 }

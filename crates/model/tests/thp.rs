@@ -171,11 +171,13 @@ fn scenario_k_counters_by_hand() {
                     Op::Munmap(1),
                 ],
                 child_of: None,
+                thread_of: None,
             },
             Thread {
                 name: "C".into(),
                 ops: vec![Op::Munmap(0), Op::Write(1)],
                 child_of: Some(0),
+                thread_of: None,
             },
         ],
     )
@@ -219,11 +221,13 @@ fn double_map_split_by_hand() {
                 name: "P".into(),
                 ops: vec![Op::ThpFault, Op::Fork { child: 1 }],
                 child_of: None,
+                thread_of: None,
             },
             Thread {
                 name: "C".into(),
                 ops: vec![Op::Munmap(0)],
                 child_of: Some(0),
+                thread_of: None,
             },
         ],
     )
@@ -257,11 +261,13 @@ fn scenario_m(variant: Variant) -> Thp {
                 name: "P".into(),
                 ops: vec![Op::ThpFault, Op::Fork { child: 1 }, Op::Write(0)],
                 child_of: None,
+                thread_of: None,
             },
             Thread {
                 name: "C".into(),
                 ops: vec![Op::Munmap(0)],
                 child_of: Some(0),
+                thread_of: None,
             },
         ],
     )

@@ -122,3 +122,86 @@ fn the_thp_vmsplice_leak_closes_in_v5_18() {
     assert_eq!(failed("v5_18_cow_fixes", parent, child), None);
     assert_eq!(failed("v5_19_anon_exclusive", parent, child), None);
 }
+
+/// A scenario with a GUP-fast thread `T` of `P` (`thread_of`), pinning subpage 0 while `P`
+/// runs `parent`.
+fn with_gup_fast(variant: &str, parent: &str) -> Result<Scenario, String> {
+    let text = format!(
+        "model = \"thp\"\nvariant = \"{variant}\"\n[params]\nsubpages = 1\n\
+         [[thread]]\nname = \"P\"\nops = {parent}\n\
+         [[thread]]\nname = \"T\"\nthread_of = \"P\"\nops = [\"pin_user_pages_fast_only(0)\"]\n\
+         [[thread]]\nname = \"C\"\nchild_of = \"P\"\nops = [\"exit\"]\n"
+    );
+    Scenario::parse("fast", "fast.toml", &text).map_err(|e| e.to_string())
+}
+
+#[test]
+fn gup_fast_racing_fork_is_closed_by_write_protect_seq() {
+    // 57efa1fe5957 (v5.11): without write_protect_seq (v5.9) a GUP-fast pin taken while fork
+    // copies the page tables can survive on a page fork shared, and the parent's write then
+    // copies away from it; from then on (v5.18, v5.19) the pin is undone.
+    for shape in ["", "\"split_huge_pmd\", "] {
+        let parent = format!(r#"["thp_fault", {shape}"fork", "write(0)"]"#);
+        let check = |variant: &str| {
+            let s = with_gup_fast(variant, &parent).unwrap();
+            match s.model().check(&Checker::new().threads(2)).unwrap().verdict {
+                Verdict::Pass => None,
+                Verdict::Violation(c) => Some(c.violation.check),
+                Verdict::Stopped(r) => panic!("{r}"),
+            }
+        };
+        assert_eq!(
+            check("v5_9_page_count").as_deref(),
+            Some("pin_coherence"),
+            "{shape}"
+        );
+        assert_eq!(check("v5_18_cow_fixes"), None, "{shape}");
+        assert_eq!(check("v5_19_anon_exclusive"), None, "{shape}");
+    }
+    // Without a fork to race with, the GUP-fast pin stays coherent on v5.9 too.
+    let text = "model = \"thp\"\nvariant = \"v5_9_page_count\"\n[params]\nsubpages = 1\n\
+                [[thread]]\nname = \"P\"\nops = [\"thp_fault\", \"write(0)\"]\n\
+                [[thread]]\nname = \"T\"\nthread_of = \"P\"\n\
+                ops = [\"pin_user_pages_fast_only(0)\"]\n";
+    let s = Scenario::parse("nofork", "nofork.toml", text).unwrap();
+    let out = s.model().check(&Checker::new().threads(2)).unwrap();
+    assert!(matches!(out.verdict, Verdict::Pass), "{:?}", out.verdict);
+}
+
+#[test]
+fn a_process_thread_is_checked_where_it_is_declared() {
+    let build = |threads: &str| {
+        let text = format!(
+            "model = \"thp\"\nvariant = \"v5_9_page_count\"\n\
+             [[thread]]\nname = \"P\"\nops = [\"thp_fault\"]\n{threads}"
+        );
+        Scenario::parse("t", "t.toml", &text).map_err(|e| e.to_string())
+    };
+    let fast = "ops = [\"pin_user_pages_fast_only(0)\"]\n";
+    let err = build(&format!(
+        "[[thread]]\nname = \"T\"\nthread_of = \"Q\"\n{fast}"
+    ))
+    .unwrap_err();
+    assert!(err.contains("no thread is named so"), "{err}");
+    let err = build(&format!(
+        "[[thread]]\nname = \"T\"\nthread_of = \"T\"\n{fast}"
+    ))
+    .unwrap_err();
+    assert!(err.contains("a thread of itself"), "{err}");
+    let err =
+        build("[[thread]]\nname = \"T\"\nthread_of = \"P\"\nops = [\"write(0)\"]\n").unwrap_err();
+    assert!(err.contains("only takes"), "{err}");
+    let err = build(&format!("[[thread]]\nname = \"T\"\n{fast}")).unwrap_err();
+    assert!(err.contains("another thread of a process"), "{err}");
+    build(&format!(
+        "[[thread]]\nname = \"T\"\nthread_of = \"P\"\n{fast}"
+    ))
+    .unwrap();
+    let pt_frag = "model = \"pt_frag\"\nvariant = \"set_page_count\"\n\
+                   [[thread]]\nname = \"A\"\nops = [\"pte_fragment_alloc\"]\n\
+                   [[thread]]\nname = \"B\"\nthread_of = \"A\"\nops = [\"pte_fragment_alloc\"]\n";
+    let err = Scenario::parse("p", "p.toml", pt_frag)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("`thread_of` does not apply"), "{err}");
+}

@@ -96,9 +96,9 @@ const NOT_EXPRESSED: [(&str, &str); 9] = [
     (
         "the GUP-fast cases (\"R/O GUP-fast pin on R/O-mapped shared page\", \
          \"... previously-shared page\", \"... exclusive page\")",
-        "GUP-fast (`pin_user_pages_fast`: a lockless walk with interrupts off, and from v5.11 \
-         the `write_protect_seq` check against a concurrent fork) is not an operation of the \
-         model",
+        "the model's GUP-fast is `pin_user_pages_fast_only` in another thread of the process, \
+         with no slow-path fallback; these cases take `pin_user_pages_fast`, whose fallback to \
+         the slow path is where the unshare happens",
     ),
     (
         "\"R/O GUP pin on R/O-mapped previously-shared page\"",

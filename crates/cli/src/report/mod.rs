@@ -58,6 +58,8 @@ const STORY: [(&str, &[&str]); 3] = [
             "vmsplice",
             "vmsplice_split",
             "pin_fork",
+            "fork_gup_fast",
+            "fork_gup_fast_split",
         ],
     ),
     ("lang", &[]),
@@ -94,7 +96,8 @@ const INTRO: &[(&str, &str)] = &[
          on a tail subpage reuses it), S (the same race on the PTE path, the form reported in \
          2020: the writer holds the page lock, the splitter does not), vmsplice (a read-only \
          pin that a mapcount-based reuse test writes through, on a PMD-mapped and on a split \
-         THP), and pin_fork (A with a FOLL_PIN pin). The kernel's cow selftest is mirrored \
+         THP), pin_fork (A with a FOLL_PIN pin), and fork_gup_fast (another thread of the \
+         process pins with GUP-fast while it forks: the race write_protect_seq closed). The kernel's cow selftest is mirrored \
          too.",
     ),
     (

@@ -68,6 +68,13 @@ pub fn build(spec: &Spec) -> Result<PtFrag, BuildError> {
                 help: Some("remove `child_of`; it is for models of processes (thp)".into()),
             });
         }
+        if thread.thread_of.is_some() {
+            return Err(BuildError {
+                at: Where::ThreadOf(t),
+                message: "pt_frag threads all run in one mm: `thread_of` does not apply".into(),
+                help: Some("remove `thread_of`; it is for models of processes (thp)".into()),
+            });
+        }
         let mut ops = Vec::new();
         for (i, call) in thread.ops.iter().enumerate() {
             let at = Where::Op(t, i);

@@ -5,6 +5,9 @@
 use super::{Pmd, State, Thp, COUNTER_MAX, COUNTER_MIN, H, NONE};
 use weft_explorer::Violation;
 
+/// The largest `write_protect_seq` the packed state keeps (five bits): two a fork.
+const MAX_WP_SEQ: u8 = 31;
+
 impl Thp {
     /// `model_range`: every counter within [`COUNTER_MIN`]`..=`[`COUNTER_MAX`], and no more
     /// COW copies or pins than a page number or a count byte can name. Not a kernel check:
@@ -29,6 +32,16 @@ impl Thp {
         }
         if !in_range(p.pincount) {
             return Err(out("compound_pincount".into(), p.pincount));
+        }
+        if let Some(mm) = s.mms.iter().find(|mm| mm.wp_seq > MAX_WP_SEQ) {
+            return Err(Violation::new(
+                "model_range",
+                format!(
+                    "write_protect_seq would be {}, past {MAX_WP_SEQ}, the largest the model \
+                     keeps (two a fork)",
+                    mm.wp_seq
+                ),
+            ));
         }
         if let Some((i, &m)) = p.mapcount.iter().enumerate().find(|(_, &m)| !in_range(m)) {
             return Err(out(format!("H[{i}]._mapcount"), m));
@@ -198,6 +211,7 @@ mod tests {
             name: "P".into(),
             ops: vec![Op::ThpFault],
             child_of: None,
+            thread_of: None,
         };
         let thp = Thp::new(Variant::MergedFix, 1, vec![thread]).unwrap();
         let mut s = thp.initial_state();
@@ -225,6 +239,7 @@ mod tests {
                 name: name.into(),
                 ops: vec![Op::Exit],
                 child_of: None,
+                thread_of: None,
             })
             .to_vec();
         let thp = Thp::new(Variant::V519AnonExclusive, 1, threads).unwrap();

@@ -102,7 +102,7 @@ pub(super) fn pack_mm(mm: &Mm, n: usize, out: &mut impl Extend<u8>) {
         writes,
         mm.anon_vma,
         mm.links,
-        mm.pmd_lock as u8 | (mm.pte_lock as u8) << 1 | (mm.has_pinned as u8) << 2,
+        mm.pmd_lock as u8 | (mm.pte_lock as u8) << 1 | (mm.has_pinned as u8) << 2 | mm.wp_seq << 3,
     ]);
     out.extend(pte.iter().map(|e| e.page));
 }
@@ -188,6 +188,7 @@ pub(super) fn unpack(b: &[u8], n: usize) -> State {
                 pmd_lock: locks & 1 != 0,
                 pte_lock: locks & 2 != 0,
                 has_pinned: locks & 4 != 0,
+                wp_seq: locks >> 3,
             }
         })
         .collect();
@@ -285,6 +286,7 @@ mod tests {
             pmd_lock: true,
             pte_lock: false,
             has_pinned: true,
+            wp_seq: 31,
         };
         let mut gather = [NONE; MAX_SUBPAGES];
         gather[n - 1] = 3;
@@ -379,10 +381,11 @@ mod tests {
     fn states_that_differ_in_one_field_have_different_fingerprints() {
         let n = 2;
         let s = unusual(n);
-        let changed: [fn(&mut State); 13] = [
+        let changed: [fn(&mut State); 14] = [
             |s| s.thp.anon_exclusive = 0,
             |s| s.thp.pincount = 0,
             |s| s.mms[0].has_pinned = false,
+            |s| s.mms[0].wp_seq = 30,
             |s| s.threads[1].exclusive = true,
             |s| s.pins[0].foll_pin = false,
             |s| s.thp.mapcount[1] += 1,

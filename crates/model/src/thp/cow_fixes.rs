@@ -57,7 +57,7 @@ macro_rules! with_cow_fix_steps {
                 source: m.src("page_try_dup_anon_rmap", RMAP_H, true),
                 effect: {
                     let exclusive = s.thp.anon_exclusive & 1 != 0;
-                    // `test_bit(MMF_HAS_PINNED, &vma->vm_mm->flags)`: this process's own flag.
+                    // `test_bit(MMF_HAS_PINNED, &vma->vm_mm->flags)`, read with the PMD locks.
                     s.threads[t].pc = match exclusive {
                         false => Pc::ForkPmdDup,
                         true if s.mms[t].has_pinned => Pc::ForkPmdMaybePinned,
@@ -308,6 +308,143 @@ macro_rules! with_cow_fix_steps {
                     s.thp.mapping = s.mms[t].anon_vma;
                     s.thp.anon_exclusive |= 1;
                     s.threads[t].pc = Pc::HugeWpUnlockReuse;
+                },
+            }
+
+            // 57efa1fe5957 (v5.11): fork against GUP-fast
+            /// `raw_write_seqcount_begin(&src_mm->write_protect_seq)` in `copy_page_range`.
+            ForkSeqBegin(m, s, t) {
+                name: "raw_write_seqcount_begin(&src_mm->write_protect_seq)",
+                source: m.src("copy_page_range", MEMORY, true),
+                effect: { s.mms[t].wp_seq += 1; m.copy_page_range(s, t); },
+            }
+            /// `raw_write_seqcount_end(&src_mm->write_protect_seq)`: the fork is done.
+            ForkSeqEnd(m, s, t) {
+                name: "raw_write_seqcount_end(&src_mm->write_protect_seq)",
+                source: m.src("copy_page_range", MEMORY, true),
+                effect: { s.mms[t].wp_seq += 1; m.fork_done(s, t); },
+            }
+
+            // GUP-fast: internal_get_user_pages_fast, gup_huge_pmd, gup_pte_range
+            /// `atomic_set(&current->mm->has_pinned, 1)` (v5.18 on: `MMF_HAS_PINNED`).
+            GupFastStart(m, s, t) {
+                name: "atomic_set(&current->mm->has_pinned, 1)",
+                label: if m.variant.write_protect_seq() {
+                    "mm_set_has_pinned_flag(&current->mm->flags)".into()
+                } else {
+                    Pc::GupFastStart.name().into()
+                },
+                note: Some(format!("subpage {}; FOLL_PIN | FOLL_WRITE | FOLL_FAST_ONLY", s.threads[t].subpage)),
+                source: m.src("internal_get_user_pages_fast", GUP, true),
+                effect: {
+                    s.mms[m.mm(t)].has_pinned = true;
+                    let seq = m.variant.write_protect_seq();
+                    s.threads[t].pc = if seq { Pc::GupFastSeqRead } else { Pc::GupFastRead };
+                },
+            }
+            /// `seq = raw_read_seqcount(&current->mm->write_protect_seq); if (seq & 1) return 0`.
+            GupFastSeqRead(m, s, t) {
+                name: "seq = raw_read_seqcount(&current->mm->write_protect_seq); if (seq & 1) return 0",
+                note: Some(format!("write_protect_seq is {}", s.mms[m.mm(t)].wp_seq)),
+                source: m.src("lockless_pages_from_mm", GUP, true),
+                effect: {
+                    let seq = s.mms[m.mm(t)].wp_seq;
+                    s.threads[t].i = seq;
+                    if seq & 1 == 0 { s.threads[t].pc = Pc::GupFastRead } else { m.fast_failed(s, t) }
+                },
+            }
+            /// `pmd = READ_ONCE(*pmdp)` (or `pte = gup_get_pte(ptep)`), lockless, and the write
+            /// permission FOLL_WRITE needs.
+            GupFastRead(m, s, t) {
+                name: "pmd = READ_ONCE(*pmdp); if (!pmd_access_permitted(orig, FOLL_WRITE)) return 0",
+                label: match s.mms[m.mm(t)].pmd {
+                    Pmd::Table => "pte = gup_get_pte(ptep); \
+                                   if (!pte_access_permitted(pte, FOLL_WRITE)) goto pte_unmap"
+                        .into(),
+                    _ => Pc::GupFastRead.name().into(),
+                },
+                note: Some("lockless, interrupts off".into()),
+                source: m.src("gup_pmd_range", GUP, true),
+                effect: {
+                    match m.fast_entry(s, t) {
+                        Some((level, e)) if e.write => {
+                            s.threads[t].page = e.page;
+                            s.threads[t].todo = level;
+                            s.threads[t].pc = Pc::GupFastGrab;
+                        }
+                        _ => m.fast_failed(s, t),
+                    }
+                },
+            }
+            /// `head = try_grab_compound_head(page, 1, FOLL_PIN)`: `_refcount` and
+            /// `compound_pincount` + 1, unless the page is already freed.
+            GupFastGrab(m, s, t) {
+                name: "head = try_grab_compound_head(page, 1, FOLL_PIN)",
+                label: format!("head = try_grab_compound_head({}, 1, FOLL_PIN)", m.page_label(s, t)),
+                source: m.src("gup_pmd_range", GUP, true),
+                effect: {
+                    let page = s.threads[t].page;
+                    if *Thp::refcount_of(s, page) == 0 {
+                        m.fast_failed(s, t);
+                    } else {
+                        *Thp::refcount_of(s, page) += 1;
+                        if page == H {
+                            s.thp.pincount += 1;
+                        }
+                        s.threads[t].pc = Pc::GupFastRecheck;
+                    }
+                },
+            }
+            /// `if (unlikely(pmd_val(orig) != pmd_val(*pmdp)))`: the entry is unchanged.
+            GupFastRecheck(m, s, t) {
+                name: "if (unlikely(pmd_val(orig) != pmd_val(*pmdp))) put_compound_head(...)",
+                label: if s.threads[t].todo == 2 {
+                    "if (unlikely(pte_val(pte) != pte_val(*ptep))) put_compound_head(...)".into()
+                } else {
+                    Pc::GupFastRecheck.name().into()
+                },
+                source: m.src("gup_pmd_range", GUP, true),
+                effect: {
+                    let same = m.fast_entry(s, t).is_some_and(|(level, e)| {
+                        level == s.threads[t].todo && e.write && e.page == s.threads[t].page
+                    });
+                    s.threads[t].pc = match same {
+                        false => Pc::GupFastPut,
+                        true if m.variant.write_protect_seq() => Pc::GupFastSeqRetry,
+                        true => { m.fast_pinned(s, t); return Ok(()); }
+                    };
+                },
+            }
+            /// `if (read_seqcount_retry(&current->mm->write_protect_seq, seq))`: a fork ran.
+            GupFastSeqRetry(m, s, t) {
+                name: "if (read_seqcount_retry(&current->mm->write_protect_seq, seq)) \
+                       unpin_user_pages(pages, nr_pinned)",
+                note: Some(format!(
+                    "write_protect_seq is {}, was {}",
+                    s.mms[m.mm(t)].wp_seq,
+                    s.threads[t].i
+                )),
+                source: m.src("lockless_pages_from_mm", GUP, true),
+                effect: {
+                    if s.mms[m.mm(t)].wp_seq == s.threads[t].i {
+                        m.fast_pinned(s, t);
+                    } else {
+                        s.threads[t].pc = Pc::GupFastPut;
+                    }
+                },
+            }
+            /// `put_compound_head(head, 1, FOLL_PIN)`: the grab undone; nothing is pinned.
+            GupFastPut(m, s, t) {
+                name: "put_compound_head(head, 1, FOLL_PIN)",
+                note: Some("compound_pincount - 1, then put_page".into()),
+                source: m.src("gup_pmd_range", GUP, true),
+                effect: {
+                    let page = s.threads[t].page;
+                    if page == H {
+                        s.thp.pincount -= 1;
+                    }
+                    m.put(s, page)?;
+                    m.fast_failed(s, t);
                 },
             }
 

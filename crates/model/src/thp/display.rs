@@ -120,7 +120,14 @@ impl Thp {
         let th = &s.threads[t];
         let mut out = Vec::new();
         if let Some(
-            Op::GupPin(_) | Op::GupPinRead(_) | Op::GupUnpin(_) | Op::Munmap(_) | Op::Write(_),
+            Op::GupPin(_)
+            | Op::GupPinRead(_)
+            | Op::PinUserPages(_)
+            | Op::PinUserPagesRead(_)
+            | Op::PinUserPagesFastOnly(_)
+            | Op::GupUnpin(_)
+            | Op::Munmap(_)
+            | Op::Write(_),
         ) = self.op(s, t)
         {
             out.push(Local::new("subpage", th.subpage));

@@ -104,6 +104,10 @@ impl Thp {
                 th.subpage = subpage;
                 unpin
             }
+            Some(Op::PinUserPagesFastOnly(subpage)) => {
+                th.subpage = subpage;
+                Pc::GupFastStart
+            }
             Some(Op::Fork { .. }) => Pc::ForkAnonVma,
             Some(Op::SplitHugePmd) => Pc::SplitLock,
             Some(Op::Munmap(subpage)) => {
@@ -133,6 +137,21 @@ impl Thp {
     pub(super) fn finish_op(&self, s: &mut State, t: usize) {
         s.threads[t].op += 1;
         self.start_op(s, t);
+        // The process's other threads are created once its first operation is done.
+        if s.threads[t].op == 1 {
+            for u in 0..self.threads.len() {
+                if self.threads[u].thread_of == Some(t as u8) {
+                    s.threads[u].started = true;
+                    self.start_op(s, u);
+                }
+            }
+        }
+    }
+
+    /// The thread whose mm thread `t` runs in: its own, or that of the thread it is another
+    /// thread of.
+    pub(super) fn mm(&self, t: usize) -> usize {
+        self.threads[t].thread_of.map_or(t, usize::from)
     }
 
     /// The write fault on the thread's subpage (from `write(i)` or from GUP's
@@ -157,7 +176,7 @@ impl Thp {
     pub(super) fn foll_pin(&self, s: &State, t: usize) -> bool {
         matches!(
             self.op(s, t),
-            Some(Op::PinUserPages(_) | Op::PinUserPagesRead(_))
+            Some(Op::PinUserPages(_) | Op::PinUserPagesRead(_) | Op::PinUserPagesFastOnly(_))
         )
     }
 
@@ -376,8 +395,8 @@ impl Thp {
         let first = if self.variant.anon_exclusive() {
             Pc::ForkPteGet
         } else if self.variant.copies_pinned_by_count() && s.mms[t].has_pinned {
-            // v5.9's `copy_present_page` tests first; `src_mm->has_pinned` is this process's
-            // own flag, read here.
+            // v5.9's `copy_present_page` tests first; `src_mm->has_pinned` is read with the
+            // PTE locks (see the model's simplifications).
             Pc::ForkPteMaybePinned
         } else {
             Pc::ForkPteWrprotect
@@ -411,6 +430,64 @@ impl Thp {
             Some(Op::Fork { child }) => child as usize,
             _ => unreachable!("a fork step outside fork"),
         }
+    }
+
+    /// Whether thread `t`'s fork raises `write_protect_seq`: on the variants that have it,
+    /// when another thread of the process could read it (no other thread reads it, so
+    /// otherwise its steps are left out).
+    pub(super) fn write_protect_seq(&self, t: usize) -> bool {
+        self.variant.write_protect_seq()
+            && self.threads.iter().any(|u| u.thread_of == Some(t as u8))
+    }
+
+    /// `copy_page_range`'s copy of the range: the PMD, the PTEs, or nothing mapped.
+    pub(super) fn copy_page_range(&self, s: &mut State, t: usize) {
+        match s.mms[t].pmd {
+            Pmd::Huge(_) => s.threads[t].pc = Pc::ForkPmdLock,
+            Pmd::Table => s.threads[t].pc = Pc::ForkPteLock,
+            _ => self.copy_done(s, t),
+        }
+    }
+
+    /// The end of `copy_page_range`: `raw_write_seqcount_end`, then the fork is done.
+    pub(super) fn copy_done(&self, s: &mut State, t: usize) {
+        if self.write_protect_seq(t) {
+            s.threads[t].pc = Pc::ForkSeqEnd;
+        } else {
+            self.fork_done(s, t);
+        }
+    }
+
+    /// What GUP-fast's lockless walk finds for thread `t`'s subpage in its process's page
+    /// tables: the level (1, a huge PMD; 2, a PTE) and the entry; nothing if the PMD is none
+    /// or not present (being split), or the PTE is none.
+    pub(super) fn fast_entry(&self, s: &State, t: usize) -> Option<(u8, super::Entry)> {
+        let mm = &s.mms[self.mm(t)];
+        match mm.pmd {
+            Pmd::Huge(e) => Some((1, e)),
+            Pmd::Table => Some(mm.pte[s.threads[t].subpage as usize])
+                .filter(|e| e.present())
+                .map(|e| (2, e)),
+            Pmd::None | Pmd::Invalid(_) => None,
+        }
+    }
+
+    /// GUP-fast pinned the page in hand: the pin is the process's, and the operation is done.
+    pub(super) fn fast_pinned(&self, s: &mut State, t: usize) {
+        let (page, subpage) = (s.threads[t].page, s.threads[t].subpage);
+        s.pins.push(super::Pin {
+            mm: self.mm(t) as u8,
+            page,
+            subpage,
+            read: false,
+            foll_pin: true,
+        });
+        self.finish_op(s, t);
+    }
+
+    /// GUP-fast found nothing it could pin: `pin_user_pages_fast_only` returns 0.
+    pub(super) fn fast_failed(&self, s: &mut State, t: usize) {
+        self.finish_op(s, t);
     }
 
     pub(super) fn fork_done(&self, s: &mut State, t: usize) {

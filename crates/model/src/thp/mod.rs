@@ -18,31 +18,39 @@
 //!   schedule order. No store buffer, no reordering, so the barriers of the real paths (the
 //!   atomics' full barriers, the split's `smp_wmb`) are not steps, and a race that needs a
 //!   reordering cannot be found.
-//! - GUP is the slow path only (`follow_page_mask` under the page-table lock). GUP-fast
-//!   (`gup_huge_pmd`/`gup_pte_range`: a lockless read of the entry, a speculative
-//!   reference, a recheck, with interrupts off) is not an operation, so fork racing GUP-fast
-//!   (closed by 57efa1fe5957's `write_protect_seq`, v5.11) is outside the model, and so are
-//!   the cow selftest's GUP-fast cases.
+//! - GUP is the slow path (`follow_page_mask` under the page-table lock), except
+//!   `pin_user_pages_fast_only`: GUP-fast (`gup_huge_pmd`/`gup_pte_range`: a lockless read of
+//!   the entry, a speculative reference, a recheck, with interrupts off) by another thread of
+//!   a process (`thread_of`), the one thread in the model that shares an mm. It takes no
+//!   page-table lock and no `mmap_lock`, and it has no slow-path fallback (FOLL_FAST_ONLY:
+//!   when the walk fails it pins nothing), so the model's locks still never make a thread
+//!   wait; what it races with is fork (`fork_gup_fast`), closed by 57efa1fe5957's
+//!   `write_protect_seq` (v5.11; `v5_18_cow_fixes` on). Its grab and its undo are one step
+//!   each, as `try_grab_page` is. The slow path's GUP-fast callers (`pin_user_pages_fast`)
+//!   and the cow selftest's GUP-fast cases are not modelled.
 //! - FOLL_PIN (`pin_user_pages`, `pin_user_pages_read`: FOLL_LONGTERM, with or without
 //!   FOLL_WRITE) exists from `v5_9_page_count` on. Its `try_grab_page` (`_refcount` and
 //!   `compound_pincount` + 1) is one step, and so is `unpin_user_page`'s pincount drop; the
-//!   `MMF_HAS_PINNED` flag is set in GUP's first step and read where fork tests it (only the
-//!   mm's own thread touches it). On a COW copy, a small page whose FOLL_PIN pins the kernel
+//!   `MMF_HAS_PINNED` flag is set in GUP's first step and read by fork within the step next
+//!   to its test (the one taking the page-table locks, or reading `PageAnonExclusive`):
+//!   another thread's GUP-fast sets it, but only ever sets it, first, and touches nothing that
+//!   step reads, so every order of the two is still explored. On a COW copy, a small page whose FOLL_PIN pins the kernel
 //!   counts as `GUP_PIN_COUNTING_BIAS` references, a pin adds one reference and
 //!   `page_maybe_dma_pinned` is whether a FOLL_PIN pin of it exists.
 //! - Fork's early copy (`copy_present_page`) is one step, and its `-EAGAIN` retry to
 //!   preallocate the page is folded: the copy is allocated when it is needed, and the test
 //!   that decides it is the step before.
 //! - The per-mm PMD lock and PTE lock are steps, but they never make a thread wait: each mm
-//!   is touched only by its own thread, and by its parent while `fork` copies it, before the
-//!   child thread starts. The page lock of the head is a real lock between processes, taken
+//!   is touched only by its own thread (and its GUP-fast thread, which takes no lock), and by
+//!   its parent while `fork` copies it, before the child thread starts. The page lock of the head is a real lock between processes, taken
 //!   where the variant's kernel takes it: `do_wp_page` (every variant), `__split_huge_pmd`
 //!   (c444eb564fb1: `split_page_lock`, `huge_page_lock`, `v5_9_page_count`; removed in v5.18
 //!   by 7f7609175ff2) and the huge reuse test (ba3c4ce6def4's `trylock_page`:
 //!   `huge_page_lock` and every variant from `v5_9_page_count` on).
-//!   `mmap_sem` is not modelled for the same reason (one thread per mm).
+//!   `mmap_sem` is not modelled for the same reason (GUP-fast does not take it).
 //! - The `pte_same`/`pmd_same` rechecks after retaking a page-table lock always succeed (no
-//!   other thread writes this mm's entries) and are folded into the lock step.
+//!   other thread writes this mm's entries; GUP-fast only reads them) and are folded into the
+//!   lock step.
 //! - Pages made by COW copies are not modelled as compound pages: a copy has a `_refcount`
 //!   and its mappings are read from the page tables. A write fault on a read-only entry to a
 //!   copy, and splitting a PMD that maps a copy, are one coarse step each that decide by the
@@ -255,6 +263,12 @@ impl Variant {
         matches!(self, Variant::V59PageCount | Variant::V518CowFixes)
     }
 
+    /// Whether fork raises `write_protect_seq` around the page-table copy and GUP-fast checks
+    /// it (57efa1fe5957, v5.11).
+    fn write_protect_seq(self) -> bool {
+        matches!(self, Variant::V518CowFixes | Variant::V519AnonExclusive)
+    }
+
     /// Whether pages carry `PageAnonExclusive` (6c287605fd56).
     fn anon_exclusive(self) -> bool {
         self == Variant::V519AnonExclusive
@@ -288,6 +302,10 @@ pub enum Op {
     /// Drops the pin this process took last on subpage i: `put_page` (FOLL_GET) or
     /// `unpin_user_page` (FOLL_PIN).
     GupUnpin(u8),
+    /// `pin_user_pages_fast_only()` on subpage i (FOLL_PIN | FOLL_WRITE | FOLL_FAST_ONLY):
+    /// GUP-fast, lockless with interrupts off, by another thread of a process
+    /// (`thread_of`); when the lockless walk fails it pins nothing (no slow path).
+    PinUserPagesFastOnly(u8),
     /// `fork()`: starts thread `child`, which shares every mapping, all write-protected.
     Fork {
         /// The child's thread index.
@@ -312,18 +330,23 @@ impl Op {
     fn pins(self) -> bool {
         matches!(
             self,
-            Op::GupPin(_) | Op::GupPinRead(_) | Op::PinUserPages(_) | Op::PinUserPagesRead(_)
+            Op::GupPin(_)
+                | Op::GupPinRead(_)
+                | Op::PinUserPages(_)
+                | Op::PinUserPagesRead(_)
+                | Op::PinUserPagesFastOnly(_)
         )
     }
 }
 
 /// The operation names scenario files may use.
-pub const OPERATIONS: [&str; 11] = [
+pub const OPERATIONS: [&str; 12] = [
     "thp_fault",
     "gup_pin(i)",
     "gup_pin_read(i)",
     "pin_user_pages(i)",
     "pin_user_pages_read(i)",
+    "pin_user_pages_fast_only(i)",
     "gup_unpin(i)",
     "fork",
     "split_huge_pmd",
@@ -341,6 +364,9 @@ pub struct Thread {
     pub ops: Vec<Op>,
     /// The thread whose `fork` creates this one.
     pub child_of: Option<u8>,
+    /// The thread whose process this one is another thread of (`thread_of`): it shares that
+    /// thread's mm, and starts once that thread's first operation is done.
+    pub thread_of: Option<u8>,
 }
 
 /// A thp model instance.
@@ -424,6 +450,8 @@ pub struct Mm {
     pte_lock: bool,
     /// `MMF_HAS_PINNED` (v5.9: `mm->has_pinned`): this mm has taken a FOLL_PIN pin.
     has_pinned: bool,
+    /// `write_protect_seq` (57efa1fe5957, v5.11): odd while fork copies the page tables.
+    wp_seq: u8,
 }
 
 /// The THP's counters (raw, −1 based mapcounts).
@@ -545,10 +573,12 @@ impl Thp {
         if threads.is_empty() || threads.len() > MAX_THREADS {
             return Err(format!("a scenario has 1 to {MAX_THREADS} threads"));
         }
-        let shows_pins = threads
-            .iter()
-            .flat_map(|t| &t.ops)
-            .any(|op| matches!(op, Op::PinUserPages(_) | Op::PinUserPagesRead(_)));
+        let shows_pins = threads.iter().flat_map(|t| &t.ops).any(|op| {
+            matches!(
+                op,
+                Op::PinUserPages(_) | Op::PinUserPagesRead(_) | Op::PinUserPagesFastOnly(_)
+            )
+        });
         Ok(Thp {
             variant,
             n,
@@ -703,6 +733,7 @@ impl Model for Thp {
                     pmd_lock: false,
                     pte_lock: false,
                     has_pinned: false,
+                    wp_seq: 0,
                 })
                 .collect(),
             threads: self
@@ -716,7 +747,7 @@ impl Model for Thp {
                         Pc::Start
                     },
                     busy: false,
-                    started: t.child_of.is_none(),
+                    started: t.child_of.is_none() && t.thread_of.is_none(),
                     subpage: 0,
                     i: 0,
                     page: NONE,

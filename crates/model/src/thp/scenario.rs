@@ -83,6 +83,7 @@ pub fn build(spec: &Spec) -> Result<Thp, BuildError> {
             }
         });
     }
+    let owners = owners(spec, &parents)?;
     // Parse the operations.
     let mut built: Vec<Thread> = Vec::new();
     for (t, thread) in threads.iter().enumerate() {
@@ -111,6 +112,27 @@ pub fn build(spec: &Spec) -> Result<Thp, BuildError> {
                 ("gup_pin_read", [a]) => Op::GupPinRead(index(a)?),
                 ("pin_user_pages", [a]) => Op::PinUserPages(index(a)?),
                 ("pin_user_pages_read", [a]) => Op::PinUserPagesRead(index(a)?),
+                ("pin_user_pages_fast_only", [a]) if owners[t].is_some() => {
+                    Op::PinUserPagesFastOnly(index(a)?)
+                }
+                ("pin_user_pages_fast_only", _) => {
+                    return Err(BuildError {
+                        at,
+                        message: "pin_user_pages_fast_only runs in another thread of a process, \
+                                  racing with what that process does"
+                            .into(),
+                        help: Some("give this thread `thread_of = \"<process>\"`".into()),
+                    })
+                }
+                (_, _) if owners[t].is_some() => {
+                    return Err(BuildError {
+                        at,
+                        message: "a thread that shares a process's mm (`thread_of`) only takes \
+                                  GUP-fast pins: pin_user_pages_fast_only(i)"
+                            .into(),
+                        help: None,
+                    })
+                }
                 ("gup_unpin", [a]) => Op::GupUnpin(index(a)?),
                 ("fork", []) => Op::Fork {
                     child: children.next().ok_or_else(|| BuildError {
@@ -143,6 +165,7 @@ pub fn build(spec: &Spec) -> Result<Thp, BuildError> {
             name: name.clone(),
             ops,
             child_of: parents[t],
+            thread_of: owners[t],
         });
     }
     check_shapes(variant, n, &built)?;
@@ -152,6 +175,52 @@ pub fn build(spec: &Spec) -> Result<Thp, BuildError> {
         message,
         help: None,
     })
+}
+
+/// The process each thread is another thread of (`thread_of`), checked: it names another
+/// thread, one that runs as a process of its own (no `thread_of`), and a thread that shares a
+/// process's mm is not also a child.
+fn owners(spec: &Spec, parents: &[Option<u8>]) -> Result<Vec<Option<u8>>, BuildError> {
+    let names = spec.names();
+    let mut owners = Vec::new();
+    for (t, thread) in spec.threads.iter().enumerate() {
+        let Some(owner) = &thread.thread_of else {
+            owners.push(None);
+            continue;
+        };
+        let err = |message: String| BuildError {
+            at: Where::ThreadOf(t),
+            message,
+            help: Some(format!("threads: {}", names.join(", "))),
+        };
+        let o = names.iter().position(|n| n == owner).ok_or_else(|| {
+            err(format!(
+                "thread `{}` is thread_of `{}`, but no thread is named so",
+                names[t],
+                echo(owner)
+            ))
+        })?;
+        if o == t {
+            return Err(err(format!(
+                "thread `{}` cannot be a thread of itself",
+                names[t]
+            )));
+        }
+        if spec.threads[o].thread_of.is_some() {
+            return Err(err(format!(
+                "`{}` is itself another process's thread: name that process",
+                names[o]
+            )));
+        }
+        if parents[t].is_some() {
+            return Err(err(format!(
+                "thread `{}` cannot be both a child (child_of) and a thread of `{}`",
+                names[t], names[o]
+            )));
+        }
+        owners.push(Some(o as u8));
+    }
+    Ok(owners)
 }
 
 /// Refuses a scenario that could raise a `_refcount` past [`COUNTER_MAX`], the largest value
@@ -189,7 +258,21 @@ fn check_shapes(variant: Variant, n: u8, threads: &[Thread]) -> Result<(), Build
         .iter()
         .map(|t| t.child_of.is_none().then_some(Shape::None))
         .collect();
-    let mut done = vec![false; threads.len()];
+    // A process's other threads pin through its mapping as it is when they run: only their
+    // variant is checked here.
+    let mut done: Vec<bool> = threads.iter().map(|t| t.thread_of.is_some()).collect();
+    if !variant.since_v5_9() {
+        if let Some(t) = threads.iter().position(|t| t.thread_of.is_some()) {
+            return Err(BuildError {
+                at: Where::ThreadOf(t),
+                message: format!(
+                    "{} has no FOLL_PIN: pin_user_pages came in v5.6 (eddb1c228f79)",
+                    variant.name()
+                ),
+                help: None,
+            });
+        }
+    }
     let mut faults = 0;
     while let Some(t) = (0..threads.len()).find(|&t| !done[t] && start[t].is_some()) {
         done[t] = true;
@@ -215,6 +298,7 @@ fn check_shapes(variant: Variant, n: u8, threads: &[Thread]) -> Result<(), Build
                     }
                     shape = Shape::Huge;
                 }
+                Op::PinUserPagesFastOnly(_) => unreachable!("other threads are not simulated"),
                 Op::PinUserPages(_) | Op::PinUserPagesRead(_) if !variant.since_v5_9() => {
                     return Err(err(format!(
                         "{} has no FOLL_PIN: pin_user_pages came in v5.6 (eddb1c228f79); \

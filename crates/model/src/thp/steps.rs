@@ -525,10 +525,10 @@ with_cow_fix_steps! {
                 s.mms[c].anon_vma = c as u8;
                 s.mms[c].links = parent.links | 1 << c;
             }
-            match parent.pmd {
-                Pmd::Huge(_) => s.threads[t].pc = Pc::ForkPmdLock,
-                Pmd::Table => s.threads[t].pc = Pc::ForkPteLock,
-                _ => m.fork_done(s, t),
+            if m.write_protect_seq(t) {
+                s.threads[t].pc = Pc::ForkSeqBegin;
+            } else {
+                m.copy_page_range(s, t);
             }
         },
     }
@@ -538,8 +538,8 @@ with_cow_fix_steps! {
         source: m.src("copy_huge_pmd", HUGE, false),
         effect: {
             m.fork_pmd_locks(s, t, true);
-            // v5.9's test before get_page: `atomic_read(&src_mm->has_pinned)` is this
-            // process's own flag, so it is read here; `page_maybe_dma_pinned` is a step.
+            // v5.9's test before get_page: `atomic_read(&src_mm->has_pinned)` is read with the
+            // locks (see the model's simplifications); `page_maybe_dma_pinned` is a step.
             let checks = m.variant.copies_pinned_by_count() && s.mms[t].has_pinned;
             s.threads[t].pc = if checks { Pc::ForkPmdMaybePinned } else { Pc::ForkPmdGet };
         },
@@ -594,7 +594,7 @@ with_cow_fix_steps! {
     ForkPmdUnlock(m, s, t) {
         name: "spin_unlock(src_ptl); spin_unlock(dst_ptl)",
         source: m.src("copy_huge_pmd", HUGE, false),
-        effect: { m.fork_pmd_locks(s, t, false); m.fork_done(s, t); },
+        effect: { m.fork_pmd_locks(s, t, false); m.copy_done(s, t); },
     }
     /// `dst_pte = pte_alloc_map_lock(dst_mm, ...); spin_lock_nested(src_ptl)`.
     ForkPteLock(m, s, t) {
@@ -680,7 +680,7 @@ with_cow_fix_steps! {
     ForkPteUnlock(m, s, t) {
         name: "spin_unlock(src_ptl); pte_unmap_unlock(orig_dst_pte, dst_ptl)",
         source: m.src("copy_pte_range", MEMORY, false),
-        effect: { m.fork_pte_locks(s, t, false); m.fork_done(s, t); },
+        effect: { m.fork_pte_locks(s, t, false); m.copy_done(s, t); },
     }
 
 }

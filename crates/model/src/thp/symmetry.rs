@@ -34,6 +34,13 @@ const OWN_LINK: u8 = 1 << 7;
 pub(super) fn groups(threads: &[Thread]) -> Vec<Vec<usize>> {
     let mut groups: Vec<Vec<usize>> = Vec::new();
     for (t, thread) in threads.iter().enumerate() {
+        // A process with another thread, and that thread, stay in place.
+        let shared = |u: usize| {
+            threads[u].thread_of.is_some() || threads.iter().any(|o| o.thread_of == Some(u as u8))
+        };
+        if shared(t) {
+            continue;
+        }
         let same = |g: &&mut Vec<usize>| {
             let first = &threads[g[0]];
             first.ops == thread.ops && first.child_of == thread.child_of
