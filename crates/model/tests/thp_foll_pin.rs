@@ -205,3 +205,27 @@ fn a_process_thread_is_checked_where_it_is_declared() {
         .to_string();
     assert!(err.contains("`thread_of` does not apply"), "{err}");
 }
+
+#[test]
+fn a_2016_gup_fast_pin_meets_the_2016_reuse_tests_as_a_slow_one_does() {
+    // vfio's path in 2016: GUP-fast with FOLL_GET from another thread, while the process forks
+    // and writes. v4.5 copies the pinned page once the child has gone (false_cow, as in A);
+    // the merged fix, counting mappings, reuses it.
+    let parent = r#"["thp_fault", "fork", "write(0)"]"#;
+    let check = |variant: &str| {
+        let text = format!(
+            "model = \"thp\"\nvariant = \"{variant}\"\n[params]\nsubpages = 1\n\
+             [[thread]]\nname = \"P\"\nops = {parent}\n\
+             [[thread]]\nname = \"T\"\nthread_of = \"P\"\nops = [\"gup_fast_pin(0)\"]\n\
+             [[thread]]\nname = \"C\"\nchild_of = \"P\"\nops = [\"exit\"]\n"
+        );
+        let s = Scenario::parse("vfio", "vfio.toml", &text).unwrap();
+        match s.model().check(&Checker::new().threads(2)).unwrap().verdict {
+            Verdict::Pass => None,
+            Verdict::Violation(c) => Some(c.violation.check),
+            Verdict::Stopped(r) => panic!("{r}"),
+        }
+    };
+    assert_eq!(check("v4_5").as_deref(), Some("false_cow"));
+    assert_eq!(check("merged_fix"), None);
+}

@@ -60,6 +60,7 @@ const STORY: [(&str, &[&str]); 3] = [
             "pin_fork",
             "fork_gup_fast",
             "fork_gup_fast_split",
+            "vfio_gup_fast",
         ],
     ),
     ("lang", &[]),

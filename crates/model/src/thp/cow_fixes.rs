@@ -357,11 +357,16 @@ macro_rules! with_cow_fix_steps {
             /// permission FOLL_WRITE needs.
             GupFastRead(m, s, t) {
                 name: "pmd = READ_ONCE(*pmdp); if (!pmd_access_permitted(orig, FOLL_WRITE)) return 0",
-                label: match s.mms[m.mm(t)].pmd {
-                    Pmd::Table => "pte = gup_get_pte(ptep); \
+                label: match (s.mms[m.mm(t)].pmd, m.variant.since_v5_9()) {
+                    (Pmd::Table, true) => "pte = gup_get_pte(ptep); \
                                    if (!pte_access_permitted(pte, FOLL_WRITE)) goto pte_unmap"
                         .into(),
-                    _ => Pc::GupFastRead.name().into(),
+                    (Pmd::Table, false) => "pte = gup_get_pte(ptep); \
+                                            if (write && !pte_write(pte)) goto pte_unmap"
+                        .into(),
+                    (_, true) => Pc::GupFastRead.name().into(),
+                    (_, false) => "pmd = READ_ONCE(*pmdp); if (write && !pmd_write(orig)) return 0"
+                        .into(),
                 },
                 note: Some("lockless, interrupts off".into()),
                 source: m.src("gup_pmd_range", GUP, true),
@@ -377,10 +382,17 @@ macro_rules! with_cow_fix_steps {
                 },
             }
             /// `head = try_grab_compound_head(page, 1, FOLL_PIN)`: `_refcount` and
-            /// `compound_pincount` + 1, unless the page is already freed.
+            /// `compound_pincount` + 1, unless the page is already freed (FOLL_GET, and before
+            /// v5.7: `_refcount` alone, `page_cache_add_speculative`).
             GupFastGrab(m, s, t) {
                 name: "head = try_grab_compound_head(page, 1, FOLL_PIN)",
-                label: format!("head = try_grab_compound_head({}, 1, FOLL_PIN)", m.page_label(s, t)),
+                label: if m.foll_pin(s, t) {
+                    format!("head = try_grab_compound_head({}, 1, FOLL_PIN)", m.page_label(s, t))
+                } else if m.variant.since_v5_9() {
+                    format!("head = try_grab_compound_head({}, 1, FOLL_GET)", m.page_label(s, t))
+                } else {
+                    format!("if (!page_cache_add_speculative({}, 1)) return 0", m.page_label(s, t))
+                },
                 source: m.src("gup_pmd_range", GUP, true),
                 effect: {
                     let page = s.threads[t].page;
@@ -388,7 +400,7 @@ macro_rules! with_cow_fix_steps {
                         m.fast_failed(s, t);
                     } else {
                         *Thp::refcount_of(s, page) += 1;
-                        if page == H {
+                        if page == H && m.foll_pin(s, t) {
                             s.thp.pincount += 1;
                         }
                         s.threads[t].pc = Pc::GupFastRecheck;
@@ -410,7 +422,9 @@ macro_rules! with_cow_fix_steps {
                     });
                     s.threads[t].pc = match same {
                         false => Pc::GupFastPut,
-                        true if m.variant.write_protect_seq() => Pc::GupFastSeqRetry,
+                        true if m.variant.write_protect_seq() && m.foll_pin(s, t) => {
+                            Pc::GupFastSeqRetry
+                        }
                         true => { m.fast_pinned(s, t); return Ok(()); }
                     };
                 },
@@ -436,11 +450,16 @@ macro_rules! with_cow_fix_steps {
             /// `put_compound_head(head, 1, FOLL_PIN)`: the grab undone; nothing is pinned.
             GupFastPut(m, s, t) {
                 name: "put_compound_head(head, 1, FOLL_PIN)",
-                note: Some("compound_pincount - 1, then put_page".into()),
+                label: if m.foll_pin(s, t) {
+                    Pc::GupFastPut.name().into()
+                } else {
+                    "put_page(head)".into()
+                },
+                note: m.foll_pin(s, t).then(|| "compound_pincount - 1, then put_page".into()),
                 source: m.src("gup_pmd_range", GUP, true),
                 effect: {
                     let page = s.threads[t].page;
-                    if page == H {
+                    if page == H && m.foll_pin(s, t) {
                         s.thp.pincount -= 1;
                     }
                     m.put(s, page)?;

@@ -125,6 +125,7 @@ impl Thp {
             | Op::PinUserPages(_)
             | Op::PinUserPagesRead(_)
             | Op::PinUserPagesFastOnly(_)
+            | Op::GupFastPin(_)
             | Op::GupUnpin(_)
             | Op::Munmap(_)
             | Op::Write(_),

@@ -108,6 +108,10 @@ impl Thp {
                 th.subpage = subpage;
                 Pc::GupFastStart
             }
+            Some(Op::GupFastPin(subpage)) => {
+                th.subpage = subpage;
+                Pc::GupFastRead
+            }
             Some(Op::Fork { .. }) => Pc::ForkAnonVma,
             Some(Op::SplitHugePmd) => Pc::SplitLock,
             Some(Op::Munmap(subpage)) => {
@@ -475,12 +479,13 @@ impl Thp {
     /// GUP-fast pinned the page in hand: the pin is the process's, and the operation is done.
     pub(super) fn fast_pinned(&self, s: &mut State, t: usize) {
         let (page, subpage) = (s.threads[t].page, s.threads[t].subpage);
+        let foll_pin = self.foll_pin(s, t);
         s.pins.push(super::Pin {
             mm: self.mm(t) as u8,
             page,
             subpage,
             read: false,
-            foll_pin: true,
+            foll_pin,
         });
         self.finish_op(s, t);
     }

@@ -19,9 +19,12 @@
 //!   atomics' full barriers, the split's `smp_wmb`) are not steps, and a race that needs a
 //!   reordering cannot be found.
 //! - GUP is the slow path (`follow_page_mask` under the page-table lock), except
-//!   `pin_user_pages_fast_only`: GUP-fast (`gup_huge_pmd`/`gup_pte_range`: a lockless read of
-//!   the entry, a speculative reference, a recheck, with interrupts off) by another thread of
-//!   a process (`thread_of`), the one thread in the model that shares an mm. It takes no
+//!   `pin_user_pages_fast_only` (FOLL_PIN) and `gup_fast_pin` (FOLL_GET): GUP-fast
+//!   (`gup_huge_pmd`/`gup_pte_range`: a lockless read of the entry, a speculative reference,
+//!   a recheck, with interrupts off) by another thread of a process (`thread_of`), the one
+//!   kind of thread in the model that shares an mm. On the 2016 variants it is the generic
+//!   (RCU) GUP-fast of mm/gup.c at v4.6.2, as powerpc and arm64 ran it; x86's own gup.c of the
+//!   time took its reference with no recheck. It takes no
 //!   page-table lock and no `mmap_lock`, and it has no slow-path fallback (FOLL_FAST_ONLY:
 //!   when the walk fails it pins nothing), so the model's locks still never make a thread
 //!   wait; what it races with is fork (`fork_gup_fast`), closed by 57efa1fe5957's
@@ -306,6 +309,10 @@ pub enum Op {
     /// GUP-fast, lockless with interrupts off, by another thread of a process
     /// (`thread_of`); when the lockless walk fails it pins nothing (no slow path).
     PinUserPagesFastOnly(u8),
+    /// `__get_user_pages_fast(addr, 1, 1, &page)` (v5.9: `get_user_pages_fast_only`) on
+    /// subpage i: GUP-fast with FOLL_GET | FOLL_WRITE, the lockless path vfio pinned with in
+    /// 2016, by another thread of a process (`thread_of`); no slow-path fallback.
+    GupFastPin(u8),
     /// `fork()`: starts thread `child`, which shares every mapping, all write-protected.
     Fork {
         /// The child's thread index.
@@ -335,18 +342,20 @@ impl Op {
                 | Op::PinUserPages(_)
                 | Op::PinUserPagesRead(_)
                 | Op::PinUserPagesFastOnly(_)
+                | Op::GupFastPin(_)
         )
     }
 }
 
 /// The operation names scenario files may use.
-pub const OPERATIONS: [&str; 12] = [
+pub const OPERATIONS: [&str; 13] = [
     "thp_fault",
     "gup_pin(i)",
     "gup_pin_read(i)",
     "pin_user_pages(i)",
     "pin_user_pages_read(i)",
     "pin_user_pages_fast_only(i)",
+    "gup_fast_pin(i)",
     "gup_unpin(i)",
     "fork",
     "split_huge_pmd",

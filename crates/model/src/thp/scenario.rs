@@ -115,12 +115,15 @@ pub fn build(spec: &Spec) -> Result<Thp, BuildError> {
                 ("pin_user_pages_fast_only", [a]) if owners[t].is_some() => {
                     Op::PinUserPagesFastOnly(index(a)?)
                 }
-                ("pin_user_pages_fast_only", _) => {
+                ("gup_fast_pin", [a]) if owners[t].is_some() => Op::GupFastPin(index(a)?),
+                ("pin_user_pages_fast_only" | "gup_fast_pin", _) => {
                     return Err(BuildError {
                         at,
-                        message: "pin_user_pages_fast_only runs in another thread of a process, \
-                                  racing with what that process does"
-                            .into(),
+                        message: format!(
+                            "{} runs in another thread of a process, racing with what that \
+                             process does",
+                            call.name
+                        ),
                         help: Some("give this thread `thread_of = \"<process>\"`".into()),
                     })
                 }
@@ -128,7 +131,7 @@ pub fn build(spec: &Spec) -> Result<Thp, BuildError> {
                     return Err(BuildError {
                         at,
                         message: "a thread that shares a process's mm (`thread_of`) only takes \
-                                  GUP-fast pins: pin_user_pages_fast_only(i)"
+                                  GUP-fast pins: gup_fast_pin(i), pin_user_pages_fast_only(i)"
                             .into(),
                         help: None,
                     })
@@ -262,7 +265,12 @@ fn check_shapes(variant: Variant, n: u8, threads: &[Thread]) -> Result<(), Build
     // variant is checked here.
     let mut done: Vec<bool> = threads.iter().map(|t| t.thread_of.is_some()).collect();
     if !variant.since_v5_9() {
-        if let Some(t) = threads.iter().position(|t| t.thread_of.is_some()) {
+        let foll_pin = |t: &Thread| {
+            t.ops
+                .iter()
+                .any(|op| matches!(op, Op::PinUserPagesFastOnly(_)))
+        };
+        if let Some(t) = threads.iter().position(foll_pin) {
             return Err(BuildError {
                 at: Where::ThreadOf(t),
                 message: format!(
@@ -298,7 +306,9 @@ fn check_shapes(variant: Variant, n: u8, threads: &[Thread]) -> Result<(), Build
                     }
                     shape = Shape::Huge;
                 }
-                Op::PinUserPagesFastOnly(_) => unreachable!("other threads are not simulated"),
+                Op::PinUserPagesFastOnly(_) | Op::GupFastPin(_) => {
+                    unreachable!("other threads are not simulated")
+                }
                 Op::PinUserPages(_) | Op::PinUserPagesRead(_) if !variant.since_v5_9() => {
                     return Err(err(format!(
                         "{} has no FOLL_PIN: pin_user_pages came in v5.6 (eddb1c228f79); \
