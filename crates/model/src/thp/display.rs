@@ -119,18 +119,9 @@ impl Thp {
     pub(super) fn locals_of(&self, s: &State, t: usize) -> Vec<Local> {
         let th = &s.threads[t];
         let mut out = Vec::new();
-        if let Some(
-            Op::GupPin(_)
-            | Op::GupPinRead(_)
-            | Op::PinUserPages(_)
-            | Op::PinUserPagesRead(_)
-            | Op::PinUserPagesFastOnly(_)
-            | Op::GupFastPin(_)
-            | Op::GupUnpin(_)
-            | Op::Munmap(_)
-            | Op::Write(_),
-        ) = self.op(s, t)
-        {
+        let names_subpage =
+            |op: Op| op.pins() || matches!(op, Op::GupUnpin(_) | Op::Munmap(_) | Op::Write(_));
+        if self.op(s, t).is_some_and(names_subpage) {
             out.push(Local::new("subpage", th.subpage));
         }
         if th.page != NONE {
