@@ -350,7 +350,7 @@ macro_rules! with_cow_fix_steps {
                 effect: {
                     let seq = s.mms[m.mm(t)].wp_seq;
                     s.threads[t].i = seq;
-                    if seq & 1 == 0 { s.threads[t].pc = Pc::GupFastRead } else { m.fast_failed(s, t) }
+                    if seq & 1 == 0 { s.threads[t].pc = Pc::GupFastRead } else { m.finish_op(s, t) }
                 },
             }
             /// `pmd = READ_ONCE(*pmdp)` (or `pte = gup_get_pte(ptep)`), lockless, and the write
@@ -377,7 +377,7 @@ macro_rules! with_cow_fix_steps {
                             s.threads[t].todo = level;
                             s.threads[t].pc = Pc::GupFastGrab;
                         }
-                        _ => m.fast_failed(s, t),
+                        _ => m.finish_op(s, t),
                     }
                 },
             }
@@ -397,7 +397,7 @@ macro_rules! with_cow_fix_steps {
                 effect: {
                     let page = s.threads[t].page;
                     if *Thp::refcount_of(s, page) == 0 {
-                        m.fast_failed(s, t);
+                        m.finish_op(s, t);
                     } else {
                         *Thp::refcount_of(s, page) += 1;
                         if page == H && m.foll_pin(s, t) {
@@ -463,7 +463,7 @@ macro_rules! with_cow_fix_steps {
                         s.thp.pincount -= 1;
                     }
                     m.put(s, page)?;
-                    m.fast_failed(s, t);
+                    m.finish_op(s, t);
                 },
             }
 

@@ -71,11 +71,15 @@ impl Thp {
         let mm = s.mms[t];
         let n = self.n;
         // `unpin_user_page` drops a FOLL_PIN pin's count on the THP first.
-        let unpin = match op.and_then(|op| match op {
-            Op::GupUnpin(subpage) => Some(s.pins[Self::last_pin(s, t, subpage)]),
-            _ => None,
-        }) {
-            Some(pin) if pin.foll_pin && pin.page == super::H => Pc::UnpinPincount,
+        let unpin = match op {
+            Some(Op::GupUnpin(subpage)) => {
+                let pin = s.pins[Self::last_pin(s, t, subpage)];
+                if pin.foll_pin && pin.page == super::H {
+                    Pc::UnpinPincount
+                } else {
+                    Pc::Unpin
+                }
+            }
             _ => Pc::Unpin,
         };
         let th = &mut s.threads[t];
@@ -178,10 +182,7 @@ impl Thp {
 
     /// Whether thread `t`'s current operation pins with FOLL_PIN (`pin_user_pages`).
     pub(super) fn foll_pin(&self, s: &State, t: usize) -> bool {
-        matches!(
-            self.op(s, t),
-            Some(Op::PinUserPages(_) | Op::PinUserPagesRead(_) | Op::PinUserPagesFastOnly(_))
-        )
+        self.op(s, t).is_some_and(Op::foll_pin)
     }
 
     /// Whether thread `t`'s fault is an unshare fault (`FAULT_FLAG_UNSHARE`, v5.19): the one a
@@ -398,9 +399,8 @@ impl Thp {
     pub(super) fn next_fork_pte(&self, s: &mut State, t: usize) {
         let first = if self.variant.anon_exclusive() {
             Pc::ForkPteGet
-        } else if self.variant.copies_pinned_by_count() && s.mms[t].has_pinned {
-            // v5.9's `copy_present_page` tests first; `src_mm->has_pinned` is read with the
-            // PTE locks (see the model's simplifications).
+        } else if self.fork_tests_pins(s, t) {
+            // v5.9's `copy_present_page` tests first.
             Pc::ForkPteMaybePinned
         } else {
             Pc::ForkPteWrprotect
@@ -490,9 +490,11 @@ impl Thp {
         self.finish_op(s, t);
     }
 
-    /// GUP-fast found nothing it could pin: `pin_user_pages_fast_only` returns 0.
-    pub(super) fn fast_failed(&self, s: &mut State, t: usize) {
-        self.finish_op(s, t);
+    /// Whether v5.9's and v5.18's fork tests thread `t`'s pages for pins: `is_cow_mapping() &&
+    /// src_mm->has_pinned`, the flag read with fork's page-table locks (see the model's
+    /// simplifications), before `page_maybe_dma_pinned()`.
+    pub(super) fn fork_tests_pins(&self, s: &State, t: usize) -> bool {
+        self.variant.copies_pinned_by_count() && s.mms[t].has_pinned
     }
 
     pub(super) fn fork_done(&self, s: &mut State, t: usize) {

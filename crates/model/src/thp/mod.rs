@@ -345,6 +345,14 @@ impl Op {
                 | Op::GupFastPin(_)
         )
     }
+
+    /// Whether the operation pins with FOLL_PIN (`pin_user_pages` and its kin, v5.6).
+    fn foll_pin(self) -> bool {
+        matches!(
+            self,
+            Op::PinUserPages(_) | Op::PinUserPagesRead(_) | Op::PinUserPagesFastOnly(_)
+        )
+    }
 }
 
 /// The operation names scenario files may use.
@@ -582,12 +590,7 @@ impl Thp {
         if threads.is_empty() || threads.len() > MAX_THREADS {
             return Err(format!("a scenario has 1 to {MAX_THREADS} threads"));
         }
-        let shows_pins = threads.iter().flat_map(|t| &t.ops).any(|op| {
-            matches!(
-                op,
-                Op::PinUserPages(_) | Op::PinUserPagesRead(_) | Op::PinUserPagesFastOnly(_)
-            )
-        });
+        let shows_pins = threads.iter().flat_map(|t| &t.ops).any(|op| op.foll_pin());
         Ok(Thp {
             variant,
             n,

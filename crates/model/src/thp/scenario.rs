@@ -261,26 +261,28 @@ fn check_shapes(variant: Variant, n: u8, threads: &[Thread]) -> Result<(), Build
         .iter()
         .map(|t| t.child_of.is_none().then_some(Shape::None))
         .collect();
-    // A process's other threads pin through its mapping as it is when they run: only their
-    // variant is checked here.
-    let mut done: Vec<bool> = threads.iter().map(|t| t.thread_of.is_some()).collect();
-    if !variant.since_v5_9() {
-        let foll_pin = |t: &Thread| {
-            t.ops
-                .iter()
-                .any(|op| matches!(op, Op::PinUserPagesFastOnly(_)))
-        };
-        if let Some(t) = threads.iter().position(foll_pin) {
-            return Err(BuildError {
-                at: Where::ThreadOf(t),
-                message: format!(
-                    "{} has no FOLL_PIN: pin_user_pages came in v5.6 (eddb1c228f79)",
-                    variant.name()
-                ),
-                help: None,
-            });
-        }
+    // FOLL_PIN, in any thread, needs a variant that has it.
+    let foll_pin = threads.iter().enumerate().find_map(|(t, thread)| {
+        thread
+            .ops
+            .iter()
+            .position(|op| op.foll_pin())
+            .map(|k| (t, k))
+    });
+    if let (Some((t, k)), false) = (foll_pin, variant.since_v5_9()) {
+        return Err(BuildError {
+            at: Where::Op(t, k),
+            message: format!(
+                "{} has no FOLL_PIN: pin_user_pages came in v5.6 (eddb1c228f79); gup_pin and \
+                 gup_pin_read take FOLL_GET pins",
+                variant.name()
+            ),
+            help: None,
+        });
     }
+    // A process's other threads pin through its mapping as it is when they run: their shapes
+    // are not simulated.
+    let mut done: Vec<bool> = threads.iter().map(|t| t.thread_of.is_some()).collect();
     let mut faults = 0;
     while let Some(t) = (0..threads.len()).find(|&t| !done[t] && start[t].is_some()) {
         done[t] = true;
@@ -308,13 +310,6 @@ fn check_shapes(variant: Variant, n: u8, threads: &[Thread]) -> Result<(), Build
                 }
                 Op::PinUserPagesFastOnly(_) | Op::GupFastPin(_) => {
                     unreachable!("other threads are not simulated")
-                }
-                Op::PinUserPages(_) | Op::PinUserPagesRead(_) if !variant.since_v5_9() => {
-                    return Err(err(format!(
-                        "{} has no FOLL_PIN: pin_user_pages came in v5.6 (eddb1c228f79); \
-                         gup_pin and gup_pin_read take FOLL_GET pins",
-                        variant.name()
-                    )));
                 }
                 Op::Write(i) if !shape.maps(i) => {
                     return Err(err(format!("`{name}` does not map subpage {i} here")));

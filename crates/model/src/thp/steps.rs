@@ -538,9 +538,8 @@ with_cow_fix_steps! {
         source: m.src("copy_huge_pmd", HUGE, false),
         effect: {
             m.fork_pmd_locks(s, t, true);
-            // v5.9's test before get_page: `atomic_read(&src_mm->has_pinned)` is read with the
-            // locks (see the model's simplifications); `page_maybe_dma_pinned` is a step.
-            let checks = m.variant.copies_pinned_by_count() && s.mms[t].has_pinned;
+            // v5.9's test before get_page; `page_maybe_dma_pinned` is a step.
+            let checks = m.fork_tests_pins(s, t);
             s.threads[t].pc = if checks { Pc::ForkPmdMaybePinned } else { Pc::ForkPmdGet };
         },
     }
