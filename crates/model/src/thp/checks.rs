@@ -119,7 +119,7 @@ impl Thp {
         }
         // PageAnonExclusive: a subpage marked exclusive is mapped by one process at most.
         for i in 0..self.n {
-            if p.anon_exclusive & 1 << i != 0 && self.maps(s, H, i) > 1 {
+            if p.exclusive(i) && self.maps(s, H, i) > 1 {
                 return Err(Violation::new(
                     "counter_mismatch",
                     format!(

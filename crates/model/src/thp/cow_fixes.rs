@@ -56,7 +56,7 @@ macro_rules! with_cow_fix_steps {
                        if (!PageAnonExclusive(page)) goto dup",
                 source: m.src("page_try_dup_anon_rmap", RMAP_H, true),
                 effect: {
-                    let exclusive = s.thp.anon_exclusive & 1 != 0;
+                    let exclusive = s.thp.exclusive(0);
                     // `test_bit(MMF_HAS_PINNED, &vma->vm_mm->flags)`, read with the PMD locks.
                     s.threads[t].pc = match exclusive {
                         false => Pc::ForkPmdDup,
@@ -188,7 +188,7 @@ macro_rules! with_cow_fix_steps {
                 label: format!("if (PageAnonExclusive(H[{}])) goto reuse", s.threads[t].subpage),
                 source: m.src("do_wp_page", MEMORY, true),
                 effect: {
-                    let exclusive = s.thp.anon_exclusive & 1 << s.threads[t].subpage != 0;
+                    let exclusive = s.thp.exclusive(s.threads[t].subpage);
                     s.threads[t].pc = if exclusive { m.reuse_pc(s, t) } else { Pc::WpCountEarly };
                 },
             }
@@ -251,7 +251,7 @@ macro_rules! with_cow_fix_steps {
                 note: Some("early check when only holding the PT lock".into()),
                 source: m.src("do_huge_pmd_wp_page", HUGE, true),
                 effect: {
-                    let exclusive = s.thp.anon_exclusive & 1 != 0;
+                    let exclusive = s.thp.exclusive(0);
                     s.threads[t].pc =
                         if exclusive { m.huge_reuse_pc(s, t) } else { Pc::HugeWpTrylock };
                 },
@@ -262,7 +262,7 @@ macro_rules! with_cow_fix_steps {
                 note: Some("recheck after temporarily dropping the PT lock".into()),
                 source: m.src("do_huge_pmd_wp_page", HUGE, true),
                 effect: {
-                    let exclusive = s.thp.anon_exclusive & 1 != 0;
+                    let exclusive = s.thp.exclusive(0);
                     s.threads[t].pc =
                         if exclusive { Pc::HugeWpUnlockReuse } else { Pc::HugeWpCountCheck };
                 },
@@ -473,7 +473,7 @@ macro_rules! with_cow_fix_steps {
                 name: "anon_exclusive = PageAnon(page) && PageAnonExclusive(page)",
                 source: m.split_src("__split_huge_pmd_locked"),
                 effect: {
-                    s.threads[t].exclusive = s.thp.anon_exclusive & 1 != 0;
+                    s.threads[t].exclusive = s.thp.exclusive(0);
                     s.threads[t].pc = Pc::SplitWithdraw;
                 },
             }

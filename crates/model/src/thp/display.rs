@@ -24,7 +24,7 @@ impl Thp {
         }
         if self.variant.anon_exclusive() {
             for i in 0..self.n {
-                let exclusive = p.anon_exclusive & 1 << i != 0;
+                let exclusive = p.exclusive(i);
                 out.push(Field::memory(
                     format!("H[{i}].PageAnonExclusive"),
                     exclusive,

@@ -208,8 +208,8 @@ impl Thp {
     /// mapping, the subpage's for a PTE; for a COW copy, whether it is mapped once.
     pub(super) fn exclusive(&self, s: &State, t: usize, page: u8, subpage: u8) -> bool {
         match (page, s.mms[t].pmd) {
-            (super::H, Pmd::Huge(_)) => s.thp.anon_exclusive & 1 != 0,
-            (super::H, _) => s.thp.anon_exclusive & 1 << subpage != 0,
+            (super::H, Pmd::Huge(_)) => s.thp.exclusive(0),
+            (super::H, _) => s.thp.exclusive(subpage),
             _ => self.maps(s, page, subpage) == 1,
         }
     }

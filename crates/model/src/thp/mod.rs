@@ -491,6 +491,14 @@ pub struct Page {
     pincount: i16,
 }
 
+impl Page {
+    /// `PageAnonExclusive(page + subpage)`; the head's (subpage 0) also stands for a PMD
+    /// mapping.
+    fn exclusive(&self, subpage: u8) -> bool {
+        self.anon_exclusive & 1 << subpage != 0
+    }
+}
+
 /// A page made by a COW copy: its `_refcount`; whether it was a huge copy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct CowCopy {
