@@ -3,7 +3,8 @@
 //! of a read-only pin (v5.19). Each test explores a scenario on several variants and sets the
 //! verdicts side by side, so that each variant's own code is what tells them apart.
 
-use weft_explorer::{Checker, Verdict};
+mod common;
+
 use weft_model::Scenario;
 
 /// The variants that have FOLL_PIN.
@@ -22,12 +23,7 @@ fn scenario(variant: &str, parent: &str, child: &str) -> Result<Scenario, String
 
 /// The check that fails on `variant` (`None`: every schedule passes).
 fn failed(variant: &str, parent: &str, child: &str) -> Option<String> {
-    let s = scenario(variant, parent, child).unwrap();
-    match s.model().check(&Checker::new().threads(2)).unwrap().verdict {
-        Verdict::Pass => None,
-        Verdict::Violation(c) => Some(c.violation.check),
-        Verdict::Stopped(r) => panic!("no limits were set, yet it stopped: {r}"),
-    }
+    common::failed_check(&scenario(variant, parent, child).unwrap())
 }
 
 #[test]
@@ -123,16 +119,17 @@ fn the_thp_vmsplice_leak_closes_in_v5_18() {
     assert_eq!(failed("v5_19_anon_exclusive", parent, child), None);
 }
 
-/// A scenario with a GUP-fast thread `T` of `P` (`thread_of`), pinning subpage 0 while `P`
-/// runs `parent`.
-fn with_gup_fast(variant: &str, parent: &str) -> Result<Scenario, String> {
+/// A scenario with a GUP-fast thread `T` of `P` (`thread_of`) that pins subpage 0 with
+/// `pin` (`pin_user_pages_fast_only` or `gup_fast_pin`) while `P` runs `parent` and forks `C`,
+/// which exits.
+fn with_gup_fast(variant: &str, parent: &str, pin: &str) -> Scenario {
     let text = format!(
         "model = \"thp\"\nvariant = \"{variant}\"\n[params]\nsubpages = 1\n\
          [[thread]]\nname = \"P\"\nops = {parent}\n\
-         [[thread]]\nname = \"T\"\nthread_of = \"P\"\nops = [\"pin_user_pages_fast_only(0)\"]\n\
+         [[thread]]\nname = \"T\"\nthread_of = \"P\"\nops = [\"{pin}(0)\"]\n\
          [[thread]]\nname = \"C\"\nchild_of = \"P\"\nops = [\"exit\"]\n"
     );
-    Scenario::parse("fast", "fast.toml", &text).map_err(|e| e.to_string())
+    Scenario::parse("fast", "fast.toml", &text).unwrap()
 }
 
 #[test]
@@ -143,12 +140,7 @@ fn gup_fast_racing_fork_is_closed_by_write_protect_seq() {
     for shape in ["", "\"split_huge_pmd\", "] {
         let parent = format!(r#"["thp_fault", {shape}"fork", "write(0)"]"#);
         let check = |variant: &str| {
-            let s = with_gup_fast(variant, &parent).unwrap();
-            match s.model().check(&Checker::new().threads(2)).unwrap().verdict {
-                Verdict::Pass => None,
-                Verdict::Violation(c) => Some(c.violation.check),
-                Verdict::Stopped(r) => panic!("{r}"),
-            }
+            common::failed_check(&with_gup_fast(variant, &parent, "pin_user_pages_fast_only"))
         };
         assert_eq!(
             check("v5_9_page_count").as_deref(),
@@ -164,8 +156,7 @@ fn gup_fast_racing_fork_is_closed_by_write_protect_seq() {
                 [[thread]]\nname = \"T\"\nthread_of = \"P\"\n\
                 ops = [\"pin_user_pages_fast_only(0)\"]\n";
     let s = Scenario::parse("nofork", "nofork.toml", text).unwrap();
-    let out = s.model().check(&Checker::new().threads(2)).unwrap();
-    assert!(matches!(out.verdict, Verdict::Pass), "{:?}", out.verdict);
+    assert_eq!(common::failed_check(&s), None);
 }
 
 #[test]
@@ -212,20 +203,8 @@ fn a_2016_gup_fast_pin_meets_the_2016_reuse_tests_as_a_slow_one_does() {
     // and writes. v4.5 copies the pinned page once the child has gone (false_cow, as in A);
     // the merged fix, counting mappings, reuses it.
     let parent = r#"["thp_fault", "fork", "write(0)"]"#;
-    let check = |variant: &str| {
-        let text = format!(
-            "model = \"thp\"\nvariant = \"{variant}\"\n[params]\nsubpages = 1\n\
-             [[thread]]\nname = \"P\"\nops = {parent}\n\
-             [[thread]]\nname = \"T\"\nthread_of = \"P\"\nops = [\"gup_fast_pin(0)\"]\n\
-             [[thread]]\nname = \"C\"\nchild_of = \"P\"\nops = [\"exit\"]\n"
-        );
-        let s = Scenario::parse("vfio", "vfio.toml", &text).unwrap();
-        match s.model().check(&Checker::new().threads(2)).unwrap().verdict {
-            Verdict::Pass => None,
-            Verdict::Violation(c) => Some(c.violation.check),
-            Verdict::Stopped(r) => panic!("{r}"),
-        }
-    };
+    let check =
+        |variant: &str| common::failed_check(&with_gup_fast(variant, parent, "gup_fast_pin"));
     assert_eq!(check("v4_5").as_deref(), Some("false_cow"));
     assert_eq!(check("merged_fix"), None);
 }

@@ -1,6 +1,8 @@
 //! Read-only GUP pins (`gup_pin_read`, as vmsplice takes) and `pin_isolation`: a page pinned
 //! read-only by one process must not be written in place through another's mapping.
 
+mod common;
+
 use weft_explorer::{Checker, Verdict};
 use weft_model::Scenario;
 
@@ -16,12 +18,7 @@ fn vmsplice(variant: &str, split: bool) -> Option<String> {
         "model = \"thp\"\nvariant = \"{variant}\"\n[[thread]]\nname = \"P\"\nops = {parent}\n\
          [[thread]]\nname = \"C\"\nchild_of = \"P\"\nops = [\"gup_pin_read(0)\", \"exit\"]\n"
     );
-    let s = Scenario::parse("vmsplice", "vmsplice.toml", &text).unwrap();
-    match s.model().check(&Checker::new().threads(2)).unwrap().verdict {
-        Verdict::Pass => None,
-        Verdict::Violation(c) => Some(c.violation.check),
-        Verdict::Stopped(r) => panic!("no limits were set, yet it stopped: {r}"),
-    }
+    common::failed_check(&Scenario::parse("vmsplice", "vmsplice.toml", &text).unwrap())
 }
 
 #[test]

@@ -1,7 +1,23 @@
 //! Helpers shared by the model's integration tests.
 #![allow(dead_code, unused_macros)]
 
-use weft_explorer::{Model, Outcome, Violation};
+use weft_explorer::{Checker, Model, Outcome, Verdict, Violation};
+use weft_model::Scenario;
+
+/// The check that fails when `scenario` is explored on two workers (`None`: every schedule
+/// passes). No limits are set, so a stopped search is a test failure.
+pub fn failed_check(scenario: &Scenario) -> Option<String> {
+    match scenario
+        .model()
+        .check(&Checker::new().threads(2))
+        .unwrap()
+        .verdict
+    {
+        Verdict::Pass => None,
+        Verdict::Violation(c) => Some(c.violation.check),
+        Verdict::Stopped(r) => panic!("no limits were set, yet it stopped: {r}"),
+    }
+}
 
 /// Everything a search reports that must not depend on how it ran (threads, where its queue
 /// lives), as text, so two searches compare in one assertion: the verdict with its trace,
