@@ -184,6 +184,9 @@ pub enum Schedules {
     /// Not counted: some step leads back to a state of an earlier level (the state graph is
     /// not layered by depth, so level-by-level path counting does not apply; it may be cyclic).
     NotLayered,
+    /// Not counted: a level held more than this many states. Counting keeps every state of
+    /// two levels in memory, which on wide levels costs as much as the visited set.
+    LevelTooWide(u64),
 }
 
 impl std::fmt::Display for Schedules {
@@ -192,6 +195,10 @@ impl std::fmt::Display for Schedules {
             Schedules::Exactly(n) => write!(f, "{n}"),
             Schedules::Overflow => write!(f, "more than {}", u128::MAX),
             Schedules::NotLayered => write!(f, "not counted (steps return to earlier states)"),
+            Schedules::LevelTooWide(n) => write!(
+                f,
+                "not counted (a level of more than {n} states: counting would hold each one's count)"
+            ),
         }
     }
 }

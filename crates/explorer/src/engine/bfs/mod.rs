@@ -10,20 +10,22 @@
 mod backoff;
 mod expand;
 mod pipeline;
+mod schedules;
 
 use super::{Explore, Run};
 use crate::model::{check_state, Model, Status, Violation};
 use crate::reduce::pays::{Gauge, Tally};
 use crate::search::error::{SearchError, Setting};
 use crate::search::observer::Observer;
-use crate::search::outcome::{Bitstate, Outcome, Progress, Schedules, Stats, StopReason, Verdict};
+use crate::search::outcome::{Bitstate, Outcome, Progress, Stats, StopReason, Verdict};
 use crate::store::level::{Chunk, Level, QueueMemory, Queued};
 use crate::store::parents::{Parents, MAX_STATES, ROOT};
-use crate::store::visited::{bitstate_expected_omissions, FpMap, ShardedSet};
+use crate::store::visited::{bitstate_expected_omissions, ShardedSet};
 use crate::trace::Counterexample;
 use backoff::Backoff;
 use expand::{Expander, Kind, Part, Sets, NO_POINT};
 use pipeline::{Expand, Pipeline, StopOnDrop};
+use schedules::Count;
 use std::time::Instant;
 
 /// States expanded per chunk on one thread: the unit of limit checks and of the segments a
@@ -96,11 +98,7 @@ fn search<M: Model, O: Observer<M::State>>(run: &Run<'_, M>, observer: &mut O) -
         parents: Parents::default(),
         stats,
         first: None,
-        schedules: Some(0),
-        layered: true,
-        next_index: FpMap::default(),
-        paths: Vec::new(),
-        next_paths: Vec::new(),
+        schedules: Count::new(run.count_schedules),
         first_occurrence: Vec::new(),
         gauge: Gauge::default(),
         level_tally: Tally::default(),
@@ -138,12 +136,8 @@ fn search<M: Model, O: Observer<M::State>>(run: &Run<'_, M>, observer: &mut O) -
         Verdict::Violation(_) => run.keep_going,
         Verdict::Stopped(_) => false,
     };
-    if run.count_schedules && complete {
-        search.stats.schedules = Some(match (search.layered, search.schedules) {
-            (false, _) => Schedules::NotLayered,
-            (true, Some(n)) => Schedules::Exactly(n),
-            (true, None) => Schedules::Overflow,
-        });
+    if complete {
+        search.stats.schedules = search.schedules.result();
     }
     Outcome::new(verdict, search.stats)
 }
@@ -166,17 +160,8 @@ struct Search<'a, M: Model> {
     stats: Stats,
     /// With `keep_going`: the first violation met, which is the verdict.
     first: Option<Verdict>,
-    /// Complete schedules counted so far; `None` once it overflowed.
-    schedules: Option<u128>,
-    /// Whether every step so far went from one level to the next.
-    layered: bool,
-    /// When counting schedules: the position in the next level of each state stored there,
-    /// or `u32::MAX` for a violating state (which is not expanded).
-    next_index: FpMap<u32>,
-    /// When counting schedules: the schedules reaching each state of the current level and
-    /// of the next, by position.
-    paths: Vec<u128>,
-    next_paths: Vec<u128>,
+    /// The distinct complete schedules, when counted.
+    schedules: Count,
     /// For each candidate of the chunk being inserted, whether it is a first occurrence.
     first_occurrence: Vec<bool>,
     /// What reduction did so far, to judge whether it pays.
@@ -203,7 +188,7 @@ impl<M: Model> Search<'_, M> {
         let terminal = match check_state(self.model, &init) {
             Err(violation) => {
                 observer.bad_state(fp, &violation);
-                self.add_schedules(1);
+                self.schedules.end(1);
                 return self.counterexample(root, None, violation);
             }
             Ok(terminal) => terminal,
@@ -224,7 +209,6 @@ impl<M: Model> Search<'_, M> {
             terminal,
         };
         frontier.push(queued, &bytes);
-        self.paths = vec![1];
         let mut next = Level::new(chunk, &memory);
         let mut depth = 0;
         let verdict = loop {
@@ -253,8 +237,7 @@ impl<M: Model> Search<'_, M> {
                 "level"
             );
             next.clear();
-            self.next_index.clear();
-            self.next_paths.clear();
+            self.schedules.start_level();
             x.start_level(self.gauge.reducing());
             let verdict = match pipeline {
                 Some(pipeline) => {
@@ -267,7 +250,7 @@ impl<M: Model> Search<'_, M> {
                 break verdict;
             }
             std::mem::swap(&mut frontier, &mut next);
-            std::mem::swap(&mut self.paths, &mut self.next_paths);
+            self.schedules.next_level();
             depth += 1;
         };
         self.stats.disk_bytes = frontier.peak_disk_bytes() + next.peak_disk_bytes();
@@ -405,31 +388,8 @@ impl<M: Model> Search<'_, M> {
         None
     }
 
-    fn add_schedules(&mut self, n: u128) {
-        self.schedules = self.schedules.and_then(|s| s.checked_add(n));
-    }
-
     fn should_stop(&self) -> Option<StopReason> {
         self.run.should_stop(self.start)
-    }
-
-    /// Adds a parent's schedules to a state of the next level; a step to any older state
-    /// means the graph is not layered.
-    fn flow(&mut self, fp: u64, paths: u128) {
-        if !self.run.count_schedules {
-            return;
-        }
-        match self.next_index.get(&fp) {
-            Some(&u32::MAX) => self.add_schedules(paths),
-            Some(&i) => {
-                let p = &mut self.next_paths[i as usize];
-                *p = p.saturating_add(paths);
-                if *p == u128::MAX {
-                    self.schedules = None;
-                }
-            }
-            None => self.layered = false,
-        }
     }
 
     /// The sequential phase: number the new states in candidate order and queue them; stop at
@@ -443,11 +403,9 @@ impl<M: Model> Search<'_, M> {
         depth: usize,
         observer: &mut O,
     ) -> Option<Verdict> {
-        if self.run.count_schedules {
-            for (i, q) in chunk.queued.iter().enumerate() {
-                if q.terminal {
-                    self.add_schedules(self.paths[chunk.start + i]);
-                }
+        for (i, q) in chunk.queued.iter().enumerate() {
+            if q.terminal {
+                self.schedules.end(self.schedules.reaching(chunk.start + i));
             }
         }
         // The state limit must stop at an exact count: insert one by one then.
@@ -506,11 +464,7 @@ impl<M: Model> Search<'_, M> {
             }
         }
         let parent = chunk.queued[c.src as usize];
-        let paths = if self.run.count_schedules {
-            self.paths[chunk.start + c.src as usize]
-        } else {
-            1
-        };
+        let paths = self.schedules.reaching(chunk.start + c.src as usize);
         if O::ACTIVE && parent_state.as_ref().is_none_or(|p| p.src != c.src) {
             let state = self.model.decode(chunk.encoded(c.src as usize));
             let fp = self.model.fingerprint(&state);
@@ -527,7 +481,7 @@ impl<M: Model> Search<'_, M> {
                 if O::ACTIVE {
                     observer.failed_step(parent_fp(), from(), c.thread as usize, v);
                 }
-                self.add_schedules(paths);
+                self.schedules.end(paths);
                 let verdict = self.counterexample(parent.idx, Some(c.thread), v.clone());
                 return self.violation(verdict);
             }
@@ -535,7 +489,7 @@ impl<M: Model> Search<'_, M> {
                 if O::ACTIVE {
                     observer.transition(parent_fp(), from(), c.thread as usize, c.fp);
                 }
-                self.flow(c.fp, paths);
+                self.schedules.flow(c.fp, paths);
             }
             Kind::New { encoded, check } => {
                 let new = match first {
@@ -552,7 +506,7 @@ impl<M: Model> Search<'_, M> {
                     if O::ACTIVE {
                         observer.transition(parent_fp(), from(), c.thread as usize, c.fp);
                     }
-                    self.flow(c.fp, paths);
+                    self.schedules.flow(c.fp, paths);
                     return None;
                 }
                 if self.parents.full() {
@@ -569,19 +523,13 @@ impl<M: Model> Search<'_, M> {
                         if O::ACTIVE {
                             observer.bad_state(c.fp, v);
                         }
-                        self.add_schedules(paths);
-                        if self.run.count_schedules {
-                            self.next_index.insert(c.fp, u32::MAX);
-                        }
+                        self.schedules.new_state(c.fp, paths, None);
                         let verdict = self.counterexample(idx, None, v.clone());
                         return self.violation(verdict);
                     }
                     Ok(terminal) => {
                         self.stats.terminal_states += terminal as u64;
-                        if self.run.count_schedules {
-                            self.next_index.insert(c.fp, next.len() as u32);
-                            self.next_paths.push(paths);
-                        }
+                        self.schedules.new_state(c.fp, paths, Some(next.len()));
                         let queued = Queued { idx, terminal };
                         next.push(queued, encoded);
                     }
