@@ -197,7 +197,7 @@ impl std::fmt::Display for Schedules {
             Schedules::NotLayered => write!(f, "not counted (steps return to earlier states)"),
             Schedules::LevelTooWide(n) => write!(
                 f,
-                "not counted (a level of more than {n} states: counting would hold each one's count)"
+                "not counted (a level holds more than {n} states; counting keeps a number for each)"
             ),
         }
     }

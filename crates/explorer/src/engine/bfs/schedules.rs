@@ -191,6 +191,11 @@ mod tests {
             Some(Schedules::LevelTooWide(LEVEL_LIMIT as u64))
         );
         assert!(count.paths.is_empty() && count.next_paths.is_empty());
+        let said = count.result().unwrap().to_string();
+        assert!(
+            said.starts_with("not counted (a level holds more than 65536 states"),
+            "{said}"
+        );
     }
 
     #[test]
