@@ -395,14 +395,10 @@ macro_rules! with_cow_fix_steps {
                 },
                 source: m.src("gup_pmd_range", GUP, true),
                 effect: {
-                    let page = s.threads[t].page;
-                    if *Thp::refcount_of(s, page) == 0 {
+                    if *Thp::refcount_of(s, s.threads[t].page) == 0 {
                         m.finish_op(s, t);
                     } else {
-                        *Thp::refcount_of(s, page) += 1;
-                        if page == H && m.foll_pin(s, t) {
-                            s.thp.pincount += 1;
-                        }
+                        m.grab(s, t);
                         s.threads[t].pc = Pc::GupFastRecheck;
                     }
                 },

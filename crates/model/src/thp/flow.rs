@@ -476,17 +476,32 @@ impl Thp {
         }
     }
 
-    /// GUP-fast pinned the page in hand: the pin is the process's, and the operation is done.
-    pub(super) fn fast_pinned(&self, s: &mut State, t: usize) {
+    /// `try_grab_page`: the page in hand gets a reference, and a FOLL_PIN pin of the THP
+    /// raises `compound_pincount` too. GUP's slow path and GUP-fast both take it.
+    pub(super) fn grab(&self, s: &mut State, t: usize) {
+        let page = s.threads[t].page;
+        *Self::refcount_of(s, page) += 1;
+        if page == super::H && self.foll_pin(s, t) {
+            s.thp.pincount += 1;
+        }
+    }
+
+    /// The page in hand is pinned: the pin is the process's, on the thread's subpage.
+    pub(super) fn record_pin(&self, s: &mut State, t: usize) {
         let (page, subpage) = (s.threads[t].page, s.threads[t].subpage);
-        let foll_pin = self.foll_pin(s, t);
+        let (read, foll_pin) = (self.read_pin(s, t), self.foll_pin(s, t));
         s.pins.push(super::Pin {
             mm: self.mm(t) as u8,
             page,
             subpage,
-            read: false,
+            read,
             foll_pin,
         });
+    }
+
+    /// GUP-fast pinned the page in hand, and the operation is done.
+    pub(super) fn fast_pinned(&self, s: &mut State, t: usize) {
+        self.record_pin(s, t);
         self.finish_op(s, t);
     }
 

@@ -12,7 +12,7 @@ use super::flow::{After, Read, RmapAfter};
 use super::ops::{FOLL_PMD, FOLL_PTE, MOVE, NEW_RMAP, PMD_RELOCK, PTE_RELOCK, REMOVE_RMAP};
 use super::ops::{GUP, HUGE, MEMORY, RMAP, RMAP_H, SWAP, SWAPFILE};
 use super::ops::{PMD_LOCK, PMD_UNLOCK, PTE_LOCK, PTE_UNLOCK, TRYLOCK};
-use super::{Entry, Op, Pin, Pmd, State, Thp, Variant, H, NONE};
+use super::{Entry, Op, Pmd, State, Thp, Variant, H, NONE};
 
 with_cow_fix_steps! {
 // The steps before `do_huge_pmd_wp_page`'s (which `with_huge_steps!` adds after these).
@@ -476,16 +476,7 @@ with_cow_fix_steps! {
         },
         note: Some(m.pin_note(s, t)),
         source: m.src("follow_page_pte", GUP, m.foll_pin(s, t)),
-        effect: {
-            let (page, subpage) = (s.threads[t].page, s.threads[t].subpage);
-            *Thp::refcount_of(s, page) += 1;
-            let (read, foll_pin) = (m.read_pin(s, t), m.foll_pin(s, t));
-            if foll_pin && page == H {
-                s.thp.pincount += 1;
-            }
-            s.pins.push(Pin { mm: t as u8, page, subpage, read, foll_pin });
-            s.threads[t].pc = Pc::GupUnlock;
-        },
+        effect: { m.grab(s, t); m.record_pin(s, t); s.threads[t].pc = Pc::GupUnlock; },
     }
     /// `spin_unlock(ptl)` after the pin: GUP is done.
     GupUnlock(m, s, t) {
