@@ -126,23 +126,7 @@ fn build(program: &Program, spec: &Spec) -> Result<Arc<dyn AnyModel>, BuildError
     }
     let mut threads = Vec::new();
     for (t, thread) in spec.threads.iter().enumerate() {
-        if thread.child_of.is_some() {
-            return Err(BuildError {
-                at: Where::ChildOf(t),
-                message: "a language model's threads are not processes: `child_of` does not apply"
-                    .into(),
-                help: Some("remove `child_of`".into()),
-            });
-        }
-        if thread.thread_of.is_some() {
-            return Err(BuildError {
-                at: Where::ThreadOf(t),
-                message: "a language model's threads are not processes: `thread_of` does not \
-                          apply"
-                    .into(),
-                help: Some("remove `thread_of`".into()),
-            });
-        }
+        thread.refuse_process_keys(t, "a language model's threads are not processes", "")?;
         threads.push(ThreadCalls {
             name: thread.name.clone(),
             ops: thread

@@ -1,7 +1,7 @@
 //! The models weft can load by name. Adding a model is a module that defines its
 //! [`ModelKind`], and one line in [`MODELS`].
 
-use crate::scenario::{BuildError, OpCall, Params};
+use crate::scenario::{BuildError, OpCall, Params, Where};
 use std::sync::Arc;
 use weft_explorer::AnyModel;
 
@@ -63,6 +63,26 @@ pub struct ThreadSpec {
     /// The thread whose process it is another thread of, sharing its mm (models of
     /// processes), if any.
     pub thread_of: Option<String>,
+}
+
+impl ThreadSpec {
+    /// Refuses the keys of models of processes (`child_of`, `thread_of`) on thread `t` of a
+    /// model whose threads are not processes: `why` says what its threads are, and `help`
+    /// follows "remove `key`".
+    pub fn refuse_process_keys(&self, t: usize, why: &str, help: &str) -> Result<(), BuildError> {
+        let keys = [
+            ("child_of", self.child_of.is_some(), Where::ChildOf(t)),
+            ("thread_of", self.thread_of.is_some(), Where::ThreadOf(t)),
+        ];
+        match keys.into_iter().find(|(_, given, _)| *given) {
+            Some((key, _, at)) => Err(BuildError {
+                at,
+                message: format!("{why}: `{key}` does not apply"),
+                help: Some(format!("remove `{key}`{help}")),
+            }),
+            None => Ok(()),
+        }
+    }
 }
 
 impl Spec<'_> {

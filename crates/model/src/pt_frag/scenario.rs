@@ -61,20 +61,11 @@ pub fn build(spec: &Spec) -> Result<PtFrag, BuildError> {
     let names = spec.names();
     let mut built = Vec::new();
     for (t, thread) in threads.iter().enumerate() {
-        if thread.child_of.is_some() {
-            return Err(BuildError {
-                at: Where::ChildOf(t),
-                message: "pt_frag threads all run in one mm: `child_of` does not apply".into(),
-                help: Some("remove `child_of`; it is for models of processes (thp)".into()),
-            });
-        }
-        if thread.thread_of.is_some() {
-            return Err(BuildError {
-                at: Where::ThreadOf(t),
-                message: "pt_frag threads all run in one mm: `thread_of` does not apply".into(),
-                help: Some("remove `thread_of`; it is for models of processes (thp)".into()),
-            });
-        }
+        thread.refuse_process_keys(
+            t,
+            "pt_frag threads all run in one mm",
+            "; it is for models of processes (thp)",
+        )?;
         let mut ops = Vec::new();
         for (i, call) in thread.ops.iter().enumerate() {
             let at = Where::Op(t, i);
