@@ -292,8 +292,9 @@ impl<'a> Checker<'a> {
         model.symmetry()
     }
 
-    /// The same engine, threads, stop flag and checks looked for, with no progress, counting
-    /// or going on past violations: for the searches a search makes on its own behalf.
+    /// The same engine, threads, stop flag, checks looked for and queue memory, with no
+    /// progress, counting or going on past violations: for the searches a search makes on its
+    /// own behalf.
     pub(crate) fn quiet(&self) -> Checker<'static> {
         Checker {
             engine: self.engine.clone(),
@@ -301,6 +302,7 @@ impl<'a> Checker<'a> {
             stop: self.stop,
             only: self.only.clone(),
             no_symmetry: self.no_symmetry,
+            frontier_memory: self.frontier_memory,
             ..Checker::default()
         }
     }
@@ -467,8 +469,7 @@ impl<'a> Checker<'a> {
         }
         let mut limits = self.limits.remaining_since(start);
         limits.max_depth = Some(cex.schedule.len());
-        let mut bounded = self.quiet().limits(limits).reduction(Reduction::Off);
-        bounded.frontier_memory = self.frontier_memory;
+        let bounded = self.quiet().limits(limits).reduction(Reduction::Off);
         match bounded.explore(model, None, &mut ())?.verdict {
             Verdict::Pass => unreachable!("the reduced graph's counterexample is a real schedule"),
             verdict => outcome.verdict = verdict,
@@ -566,5 +567,19 @@ fn share_coverage(groups: &[Vec<usize>], coverage: &mut [Vec<u64>]) {
         for &t in group {
             coverage[t].clone_from(&sum);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_searches_a_search_makes_keep_its_queue_memory() {
+        // The fewest-preemptions and shortening searches run on `quiet()`: with the queue
+        // asked to stay on disk, theirs must too, or they peak above the search they serve.
+        let checker = Checker::default().frontier_memory(0);
+        assert_eq!(checker.quiet().frontier_memory, Some(0));
+        assert_eq!(Checker::default().quiet().frontier_memory, None);
     }
 }
