@@ -1,11 +1,18 @@
 //! One shard's fingerprints in 6 bytes a slot instead of 8, once the shard has 2^14 slots.
 //!
-//! Quotienting: a fingerprint's home slot is its low `b` bits (2^b slots) and its top 6 bits
-//! are the shard's, so a slot keeps only the 58 - b bits in between, next to the distance from
-//! home (linear probing) that gives back the low bits. A fingerprint farther from home than
-//! the distance field can say (at 2^14 slots, 13; about 1% of them at 70% load) is kept whole
-//! in a short overflow list, and its slot holds its index there. So every fingerprint stored
-//! can be rebuilt whole, as growing the table does: the set stays exact, 64 bits a state.
+//! Quotienting: a fingerprint's top 6 bits are the shard's, and of the 58 below, a table of
+//! `n` slots (2^b <= n < 2^(b+1)) takes the home slot from the high ones (`low58 * n >> 58`,
+//! so that `n` need not be a power of two) and keeps only the low 58 - b bits, next to the
+//! distance from home (linear probing). Home and distance pin the fingerprint to fewer than
+//! 2^(58-b) values, of which the kept bits pick one ([`CompactSet::rebuild`]). A fingerprint
+//! farther from home than the distance field can say (at 2^14 slots, 13; about 1% of them at
+//! 70% load) is kept whole in a short overflow list, and its slot holds its index there. So
+//! every fingerprint stored can be rebuilt whole, as growing the table does: the set stays
+//! exact, 64 bits a state.
+//!
+//! A table grows by half or by a third, through 2^b and 3 * 2^(b-1) slots, not by doubling:
+//! its load then stays between 1/2 and 3/4 instead of 3/8 and 3/4, so the visited set of a
+//! search takes 6 to 12 bytes a state, not 6 to 16.
 //!
 //! A slot's 48 bits are kept in two arrays, the high 16 and the low 32. The high half of a
 //! full slot is never 0; it is written last (release) and read first (acquire), so a lookup
@@ -24,6 +31,18 @@ use std::sync::atomic::{AtomicU16, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 /// 4 bits and too many fingerprints would overflow.
 pub(crate) const MIN_SLOTS: usize = 1 << 14;
 
+/// The bits of a key below its shard's.
+const BELOW_MASK: u64 = (1 << BELOW_SHARD) - 1;
+
+/// The size a table of `slots` grows to: 2^b to 3 * 2^(b-1), and 3 * 2^(b-1) to 2^(b+1).
+fn grown(slots: usize) -> usize {
+    if slots.is_power_of_two() {
+        slots / 2 * 3
+    } else {
+        slots / 3 * 4
+    }
+}
+
 /// One shard's fingerprints, all with the same top 6 bits; at most 3/4 of the slots full.
 #[derive(Debug)]
 pub(crate) struct CompactSet {
@@ -31,8 +50,8 @@ pub(crate) struct CompactSet {
     hi: Table<AtomicU16>,
     /// Each slot's low 32 bits.
     lo: Table<AtomicU32>,
-    /// log2 of the number of slots.
-    bits: u32,
+    /// Slots: 2^b or 3 * 2^(b-1) ([`grown`]).
+    slots: usize,
     layout: Layout,
     /// The top 6 bits every fingerprint here has.
     top: u64,
@@ -97,16 +116,16 @@ impl CompactSet {
         Self::with_slots(top, super::FingerprintSet::slots_for(n).max(MIN_SLOTS))
     }
 
-    /// An empty table of `slots` slots (a power of two, at least [`MIN_SLOTS`]), or `None`
+    /// An empty table of `slots` slots (2^b or 3 * 2^(b-1), at least [`MIN_SLOTS`]), or `None`
     /// when the memory cannot be had.
     fn with_slots(top: u64, slots: usize) -> Option<Self> {
-        debug_assert!(slots.is_power_of_two() && slots >= MIN_SLOTS);
-        let bits = slots.trailing_zeros();
+        debug_assert!(slots >= MIN_SLOTS);
+        debug_assert!(slots.is_power_of_two() || (slots / 3).is_power_of_two() && slots % 3 == 0);
         Some(CompactSet {
             hi: Table::try_zeroed(slots)?,
             lo: Table::try_zeroed(slots)?,
-            bits,
-            layout: Layout::of(bits),
+            slots,
+            layout: Layout::of(slots.ilog2()),
             top: top >> BELOW_SHARD << BELOW_SHARD,
             overflow: Box::new([]),
             overflowed: AtomicUsize::new(0),
@@ -140,12 +159,32 @@ impl CompactSet {
     }
 
     pub(crate) fn slots(&self) -> usize {
-        self.hi.len()
+        self.slots
     }
 
+    /// Key `k`'s home slot: the high bits of its 58 below the shard's, scaled to the table.
     #[inline]
-    fn mask(&self) -> usize {
-        self.hi.len() - 1
+    fn home(&self, k: u64) -> usize {
+        ((u128::from(k & BELOW_MASK) * self.slots as u128) >> BELOW_SHARD) as usize
+    }
+
+    /// The slot `d` past slot `home`, wrapping around the end.
+    #[inline]
+    fn past(&self, home: usize, d: usize) -> usize {
+        let i = home + d;
+        if i >= self.slots {
+            i - self.slots
+        } else {
+            i
+        }
+    }
+
+    /// The key at home slot `home` whose low 58 - b bits are `rem`: the one key of this shard
+    /// with that home (a run of fewer than 2^(58-b) consecutive values, since the table has at
+    /// least 2^b slots) and those low bits.
+    fn rebuild(&self, home: usize, rem: u64) -> u64 {
+        let first = ((home as u128) << BELOW_SHARD).div_ceil(self.slots as u128) as u64;
+        self.top | (first + (rem.wrapping_sub(first) & self.layout.rem_mask))
     }
 
     /// Slot `i`'s high half: 0 when it is empty.
@@ -171,14 +210,13 @@ impl CompactSet {
             "another shard's key"
         );
         let layout = self.layout;
-        let mask = self.mask();
-        let home = k as usize & mask;
+        let home = self.home(k);
         let far = layout.overflowed();
         // Near home, the slot holding `k` has its distance code and its remainder.
-        let mut expect = layout.word(1, (k >> self.bits) & layout.rem_mask);
+        let mut expect = layout.word(1, k & layout.rem_mask);
         let farther = layout.word(1, 0);
         for d in 0..far - 1 {
-            let i = (home + d) & mask;
+            let i = self.past(home, d);
             let hi = self.high(i);
             if hi == 0 {
                 return Err((i, d));
@@ -191,7 +229,7 @@ impl CompactSet {
         // Farther, only a fingerprint in the overflow list can be `k`.
         let mut d = far - 1;
         loop {
-            let i = (home + d) & mask;
+            let i = self.past(home, d);
             let hi = self.high(i);
             if hi == 0 {
                 return Err((i, d));
@@ -209,7 +247,7 @@ impl CompactSet {
     /// Starts loading the slot where a probe for `k` begins.
     #[inline]
     pub(crate) fn prefetch(&self, k: u64) {
-        let home = k as usize & self.mask();
+        let home = self.home(k);
         prefetch(&self.hi[home]);
         prefetch(&self.lo[home]);
     }
@@ -264,7 +302,7 @@ impl CompactSet {
         };
         let layout = self.layout;
         let word = if d + 1 < layout.overflowed() {
-            layout.word(d + 1, (k >> self.bits) & layout.rem_mask)
+            layout.word(d + 1, k & layout.rem_mask)
         } else {
             let idx = self.overflowed.load(Ordering::Relaxed);
             self.overflow[idx].store(k, Ordering::Relaxed);
@@ -293,7 +331,6 @@ impl CompactSet {
     /// Every key, rebuilt whole, in no particular order.
     pub(crate) fn keys(&self) -> impl Iterator<Item = u64> + '_ {
         let layout = self.layout;
-        let mask = self.mask();
         (0..self.slots()).filter_map(move |i| {
             let hi = self.high(i);
             if hi == 0 {
@@ -304,23 +341,22 @@ impl CompactSet {
             Some(if code == layout.overflowed() {
                 self.overflow[payload as usize].load(Ordering::Relaxed)
             } else {
-                let home = i.wrapping_sub(code - 1) & mask;
-                self.top | payload << self.bits | home as u64
+                self.rebuild(self.past(i, self.slots - (code - 1)), payload)
             })
         })
     }
 
-    /// Doubles the table; when the memory cannot be had, leaves it as it is and says so
-    /// ([`crate::memory`]).
+    /// Grows the table by half or a third ([`grown`]); when the memory cannot be had, leaves
+    /// it as it is and says so ([`crate::memory`]).
     fn grow(&mut self) {
-        let doubled = Self::with_slots(self.top, self.slots() * 2).and_then(|mut doubled| {
+        let larger = Self::with_slots(self.top, grown(self.slots)).and_then(|mut larger| {
             for k in self.keys() {
-                doubled.try_insert_owned(k)?;
+                larger.try_insert_owned(k)?;
             }
-            Some(doubled)
+            Some(larger)
         });
-        match doubled {
-            Some(doubled) => *self = doubled,
+        match larger {
+            Some(larger) => *self = larger,
             None => crate::memory::set_exhausted(),
         }
     }
@@ -381,25 +417,61 @@ mod tests {
     }
 
     #[test]
+    fn a_key_is_rebuilt_from_its_home_and_low_bits_at_every_table_size() {
+        // The edges of each home's run of keys, where a rounding slip would show, and keys
+        // spread over the whole range, on tables of 2^b and of 3 * 2^(b-1) slots.
+        let spread = (0..2_000u64).map(|i| crate::store::fingerprint::fingerprint(&i));
+        let edges = [0, 1, BELOW_MASK - 1, BELOW_MASK];
+        for slots in [MIN_SLOTS, grown(MIN_SLOTS), grown(grown(MIN_SLOTS)), 3 << 20] {
+            let set = CompactSet::with_slots(TOP, slots).expect("memory for a test's table");
+            let firsts = (0..slots as u64).step_by(97).flat_map(|home| {
+                let first = (u128::from(home) << BELOW_SHARD).div_ceil(slots as u128) as u64;
+                [first.saturating_sub(1), first, first + 1]
+            });
+            for k in edges.into_iter().chain(firsts).chain(spread.clone()).map(in_shard) {
+                let home = set.home(k);
+                assert!(home < slots);
+                assert_eq!(set.rebuild(home, k & set.layout.rem_mask), k, "{slots} slots");
+            }
+        }
+    }
+
+    #[test]
+    fn tables_grow_by_half_then_by_a_third() {
+        assert_eq!(grown(1 << 14), 3 << 13);
+        assert_eq!(grown(3 << 13), 1 << 15);
+        let mut set = CompactSet::with_capacity(TOP, 0);
+        let mut sizes = vec![set.slots()];
+        for i in 0..40_000u64 {
+            set.insert_owned(in_shard(crate::store::fingerprint::fingerprint(&i)));
+            if sizes.last() != Some(&set.slots()) {
+                sizes.push(set.slots());
+            }
+        }
+        assert_eq!(sizes, [1 << 14, 3 << 13, 1 << 15, 3 << 14, 1 << 16]);
+        // Never more than 3/4 full.
+        assert!(FingerprintSet::within_load(set.slots(), set.len()));
+    }
+
+    #[test]
     fn fingerprints_far_from_home_are_kept_whole_and_survive_growth() {
         let mut set = CompactSet::with_capacity(TOP, 0);
-        // 200 keys with the same home slot: past distance 13 they go to the overflow list.
-        let home = 12_345;
-        let crowd: Vec<u64> = (1..=200).map(|r| TOP | r << 20 | home).collect();
+        // 200 keys with the same home slot (the top 14 of their 58 bits, at 2^14 slots): past
+        // distance 13 they go to the overflow list.
+        let home = 12_345 << (BELOW_SHARD - 14);
+        let crowd: Vec<u64> = (1..=200).map(|r| TOP | home | r << 20).collect();
         assert!(crowd.iter().all(|&k| set.insert_owned(k)));
         assert_eq!(*set.overflowed.get_mut(), 200 - 14);
         assert!(crowd
             .iter()
             .all(|&k| set.contains(k) && !set.insert_owned(k)));
-        // Same home, never stored; among them remainders equal to the overflow indices
-        // (not multiples of 64: those are the crowd's own keys).
-        assert!((201..400).all(|r| !set.contains(TOP | r << 20 | home)));
-        assert!((0..200u64)
-            .filter(|idx| idx % 64 != 0)
-            .all(|idx| !set.contains(TOP | idx << 14 | home)));
+        // Same home, never stored; among them remainders equal to the overflow indices.
+        assert!((201..400).all(|r| !set.contains(TOP | home | r << 20)));
+        assert!((0..200u64).all(|idx| !set.contains(TOP | home | idx)));
         let mut model: HashSet<u64> = crowd.iter().copied().collect();
         holds_exactly(&set, &model);
-        // Doubling twice rebuilds every key, overflowed or not, from what the slots keep.
+        // Growing four times (to 3 * 2^13, 2^15, 3 * 2^14, 2^16 slots) rebuilds every key,
+        // overflowed or not, from what the slots keep.
         for i in 0..40_000u64 {
             let k = in_shard(crate::store::fingerprint::fingerprint(&i));
             assert_eq!(set.insert_owned(k), model.insert(k));
@@ -414,11 +486,11 @@ mod tests {
         // Scattered keys, and a crowd at one home that overflows.
         let stored: Vec<u64> = (0..11_000)
             .map(key)
-            .chain((1..=300).map(|r| TOP | r << 20 | 777))
+            .chain((1..=300).map(|r| TOP | 777 << (BELOW_SHARD - 14) | r << 20))
             .collect();
         let absent: Vec<u64> = (11_000..14_000)
             .map(key)
-            .chain((301..=600).map(|r| TOP | r << 20 | 777))
+            .chain((301..=600).map(|r| TOP | 777 << (BELOW_SHARD - 14) | r << 20))
             .collect();
         let mut set = CompactSet::with_capacity(TOP, 0);
         set.reserve(stored.len());
