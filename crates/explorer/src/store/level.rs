@@ -12,6 +12,7 @@
 
 use super::spool::Spool;
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 /// Most bytes before each encoded state, as two LEB128 varints (1 byte up to 127, 2 up to
@@ -59,13 +60,48 @@ fn get_varint(b: &[u8]) -> (u64, usize) {
     panic!("a queued state's header ends inside a varint");
 }
 
+/// The queue's memory budget: the user's, or by default [`QUEUE_BYTES_PER_STATE`] for each
+/// state stored so far, at least [`QUEUE_MEMORY_MIN`] and at most
+/// [`FRONTIER_MEMORY`](crate::FRONTIER_MEMORY). So by default the queue in memory stays a
+/// fraction of the visited set (which takes 6 to 12 bytes a state), the whole process stays
+/// under 16 bytes a stored state from a million states on, and a small search keeps its whole
+/// queue in memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Budget {
+    /// The user's fixed number of bytes.
+    Fixed(usize),
+    /// In proportion to the states stored.
+    Scaled,
+}
+
+/// Bytes of queue in memory per state stored, under a [`Budget::Scaled`] budget.
+pub(crate) const QUEUE_BYTES_PER_STATE: usize = 4;
+
+/// The least memory a [`Budget::Scaled`] queue has: enough for the two widest levels of
+/// pt_frag 3x3 (about 42,000 states each, of 66-75 bytes), so small searches touch no file.
+pub(crate) const QUEUE_MEMORY_MIN: usize = 8 << 20;
+
+impl Budget {
+    /// Bytes the queue may keep in memory once `stored` states are stored.
+    pub(crate) fn bytes(self, stored: usize) -> usize {
+        match self {
+            Budget::Fixed(bytes) => bytes,
+            Budget::Scaled => stored
+                .saturating_mul(QUEUE_BYTES_PER_STATE)
+                .clamp(QUEUE_MEMORY_MIN, crate::FRONTIER_MEMORY),
+        }
+    }
+}
+
 /// The memory of the queue, shared by its two levels: the budget for the filled chunks both
 /// keep in memory (the chunks being filled, expanded or inserted are not counted), and the
 /// buffers of chunks already read, kept for chunks to come so that the queue's memory is
 /// reused rather than returned to the system and faulted in again.
 #[derive(Debug)]
 pub(crate) struct QueueMemory {
-    limit: usize,
+    budget: Budget,
+    /// The budget's bytes for the states stored when the level being expanded started.
+    limit: AtomicUsize,
     /// Taken and changed a few times per chunk, by one thread or the two sides of a join.
     pool: Mutex<Pool>,
 }
@@ -96,11 +132,22 @@ impl Pool {
 }
 
 impl QueueMemory {
-    pub(crate) fn new(limit: usize) -> QueueMemory {
+    pub(crate) fn new(budget: Budget) -> QueueMemory {
         QueueMemory {
-            limit,
+            budget,
+            limit: AtomicUsize::new(budget.bytes(0)),
             pool: Mutex::default(),
         }
+    }
+
+    /// Sets the budget for `stored` states stored: called as each level starts.
+    pub(crate) fn scale_to(&self, stored: usize) {
+        self.limit
+            .store(self.budget.bytes(stored), Ordering::Relaxed);
+    }
+
+    fn limit(&self) -> usize {
+        self.limit.load(Ordering::Relaxed)
     }
 
     /// A buffer for a chunk, empty, with room for about `bytes` (and an eighth more, so that a
@@ -113,7 +160,7 @@ impl QueueMemory {
     /// Keeps `b` for a chunk to come: one of the first [`SPARE`], or within the budget.
     fn recycle(&self, mut b: Vec<u8>) {
         let mut pool = self.pool.lock().unwrap();
-        if pool.spare.len() < SPARE || pool.fits(b.capacity(), self.limit) {
+        if pool.spare.len() < SPARE || pool.fits(b.capacity(), self.limit()) {
             if pool.spare.len() >= SPARE {
                 pool.extra += b.capacity();
             }
@@ -126,10 +173,11 @@ impl QueueMemory {
     /// buffers past the first [`SPARE`] to make room.
     fn take(&self, bytes: usize) -> bool {
         let mut pool = self.pool.lock().unwrap();
-        while !pool.fits(bytes, self.limit) && pool.spare.len() > SPARE {
+        let limit = self.limit();
+        while !pool.fits(bytes, limit) && pool.spare.len() > SPARE {
             pool.pop();
         }
-        let fits = pool.fits(bytes, self.limit);
+        let fits = pool.fits(bytes, limit);
         if fits {
             pool.chunks += bytes;
         }
@@ -381,7 +429,7 @@ mod tests {
 
     #[test]
     fn a_level_reads_back_in_chunks_across_the_spill() {
-        let memory = QueueMemory::new(1 << 20);
+        let memory = QueueMemory::new(Budget::Fixed(1 << 20));
         let mut level = Level::new(4096, &memory);
         assert!(
             round_trip(&mut level, 200_000) > 0,
@@ -400,7 +448,7 @@ mod tests {
 
     #[test]
     fn both_levels_share_one_budget() {
-        let memory = QueueMemory::new(1 << 20);
+        let memory = QueueMemory::new(Budget::Fixed(1 << 20));
         let (mut a, mut b) = (Level::new(1024, &memory), Level::new(1024, &memory));
         assert_eq!(round_trip(&mut a, 20_000), 0, "20k states fit in 1 MiB");
         for i in 0..30_000 {
@@ -418,5 +466,36 @@ mod tests {
             0,
             "a cleared level gives back its memory"
         );
+    }
+
+    #[test]
+    fn the_default_budget_grows_with_the_states_stored_between_its_bounds() {
+        let scaled = Budget::Scaled;
+        assert_eq!(scaled.bytes(0), QUEUE_MEMORY_MIN);
+        assert_eq!(scaled.bytes(1_000), QUEUE_MEMORY_MIN);
+        assert_eq!(scaled.bytes(10_000_000), 10_000_000 * QUEUE_BYTES_PER_STATE);
+        assert_eq!(scaled.bytes(1 << 40), crate::FRONTIER_MEMORY);
+        assert_eq!(scaled.bytes(usize::MAX), crate::FRONTIER_MEMORY);
+        assert_eq!(
+            Budget::Fixed(0).bytes(1 << 30),
+            0,
+            "the user's budget stays"
+        );
+    }
+
+    #[test]
+    fn a_scaled_queue_spills_less_as_more_states_are_stored() {
+        let memory = QueueMemory::new(Budget::Scaled);
+        let mut level = Level::new(4096, &memory);
+        // About 20 MB of records: past the floor, within the budget of 10 M states stored.
+        let n = 600_000;
+        assert!(
+            round_trip(&mut level, n) > 0,
+            "past {QUEUE_MEMORY_MIN} bytes"
+        );
+        level.clear();
+        memory.scale_to(10_000_000);
+        let mut level = Level::new(4096, &memory);
+        assert_eq!(round_trip(&mut level, n), 0, "within 40 MB");
     }
 }

@@ -18,7 +18,7 @@ use crate::reduce::pays::{Gauge, Tally};
 use crate::search::error::{SearchError, Setting};
 use crate::search::observer::Observer;
 use crate::search::outcome::{Bitstate, Outcome, Progress, Stats, StopReason, Verdict};
-use crate::store::level::{Chunk, Level, QueueMemory, Queued};
+use crate::store::level::{Budget, Chunk, Level, QueueMemory, Queued};
 use crate::store::parents::{Parents, MAX_STATES, ROOT};
 use crate::store::visited::{bitstate_expected_omissions, ShardedSet};
 use crate::trace::Counterexample;
@@ -45,8 +45,9 @@ const AHEAD: usize = 1;
 /// higher.
 const PARALLEL_CHUNK: usize = 1 << 10;
 
-/// The default of the breadth-first queue's memory budget
-/// ([`Checker::frontier_memory`](crate::Checker::frontier_memory)): 64 MiB.
+/// The most memory the breadth-first queue takes when the user sets no budget
+/// ([`Checker::frontier_memory`](crate::Checker::frontier_memory)): 64 MiB. Below it, the
+/// default budget grows with the states stored ([`Budget::Scaled`]).
 pub const FRONTIER_MEMORY: usize = 64 << 20;
 
 /// The breadth-first engine.
@@ -195,7 +196,10 @@ impl<M: Model> Search<'_, M> {
         };
         self.stats.terminal_states += terminal as u64;
         // One budget for the two levels held at once.
-        let memory = QueueMemory::new(self.run.frontier_memory.unwrap_or(FRONTIER_MEMORY));
+        let memory = QueueMemory::new(match self.run.frontier_memory {
+            Some(bytes) => Budget::Fixed(bytes),
+            None => Budget::Scaled,
+        });
         let chunk = if pipeline.is_some() {
             PARALLEL_CHUNK
         } else {
@@ -237,6 +241,7 @@ impl<M: Model> Search<'_, M> {
                 "level"
             );
             next.clear();
+            memory.scale_to(self.parents.len());
             self.schedules.start_level();
             x.start_level(self.gauge.reducing());
             let verdict = match pipeline {
