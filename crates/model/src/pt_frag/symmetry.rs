@@ -9,11 +9,18 @@
 //! index in the other thread's operations), nor is a thread that defers a free (its key
 //! would name other threads, which the sort renames).
 
-use super::{Op, PtFrag, State, THREAD_BYTES};
+use super::{Op, PtFrag, State, ThreadState, MAX_THREADS, THREAD_BYTES};
+use smallvec::SmallVec;
 use weft_explorer::symmetry::Symmetric;
 
+/// A thread's sort key: its packed state, the lock byte and two bytes of waiters.
+const KEY_BYTES: usize = THREAD_BYTES + 3;
+const _: () = assert!(KEY_BYTES == 16, "a thread's sort key fills a u128");
+
 impl Symmetric for PtFrag {
-    type Key = ([u8; THREAD_BYTES], bool, u16);
+    /// The thread's packed state, whether it holds the lock, and which deferred frees wait
+    /// for it, as one big-endian number: ordered as that tuple is, compared in two words.
+    type Key = u128;
 
     fn thread_groups(&self) -> Vec<Vec<usize>> {
         let named: Vec<usize> = self
@@ -44,14 +51,23 @@ impl Symmetric for PtFrag {
 
     fn thread_key(&self, s: &State, t: usize) -> Self::Key {
         // Only threads that defer a free wait for others: none in most scenarios.
-        let waiters = (0..s.threads.len())
-            .filter(|&u| self.deferrers & 1 << u != 0 && s.threads[u].gp_wait & 1 << t != 0)
-            .fold(0u16, |waiters, u| waiters | 1 << u);
-        (s.threads[t].to_bytes(), s.lock == Some(t as u8), waiters)
+        let waiters = if self.deferrers == 0 {
+            0
+        } else {
+            (0..s.threads.len())
+                .filter(|&u| self.deferrers & 1 << u != 0 && s.threads[u].gp_wait & 1 << t != 0)
+                .fold(0u16, |waiters, u| waiters | 1 << u)
+        };
+        let mut key = [0; KEY_BYTES];
+        key[..THREAD_BYTES].copy_from_slice(&s.threads[t].to_bytes());
+        key[THREAD_BYTES] = u8::from(s.lock == Some(t as u8));
+        key[THREAD_BYTES + 1..].copy_from_slice(&waiters.to_be_bytes());
+        u128::from_be_bytes(key)
     }
 
     fn permute(&self, s: &mut State, to: &[u8]) {
-        let old = s.threads.clone();
+        // On the stack: at most MAX_THREADS threads, and a state is permuted per successor.
+        let old: SmallVec<[ThreadState; MAX_THREADS]> = SmallVec::from_slice(&s.threads);
         for (t, th) in old.into_iter().enumerate() {
             s.threads[usize::from(to[t])] = th;
         }
