@@ -422,16 +422,30 @@ mod tests {
         // spread over the whole range, on tables of 2^b and of 3 * 2^(b-1) slots.
         let spread = (0..2_000u64).map(|i| crate::store::fingerprint::fingerprint(&i));
         let edges = [0, 1, BELOW_MASK - 1, BELOW_MASK];
-        for slots in [MIN_SLOTS, grown(MIN_SLOTS), grown(grown(MIN_SLOTS)), 3 << 20] {
+        for slots in [
+            MIN_SLOTS,
+            grown(MIN_SLOTS),
+            grown(grown(MIN_SLOTS)),
+            3 << 20,
+        ] {
             let set = CompactSet::with_slots(TOP, slots).expect("memory for a test's table");
             let firsts = (0..slots as u64).step_by(97).flat_map(|home| {
                 let first = (u128::from(home) << BELOW_SHARD).div_ceil(slots as u128) as u64;
                 [first.saturating_sub(1), first, first + 1]
             });
-            for k in edges.into_iter().chain(firsts).chain(spread.clone()).map(in_shard) {
+            for k in edges
+                .into_iter()
+                .chain(firsts)
+                .chain(spread.clone())
+                .map(in_shard)
+            {
                 let home = set.home(k);
                 assert!(home < slots);
-                assert_eq!(set.rebuild(home, k & set.layout.rem_mask), k, "{slots} slots");
+                assert_eq!(
+                    set.rebuild(home, k & set.layout.rem_mask),
+                    k,
+                    "{slots} slots"
+                );
             }
         }
     }
