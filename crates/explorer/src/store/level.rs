@@ -63,9 +63,8 @@ fn get_varint(b: &[u8]) -> (u64, usize) {
 /// The queue's memory budget: the user's, or by default [`QUEUE_BYTES_PER_STATE`] for each
 /// state stored so far, at least [`QUEUE_MEMORY_MIN`] and at most
 /// [`FRONTIER_MEMORY`](crate::FRONTIER_MEMORY). So by default the queue in memory stays a
-/// fraction of the visited set (which takes 6 to 12 bytes a state), the whole process stays
-/// under 16 bytes a stored state from a million states on, and a small search keeps its whole
-/// queue in memory.
+/// fraction of the visited set (which takes 6 to 12 bytes a state), and a small search keeps
+/// its whole queue in memory.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Budget {
     /// The user's fixed number of bytes.
