@@ -14,7 +14,7 @@ use crate::search::observer::Observer;
 use crate::search::outcome::{Outcome, StopReason, Verdict};
 use crate::search::{Checker, Reduction};
 use crate::store::fingerprint::fingerprint;
-use crate::symmetry::Symmetry;
+use crate::symmetry::{Renaming, Symmetry};
 use petgraph::graph::{DiGraph, NodeIndex};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -297,8 +297,8 @@ fn mark_counterexample<M: Model>(
     schedule: &[usize],
 ) -> Vec<NodeIndex> {
     // The node of a state, and `to[real thread]`: that thread's place in the node's state.
-    let mut to = Vec::new();
-    let node_of = |state: &M::State, to: &mut Vec<u8>| {
+    let mut to = Renaming::new();
+    let node_of = |state: &M::State, to: &mut Renaming| {
         let mut rep = state.clone();
         match symmetry {
             Some(sym) => sym.canonicalize(model, &mut rep, to),

@@ -205,6 +205,13 @@ pub trait Symmetric: Model {
     /// `state` with its threads renamed: thread `t`'s part moves to `to[t]`, and every
     /// reference to `t` becomes one to `to[t]`. `to` permutes each group within itself.
     fn permute(&self, state: &mut Self::State, to: &[u8]);
+
+    /// Whether a step changes no key but the key of the thread that moved. Then the search,
+    /// whose states are already sorted, moves only that thread within its group instead of
+    /// sorting every group anew. The default, `false`, is always sound.
+    fn keys_are_local(&self) -> bool {
+        false
+    }
 }
 
 /// A model's symmetry, as [`Model::symmetry`] offers it: the groups,
@@ -214,11 +221,21 @@ pub struct Symmetry<M: Model> {
     /// The groups of interchangeable threads.
     pub groups: Vec<Vec<usize>>,
     pub(crate) sort: Arc<SortFn<M>>,
+    /// Where the thread that moved goes in its group, when the model's keys are local
+    /// ([`Symmetric::keys_are_local`]).
+    pub(crate) place: Option<Arc<PlaceFn<M>>>,
     pub(crate) permute: Arc<PermuteFn<M>>,
 }
 
+/// A renaming of a model's threads: `to[old] = new`.
+pub type Renaming = SmallVec<[u8; 16]>;
+
 /// Sorts a group's threads (stably) by their keys in a state.
 pub(crate) type SortFn<M> = dyn Fn(&M, &<M as Model>::State, &mut [usize]) + Send + Sync;
+/// The index in a sorted group where its thread at the index given goes once that thread,
+/// alone, has stepped.
+pub(crate) type PlaceFn<M> =
+    dyn Fn(&M, &<M as Model>::State, &[usize], usize) -> usize + Send + Sync;
 /// Renames the threads of a state (`to[old] = new`).
 pub(crate) type PermuteFn<M> = dyn Fn(&M, &mut <M as Model>::State, &[u8]) + Send + Sync;
 
@@ -227,6 +244,7 @@ impl<M: Model> Clone for Symmetry<M> {
         Symmetry {
             groups: self.groups.clone(),
             sort: Arc::clone(&self.sort),
+            place: self.place.clone(),
             permute: Arc::clone(&self.permute),
         }
     }
@@ -240,6 +258,9 @@ impl<M: Symmetric> Symmetry<M> {
         (!groups.is_empty()).then(|| Symmetry {
             groups,
             sort: Arc::new(sort_by_key::<M>),
+            place: model
+                .keys_are_local()
+                .then(|| Arc::new(place_moved::<M>) as Arc<PlaceFn<M>>),
             permute: Arc::new(|m: &M, s: &mut M::State, to: &[u8]| m.permute(s, to)),
         })
     }
@@ -248,33 +269,73 @@ impl<M: Symmetric> Symmetry<M> {
 impl<M: Model> Symmetry<M> {
     /// Puts `state` in canonical form: each group's threads sorted (stably) by key, and
     /// renamed accordingly; `to[old] = new` for every thread.
-    pub fn canonicalize(&self, model: &M, state: &mut M::State, to: &mut Vec<u8>) {
+    pub fn canonicalize(&self, model: &M, state: &mut M::State, to: &mut Renaming) {
         to.clear();
         to.extend((0..model.thread_count()).map(|t| t as u8));
-        let mut moved = false;
-        let mut sorted = Vec::new();
+        let mut renamed = false;
+        let mut sorted: SmallVec<[usize; 16]> = SmallVec::new();
         for group in &self.groups {
             sorted.clear();
             sorted.extend_from_slice(group);
             (self.sort)(model, state, &mut sorted);
             for (slot, old) in group.iter().zip(&sorted) {
                 to[*old] = *slot as u8;
-                moved |= old != slot;
+                renamed |= old != slot;
             }
         }
-        if moved {
+        if renamed {
             (self.permute)(model, state, to);
         }
+    }
+
+    /// [`canonicalize`](Self::canonicalize) for a state that `moved`'s step reached from a
+    /// canonical one: the same state, found by moving only that thread when keys are local.
+    pub(crate) fn canonicalize_step(&self, model: &M, state: &mut M::State, moved: usize) {
+        let Some(place) = &self.place else {
+            return self.canonicalize(model, state, &mut Renaming::new());
+        };
+        // A thread in no group changed no key a group sorts by.
+        let Some((group, at)) = self
+            .groups
+            .iter()
+            .find_map(|g| Some((g, g.iter().position(|&t| t == moved)?)))
+        else {
+            return;
+        };
+        #[cfg(debug_assertions)]
+        let expected = {
+            let mut expected = state.clone();
+            self.canonicalize(model, &mut expected, &mut Renaming::new());
+            expected
+        };
+        let dest = place(model, state, group, at);
+        if dest != at {
+            // The threads between shift by one towards `at`'s place.
+            let mut to: Renaming = (0..model.thread_count() as u8).collect();
+            to[group[at]] = group[dest] as u8;
+            for k in dest.min(at)..=dest.max(at) {
+                if k != at {
+                    let shifted = if dest < at { k + 1 } else { k - 1 };
+                    to[group[k]] = group[shifted] as u8;
+                }
+            }
+            (self.permute)(model, state, &to);
+        }
+        #[cfg(debug_assertions)]
+        debug_assert!(
+            *state == expected,
+            "a step changed another thread's key, but the model says keys are local"
+        );
     }
 }
 
 /// Sorts `group` stably by [`Symmetric::thread_key`], each key computed once (an insertion
 /// sort: groups are small).
 fn sort_by_key<M: Symmetric>(model: &M, state: &M::State, group: &mut [usize]) {
-    let mut keyed: SmallVec<[(M::Key, usize); 8]> = group
-        .iter()
-        .map(|&t| (model.thread_key(state, t), t))
-        .collect();
+    let mut keyed: SmallVec<[(M::Key, usize); 8]> = SmallVec::new();
+    for &t in group.iter() {
+        keyed.push((model.thread_key(state, t), t));
+    }
     for i in 1..keyed.len() {
         let mut j = i;
         while j > 0 && keyed[j - 1].0 > keyed[j].0 {
@@ -285,6 +346,24 @@ fn sort_by_key<M: Symmetric>(model: &M, state: &M::State, group: &mut [usize]) {
     for (slot, (_, t)) in group.iter_mut().zip(keyed) {
         *slot = t;
     }
+}
+
+/// Where `group[at]` goes in `group`, sorted before it stepped, when no other key changed:
+/// left past greater keys or right past smaller ones, where the stable sort puts it.
+fn place_moved<M: Symmetric>(model: &M, state: &M::State, group: &[usize], at: usize) -> usize {
+    let key = model.thread_key(state, group[at]);
+    let greater = group[..at]
+        .iter()
+        .rev()
+        .take_while(|&&t| model.thread_key(state, t) > key)
+        .count();
+    if greater > 0 {
+        return at - greater;
+    }
+    at + group[at + 1..]
+        .iter()
+        .take_while(|&&t| model.thread_key(state, t) < key)
+        .count()
 }
 
 /// Whether a thread can move.

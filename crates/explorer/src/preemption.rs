@@ -153,6 +153,8 @@ impl<M: Model> Symmetry<M> {
                     sort(&m.model, &s.inner, group);
                 },
             ),
+            // The thread that moved last is part of two threads' keys: every step sorts.
+            place: None,
             permute: Arc::new(
                 move |m: &Bounded<M>, s: &mut BoundedState<M::State>, to: &[u8]| {
                     permute(&m.model, &mut s.inner, to);

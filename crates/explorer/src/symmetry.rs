@@ -17,7 +17,7 @@
 //! re-executes it keeping the renaming along the way.
 
 use crate::model::{Model, Status, Violation};
-pub use crate::model::{Symmetric, Symmetry};
+pub use crate::model::{Renaming, Symmetric, Symmetry};
 
 /// `model` explored on orbit representatives: every state it hands out is canonical.
 #[derive(Clone)]
@@ -34,8 +34,8 @@ impl<M: Model> Quotient<M> {
     }
 
     fn canonical(&self, state: &mut M::State) {
-        let mut to = Vec::with_capacity(self.model.thread_count());
-        self.symmetry.canonicalize(&self.model, state, &mut to);
+        self.symmetry
+            .canonicalize(&self.model, state, &mut Renaming::new());
     }
 }
 
@@ -64,7 +64,7 @@ impl<M: Model> Model for Quotient<M> {
     /// the step reached, before it is renamed.
     fn step(&self, s: &mut M::State, thread: usize) -> Result<(), Violation> {
         self.model.step(s, thread)?;
-        self.canonical(s);
+        self.symmetry.canonicalize_step(&self.model, s, thread);
         Ok(())
     }
     fn invariant(&self, s: &M::State) -> Result<(), Violation> {
@@ -93,7 +93,7 @@ impl<M: Model> Model for Quotient<M> {
 pub fn concretize<M: Model>(model: &M, symmetry: &Symmetry<M>, schedule: &[usize]) -> Vec<usize> {
     let n = model.thread_count();
     let mut rep = model.initial_state();
-    let mut to = Vec::with_capacity(n);
+    let mut to = Renaming::new();
     symmetry.canonicalize(model, &mut rep, &mut to);
     // from[t]: the real thread that thread t of the representative stands for.
     let mut from = vec![0usize; n];

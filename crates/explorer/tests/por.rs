@@ -130,6 +130,7 @@ fn the_independence_check_catches_a_footprint_that_hides_a_write() {
     let m = Liar(Program {
         threads: vec![vec![Op::Write(2, 1)], vec![Op::Write(2, 2)]],
         symmetric: false,
+        local_keys: false,
     });
     let e = independence(&m, &m.initial_state()).unwrap_err();
     assert_eq!(e.threads, (0, 1));
@@ -146,6 +147,7 @@ fn independent_threads_are_reduced() {
             vec![Op::Write(3, 1), Op::Write(3, 2), Op::Write(3, 3)],
         ],
         symmetric: false,
+        local_keys: false,
     };
     assert_eq!(run(&m, false), (None, 16));
     assert_eq!(run(&m, true), (None, 7));
@@ -171,6 +173,7 @@ fn deadlocks_survive_reduction() {
             ],
         ],
         symmetric: false,
+        local_keys: false,
     };
     let (full, _) = run(&m, false);
     assert_eq!(full.as_ref().map(|(c, _)| c.as_str()), Some("deadlock"));

@@ -37,6 +37,14 @@ fn shortest(o: &Outcome) -> Option<usize> {
     verdict(o).map(|(_, len)| len)
 }
 
+/// The counterexample's schedule, or `None` for a pass.
+fn schedule(o: &Outcome) -> Option<Vec<usize>> {
+    match &o.verdict {
+        Verdict::Violation(c) => Some(c.schedule.clone()),
+        _ => None,
+    }
+}
+
 /// A counterexample found with symmetry names the real threads: it re-executes to the
 /// violation it reports.
 fn replays(m: &Program, o: &Outcome) -> bool {
@@ -60,6 +68,11 @@ proptest! {
         if matches!(full.verdict, Verdict::Pass) {
             prop_assert!(orbits.stats.states <= full.stats.states);
         }
+        // Moving only the thread that stepped finds the representatives sorting anew finds:
+        // the same orbits, the same counterexample.
+        let sorted = check(&Program { local_keys: false, ..m.clone() }, Engine::Bfs, true, 1);
+        prop_assert_eq!(sorted.stats.states, orbits.stats.states);
+        prop_assert_eq!(schedule(&sorted), schedule(&orbits));
         // The same orbits and answer on two threads.
         let two = check(&m, Engine::Bfs, true, 2);
         prop_assert_eq!(two.stats.states, orbits.stats.states);
@@ -82,6 +95,7 @@ fn lock_holders_follow_their_threads() {
     let m = Program {
         threads: vec![locked.clone(), locked.clone(), locked, vec![Op::Read(3)]],
         symmetric: true,
+        local_keys: true,
     };
     assert_eq!(m.thread_groups(), vec![vec![0, 1, 2]]);
     let full = check(&m, Engine::Bfs, false, 1);

@@ -54,3 +54,42 @@ fn threads_named_by_another_are_not_interchangeable() {
     let m = s.model().as_any().downcast_ref::<PtFrag>().unwrap();
     assert!(m.thread_groups().is_empty(), "{:?}", m.thread_groups());
 }
+
+/// What the search's shortcut relies on (`Symmetric::keys_are_local`): in every state each
+/// shipped pt_frag scenario with interchangeable threads reaches, a step changes no grouped
+/// thread's key but its own. Scenarios up to the 2x2 scaled one, every reachable state.
+#[test]
+fn a_step_changes_no_other_threads_key() {
+    use std::collections::HashSet;
+    use weft_explorer::{Model, Status};
+    let mut checked = 0;
+    for name in Scenario::shipped_names().filter(|n| n.starts_with("pt_frag/")) {
+        let m = model(name);
+        let grouped: Vec<usize> = m.thread_groups().concat();
+        if grouped.is_empty() || !m.keys_are_local() || name.ends_with("3x3") {
+            continue;
+        }
+        let mut seen = HashSet::from([m.initial_state()]);
+        let mut todo = vec![m.initial_state()];
+        while let Some(s) = todo.pop() {
+            for t in (0..m.thread_count()).filter(|&t| m.status(&s, t) == Status::Enabled) {
+                let mut next = s.clone();
+                if m.step(&mut next, t).is_err() {
+                    continue;
+                }
+                for &u in grouped.iter().filter(|&&u| u != t) {
+                    assert_eq!(
+                        m.thread_key(&s, u),
+                        m.thread_key(&next, u),
+                        "{name}: thread {t}'s step changed thread {u}'s key in {s:?}"
+                    );
+                }
+                if seen.insert(next.clone()) {
+                    todo.push(next);
+                }
+            }
+        }
+        checked += 1;
+    }
+    assert!(checked >= 3, "{checked} scenarios with local keys checked");
+}

@@ -26,6 +26,9 @@ pub struct Program {
     pub threads: Vec<Vec<Op>>,
     /// Whether threads with the same operations are offered as interchangeable.
     pub symmetric: bool,
+    /// Whether the model says its keys are local (they are: a step changes its own thread's
+    /// position and register, and only the locks it takes or drops itself).
+    pub local_keys: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -149,8 +152,9 @@ impl Reduce for Program {
     }
 }
 
-/// Threads with the same operations; a thread's key is its position, its register and the
-/// locks it holds; renaming moves those and renames the lock holders.
+/// Threads with the same operations; a thread's key is its register, its position and the
+/// locks it holds; renaming moves those and renames the lock holders. The register first: it
+/// goes down as well as up, so a thread that steps moves both ways among its group.
 impl Symmetric for Program {
     type Key = (u8, u8, [bool; 2]);
     fn thread_groups(&self) -> Vec<Vec<usize>> {
@@ -166,7 +170,10 @@ impl Symmetric for Program {
     }
     fn thread_key(&self, s: &S, t: usize) -> Self::Key {
         let holds = |l: usize| s.locks[l] == t as u8;
-        (s.pc[t], s.reg[t], [holds(0), holds(1)])
+        (s.reg[t], s.pc[t], [holds(0), holds(1)])
+    }
+    fn keys_are_local(&self) -> bool {
+        self.local_keys
     }
     fn permute(&self, s: &mut S, to: &[u8]) {
         let (pc, reg) = (s.pc.clone(), s.reg.clone());
@@ -199,6 +206,7 @@ pub fn program() -> impl Strategy<Value = Program> {
         Program {
             threads,
             symmetric: false,
+            local_keys: false,
         }
     })
 }
@@ -215,6 +223,7 @@ pub fn symmetric_program() -> impl Strategy<Value = Program> {
             Program {
                 threads,
                 symmetric: true,
+                local_keys: true,
             }
         },
     )

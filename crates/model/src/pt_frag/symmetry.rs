@@ -65,6 +65,13 @@ impl Symmetric for PtFrag {
         u128::from_be_bytes(key)
     }
 
+    /// A step changes its own thread, the lock only as that thread takes or drops it, and
+    /// otherwise only the fragments of a thread its free names (in no group). The waiters are
+    /// the exception: leaving a section changes a deferrer's `gp_wait`, part of the keys.
+    fn keys_are_local(&self) -> bool {
+        self.deferrers == 0
+    }
+
     fn permute(&self, s: &mut State, to: &[u8]) {
         // On the stack: at most MAX_THREADS threads, and a state is permuted per successor.
         let old: SmallVec<[ThreadState; MAX_THREADS]> = SmallVec::from_slice(&s.threads);
