@@ -5,7 +5,7 @@
 //! Layout: the page and thread counts; `mm->context.pte_frag` (present, page, slot; bit 1 of
 //! the present byte says a PMD cache follows the header); the lock holder (`u8::MAX`: free);
 //! `mm->context.pmd_frag` (page, slot) when present; each page ([`Page::pack`]: 6 bytes while its counters fit in one
-//! byte each); each thread's bytes ([`ThreadState::to_bytes`]) up to its last held fragment,
+//! byte each); each thread's bytes ([`ThreadState::to_bits`]) up to its last held fragment,
 //! and whom it waits for while it waits for a grace period.
 //! The state's fingerprint hashes the same bytes ([`fingerprint`]).
 
@@ -18,8 +18,8 @@ use std::cell::RefCell;
 /// Most pages a scenario has: one per `pte_fragment_alloc`, at most 15.
 const MAX_PAGES: usize = 16;
 
-/// Most bytes a packed state takes.
-const MAX_PACKED: usize = 8 + MAX_PAGES * Page::MAX_PACKED + MAX_THREADS * THREAD_BYTES;
+/// Most bytes a packed state takes, and room for the last thread's 16-byte write.
+const MAX_PACKED: usize = 8 + MAX_PAGES * Page::MAX_PACKED + MAX_THREADS * THREAD_BYTES + 16;
 
 thread_local! {
     /// Room to pack a state in, kept per thread: a fresh array on the stack would be zeroed
@@ -67,9 +67,9 @@ fn pack_into(s: &State, buf: &mut [u8; MAX_PACKED]) -> usize {
         at += p.pack((&mut buf[at..at + Page::MAX_PACKED]).try_into().unwrap());
     }
     for t in &s.threads {
-        let bytes = t.to_bytes();
-        buf[at..at + THREAD_BYTES].copy_from_slice(&bytes);
-        at += ThreadState::packed_len(&bytes);
+        // All 16 bytes of the number at once; the next piece overwrites what is past its length.
+        buf[at..at + 16].copy_from_slice(&t.to_bits().to_le_bytes());
+        at += t.kept_len();
     }
     at
 }

@@ -344,10 +344,10 @@ pub struct ThreadState {
     held: u8,
 }
 
-/// Bytes of [`ThreadState::to_bytes`]' array.
+/// Bytes of [`ThreadState::to_bits`]' array.
 const THREAD_BYTES: usize = 5 + 3 * MAX_HELD + 2;
 
-/// The page nibble of [`ThreadState::to_bytes`] for [`NO_PAGE`]: pages are numbered from 0
+/// The page nibble of [`ThreadState::to_bits`] for [`NO_PAGE`]: pages are numbered from 0
 /// to 14 (at most 15 `pte_fragment_alloc`s).
 const NO_PAGE_NIBBLE: u8 = 15;
 
@@ -365,15 +365,16 @@ impl ThreadState {
         self.fragments().iter().position(|f| f.table == table)
     }
 
-    /// The thread packed: op; pc (5 bits) with the three flags; the page (4 bits, 15 for
-    /// none) with held (2 bits); generation; index; the fragment slots held (page with the
-    /// PMD flag in bit 7, generation, index); then, while it waits for a grace period, whom it waits for. Part
-    /// of the state's packed encoding, which keeps the first
-    /// [`packed_len`](ThreadState::packed_len) bytes.
+    /// The thread packed, byte `i` in bits `8i..8i+8`: op; pc (5 bits) with the three
+    /// flags; the page (4 bits, 15 for none) with held (2 bits); generation; index; the
+    /// fragment slots held (page with the PMD flag in bit 7, generation, index); then, while
+    /// it waits for a grace period, whom it waits for. Its first [`THREAD_BYTES`] bytes are
+    /// part of the state's packed encoding, which keeps the first
+    /// [`packed_len`](ThreadState::packed_len). Built in registers: bytes written one by
+    /// one and read back whole stall the copy that follows (a third of packing a state).
     #[inline]
-    fn to_bytes(self) -> [u8; THREAD_BYTES] {
+    fn to_bits(self) -> u128 {
         let [f, g] = self.fragments;
-        let waits = Self::fragments_end(self.held);
         debug_assert!(
             self.page == NO_PAGE || self.page < NO_PAGE_NIBBLE,
             "pages are numbered below 15"
@@ -383,45 +384,52 @@ impl ThreadState {
         } else {
             self.page
         };
-        let mut b = [
-            self.op,
-            self.pc as u8
-                | (self.test as u8) << 5
-                | (self.holds_reference as u8) << 6
-                | (self.section as u8) << 7,
-            page | self.held << 4,
-            self.generation,
-            self.index,
-            f.page | (f.table as u8) << 7,
-            f.generation,
-            f.index,
-            g.page | (g.table as u8) << 7,
-            g.generation,
-            g.index,
-            0,
-            0,
-        ];
+        let byte = |b: u8, i: u32| u128::from(b) << (8 * i);
+        let mut bits = byte(self.op, 0)
+            | byte(
+                self.pc as u8
+                    | (self.test as u8) << 5
+                    | (self.holds_reference as u8) << 6
+                    | (self.section as u8) << 7,
+                1,
+            )
+            | byte(page | self.held << 4, 2)
+            | byte(self.generation, 3)
+            | byte(self.index, 4)
+            | byte(f.page | (f.table as u8) << 7, 5)
+            | byte(f.generation, 6)
+            | byte(f.index, 7)
+            | byte(g.page | (g.table as u8) << 7, 8)
+            | byte(g.generation, 9)
+            | byte(g.index, 10);
         if self.pc == Pc::GraceEnd {
-            b[waits..waits + 2].copy_from_slice(&self.gp_wait.to_le_bytes());
+            let at = 8 * Self::fragments_end(self.held) as u32;
+            bits = bits & !(0xffff << at) | u128::from(self.gp_wait) << at;
         }
-        b
+        bits
     }
 
-    /// How many fragments the thread whose [`to_bytes`](ThreadState::to_bytes) start `b`
+    /// How many bytes of [`to_bits`](ThreadState::to_bits) the packed state keeps.
+    #[inline]
+    fn kept_len(&self) -> usize {
+        Self::fragments_end(self.held) + 2 * usize::from(self.pc == Pc::GraceEnd)
+    }
+
+    /// How many fragments the thread whose [`to_bits`](ThreadState::to_bits) start `b`
     /// holds.
     #[inline]
     fn held_in(b: &[u8]) -> u8 {
         b[2] >> 4
     }
 
-    /// Where [`to_bytes`](ThreadState::to_bytes)' held fragment slots end, and whom the
+    /// Where [`to_bits`](ThreadState::to_bits)' held fragment slots end, and whom the
     /// thread waits for begins, for a thread that holds `held` fragments.
     #[inline]
     fn fragments_end(held: u8) -> usize {
         5 + 3 * held as usize
     }
 
-    /// How many of [`to_bytes`](ThreadState::to_bytes)' bytes `b` tell the thread: unused
+    /// How many of [`to_bits`](ThreadState::to_bits)' bytes `b` tell the thread: unused
     /// fragment slots, and whom it waits for when it does not, are left out.
     #[inline]
     fn packed_len(b: &[u8]) -> usize {
@@ -429,7 +437,7 @@ impl ThreadState {
         Self::fragments_end(Self::held_in(b)) + 2 * waiting as usize
     }
 
-    /// The thread whose [`to_bytes`](ThreadState::to_bytes) are `b`.
+    /// The thread whose [`to_bits`](ThreadState::to_bits) are `b`.
     #[inline]
     fn from_bytes(b: &[u8; THREAD_BYTES]) -> ThreadState {
         let held = Self::held_in(b);

@@ -58,11 +58,10 @@ impl Symmetric for PtFrag {
                 .filter(|&u| self.deferrers & 1 << u != 0 && s.threads[u].gp_wait & 1 << t != 0)
                 .fold(0u16, |waiters, u| waiters | 1 << u)
         };
-        let mut key = [0; KEY_BYTES];
-        key[..THREAD_BYTES].copy_from_slice(&s.threads[t].to_bytes());
-        key[THREAD_BYTES] = u8::from(s.lock == Some(t as u8));
-        key[THREAD_BYTES + 1..].copy_from_slice(&waiters.to_be_bytes());
-        u128::from_be_bytes(key)
+        // The thread's bytes first, big-endian: byte i of `to_bits` goes to bits 120-8i.
+        s.threads[t].to_bits().swap_bytes()
+            | u128::from(s.lock == Some(t as u8)) << 16
+            | u128::from(waiters)
     }
 
     /// A step changes its own thread, the lock only as that thread takes or drops it, and
