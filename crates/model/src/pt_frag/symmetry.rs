@@ -72,10 +72,14 @@ impl Symmetric for PtFrag {
     }
 
     fn permute(&self, s: &mut State, to: &[u8]) {
-        // On the stack: at most MAX_THREADS threads, and a state is permuted per successor.
-        let old: SmallVec<[ThreadState; MAX_THREADS]> = SmallVec::from_slice(&s.threads);
-        for (t, th) in old.into_iter().enumerate() {
-            s.threads[usize::from(to[t])] = th;
+        // On the stack, and only the threads that move: a state is permuted per successor,
+        // and after a step usually a few threads of one group move.
+        let moving: SmallVec<[(u8, ThreadState); MAX_THREADS]> = (to.iter().enumerate())
+            .filter(|&(t, &new)| usize::from(new) != t)
+            .map(|(t, &new)| (new, s.threads[t]))
+            .collect();
+        for (new, th) in moving {
+            s.threads[usize::from(new)] = th;
         }
         s.lock = s.lock.map(|t| to[usize::from(t)]);
         // Only the threads that defer a free name others, and they are in no group.
