@@ -18,8 +18,12 @@ use std::cell::RefCell;
 /// Most pages a scenario has: one per `pte_fragment_alloc`, at most 15.
 const MAX_PAGES: usize = 16;
 
-/// Most bytes a packed state takes, and room for the last thread's 16-byte write.
-const MAX_PACKED: usize = 8 + MAX_PAGES * Page::MAX_PACKED + MAX_THREADS * THREAD_BYTES + 16;
+/// Bytes of [`ThreadState::to_bits`]' number, all written for each thread.
+const THREAD_BITS: usize = std::mem::size_of::<u128>();
+
+/// Most bytes a packed state takes, and room for the last thread's whole number.
+const MAX_PACKED: usize =
+    8 + MAX_PAGES * Page::MAX_PACKED + MAX_THREADS * THREAD_BYTES + THREAD_BITS;
 
 thread_local! {
     /// Room to pack a state in, kept per thread: a fresh array on the stack would be zeroed
@@ -67,8 +71,8 @@ fn pack_into(s: &State, buf: &mut [u8; MAX_PACKED]) -> usize {
         at += p.pack((&mut buf[at..at + Page::MAX_PACKED]).try_into().unwrap());
     }
     for t in &s.threads {
-        // All 16 bytes of the number at once; the next piece overwrites what is past its length.
-        buf[at..at + 16].copy_from_slice(&t.to_bits().to_le_bytes());
+        // The whole number at once; the next piece overwrites what is past its length.
+        buf[at..at + THREAD_BITS].copy_from_slice(&t.to_bits().to_le_bytes());
         at += t.kept_len();
     }
     at

@@ -344,7 +344,7 @@ pub struct ThreadState {
     held: u8,
 }
 
-/// Bytes of [`ThreadState::to_bits`]' array.
+/// Bytes a thread packs into: the low bytes of [`ThreadState::to_bits`].
 const THREAD_BYTES: usize = 5 + 3 * MAX_HELD + 2;
 
 /// The page nibble of [`ThreadState::to_bits`] for [`NO_PAGE`]: pages are numbered from 0
@@ -412,7 +412,15 @@ impl ThreadState {
     /// How many bytes of [`to_bits`](ThreadState::to_bits) the packed state keeps.
     #[inline]
     fn kept_len(&self) -> usize {
-        Self::fragments_end(self.held) + 2 * usize::from(self.pc == Pc::GraceEnd)
+        Self::len_for(self.held, self.pc == Pc::GraceEnd)
+    }
+
+    /// The packed length of a thread holding `held` fragments, and waiting for a grace
+    /// period or not: unused fragment slots, and whom it waits for when it does not, are
+    /// left out.
+    #[inline]
+    fn len_for(held: u8, waiting: bool) -> usize {
+        Self::fragments_end(held) + 2 * usize::from(waiting)
     }
 
     /// How many fragments the thread whose [`to_bits`](ThreadState::to_bits) start `b`
@@ -429,12 +437,11 @@ impl ThreadState {
         5 + 3 * held as usize
     }
 
-    /// How many of [`to_bits`](ThreadState::to_bits)' bytes `b` tell the thread: unused
-    /// fragment slots, and whom it waits for when it does not, are left out.
+    /// How many bytes the thread packed at the start of `b` takes
+    /// ([`len_for`](ThreadState::len_for)).
     #[inline]
     fn packed_len(b: &[u8]) -> usize {
-        let waiting = b[1] & 0x1f == Pc::GraceEnd as u8;
-        Self::fragments_end(Self::held_in(b)) + 2 * waiting as usize
+        Self::len_for(Self::held_in(b), b[1] & 0x1f == Pc::GraceEnd as u8)
     }
 
     /// The thread whose [`to_bits`](ThreadState::to_bits) are `b`.
