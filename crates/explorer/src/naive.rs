@@ -62,18 +62,11 @@ fn note(e: &mut Enumeration, len: usize, check: &str) {
     }
 }
 
-/// Every reachable state (a violating state is kept but not expanded, a failing step leads
-/// nowhere) and the orbits among them: how many states are left when states that a renaming
-/// of threads within their groups makes equal are counted once. By brute force over every
-/// renaming, with no canonical form: the reference a symmetry reduction is tested against.
-pub fn orbits<M: Symmetric>(model: &M) -> (usize, usize) {
-    let bytes = |s: &M::State| {
-        let mut out = Vec::new();
-        model.encode(s, &mut out);
-        out
-    };
+/// Every reachable state, each once: a violating state is kept but not expanded, and a
+/// failing step leads nowhere.
+pub fn reachable<M: Model>(model: &M) -> Vec<M::State> {
     let init = model.initial_state();
-    let mut seen = HashSet::from([bytes(&init)]);
+    let mut seen = HashSet::from([encoded(model, &init)]);
     let (mut all, mut next) = (Vec::new(), vec![init]);
     while let Some(state) = next.pop() {
         if check_state(model, &state).is_ok() {
@@ -81,13 +74,29 @@ pub fn orbits<M: Symmetric>(model: &M) -> (usize, usize) {
                 let mut after = state.clone();
                 let moved =
                     model.status(&state, t) == Status::Enabled && model.step(&mut after, t).is_ok();
-                if moved && seen.insert(bytes(&after)) {
+                if moved && seen.insert(encoded(model, &after)) {
                     next.push(after);
                 }
             }
         }
         all.push(state);
     }
+    all
+}
+
+/// `state` encoded, as a set of states seen keys it.
+fn encoded<M: Model>(model: &M, state: &M::State) -> Vec<u8> {
+    let mut out = Vec::new();
+    model.encode(state, &mut out);
+    out
+}
+
+/// Every [`reachable`] state, and the orbits among them: how many states are left when
+/// states that a renaming of threads within their groups makes equal are counted once. By
+/// brute force over every renaming, with no canonical form: the reference a symmetry
+/// reduction is tested against.
+pub fn orbits<M: Symmetric>(model: &M) -> (usize, usize) {
+    let all = reachable(model);
     let renamings = renamings(model.thread_count(), &model.thread_groups());
     let orbits: HashSet<Vec<u8>> = (all.iter())
         .map(|s| {
@@ -95,7 +104,7 @@ pub fn orbits<M: Symmetric>(model: &M) -> (usize, usize) {
                 .map(|to| {
                     let mut t = s.clone();
                     model.permute(&mut t, to);
-                    bytes(&t)
+                    encoded(model, &t)
                 })
                 .min()
                 .expect("the identity renaming")
