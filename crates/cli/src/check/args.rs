@@ -109,10 +109,11 @@ fn memory_mb() -> usize {
 #[derive(Args)]
 #[command(next_help_heading = "Reduction, bounds and memory")]
 pub struct ReduceArgs {
-    /// Partial-order reduction (bfs, dfs): on for a model that offers it (pt_frag), refused for
-    /// one that declares no footprints (thp). It reduces only in the levels where it pays (the
-    /// summary says which). By default it is on only for models that offer it on by default
-    /// (no shipped model: pt_frag's searches store one state per orbit of its threads).
+    /// Partial-order reduction (bfs, dfs), for a model that declares what its steps touch
+    /// (pt_frag, thp and the language's models do; a model that does not refuses it). It
+    /// turns thread symmetry off, and reduces only in the levels where it pays (the summary
+    /// says which). By default it is on only for models that offer it on by default (the
+    /// language's), in searches without thread symmetry.
     #[arg(long, conflicts_with = "no_por")]
     pub por: bool,
     /// Turn partial-order reduction off: explore every interleaving (and count schedules).

@@ -86,6 +86,7 @@ macro_rules! with_cow_fix_steps {
                 note: Some("then __split_huge_pmd(vma, src_pmd, addr, false, NULL); \
                             return -EAGAIN: copy_pte_range".into()),
                 source: m.src("copy_huge_pmd", HUGE, true),
+                footprint: m.fork_locks(s, t),
                 effect: { m.fork_pmd_locks(s, t, false); s.threads[t].pc = Pc::SplitLock; },
             }
 

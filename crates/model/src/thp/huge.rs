@@ -96,6 +96,7 @@ macro_rules! with_huge_steps {
             HugeWpUnlockAlloc(m, s, t) {
                 name: PMD_UNLOCK,
                 source: m.src("do_huge_pmd_wp_page", HUGE, true),
+                footprint: m.own_locks(s, t),
                 effect: { s.mms[t].pmd_lock = false; s.threads[t].pc = Pc::HugeWpAlloc; },
             }
             /// `new_page = alloc_hugepage_vma(...); copy_user_huge_page(new_page, page, ...)`.
@@ -112,6 +113,7 @@ macro_rules! with_huge_steps {
             HugeWpRelock(m, s, t) {
                 name: PMD_RELOCK,
                 source: m.src("do_huge_pmd_wp_page", HUGE, true),
+                footprint: m.own_locks(s, t),
                 effect: { s.mms[t].pmd_lock = true; s.threads[t].pc = Pc::HugeWpPut; },
             }
             /// `put_user_huge_page(page)`: `put_page`, the reference `get_page` took.
@@ -158,6 +160,7 @@ macro_rules! with_huge_steps {
             SplitLock(m, s, t) {
                 name: "spin_lock(pmd_lock(mm, pmd)); if (pmd_trans_huge(*pmd))",
                 source: m.split_src("__split_huge_pmd"),
+                footprint: m.own_locks_reading_tables(s, t),
                 effect: {
                     s.mms[t].pmd_lock = true;
                     s.threads[t].pc = match s.mms[t].pmd {
@@ -369,6 +372,7 @@ macro_rules! with_huge_steps {
             SplitUnlockSlow(m, s, t) {
                 name: "spin_unlock(ptl)",
                 source: m.src("__split_huge_pmd", HUGE, true),
+                footprint: m.own_locks(s, t),
                 effect: { s.mms[t].pmd_lock = false; s.threads[t].pc = Pc::SplitLockPage; },
             }
             /// `lock_page(page)`: waits while another thread holds it.
@@ -381,6 +385,7 @@ macro_rules! with_huge_steps {
             SplitRelockSlow(m, s, t) {
                 name: "spin_lock(ptl); if (unlikely(!pmd_same(*pmd, _pmd)))",
                 source: m.src("__split_huge_pmd", HUGE, true),
+                footprint: m.own_locks(s, t),
                 effect: { s.mms[t].pmd_lock = true; s.threads[t].pc = Pc::SplitPutSlow; },
             }
             /// `put_page(page)`: the reference taken before sleeping.
@@ -424,6 +429,7 @@ macro_rules! with_huge_steps {
                 name: "spin_unlock(vmf->ptl)",
                 label: m.v5_9_or("spin_unlock(vmf->ptl)", "spin_unlock(fe->ptl)").into(),
                 source: m.src("do_huge_pmd_wp_page", HUGE, true),
+                footprint: m.own_locks(s, t),
                 effect: { s.mms[t].pmd_lock = false; s.threads[t].pc = Pc::HugeWpLockPage; },
             }
             /// `lock_page(page)`: waits while another thread holds it.
@@ -442,6 +448,7 @@ macro_rules! with_huge_steps {
                     )
                     .into(),
                 source: m.src("do_huge_pmd_wp_page", HUGE, true),
+                footprint: m.own_locks(s, t),
                 effect: { s.mms[t].pmd_lock = true; s.threads[t].pc = Pc::HugeWpPutSlow; },
             }
             /// `put_page(page)`: the reference taken before sleeping; then the reuse test.
@@ -480,6 +487,7 @@ macro_rules! with_huge_steps {
                 note: Some("then fallback: __split_huge_pmd(vma, vmf->pmd, vmf->address, \
                             false, NULL); return VM_FAULT_FALLBACK".into()),
                 source: m.src("do_huge_pmd_wp_page", HUGE, true),
+                footprint: m.own_locks(s, t),
                 effect: { s.mms[t].pmd_lock = false; s.threads[t].pc = Pc::SplitLock; },
             }
 

@@ -105,18 +105,18 @@
 //!   is read only by its own process, under its PMD lock, and an invalid PMD still counts as a
 //!   mapping, so the order changes nothing another thread can read.
 //!
-//! The steps declare no footprints and the model offers no partial-order reduction. Every step
-//! clears the other threads' R2 judgement (the ghost `judged` flag, which a write fault sets
-//! from whether the other processes are inside an operation, and which every step that marks
-//! its own thread busy invalidates), so no two steps of different threads are independent:
-//! honest footprints would make every pair conflict, and the reduction would explore every
-//! interleaving anyway.
+//! Partial-order reduction is offered, off unless a search asks for it (`weft check --por`):
+//! most steps touch the page and read every mm, and every step clears the other threads' R2
+//! judgement (the ghost `judged` flag, which a write fault sets from whether the other
+//! processes are inside an operation), so only the steps that take or drop a process's own
+//! page-table locks, while no thread is judged, can be postponed (`footprint.rs`).
 
 mod checks;
 mod codec;
 mod cow_fixes;
 mod display;
 mod flow;
+mod footprint;
 mod history;
 mod huge;
 mod ops;
@@ -397,6 +397,8 @@ pub struct Thp {
     /// Whether any process pins with FOLL_PIN: views show the pin count and the mm flags
     /// only then, as nothing else changes them.
     shows_pins: bool,
+    /// Each thread's future footprint by the operations it has done ([`footprint`]).
+    futures: Vec<Vec<weft_explorer::Footprint>>,
 }
 
 /// Largest `subpages` accepted.
@@ -603,6 +605,7 @@ impl Thp {
             variant,
             n,
             groups: symmetry::groups(&threads),
+            futures: footprint::futures(&threads),
             threads,
             shows_pins,
         })
@@ -802,6 +805,12 @@ impl Model for Thp {
 
     fn symmetry(&self) -> Option<weft_explorer::Symmetry<Self>> {
         weft_explorer::Symmetry::by_sorting(self)
+    }
+
+    /// Off by default: only the steps on a process's own page-table locks can be postponed,
+    /// and thread symmetry removes more (`--por` turns it off).
+    fn reduction(&self) -> Option<weft_explorer::Reducer<Self>> {
+        Some(weft_explorer::Reducer::by_footprints().off_by_default())
     }
 
     fn thread_name(&self, thread: usize) -> &str {

@@ -5,7 +5,7 @@
 //! Every step runs after the prologue of the model's `step` (the other threads' R2 judgement
 //! cleared, this thread busy). The shared sub-paths return through the thread's
 //! [`Read`]/[`After`]/[`RmapAfter`] and its current operation ([`flow`](super::flow)).
-//! No step declares a footprint: see the [module documentation](super).
+//! A step that declares no footprint has the [coarse](super::footprint) one.
 
 use super::cow_fixes::with_cow_fix_steps;
 use super::flow::{After, Read, RmapAfter};
@@ -18,7 +18,7 @@ with_cow_fix_steps! {
 // The steps before `do_huge_pmd_wp_page`'s (which `with_huge_steps!` adds after these).
 {
     /// A thread's next step.
-    model Thp, state State, pc Pc;
+    model Thp, state State, pc Pc, footprint Thp::coarse;
 
     /// A child not yet created by its parent's fork.
     Start(m, s, t) {
@@ -53,6 +53,7 @@ with_cow_fix_steps! {
     FaultLock(m, s, t) {
         name: PMD_LOCK,
         source: m.src("__do_huge_pmd_anonymous_page", HUGE, false),
+        footprint: m.own_locks(s, t),
         effect: { s.mms[t].pmd_lock = true; s.threads[t].pc = Pc::FaultRmap; },
     }
     /// `page_add_new_anon_rmap(page, vma, haddr, true)`: the PMD's mapcount, `head->mapping`.
@@ -271,6 +272,7 @@ with_cow_fix_steps! {
     WpUnlockSlow(m, s, t) {
         name: PTE_UNLOCK,
         source: m.src("do_wp_page", MEMORY, true),
+        footprint: m.own_locks(s, t),
         effect: { s.mms[t].pte_lock = false; s.threads[t].pc = Pc::WpLockPage; },
     }
     /// `lock_page(old_page)`: waits while another process holds it.
@@ -283,6 +285,7 @@ with_cow_fix_steps! {
     WpRelockSlow(m, s, t) {
         name: PTE_RELOCK,
         source: m.src("do_wp_page", MEMORY, true),
+        footprint: m.own_locks(s, t),
         effect: { s.mms[t].pte_lock = true; s.threads[t].pc = Pc::WpPutSlow; },
     }
     /// `put_page(old_page)`: the reference taken before sleeping.
@@ -364,6 +367,7 @@ with_cow_fix_steps! {
     WpUnlockCopy(m, s, t) {
         name: PTE_UNLOCK,
         source: m.src("do_wp_page", MEMORY, true),
+        footprint: m.own_locks(s, t),
         effect: { s.mms[t].pte_lock = false; s.threads[t].pc = Pc::CopyAlloc; },
     }
     /// `new_page = alloc_page_vma(...); cow_user_page(new_page, old_page, ...)`.
@@ -379,6 +383,7 @@ with_cow_fix_steps! {
     CopyLock(m, s, t) {
         name: PTE_RELOCK,
         source: m.src("wp_page_copy", MEMORY, false),
+        footprint: m.own_locks(s, t),
         effect: { s.mms[t].pte_lock = true; s.threads[t].pc = Pc::CopyClear; },
     }
     /// `ptep_clear_flush_notify(vma, address, page_table)`.
@@ -433,6 +438,7 @@ with_cow_fix_steps! {
     CopyUnlock(m, s, t) {
         name: PTE_UNLOCK,
         source: m.src("wp_page_copy", MEMORY, false),
+        footprint: m.own_locks(s, t),
         effect: { s.mms[t].pte_lock = false; s.threads[t].pc = Pc::CopyPutRef; },
     }
     /// `put_page(old_page)`: `do_wp_page`'s reference; the fault is done.
@@ -488,6 +494,7 @@ with_cow_fix_steps! {
     GupUnlockFault(m, s, t) {
         name: "spin_unlock(ptl)",
         source: m.src("follow_page_pte", GUP, false),
+        footprint: m.own_locks_reading_tables(s, t),
         effect: { m.unlock_both(s, t); m.fault_start(s, t); },
     }
     /// `put_page(page)` of the pin on the subpage (for FOLL_PIN, after its pincount).
@@ -681,6 +688,7 @@ with_cow_fix_steps! {
     ZapLock(m, s, t) {
         name: PTE_LOCK,
         source: m.src("zap_pte_range", MEMORY, false),
+        footprint: m.own_locks_reading_tables(s, t),
         effect: {
             s.mms[t].pte_lock = true;
             s.threads[t].todo = match m.op(s, t) {
@@ -747,6 +755,7 @@ with_cow_fix_steps! {
     ZapPmdLock(m, s, t) {
         name: PMD_LOCK,
         source: m.src("zap_huge_pmd", HUGE, false),
+        footprint: m.own_locks(s, t),
         effect: { s.mms[t].pmd_lock = true; s.threads[t].pc = Pc::ZapPmdClear; },
     }
     /// `orig_pmd = pmdp_huge_get_and_clear_full(tlb->mm, addr, pmd, tlb->fullmm)`.
@@ -768,6 +777,7 @@ with_cow_fix_steps! {
     ZapPmdUnlock(m, s, t) {
         name: PMD_UNLOCK,
         source: m.src("zap_huge_pmd", HUGE, false),
+        footprint: m.own_locks(s, t),
         effect: { s.mms[t].pmd_lock = false; s.threads[t].pc = Pc::ZapPmdPut; },
     }
     /// `tlb_remove_page(tlb, page)`: `put_page` after the TLB flush.
