@@ -4,10 +4,10 @@
 //! so that [`Pc`](super::steps::Pc) is still one enum declared in one place; the names the
 //! declarations use are those of [`steps`](super::steps), where the macro is invoked.
 //!
-//! A step's place in [`Pc`] is its discriminant, the byte a packed state keeps (and so what
-//! the fingerprints hash and the order some engines pick a trace in): the huge-PMD steps keep
-//! the places they had among the others, and the steps of the later variants' page locks come
-//! after every other step.
+//! A step's place in [`Pc`](super::steps::Pc) is its discriminant, the byte a packed state
+//! keeps (and so what the fingerprints hash and the order some engines pick a trace in): the
+//! huge-PMD steps keep the places they had among the others, and the steps of the later
+//! variants' page locks come after every other step.
 
 /// `steps!` on four groups of declarations, with the huge-PMD paths' steps in between: the
 /// `do_huge_pmd_wp_page` steps after the first group, the split's after the second, the
