@@ -3,7 +3,7 @@
 //! footprints it rests on are honest in every reachable state.
 
 use weft_explorer::reduce::independence_everywhere;
-use weft_explorer::{Checker, Outcome, Reduction, Verdict};
+use weft_explorer::{Checker, Outcome, Reduce, Reduction, Verdict};
 use weft_model::Scenario;
 
 fn explore(s: &Scenario, reduction: Reduction) -> Outcome {
@@ -45,36 +45,29 @@ fn reduction_keeps_every_shipped_verdict_and_counterexample() {
     }
 }
 
+/// Checks the footprints of model `M` in every state reachable in each shipped scenario
+/// `keep` accepts (all of them of model `M`): the states checked.
+fn states_with_honest_footprints<M: Reduce>(keep: impl Fn(&str) -> bool) -> usize {
+    let mut states = 0;
+    for name in Scenario::shipped_names().filter(|n| keep(n)) {
+        let s = Scenario::shipped(name).unwrap().unwrap();
+        let m = s.model().as_any().downcast_ref::<M>().expect(name);
+        let checker = Checker::new().keep_going(true).symmetry(false);
+        states += independence_everywhere(m, &checker).unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+    states
+}
+
 #[test]
 fn pt_frag_footprints_are_honest_in_every_reachable_state() {
-    let mut states = 0;
-    for name in
-        Scenario::shipped_names().filter(|n| n.starts_with("pt_frag/") && !n.contains("3x3"))
-    {
-        let s = Scenario::shipped(name).unwrap().unwrap();
-        let m = s
-            .model()
-            .as_any()
-            .downcast_ref::<weft_model::pt_frag::PtFrag>()
-            .expect("a pt_frag model");
-        let checker = Checker::new().keep_going(true).symmetry(false);
-        states += independence_everywhere(m, &checker).unwrap_or_else(|e| panic!("{e}"));
-    }
+    let states = states_with_honest_footprints::<weft_model::pt_frag::PtFrag>(|n| {
+        n.starts_with("pt_frag/") && !n.contains("3x3")
+    });
     assert!(states > 5_000, "{states} states checked");
 }
 
 #[test]
 fn thp_footprints_are_honest_in_every_reachable_state() {
-    let mut states = 0;
-    for name in Scenario::shipped_names().filter(|n| n.starts_with("thp/")) {
-        let s = Scenario::shipped(name).unwrap().unwrap();
-        let m = s
-            .model()
-            .as_any()
-            .downcast_ref::<weft_model::thp::Thp>()
-            .expect("a thp model");
-        let checker = Checker::new().keep_going(true).symmetry(false);
-        states += independence_everywhere(m, &checker).unwrap_or_else(|e| panic!("{name}: {e}"));
-    }
+    let states = states_with_honest_footprints::<weft_model::thp::Thp>(|n| n.starts_with("thp/"));
     assert!(states > 5_000, "{states} states checked");
 }
