@@ -257,6 +257,9 @@ impl Sets {
             }
             if let Some(a) = ahead.next() {
                 self.visited.prefetch(a.fp);
+                if let Some(next) = &self.next_level {
+                    next.prefetch(a.fp);
+                }
             }
             self.insert(c.fp)
         }));
