@@ -159,7 +159,7 @@ impl Thp {
     /// The thread whose mm thread `t` runs in: its own, or that of the thread it is another
     /// thread of.
     pub(super) fn mm(&self, t: usize) -> usize {
-        self.threads[t].thread_of.map_or(t, usize::from)
+        self.threads[t].mm(t)
     }
 
     /// The write fault on the thread's subpage (from `write(i)` or from GUP's

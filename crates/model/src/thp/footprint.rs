@@ -48,6 +48,18 @@ fn every(object: fn(usize) -> u64) -> u64 {
     (0..MAX_THREADS).fold(0, |acc, t| acc | object(t))
 }
 
+/// What a coarse step of thread `t` writes of its own: the page, its process's tables, its
+/// locks, its `run`.
+fn own(threads: &[Thread], t: usize) -> u64 {
+    PAGE | tables(threads[t].mm(t)) | locks(t) | run(t)
+}
+
+/// What a coarse step reads besides: every mm's tables and every thread's `run` (R2 counts
+/// every mapping, and judges a fault by whether the others are inside an operation).
+fn r2_reads() -> Footprint {
+    Footprint::read(every(tables) | every(run))
+}
+
 impl Thp {
     /// What the model's `step` does before every step of thread `t`: it clears the other
     /// threads' R2 judgement (a write only for those judged now) and marks `t` busy (a
@@ -81,8 +93,8 @@ impl Thp {
     /// every mm's tables and every thread's `run` read (R2), and what its current operation
     /// adds ([`op_extra`](Self::op_extra)).
     pub(super) fn coarse(&self, s: &State, t: usize) -> Footprint {
-        let own = Footprint::rw(PAGE | tables(self.mm(t)) | locks(t) | run(t) | judged(t));
-        own.union(Footprint::read(every(tables) | every(run)))
+        Footprint::rw(own(&self.threads, t) | judged(t))
+            .union(r2_reads())
             .union(self.op_extra(s, t))
             .union(self.prologue(s, t))
     }
@@ -107,12 +119,6 @@ impl Thp {
                 op_extra(&self.threads, t, index, op)
             })
     }
-}
-
-/// Thread `t`'s process's mm in `threads`: its own, or that of the thread it is another
-/// thread of.
-fn mm_of(threads: &[Thread], t: usize) -> usize {
-    threads[t].thread_of.map_or(t, usize::from)
 }
 
 /// What operation `op` (thread `t`'s operation number `index`) touches beyond its own
@@ -141,12 +147,12 @@ pub(super) fn futures(threads: &[Thread]) -> Vec<Vec<Footprint>> {
     (0..threads.len())
         .map(|t| {
             let ops = &threads[t].ops;
-            let own = Footprint::rw(PAGE | tables(mm_of(threads, t)) | locks(t) | run(t))
-                .union(Footprint::rw(every(judged)))
-                .union(Footprint::read(every(tables) | every(run)));
+            let every_step = Footprint::rw(own(threads, t) | every(judged)).union(r2_reads());
             (0..=ops.len())
                 .map(|from| {
-                    (from..ops.len()).fold(own, |acc, i| acc.union(op_extra(threads, t, i, ops[i])))
+                    (from..ops.len()).fold(every_step, |acc, i| {
+                        acc.union(op_extra(threads, t, i, ops[i]))
+                    })
                 })
                 .collect()
         })

@@ -386,6 +386,14 @@ pub struct Thread {
     pub thread_of: Option<u8>,
 }
 
+impl Thread {
+    /// The mm this thread, thread number `t`, runs in: its own, or that of the thread it is
+    /// another thread of.
+    pub(crate) fn mm(&self, t: usize) -> usize {
+        self.thread_of.map_or(t, usize::from)
+    }
+}
+
 /// A thp model instance.
 #[derive(Clone, Debug)]
 pub struct Thp {
