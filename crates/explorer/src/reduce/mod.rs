@@ -104,6 +104,11 @@ impl Footprint {
         }
     }
 
+    /// Whether this footprint reads and writes nothing `other` does not.
+    pub fn within(&self, other: &Footprint) -> bool {
+        self.reads & !other.reads == 0 && self.writes & !other.writes == 0
+    }
+
     /// Whether two steps touch a common object and at least one of them writes it.
     pub fn conflicts(&self, other: &Footprint) -> bool {
         (self.writes & (other.reads | other.writes)) != 0 || (other.writes & self.reads) != 0
@@ -175,7 +180,7 @@ pub fn independence<M: Reduce>(model: &M, state: &M::State) -> Result<(), Depend
         .collect();
     for &t in &enabled {
         let (step, future) = (model.footprint(state, t), model.future_footprint(state, t));
-        if step.reads & !future.reads != 0 || step.writes & !future.writes != 0 {
+        if !step.within(&future) {
             return Err(Dependence {
                 threads: (t, t),
                 problem: format!(
