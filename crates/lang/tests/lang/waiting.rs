@@ -3,9 +3,7 @@
 //! argument may be a scenario thread's name (its number), and operations of one name differ
 //! by their number of arguments.
 
-mod common;
-
-use common::{explore, honest_footprints, instance, mistakes, Call};
+use crate::common::{explore, honest_footprints, instance, mistakes, Call};
 use weft_explorer::{Model, Reduction, Status, Symmetric, Verdict};
 
 /// A producer publishes a value; a consumer, given the producer's number, waits for it and

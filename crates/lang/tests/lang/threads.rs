@@ -3,9 +3,7 @@
 //! `ghost` struct fields, bookkeeping beside the kernel's fields that never make a step; and
 //! the bytes a thread's locals take in a packed state.
 
-mod common;
-
-use common::{explore, instance, mistakes, Call, Thread};
+use crate::common::{explore, instance, mistakes, Call, Thread};
 use weft_explorer::{FieldKind, Model, Reduction, Verdict};
 
 /// Each thread counts its calls in its own element; the end check reads them all.

@@ -2,9 +2,7 @@
 //! and type mistakes together, names declared twice, values that cannot fit, functions that
 //! can end without their value, states that would not fit their layout.
 
-mod common;
-
-use common::mistakes;
+use crate::common::mistakes;
 use weft_lang::{At, Program};
 
 fn lines(found: &[(usize, String)]) -> Vec<usize> {

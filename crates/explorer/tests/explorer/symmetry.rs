@@ -7,9 +7,7 @@
 //! So the property is: both searches fail at the same depth, and the check the symmetric one
 //! reports is broken by its counterexample re-executed on the real threads.
 
-mod programs;
-
-use programs::{symmetric_program, Op, Program};
+use crate::programs::{symmetric_program, Op, Program};
 use proptest::prelude::*;
 use weft_explorer::{Checker, Engine, Outcome, Reduction, Symmetric, Verdict};
 

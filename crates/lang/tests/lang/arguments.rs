@@ -1,9 +1,7 @@
 //! Constant arguments: a value parameter whose argument is a constant, and which the function
 //! never assigns, is folded into the function's code; one the function assigns stays a local.
 
-mod common;
-
-use common::{explore, instance, Call};
+use crate::common::{explore, instance, Call};
 use weft_explorer::{Reduction, Verdict};
 
 const PROGRAM: &str = "int slots[2];

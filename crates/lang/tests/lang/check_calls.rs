@@ -2,9 +2,7 @@
 //! value (`if (c) return a;` lines, then `return b;`), with constant arguments, and a
 //! variant's body replaces the file's, so that a fix can say what its counts mean.
 
-mod common;
-
-use common::{explore, instance, mistakes, Call};
+use crate::common::{explore, instance, mistakes, Call};
 use weft_explorer::{Reduction, Verdict};
 use weft_lang::{Program, ThreadCalls};
 

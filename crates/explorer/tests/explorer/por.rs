@@ -1,9 +1,7 @@
 //! Partial-order reduction keeps every verdict, failed check and counterexample: random small
 //! programs over shared variables and locks, explored with and without reduction.
 
-mod programs;
-
-use programs::{program, Op, Program, S};
+use crate::programs::{program, Op, Program, S};
 use proptest::prelude::*;
 use weft_explorer::reduce::{independence, independence_everywhere};
 use weft_explorer::{

@@ -4,9 +4,7 @@
 //! `weft_explorer::naive::orbits`), and verdicts,
 //! checks and counterexample lengths are those of the search without symmetry.
 
-mod common;
-
-use common::{instance, Call, Thread};
+use crate::common::{instance, Call, Thread};
 use weft_explorer::naive::orbits;
 use weft_explorer::{Checker, Model, Outcome, Reduction, Symmetric, Verdict};
 use weft_lang::LangModel;

@@ -2,9 +2,7 @@
 //! a bound and recursion refused; steps as the statements that touch shared memory; verdicts
 //! and counterexamples from exploring; reduction that keeps them.
 
-mod common;
-
-use common::{explore, honest_footprints, instance, mistakes, Call, Thread};
+use crate::common::{explore, honest_footprints, instance, mistakes, Call, Thread};
 use weft_explorer::{Model, Outcome, Reduction, Verdict};
 use weft_lang::{LangModel, Program, ThreadCalls};
 

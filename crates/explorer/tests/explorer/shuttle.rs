@@ -1,8 +1,6 @@
 //! The shuttle engine against the breadth-first engine, on the toy models.
 
-mod toy;
-
-use toy::{Locks, LostUpdate};
+use crate::toy::{Locks, LostUpdate};
 use weft_explorer::{
     replay_on_shuttle, trace, Checker, Engine, Model, Outcome, Sampling, Scheduler as Strategy,
     Schedules, Shuttle, Verdict,

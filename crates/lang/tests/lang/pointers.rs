@@ -3,9 +3,7 @@
 //! violation; pointers shown by the instance they name; footprints through a pointer
 //! honest; ill-typed pointers refused at load.
 
-mod common;
-
-use common::{explore, honest_footprints, instance, mistakes, Call, Thread};
+use crate::common::{explore, honest_footprints, instance, mistakes, Call, Thread};
 use weft_explorer::{Model, Reduction, Verdict};
 use weft_lang::LangModel;
 

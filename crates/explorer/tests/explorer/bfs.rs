@@ -1,11 +1,9 @@
 //! The breadth-first engine against brute-force enumeration, and its limits.
 
-mod toy;
-
+use crate::toy::{Locks, LostUpdate};
 use std::collections::HashSet;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
-use toy::{Locks, LostUpdate};
 use weft_explorer::{naive, trace, Checker, Limits, Model, Observer, Outcome, StopReason, Verdict};
 
 struct Collect(HashSet<u64>, u64);
@@ -179,12 +177,12 @@ fn replaying_a_bad_schedule_says_where_it_breaks() {
 #[derive(Clone)]
 struct PanicsAt {
     inner: LostUpdate,
-    at: toy::Counter,
+    at: crate::toy::Counter,
 }
 
 impl weft_explorer::Model for PanicsAt {
-    type State = toy::Counter;
-    fn initial_state(&self) -> toy::Counter {
+    type State = crate::toy::Counter;
+    fn initial_state(&self) -> crate::toy::Counter {
         self.inner.initial_state()
     }
     fn thread_count(&self) -> usize {
@@ -193,25 +191,25 @@ impl weft_explorer::Model for PanicsAt {
     fn thread_name(&self, t: usize) -> &str {
         self.inner.thread_name(t)
     }
-    fn status(&self, s: &toy::Counter, t: usize) -> weft_explorer::Status {
+    fn status(&self, s: &crate::toy::Counter, t: usize) -> weft_explorer::Status {
         self.inner.status(s, t)
     }
-    fn step(&self, s: &mut toy::Counter, t: usize) -> Result<(), weft_explorer::Violation> {
+    fn step(&self, s: &mut crate::toy::Counter, t: usize) -> Result<(), weft_explorer::Violation> {
         assert!(*s != self.at, "the model's own bug");
         self.inner.step(s, t)
     }
-    fn step_info(&self, s: &toy::Counter, t: usize) -> weft_explorer::StepInfo {
+    fn step_info(&self, s: &crate::toy::Counter, t: usize) -> weft_explorer::StepInfo {
         self.inner.step_info(s, t)
     }
-    fn fields(&self, s: &toy::Counter) -> Vec<weft_explorer::Field> {
+    fn fields(&self, s: &crate::toy::Counter) -> Vec<weft_explorer::Field> {
         self.inner.fields(s)
     }
 }
 
 /// Every state at `depth`, in the order the search reaches them.
-struct AtDepth(usize, Vec<toy::Counter>);
-impl Observer<toy::Counter> for AtDepth {
-    fn state(&mut self, _: u64, s: &toy::Counter, depth: usize) {
+struct AtDepth(usize, Vec<crate::toy::Counter>);
+impl Observer<crate::toy::Counter> for AtDepth {
+    fn state(&mut self, _: u64, s: &crate::toy::Counter, depth: usize) {
         if depth == self.0 {
             self.1.push(s.clone());
         }
@@ -231,7 +229,8 @@ fn a_model_that_panics_on_a_worker_thread_fails_the_search_instead_of_hanging() 
     explore_observed(&inner, &opts(1), &mut level);
     let wide = level.1;
     assert!(wide.len() > 1000, "{} states at depth 8", wide.len());
-    let places: Vec<toy::Counter> = (0..10).map(|i| wide[i * wide.len() / 10].clone()).collect();
+    let places: Vec<crate::toy::Counter> =
+        (0..10).map(|i| wide[i * wide.len() / 10].clone()).collect();
     let (tx, rx) = std::sync::mpsc::channel();
     let tried = places.len();
     std::thread::spawn(move || {

@@ -1,7 +1,7 @@
 //! The crate's example model runs, and finds what it says it finds.
 
 #[allow(dead_code)]
-#[path = "../examples/refcount.rs"]
+#[path = "../../examples/refcount.rs"]
 mod refcount;
 
 use weft_explorer::Verdict;

@@ -1,9 +1,7 @@
 //! Looking for some checks only: a violation of another check is neither reported nor
 //! explored past, and a pass says which checks it covers.
 
-mod toy;
-
-use toy::{Locks, LostUpdate};
+use crate::toy::{Locks, LostUpdate};
 use weft_explorer::{Checker, Model, Verdict};
 
 fn only<M: Model>(m: &M, checks: &[&str]) -> (Verdict, Option<Vec<String>>) {

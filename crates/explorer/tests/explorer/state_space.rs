@@ -1,8 +1,6 @@
 //! Schedule counts, state graphs and preemption bounding, checked against brute force.
 
-mod toy;
-
-use toy::{Locks, LostUpdate};
+use crate::toy::{Locks, LostUpdate};
 use weft_explorer::preemption::{self, Bounded};
 use weft_explorer::{graph, naive, Checker, Model, Outcome, Schedules, Verdict};
 
