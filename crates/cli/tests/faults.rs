@@ -332,4 +332,4 @@ fn numeric_options_out_of_range_are_refused() {
 }
 
 // A deadlock found on shuttle threads printing no panic is tested in the explorer
-// (tests/shuttle.rs): no valid scenario of the shipped models deadlocks.
+// (crates/explorer/tests/explorer/shuttle.rs): no valid scenario of the shipped models deadlocks.
