@@ -11,8 +11,6 @@ mod example;
 mod only;
 mod por;
 mod por_pays;
-// The shuttle engine is a feature: `cargo test -p weft-explorer --all-features` runs these.
-#[cfg(feature = "shuttle")]
 mod shuttle;
 mod state_space;
 mod symmetry;
