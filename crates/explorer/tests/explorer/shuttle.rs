@@ -2,8 +2,8 @@
 
 use crate::toy::{Locks, LostUpdate};
 use weft_explorer::{
-    replay_on_shuttle, trace, Checker, Engine, Model, Outcome, Sampling, Scheduler as Strategy,
-    Schedules, Shuttle, Verdict,
+    replay_on_shuttle, trace, Checker, Counterexample, Engine, Model, Outcome, Sampling,
+    Scheduler as Strategy, Schedules, Shuttle, Verdict,
 };
 
 fn bfs_schedules<M: Model>(model: &M) -> u128 {
@@ -96,18 +96,23 @@ fn random_and_pct_find_the_lost_update_and_the_trace_replays() {
             panic!("{strategy:?}: no violation found");
         };
         assert_eq!(cex.violation.check, "lost_update");
-        // The model-level schedule replays in the exhaustive engines' executor.
-        let t = trace::execute(&m, &cex.schedule).expect("re-executes");
-        assert_eq!(t.violation.as_ref(), Some(&cex.violation));
-        // shuttle's schedule string replays on shuttle threads to the same schedule.
-        let s = summary(&out)
-            .shuttle_schedule
-            .as_deref()
-            .expect("a schedule");
-        let r = replay_on_shuttle(&m, s).expect("replays");
-        assert_eq!(r.schedule, cex.schedule);
-        assert_eq!(r.violation.as_ref(), Some(&cex.violation));
+        replays(&m, &out, cex);
     }
+}
+
+/// The counterexample `out` found on shuttle replays: its model-level schedule in the
+/// exhaustive engines' executor, and shuttle's schedule string on shuttle threads to the same
+/// schedule, both to the same violation.
+fn replays<M: Model>(m: &M, out: &Outcome, cex: &Counterexample) {
+    let t = trace::execute(m, &cex.schedule).expect("re-executes");
+    assert_eq!(t.violation.as_ref(), Some(&cex.violation));
+    let s = summary(out)
+        .shuttle_schedule
+        .as_deref()
+        .expect("a schedule");
+    let r = replay_on_shuttle(m, s).expect("replays");
+    assert_eq!(r.schedule, cex.schedule);
+    assert_eq!(r.violation.as_ref(), Some(&cex.violation));
 }
 
 #[test]
@@ -151,18 +156,22 @@ fn a_deadlock_on_shuttle_threads_prints_no_panic() {
         }
         return;
     }
+    // The harness names a test by its path below the crate: `shuttle::a_deadlock_...`.
+    let (_, module) = module_path!()
+        .split_once("::")
+        .expect("a module of the test crate");
+    let name = format!("{module}::a_deadlock_on_shuttle_threads_prints_no_panic");
     let o = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "a_deadlock_on_shuttle_threads_prints_no_panic",
-            "--exact",
-            "--nocapture",
-        ])
+        .args([&name, "--exact", "--nocapture"])
         .env(CHILD, "1")
         .env("RUST_BACKTRACE", "1")
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "{err}");
+    // The child ran this test, not none: a name that matches nothing passes too.
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("1 passed"), "{name} did not run: {out}");
     assert!(!err.contains("panicked at"), "{err}");
     assert!(!err.contains("stack backtrace"), "{err}");
 }
@@ -176,15 +185,7 @@ fn shuttle_detects_the_deadlock_and_replays_it() {
         panic!("no deadlock found");
     };
     assert_eq!(cex.violation.check, "deadlock");
-    let t = trace::execute(&m, &cex.schedule).expect("re-executes");
-    assert_eq!(t.violation.as_ref(), Some(&cex.violation));
-    let s = summary(&out)
-        .shuttle_schedule
-        .as_deref()
-        .expect("a schedule");
-    let r = replay_on_shuttle(&m, s).expect("replays");
-    assert_eq!(r.schedule, cex.schedule);
-    assert_eq!(r.violation.as_ref(), Some(&cex.violation));
+    replays(&m, &out, cex);
 }
 
 #[test]
