@@ -85,13 +85,13 @@ fn route(fp: u64) -> u64 {
 /// No parent: the initial state.
 const ROOT: u8 = u8::MAX;
 
-/// A successor on its way to its owner.
+/// A successor on its way to its owner, encoded ([`Model::encode`]).
 #[derive(Clone, Debug, Serialize, Deserialize)]
-struct Arrival<S> {
+struct Arrival {
     fp: u64,
     parent: u64,
     thread: u8,
-    state: S,
+    state: Vec<u8>,
 }
 
 /// What every worker tells every other worker at each phase.
@@ -129,8 +129,8 @@ enum Stop {
 
 /// The loop's messages: states for their owners, signals for everyone.
 #[derive(Clone, Debug, Serialize, Deserialize)]
-enum Msg<S> {
-    State(Arrival<S>),
+enum Msg {
+    State(Arrival),
     Signal(Signal),
 }
 
@@ -171,7 +171,18 @@ enum Event {
 /// On [`TimelyError`] worker threads of this process may be left parked: the caller is
 /// expected to exit.
 fn explore<M: Model>(run: &Run<'_, M>, cluster: &Cluster) -> Result<Outcome, TimelyError> {
-    let model = run.model;
+    let model: Arc<dyn Levels> = Arc::new(run.model.clone());
+    explore_levels(model, &run.limits, run.stop, run.progress, cluster)
+}
+
+/// [`explore`], on the model as the dataflow sees it.
+fn explore_levels(
+    model: Arc<dyn Levels>,
+    limits: &Limits,
+    interrupt: Option<&AtomicBool>,
+    progress: Option<&(dyn Fn(&Progress) + Sync)>,
+    cluster: &Cluster,
+) -> Result<Outcome, TimelyError> {
     if cluster.workers == 0 {
         return Err(TimelyError::Config("at least one worker is needed".into()));
     }
@@ -211,7 +222,7 @@ fn explore<M: Model>(run: &Run<'_, M>, cluster: &Cluster) -> Result<Outcome, Tim
     let (events, receiver) = mpsc::channel::<Event>();
     let events = Mutex::new(events);
     let stop_flag = Arc::new(AtomicBool::new(false));
-    let shared = Arc::new((model.clone(), run.limits.clone(), stop_flag.clone()));
+    let shared = Arc::new((model, limits.clone(), stop_flag.clone()));
     let guards = timely::execute::execute_from(builders, guard, WorkerConfig::default(), {
         move |worker: &mut Worker| {
             let events = events.lock().expect("events").clone();
@@ -230,12 +241,12 @@ fn explore<M: Model>(run: &Run<'_, M>, cluster: &Cluster) -> Result<Outcome, Tim
     let total_workers = cluster.workers * processes;
     let mut finishes: BTreeMap<usize, Finish> = BTreeMap::new();
     while finishes.len() < cluster.workers {
-        if run.stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
+        if interrupt.is_some_and(|s| s.load(Ordering::Relaxed)) {
             stop_flag.store(true, Ordering::Relaxed);
         }
         match receiver.recv_timeout(Duration::from_millis(50)) {
             Ok(Event::Progress(p)) => {
-                if let Some(progress) = run.progress {
+                if let Some(progress) = progress {
                     progress(&p);
                 }
             }
@@ -436,21 +447,21 @@ struct Shared {
     finish: Finish,
 }
 
-fn run_worker<M: Model>(
+fn run_worker(
     worker: &mut Worker,
-    model: &M,
+    model: &Arc<dyn Levels>,
     limits: &Limits,
     stop: &Arc<AtomicBool>,
     start: Instant,
     events: &mpsc::Sender<Event>,
 ) -> Finish {
     let index = worker.index();
-    let threads = model.thread_count();
+    let threads = model.threads();
     let shared = Rc::new(RefCell::new(Shared {
         parents: FpMap::default(),
         finish: Finish {
             thread_steps: vec![0; threads],
-            coverage: coverage_counters(model),
+            coverage: model.coverage_counters(),
             ..Finish::default()
         },
     }));
@@ -464,14 +475,14 @@ fn run_worker<M: Model>(
         let probe = probe.clone();
         worker.dataflow::<u32, _, _>(move |scope| {
             let (states_handle, states_loop) = scope.feedback(1u32);
-            let (signals_handle, signals_loop) = scope.feedback::<Vec<Msg<M::State>>>(1u32);
-            let init = model.initial_state();
-            let root: Vec<Msg<M::State>> = if index == 0 {
+            let (signals_handle, signals_loop) = scope.feedback::<Vec<Msg>>(1u32);
+            let root: Vec<Msg> = if index == 0 {
+                let (fp, state) = model.root();
                 vec![Msg::State(Arrival {
-                    fp: model.fingerprint(&init),
+                    fp,
                     parent: 0,
                     thread: ROOT,
-                    state: init,
+                    state,
                 })]
             } else {
                 Vec::new()
@@ -482,7 +493,7 @@ fn run_worker<M: Model>(
                 .concat(states_loop)
                 .binary_frontier(
                     signals_loop,
-                    Exchange::new(|m: &Msg<M::State>| match m {
+                    Exchange::new(|m: &Msg| match m {
                         Msg::State(a) => route(a.fp),
                         Msg::Signal(_) => 0,
                     }),
@@ -508,7 +519,7 @@ fn run_worker<M: Model>(
                                 if let Some(cap) = cap.retain_least(output.output_index()) {
                                     let t = *cap.time();
                                     search.pending.entry(t).or_insert(cap);
-                                    let list = search.arrivals.entry(t).or_insert_with(Vec::new);
+                                    let list = search.arrivals.entry(t).or_default();
                                     for batch in data {
                                         for m in batch.drain(..) {
                                             if let Msg::State(a) = m {
@@ -522,7 +533,7 @@ fn run_worker<M: Model>(
                                 if let Some(cap) = cap.retain_least(output.output_index()) {
                                     let t = *cap.time();
                                     search.pending.entry(t).or_insert(cap);
-                                    let list = search.signals.entry(t).or_insert_with(Vec::new);
+                                    let list = search.signals.entry(t).or_default();
                                     for batch in data {
                                         for m in batch.drain(..) {
                                             if let Msg::Signal(s) = m {
@@ -643,8 +654,8 @@ fn run_worker<M: Model>(
 }
 
 /// One worker's search operator.
-struct Search<M: Model> {
-    model: M,
+struct Search {
+    model: Arc<dyn Levels>,
     limits: Limits,
     stop: Arc<AtomicBool>,
     start: Instant,
@@ -652,17 +663,17 @@ struct Search<M: Model> {
     events: mpsc::Sender<Event>,
     shared: Rc<RefCell<Shared>>,
     pending: BTreeMap<u32, Capability<u32>>,
-    arrivals: HashMap<u32, Vec<Arrival<M::State>>>,
+    arrivals: HashMap<u32, Vec<Arrival>>,
     signals: HashMap<u32, Vec<Signal>>,
-    /// The states of the current level this worker owns and must expand.
-    frontier: Vec<(u64, M::State)>,
+    /// The states of the current level this worker owns and must expand, encoded.
+    frontier: Vec<(u64, Vec<u8>)>,
     done: bool,
 }
 
-impl<M: Model> Search<M> {
+impl Search {
     /// Processes time `t`, once no more data for it can arrive; returns whether the worker
     /// has work at `t + 1`.
-    fn phase(&mut self, t: u32, out: &mut Vec<Msg<M::State>>) -> bool {
+    fn phase(&mut self, t: u32, out: &mut Vec<Msg>) -> bool {
         let arrivals = self.arrivals.remove(&t).unwrap_or_default();
         let signals = self.signals.remove(&t).unwrap_or_default();
         let mut sh = self.shared.borrow_mut();
@@ -719,7 +730,7 @@ impl<M: Model> Search<M> {
         let depth = t / 2;
         if t % 2 == 0 {
             // Insert the states of `depth` that arrived, smallest parent first.
-            let mut best: FpMap<Arrival<M::State>> = FpMap::default();
+            let mut best: FpMap<Arrival> = FpMap::default();
             for a in arrivals {
                 if sh.parents.contains_key(&a.fp) {
                     continue;
@@ -736,7 +747,7 @@ impl<M: Model> Search<M> {
             for (fp, a) in best {
                 sh.parents.insert(fp, (a.parent, a.thread));
                 states += 1;
-                match check_state(&self.model, &a.state) {
+                match self.model.check(&a.state) {
                     Err(violation) => out.push(Msg::Signal(Signal::Violation {
                         depth,
                         parent: a.parent,
@@ -806,39 +817,29 @@ impl<M: Model> Search<M> {
             return false;
         }
         drop(sh);
-        let threads = self.model.thread_count();
         let mut transitions = 0;
-        let mut thread_steps = vec![0u64; threads];
-        let mut coverage = coverage_counters(&self.model);
+        let mut thread_steps = vec![0u64; self.model.threads()];
+        let mut coverage = self.model.coverage_counters();
         for (fp, state) in std::mem::take(&mut self.frontier) {
-            for th in 0..threads {
-                if self.model.status(&state, th) != Status::Enabled {
-                    continue;
-                }
-                transitions += 1;
-                thread_steps[th] += 1;
-                if !coverage[th].is_empty() {
-                    let point = self.model.coverage_point(&state, th);
-                    if let Some(n) = coverage[th].get_mut(point) {
-                        *n += 1;
-                    }
-                }
-                let mut next = state.clone();
-                match self.model.step(&mut next, th) {
-                    Err(violation) => out.push(Msg::Signal(Signal::Violation {
-                        depth: depth + 1,
-                        parent: fp,
-                        thread: th as u8,
-                        violation,
-                    })),
-                    Ok(()) => out.push(Msg::State(Arrival {
-                        fp: self.model.fingerprint(&next),
-                        parent: fp,
-                        thread: th as u8,
-                        state: next,
-                    })),
-                }
-            }
+            self.model
+                .successors(&state, &mut coverage, &mut |th, next| {
+                    transitions += 1;
+                    thread_steps[th] += 1;
+                    out.push(match next {
+                        Err(violation) => Msg::Signal(Signal::Violation {
+                            depth: depth + 1,
+                            parent: fp,
+                            thread: th as u8,
+                            violation,
+                        }),
+                        Ok((next_fp, next)) => Msg::State(Arrival {
+                            fp: next_fp,
+                            parent: fp,
+                            thread: th as u8,
+                            state: next,
+                        }),
+                    })
+                });
         }
         if transitions == 0 {
             return false;
@@ -853,5 +854,81 @@ impl<M: Model> Search<M> {
             stop: None,
         }));
         false
+    }
+}
+
+/// A step's successor, its fingerprint and encoding, or the step's violation.
+type Successor = Result<(u64, Vec<u8>), Violation>;
+
+/// The model as the dataflow sees it, its states encoded ([`Model::encode`]): the dataflow
+/// is compiled once, not once for each model type (timely's operators made every crate that
+/// instantiates the engines, debug tests among them, take several times longer to build).
+trait Levels: Send + Sync {
+    /// The model's threads.
+    fn threads(&self) -> usize;
+    /// A zero count for each thread's coverage points.
+    fn coverage_counters(&self) -> Vec<Vec<u64>>;
+    /// The initial state's fingerprint and encoding.
+    fn root(&self) -> (u64, Vec<u8>);
+    /// [`check_state`] of the state `bytes` encodes: whether it is terminal, or what it
+    /// violates.
+    fn check(&self, bytes: &[u8]) -> Result<bool, Violation>;
+    /// Each enabled thread's step from the state `bytes` encodes, in thread order: `each` gets
+    /// the thread and the successor's fingerprint and encoding, or the step's violation.
+    /// Counts each step's coverage point into `coverage` (one entry per thread).
+    fn successors(
+        &self,
+        bytes: &[u8],
+        coverage: &mut [Vec<u64>],
+        each: &mut dyn FnMut(usize, Successor),
+    );
+}
+
+impl<M: Model> Levels for M {
+    fn threads(&self) -> usize {
+        self.thread_count()
+    }
+
+    fn coverage_counters(&self) -> Vec<Vec<u64>> {
+        coverage_counters(self)
+    }
+
+    fn root(&self) -> (u64, Vec<u8>) {
+        let mut bytes = Vec::new();
+        let fp = self.encode_fingerprinted(&self.initial_state(), &mut bytes);
+        (fp, bytes)
+    }
+
+    fn check(&self, bytes: &[u8]) -> Result<bool, Violation> {
+        check_state(self, &self.decode(bytes))
+    }
+
+    fn successors(
+        &self,
+        bytes: &[u8],
+        coverage: &mut [Vec<u64>],
+        each: &mut dyn FnMut(usize, Successor),
+    ) {
+        let state = self.decode(bytes);
+        for (th, points) in coverage.iter_mut().enumerate() {
+            if self.status(&state, th) != Status::Enabled {
+                continue;
+            }
+            if !points.is_empty() {
+                let point = self.coverage_point(&state, th);
+                if let Some(n) = points.get_mut(point) {
+                    *n += 1;
+                }
+            }
+            let mut next = state.clone();
+            each(
+                th,
+                self.step(&mut next, th).map(|()| {
+                    let mut bytes = Vec::new();
+                    let fp = self.encode_fingerprinted(&next, &mut bytes);
+                    (fp, bytes)
+                }),
+            );
+        }
     }
 }
