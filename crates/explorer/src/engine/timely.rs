@@ -37,6 +37,7 @@ use crate::search::outcome::{Outcome, Progress, Stats, StopReason, Verdict};
 use crate::store::visited::FpMap;
 use crate::trace::Counterexample;
 use serde::{Deserialize, Serialize};
+use smallvec::SmallVec;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::io::{Read, Write};
@@ -50,7 +51,7 @@ use timely::communication::allocator::ProcessBuilder;
 use timely::communication::{AllocatorBuilder, Hooks};
 use timely::dataflow::channels::pact::{Exchange, Pipeline};
 use timely::dataflow::operators::generic::operator::Operator;
-use timely::dataflow::operators::vec::{Broadcast, Filter};
+use timely::dataflow::operators::vec::{Broadcast, Partition};
 use timely::dataflow::operators::{Capability, Concat, ConnectLoop, Feedback, Probe, ToStream};
 use timely::dataflow::ProbeHandle;
 use timely::worker::Worker;
@@ -91,8 +92,12 @@ struct Arrival {
     fp: u64,
     parent: u64,
     thread: u8,
-    state: Vec<u8>,
+    state: Encoded,
 }
+
+/// A state's encoding, inline up to 64 bytes: a successor then costs no allocation of its
+/// own, which two workers handing states to each other would free across threads.
+type Encoded = SmallVec<[u8; 64]>;
 
 /// What every worker tells every other worker at each phase.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -566,10 +571,15 @@ fn run_worker(
                         }
                     },
                 );
-            out.clone()
-                .filter(|m| matches!(m, Msg::State(_)))
-                .connect_loop(states_handle);
-            out.filter(|m| matches!(m, Msg::Signal(_)))
+            // Split, not filtered twice: filtering a clone of the stream copied every state.
+            let mut parts = out.partition(2, |m| match m {
+                Msg::State(_) => (0, m),
+                Msg::Signal(_) => (1, m),
+            });
+            let signals = parts.pop().expect("two parts");
+            let states = parts.pop().expect("two parts");
+            states.connect_loop(states_handle);
+            signals
                 .broadcast()
                 .probe_with(&probe)
                 .connect_loop(signals_handle);
@@ -666,7 +676,7 @@ struct Search {
     arrivals: HashMap<u32, Vec<Arrival>>,
     signals: HashMap<u32, Vec<Signal>>,
     /// The states of the current level this worker owns and must expand, encoded.
-    frontier: Vec<(u64, Vec<u8>)>,
+    frontier: Vec<(u64, Encoded)>,
     done: bool,
 }
 
@@ -858,7 +868,7 @@ impl Search {
 }
 
 /// A step's successor, its fingerprint and encoding, or the step's violation.
-type Successor = Result<(u64, Vec<u8>), Violation>;
+type Successor = Result<(u64, Encoded), Violation>;
 
 /// The model as the dataflow sees it, its states encoded ([`Model::encode`]): the dataflow
 /// is compiled once, not once for each model type (timely's operators made every crate that
@@ -869,7 +879,7 @@ trait Levels: Send + Sync {
     /// A zero count for each thread's coverage points.
     fn coverage_counters(&self) -> Vec<Vec<u64>>;
     /// The initial state's fingerprint and encoding.
-    fn root(&self) -> (u64, Vec<u8>);
+    fn root(&self) -> (u64, Encoded);
     /// [`check_state`] of the state `bytes` encodes: whether it is terminal, or what it
     /// violates.
     fn check(&self, bytes: &[u8]) -> Result<bool, Violation>;
@@ -893,10 +903,10 @@ impl<M: Model> Levels for M {
         coverage_counters(self)
     }
 
-    fn root(&self) -> (u64, Vec<u8>) {
+    fn root(&self) -> (u64, Encoded) {
         let mut bytes = Vec::new();
         let fp = self.encode_fingerprinted(&self.initial_state(), &mut bytes);
-        (fp, bytes)
+        (fp, Encoded::from_slice(&bytes))
     }
 
     fn check(&self, bytes: &[u8]) -> Result<bool, Violation> {
@@ -910,6 +920,7 @@ impl<M: Model> Levels for M {
         each: &mut dyn FnMut(usize, Successor),
     ) {
         let state = self.decode(bytes);
+        let mut scratch = Vec::new();
         for (th, points) in coverage.iter_mut().enumerate() {
             if self.status(&state, th) != Status::Enabled {
                 continue;
@@ -924,9 +935,9 @@ impl<M: Model> Levels for M {
             each(
                 th,
                 self.step(&mut next, th).map(|()| {
-                    let mut bytes = Vec::new();
-                    let fp = self.encode_fingerprinted(&next, &mut bytes);
-                    (fp, bytes)
+                    scratch.clear();
+                    let fp = self.encode_fingerprinted(&next, &mut scratch);
+                    (fp, Encoded::from_slice(&scratch))
                 }),
             );
         }
