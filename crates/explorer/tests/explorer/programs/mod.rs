@@ -1,6 +1,5 @@
 //! Random small programs over shared variables and locks, for the tests that compare a
 //! reduced search (partial-order reduction, thread symmetry) with the full one.
-#![allow(dead_code)]
 
 use proptest::prelude::*;
 use weft_explorer::{

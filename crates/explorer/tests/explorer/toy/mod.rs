@@ -1,5 +1,4 @@
 //! Small models used to test the engines, written with the public Model trait only.
-#![allow(dead_code)]
 
 use weft_explorer::{Field, Model, Source, Status, StepInfo, Violation};
 

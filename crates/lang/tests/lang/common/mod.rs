@@ -1,6 +1,5 @@
 //! What the language's tests share: a file's mistakes by line, a model built for threads,
 //! an exhaustive search, and a check of the footprints in every state it reaches.
-#![allow(dead_code)]
 
 use weft_explorer::reduce::independence_everywhere;
 use weft_explorer::{Checker, Outcome, Reduction};
