@@ -39,7 +39,7 @@ pub trait AnyModel: Send + Sync {
     /// Re-executes `schedule` into readable steps.
     fn trace(&self, schedule: &[usize]) -> Result<Trace, ReplayError>;
 
-    /// Runs `schedule` as far as it goes ([`trace::follow`](crate::trace::follow)).
+    /// Runs `schedule` as far as it goes ([`crate::trace::follow`]).
     fn follow(&self, schedule: &[usize]) -> crate::trace::Followed;
 
     /// Every state along `schedule`, described: the initial one and one after each step.

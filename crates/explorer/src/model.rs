@@ -67,7 +67,7 @@ pub trait Model: Clone + Send + Sync + 'static {
 
     /// Thread symmetry for this model ([`symmetry`](crate::symmetry)): `None`, the default,
     /// treats every thread as distinct. A model whose scenario has interchangeable threads
-    /// implements [`Symmetric`](crate::Symmetric) and returns
+    /// implements [`Symmetric`] and returns
     /// [`Symmetry::by_sorting`](crate::Symmetry::by_sorting) here.
     fn symmetry(&self) -> Option<Symmetry<Self>> {
         None
