@@ -64,7 +64,7 @@ struct Args {
 }
 
 /// How a run stores what it explores: every state with the breadth-first queue where the
-/// default puts it (in memory up to 4 bytes a state stored, between 8 and 64 MiB, then disk)
+/// default puts it (in memory up to 1 byte a state stored, between 2 and 64 MiB, then disk)
 /// or all on disk past the write buffers (`--frontier-memory 0`), or one state per orbit of
 /// interchangeable threads.
 #[derive(Clone, Copy, PartialEq)]

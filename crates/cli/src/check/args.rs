@@ -142,8 +142,8 @@ pub struct ReduceArgs {
     pub bitstate: Option<usize>,
     /// Memory for the bfs queue (the level being expanded and the next), in MB; past it,
     /// queued states go to a temporary file, deleted when weft exits (as TLC's queue does).
-    /// 0 keeps memory to the visited set, at some cost in time. Default: 4 bytes for each
-    /// state stored so far, between 8 and 64 MB.
+    /// 0 keeps memory to the visited set, at some cost in time. Default: 1 byte for each
+    /// state stored so far, between 2 and 64 MB.
     #[arg(long, value_name = "MB")]
     pub frontier_memory: Option<usize>,
 }

@@ -157,9 +157,9 @@ impl<'a> Checker<'a> {
 
     /// Bytes of encoded states the breadth-first queue keeps in memory; the rest goes to a
     /// temporary file and is read back in order, as TLC's state queue does. 0 keeps memory to
-    /// the visited set and a few buffers. Default: 4 bytes for each state stored so far, at
-    /// least 8 MiB and at most [`FRONTIER_MEMORY`](crate::FRONTIER_MEMORY), so that the queue
-    /// stays a fraction of the visited set.
+    /// the visited set and a few buffers. Default: 1 byte for each state stored so far, at
+    /// least 2 MiB and at most [`FRONTIER_MEMORY`](crate::FRONTIER_MEMORY), so that the queue
+    /// stays a small fraction of the visited set.
     pub fn frontier_memory(mut self, bytes: usize) -> Self {
         self.frontier_memory = Some(bytes);
         self

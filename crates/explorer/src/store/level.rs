@@ -63,8 +63,8 @@ fn get_varint(b: &[u8]) -> (u64, usize) {
 /// The queue's memory budget: the user's, or by default [`QUEUE_BYTES_PER_STATE`] for each
 /// state stored so far, at least [`QUEUE_MEMORY_MIN`] and at most
 /// [`FRONTIER_MEMORY`](crate::FRONTIER_MEMORY). So by default the queue in memory stays a
-/// fraction of the visited set (which takes 6 to 12 bytes a state), and a small search keeps
-/// its whole queue in memory.
+/// small fraction of the visited set (which takes 6 to 12 bytes a state), and a small search
+/// keeps its whole queue in memory.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Budget {
     /// The user's fixed number of bytes.
@@ -73,12 +73,15 @@ pub(crate) enum Budget {
     Scaled,
 }
 
-/// Bytes of queue in memory per state stored, under a [`Budget::Scaled`] budget.
-pub(crate) const QUEUE_BYTES_PER_STATE: usize = 4;
+/// Bytes of queue in memory per state stored, under a [`Budget::Scaled`] budget. With 4, THP B
+/// (2.8 M states) peaked at 16.6 bytes a state stored for the whole process; with 1, at 13-14,
+/// for 3-4% more time on one thread and none measurable on two (bench/README, "Memory per
+/// state stored").
+pub(crate) const QUEUE_BYTES_PER_STATE: usize = 1;
 
-/// The least memory a [`Budget::Scaled`] queue has: enough for the two widest levels of
-/// pt_frag 3x3 (about 42,000 states each, of 66-75 bytes), so small searches touch no file.
-pub(crate) const QUEUE_MEMORY_MIN: usize = 8 << 20;
+/// The least memory a [`Budget::Scaled`] queue has, so that small searches touch no file (no
+/// shipped scenario's queue outgrew it when it was set).
+pub(crate) const QUEUE_MEMORY_MIN: usize = 2 << 20;
 
 impl Budget {
     /// Bytes the queue may keep in memory once `stored` states are stored.
@@ -486,14 +489,14 @@ mod tests {
     fn a_scaled_queue_spills_less_as_more_states_are_stored() {
         let memory = QueueMemory::new(Budget::Scaled);
         let mut level = Level::new(4096, &memory);
-        // About 20 MB of records: past the floor, within the budget of 10 M states stored.
+        // About 20 MB of records: past the floor, within the budget of 40 M states stored.
         let n = 600_000;
         assert!(
             round_trip(&mut level, n) > 0,
             "past {QUEUE_MEMORY_MIN} bytes"
         );
         level.clear();
-        memory.scale_to(10_000_000);
+        memory.scale_to(40_000_000);
         let mut level = Level::new(4096, &memory);
         assert_eq!(round_trip(&mut level, n), 0, "within 40 MB");
     }

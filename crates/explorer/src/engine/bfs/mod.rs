@@ -47,7 +47,7 @@ const PARALLEL_CHUNK: usize = 1 << 10;
 
 /// The most memory the breadth-first queue takes when the user sets no budget
 /// ([`Checker::frontier_memory`](crate::Checker::frontier_memory)): 64 MiB. Below it, the
-/// default budget grows with the states stored: 4 bytes a state, at least 8 MiB.
+/// default budget grows with the states stored: 1 byte a state, at least 2 MiB.
 pub const FRONTIER_MEMORY: usize = 64 << 20;
 
 /// The breadth-first engine.
