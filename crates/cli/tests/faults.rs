@@ -142,6 +142,62 @@ fn a_full_disk_damages_no_file_and_loses_no_verdict() {
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
+/// When the disk of the search's temporary file fills, the search keeps the rest of its queue
+/// and parent links in memory, says so once, and answers as it would have: same verdict,
+/// counts and counterexample.
+#[test]
+fn a_full_temporary_disk_keeps_the_search_in_memory() {
+    // A violation after tens of thousands of states, the queue on disk from the first chunk.
+    let args = "check bench/scenarios/thp_merged_fix_3proc_M.toml --frontier-memory 0 --json";
+    let roomy = weft(&args.split(' ').collect::<Vec<_>>());
+    assert_eq!(roomy.status.code(), Some(1), "{:?}", text(&roomy));
+    let dir = scratch();
+    let mnt = dir.path().join("tmp");
+    std::fs::create_dir(&mnt).unwrap();
+    let (out, err) = (dir.path().join("out"), dir.path().join("err"));
+    let script = format!(
+        "set -u; mount -t tmpfs -o size=64k tmpfs {m} || exit 100
+         dd if=/dev/zero of={m}/fill bs=4k 2>/dev/null
+         TMPDIR={m} {weft} {args} > {out} 2> {err}
+         echo check=$?",
+        m = mnt.display(),
+        weft = WEFT,
+        out = out.display(),
+        err = err.display(),
+    );
+    let Some(o) = in_mount_namespace(&script) else {
+        return;
+    };
+    let (report, _) = text(&o);
+    let stderr = std::fs::read_to_string(&err).unwrap();
+    assert!(report.contains("check=1"), "{report}\n{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(
+        stderr
+            .matches("cannot write the search's temporary file")
+            .count(),
+        1,
+        "{stderr}"
+    );
+    let json = |bytes: &[u8]| serde_json::from_slice::<serde_json::Value>(bytes).unwrap();
+    let (roomy, full) = (json(&roomy.stdout), json(&std::fs::read(&out).unwrap()));
+    assert!(
+        roomy["disk_bytes"].as_u64().unwrap() > 0,
+        "the roomy run used its file"
+    );
+    assert_eq!(full["disk_bytes"], 0, "{full}");
+    for key in [
+        "check",
+        "states",
+        "transitions",
+        "depth",
+        "trace_length",
+        "trace",
+    ] {
+        assert_eq!(roomy[key], full[key], "{key}");
+    }
+}
+
 /// A closed stdout (the reader went away) and a full one are exit 2, not a panic.
 #[test]
 fn a_closed_or_full_stdout_is_an_error_not_a_panic() {

@@ -6,10 +6,12 @@
 //!
 //! The file is created only when a log outgrows its memory budget, and is deleted by the
 //! operating system when it is closed (also on Ctrl-C or a crash). If no temporary file can be
-//! created, the log stays in memory.
+//! created, or its disk fills, the log keeps the rest in memory and says so once: the search
+//! goes on, using more memory, rather than stopping.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Bytes gathered before they are written to the file.
 const BLOCK: usize = 1 << 16;
@@ -23,6 +25,8 @@ pub(crate) struct Spool {
     file: Option<File>,
     on_disk: u64,
     tail: Vec<u8>,
+    /// False once the file could not be created or written: the tail then holds the rest.
+    writable: bool,
     /// Bytes kept in memory before the file is used.
     budget: usize,
     /// The most bytes the file held at once.
@@ -37,6 +41,7 @@ impl Spool {
             file: None,
             on_disk: 0,
             tail: Vec::new(),
+            writable: true,
             budget,
             peak_disk: 0,
         }
@@ -56,39 +61,52 @@ impl Spool {
             self.head.extend_from_slice(bytes);
             return;
         }
-        if self.file.is_none() {
+        if self.file.is_none() && self.writable {
             match tempfile::tempfile() {
                 Ok(f) => self.file = Some(f),
-                Err(_) => {
+                Err(e) => {
                     // Nowhere to spill: keep everything in memory.
+                    unwritable("create", &e);
+                    self.writable = false;
                     self.budget = usize::MAX;
                     self.head.extend_from_slice(bytes);
                     return;
                 }
             }
         }
-        if self.tail.is_empty() && bytes.len() >= BLOCK {
-            // A whole block at once (a chunk of a level): straight to the file.
-            self.write(bytes);
+        // A whole block at once (a chunk of a level): straight to the file.
+        if self.tail.is_empty() && bytes.len() >= BLOCK && self.write(bytes) {
             return;
         }
         self.tail.extend_from_slice(bytes);
         if self.tail.len() >= BLOCK {
             let tail = std::mem::take(&mut self.tail);
-            self.write(&tail);
+            let written = self.write(&tail);
             self.tail = tail;
-            self.tail.clear();
+            if written {
+                self.tail.clear();
+            }
         }
     }
 
-    /// Appends `bytes` to the file, after the `on_disk` bytes already there.
-    fn write(&mut self, bytes: &[u8]) {
-        let Some(file) = &mut self.file else { return };
-        file.seek(SeekFrom::Start(self.on_disk))
+    /// Appends `bytes` to the file, after the `on_disk` bytes already there; false when the
+    /// file cannot take them (a full disk), after which the log writes no more.
+    fn write(&mut self, bytes: &[u8]) -> bool {
+        let Some(file) = self.file.as_mut().filter(|_| self.writable) else {
+            return false;
+        };
+        // A write that fails part way leaves bytes past `on_disk`, which no read reaches.
+        if let Err(e) = file
+            .seek(SeekFrom::Start(self.on_disk))
             .and_then(|_| file.write_all(bytes))
-            .unwrap_or_else(|e| panic!("cannot write the search's temporary file: {e}"));
+        {
+            unwritable("write", &e);
+            self.writable = false;
+            return false;
+        }
         self.on_disk += bytes.len() as u64;
         self.peak_disk = self.peak_disk.max(self.on_disk);
+        true
     }
 
     /// Copies the bytes at `offset` into `out`; they must all be in the log.
@@ -145,6 +163,18 @@ impl Spool {
     }
 }
 
+/// Says, once a process, that the search's temporary file could not be had and that the
+/// search goes on in memory.
+fn unwritable(what: &str, e: &std::io::Error) {
+    static SAID: AtomicBool = AtomicBool::new(false);
+    if !SAID.swap(true, Ordering::Relaxed) {
+        tracing::warn!(
+            "cannot {what} the search's temporary file ({e}): the search keeps the rest of its \
+             queue and parent links in memory"
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,6 +218,45 @@ mod tests {
                 prop_assert_eq!(spool.len(), 0);
             }
         }
+    }
+
+    /// Pushes `count` little-endian words to `spool`; returns their bytes.
+    fn push_words(spool: &mut Spool, count: u32) -> Vec<u8> {
+        (0..count)
+            .flat_map(|i| {
+                spool.push(&i.to_le_bytes());
+                i.to_le_bytes()
+            })
+            .collect()
+    }
+
+    /// A disk that fills part way through keeps what it holds, and the log the rest in
+    /// memory: everything reads back, before and after clearing.
+    #[test]
+    fn a_file_that_stops_taking_writes_leaves_the_rest_in_memory() {
+        let file = tempfile::NamedTempFile::new().expect("a temporary file");
+        let mut spool = Spool::new(100);
+        spool.file = Some(file.reopen().expect("the file again"));
+        let mut all = push_words(&mut spool, 2 * BLOCK as u32);
+        let on_disk = spool.on_disk;
+        assert!(on_disk > 0, "two blocks were written");
+        // Read-only from here on: every write fails, as on a full disk.
+        spool.file = Some(File::open(file.path()).expect("the file, read-only"));
+        all.extend(push_words(&mut spool, 3 * BLOCK as u32));
+        assert!(!spool.writable);
+        assert_eq!(spool.on_disk, on_disk, "nothing more counted as written");
+        let mut back = vec![0; all.len()];
+        spool.read_at(0, &mut back);
+        assert_eq!(back, all);
+        spool.clear();
+        let again = push_words(&mut spool, 3 * BLOCK as u32);
+        assert_eq!(
+            spool.on_disk, 0,
+            "a log that could not write stays in memory"
+        );
+        let mut back = vec![0; again.len()];
+        spool.read_at(0, &mut back);
+        assert_eq!(back, again);
     }
 
     #[test]
