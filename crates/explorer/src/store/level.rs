@@ -74,9 +74,8 @@ pub(crate) enum Budget {
 }
 
 /// Bytes of queue in memory per state stored, under a [`Budget::Scaled`] budget. With 4, THP B
-/// (2.8 M states) peaked at 16.6 bytes a state stored for the whole process; with 1, at 13-14,
-/// for 3-4% more time on one thread and none measurable on two (bench/README, "Memory per
-/// state stored").
+/// (2.8 M states) peaked at 16.6 bytes a state stored for the whole process; with 1, at 14,
+/// for 2-3% more time (bench/README, "The queue's default budget").
 pub(crate) const QUEUE_BYTES_PER_STATE: usize = 1;
 
 /// The least memory a [`Budget::Scaled`] queue has, so that small searches touch no file (no
