@@ -30,8 +30,9 @@ for run in "${runs[@]}"; do
     --callgrind-out-file="$out/$i.out" "$weft" $run >/dev/null 2>"$out/$i.err" || true
 done
 # A cost line's function is the last fn= under an ob= naming the weft binary; callgrind names
-# code it has no symbol for by its address, or "(below main)".
+# code it has no symbol for by its address, or "(below main)", and marks a function's
+# recursive calls 'N.
 awk '/^ob=/ { ours = ($0 ~ /\/weft$/) }
-     /^fn=/ && ours && !/^fn=(0x|\()/ { print substr($0, 4) }' "$out"/*.out \
+     /^fn=/ && ours && !/^fn=(0x|\()/ { sub(/\x27[0-9]+$/, ""); print substr($0, 4) }' "$out"/*.out \
   | LC_ALL=C sort -u > crates/cli/symbol-order.txt
 echo "crates/cli/symbol-order.txt: $(wc -l < crates/cli/symbol-order.txt) functions" >&2
