@@ -6,7 +6,11 @@
 fn the_symbol_order_file_is_sorted_symbol_names() {
     let text = include_str!("../symbol-order.txt");
     let names: Vec<&str> = text.lines().collect();
-    assert!(names.len() > 100, "{} names: made by a profile?", names.len());
+    assert!(
+        names.len() > 100,
+        "{} names: made by a profile?",
+        names.len()
+    );
     for name in &names {
         let symbol = name
             .chars()
