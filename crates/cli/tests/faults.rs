@@ -80,6 +80,38 @@ fn in_mount_namespace(script: &str) -> Option<Output> {
     None
 }
 
+/// What a script run on a full disk printed, and what its commands wrote to `$OUT` and `$ERR`.
+struct FullDisk {
+    report: String,
+    stdout: String,
+    stderr: String,
+}
+
+/// Mounts a tmpfs of `size` at `$M` (a folder of `dir`), runs `setup`, fills the tmpfs, then
+/// runs `run`, in `sh` with `$M`, `$OUT`, `$ERR` (files of `dir`) and `$WEFT` set; `None`
+/// where no tmpfs can be mounted ([`in_mount_namespace`]).
+fn on_a_full_disk(dir: &Path, size: &str, setup: &str, run: &str) -> Option<FullDisk> {
+    let mnt = dir.join("full");
+    std::fs::create_dir(&mnt).unwrap();
+    let (out, err) = (dir.join("out"), dir.join("err"));
+    let script = format!(
+        "set -u; M={m}; OUT={out}; ERR={err}; WEFT={WEFT}
+         mount -t tmpfs -o size={size} tmpfs \"$M\" || exit 100
+         {setup}
+         dd if=/dev/zero of=\"$M/fill\" bs=4k 2>/dev/null
+         {run}",
+        m = mnt.display(),
+        out = out.display(),
+        err = err.display(),
+    );
+    let o = in_mount_namespace(&script)?;
+    Some(FullDisk {
+        report: text(&o).0,
+        stdout: std::fs::read_to_string(&out).unwrap(),
+        stderr: std::fs::read_to_string(&err).unwrap(),
+    })
+}
+
 /// On a full disk, saving a trace over a good one leaves the good one whole, prints the
 /// verdict and summary anyway, and exits 2 naming the path; `show --out` the same.
 #[test]
@@ -94,34 +126,25 @@ fn a_full_disk_damages_no_file_and_loses_no_verdict() {
         good.to_str().unwrap(),
     ]);
     assert_eq!(o.status.code(), Some(1), "{:?}", text(&o));
-    let mnt = dir.path().join("full");
-    std::fs::create_dir(&mnt).unwrap();
-    let (out, err) = (dir.path().join("out"), dir.path().join("err"));
-    let script = format!(
-        "set -u; mount -t tmpfs -o size=256k tmpfs {m} || exit 100
-         cp {good} {m}/t.json; printf old > {m}/view.txt
-         dd if=/dev/zero of={m}/fill bs=4k 2>/dev/null
-         {weft} check pt_frag/set_page_count_L --trace-out {m}/t.json > {out} 2> {err}
+    let good = good.display();
+    let setup = format!("cp {good} \"$M/t.json\"; printf old > \"$M/view.txt\"");
+    let run = format!(
+        "$WEFT check pt_frag/set_page_count_L --trace-out \"$M/t.json\" > \"$OUT\" 2> \"$ERR\"
          echo check=$?
-         {weft} show {good} --out {m}/view.txt >> {out} 2>> {err}
+         $WEFT show {good} --out \"$M/view.txt\" >> \"$OUT\" 2>> \"$ERR\"
          echo show=$?
-         cmp -s {good} {m}/t.json && echo trace-unchanged
-         [ \"$(cat {m}/view.txt)\" = old ] && echo view-unchanged
-         ls -a {m} | grep -c '^\\.weft-' || true",
-        m = mnt.display(),
-        good = good.display(),
-        weft = WEFT,
-        out = out.display(),
-        err = err.display(),
+         cmp -s {good} \"$M/t.json\" && echo trace-unchanged
+         [ \"$(cat \"$M/view.txt\")\" = old ] && echo view-unchanged
+         ls -a \"$M\" | grep -c '^\\.weft-' || true"
     );
-    let Some(o) = in_mount_namespace(&script) else {
+    let Some(FullDisk {
+        report,
+        stdout,
+        stderr,
+    }) = on_a_full_disk(dir.path(), "256k", &setup, &run)
+    else {
         return;
     };
-    let (report, _) = text(&o);
-    let (stdout, stderr) = (
-        std::fs::read_to_string(&out).unwrap(),
-        std::fs::read_to_string(&err).unwrap(),
-    );
     assert!(report.contains("check=2"), "{report}\n{stderr}");
     assert!(report.contains("show=2"), "{report}\n{stderr}");
     assert!(report.contains("trace-unchanged"), "{report}");
@@ -152,24 +175,15 @@ fn a_full_temporary_disk_keeps_the_search_in_memory() {
     let roomy = weft(&args.split(' ').collect::<Vec<_>>());
     assert_eq!(roomy.status.code(), Some(1), "{:?}", text(&roomy));
     let dir = scratch();
-    let mnt = dir.path().join("tmp");
-    std::fs::create_dir(&mnt).unwrap();
-    let (out, err) = (dir.path().join("out"), dir.path().join("err"));
-    let script = format!(
-        "set -u; mount -t tmpfs -o size=64k tmpfs {m} || exit 100
-         dd if=/dev/zero of={m}/fill bs=4k 2>/dev/null
-         TMPDIR={m} {weft} {args} > {out} 2> {err}
-         echo check=$?",
-        m = mnt.display(),
-        weft = WEFT,
-        out = out.display(),
-        err = err.display(),
-    );
-    let Some(o) = in_mount_namespace(&script) else {
+    let run = format!("TMPDIR=\"$M\" $WEFT {args} > \"$OUT\" 2> \"$ERR\"; echo check=$?");
+    let Some(FullDisk {
+        report,
+        stdout,
+        stderr,
+    }) = on_a_full_disk(dir.path(), "64k", "", &run)
+    else {
         return;
     };
-    let (report, _) = text(&o);
-    let stderr = std::fs::read_to_string(&err).unwrap();
     assert!(report.contains("check=1"), "{report}\n{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(
@@ -180,7 +194,7 @@ fn a_full_temporary_disk_keeps_the_search_in_memory() {
         "{stderr}"
     );
     let json = |bytes: &[u8]| serde_json::from_slice::<serde_json::Value>(bytes).unwrap();
-    let (roomy, full) = (json(&roomy.stdout), json(&std::fs::read(&out).unwrap()));
+    let (roomy, full) = (json(&roomy.stdout), json(stdout.as_bytes()));
     assert!(
         roomy["disk_bytes"].as_u64().unwrap() > 0,
         "the roomy run used its file"
