@@ -44,7 +44,7 @@ fn links_with_lld() -> bool {
     }
     // A linker set in Cargo's configuration (RUSTC_LINKER) or in the flags may not be LLD.
     let flags = cfg("CARGO_ENCODED_RUSTFLAGS");
-    let chosen = ["linker", "link-self-contained"]
+    let chosen = ["linker", "link-self-contained", "fuse-ld"]
         .iter()
         .any(|flag| flags.contains(flag));
     if chosen || std::env::var_os("RUSTC_LINKER").is_some() {
