@@ -165,9 +165,9 @@ fn a_full_disk_damages_no_file_and_loses_no_verdict() {
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
-/// When the disk of the search's temporary file fills, the search keeps the rest of its queue
-/// and parent links in memory, says so once, and answers as it would have: same verdict,
-/// counts and counterexample.
+/// When the disk of the search's temporary file fills, or no file can be made, the search
+/// keeps the rest of its queue and parent links in memory, says so once, and answers as it
+/// would have: same verdict, counts and counterexample.
 #[test]
 fn a_full_temporary_disk_keeps_the_search_in_memory() {
     // A violation after tens of thousands of states, the queue on disk from the first chunk.
@@ -209,6 +209,28 @@ fn a_full_temporary_disk_keeps_the_search_in_memory() {
         "trace",
     ] {
         assert_eq!(roomy[key], full[key], "{key}");
+    }
+    // No file at all (a temporary folder that is not there): the same, said once.
+    let o = Command::new(WEFT)
+        .args(args.split(' '))
+        .env("TMPDIR", dir.path().join("missing"))
+        .current_dir(workspace())
+        .output()
+        .expect("weft runs");
+    assert_eq!(o.status.code(), Some(1), "{:?}", text(&o));
+    no_panic(&o);
+    let (_, stderr) = text(&o);
+    assert_eq!(
+        stderr
+            .matches("cannot create the search's temporary file")
+            .count(),
+        1,
+        "{stderr}"
+    );
+    let nowhere = json(&o.stdout);
+    assert_eq!(nowhere["disk_bytes"], 0, "{nowhere}");
+    for key in ["check", "states", "transitions", "trace"] {
+        assert_eq!(roomy[key], nowhere[key], "{key}");
     }
 }
 

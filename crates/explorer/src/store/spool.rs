@@ -65,12 +65,8 @@ impl Spool {
             match tempfile::tempfile() {
                 Ok(f) => self.file = Some(f),
                 Err(e) => {
-                    // Nowhere to spill: keep everything in memory.
                     unwritable("create", &e);
                     self.writable = false;
-                    self.budget = usize::MAX;
-                    self.head.extend_from_slice(bytes);
-                    return;
                 }
             }
         }
@@ -78,8 +74,9 @@ impl Spool {
         if self.tail.is_empty() && bytes.len() >= BLOCK && self.write(bytes) {
             return;
         }
+        // Where the file cannot be had, the tail keeps the rest in memory.
         self.tail.extend_from_slice(bytes);
-        if self.tail.len() >= BLOCK {
+        if self.writable && self.tail.len() >= BLOCK {
             let tail = std::mem::take(&mut self.tail);
             let written = self.write(&tail);
             self.tail = tail;
